@@ -1,0 +1,1 @@
+"""The ``renpsim`` command line: a thin front end over the library."""

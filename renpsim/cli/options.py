@@ -1,0 +1,90 @@
+"""Shared command-line option types and parsers."""
+
+from __future__ import annotations
+
+import math
+
+import click
+
+
+class GreedyFloats(click.Option):
+    """An option that takes one or more floats: ``--omega 1.0688 1.0699 1.0711``.
+
+    Click has no variadic options; this one consumes every following token that parses as a
+    number.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("multiple", True)
+        super().__init__(*args, **kwargs)
+        self._previous_parser_process = None
+
+    def add_to_parser(self, parser, ctx):  # noqa: D102
+        super().add_to_parser(parser, ctx)
+        for name in self.opts:
+            our_parser = parser._long_opt.get(name) or parser._short_opt.get(name)
+            if our_parser is None:
+                continue
+            previous = our_parser.process
+
+            def process(value, state, _previous=previous):
+                values = [value]
+                while state.rargs and _looks_numeric(state.rargs[0]):
+                    values.append(state.rargs.pop(0))
+                for v in values:
+                    _previous(v, state)
+
+            our_parser.process = process
+
+
+def _looks_numeric(token: str) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
+
+
+class PhaseType(click.ParamType):
+    """An angle: a number in radians, or with a ``deg`` suffix in degrees (``180deg``)."""
+
+    name = "angle"
+
+    def convert(self, value, param, ctx):  # noqa: D102
+        if isinstance(value, float):
+            return value
+        text = str(value).strip().lower()
+        try:
+            if text.endswith("deg"):
+                result = math.radians(float(text[:-3]))
+            else:
+                result = float(text)
+        except ValueError:
+            self.fail(f"{value!r} is not an angle (radians, or degrees as '180deg')", param, ctx)
+        if not math.isfinite(result):
+            self.fail(f"{value!r} is not a finite angle", param, ctx)
+        return result
+
+
+class FiniteFloat(click.ParamType):
+    """A finite float, optionally bounded below."""
+
+    name = "number"
+
+    def __init__(self, min_value: float | None = None, min_open: bool = False) -> None:
+        self.min_value = min_value
+        self.min_open = min_open
+
+    def convert(self, value, param, ctx):  # noqa: D102
+        try:
+            result = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(result):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        if self.min_value is not None:
+            if self.min_open and result <= self.min_value:
+                self.fail(f"{value!r}: expected a value > {self.min_value:g}", param, ctx)
+            if not self.min_open and result < self.min_value:
+                self.fail(f"{value!r}: expected a value >= {self.min_value:g}", param, ctx)
+        return result

@@ -1,0 +1,172 @@
+"""``renpsim spectrum``: the RENP photon spectral function I(omega) at chosen photon energies."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import click
+import numpy as np
+
+from renpsim.cli.options import FiniteFloat, GreedyFloats, PhaseType
+from renpsim.errors import InputError
+from renpsim.physics.kinematics import CHANNEL_LABELS, THRESHOLD_LABELS
+from renpsim.physics.neutrino import neutrino_state
+from renpsim.physics.oscillation import DEFAULT_PRESET, list_presets
+from renpsim.physics.rate import expected_events, rate_scale, resolve_gamma0
+from renpsim.physics.spectrum import spectrum
+from renpsim.physics.targets import load_target
+
+
+def _omega_grid(omega, omega_range, target) -> np.ndarray:
+    if omega and omega_range:
+        raise click.UsageError("give either --omega or --omega-range, not both")
+    if omega:
+        return np.asarray(omega, dtype=float)
+    if omega_range:
+        lo, hi, n = omega_range
+        if n != int(n) or n < 1:
+            raise InputError("option --omega-range", "N", n, "a whole number >= 1")
+        return np.linspace(lo, hi, int(n))
+    # Default: 11 points spanning the region of the thresholds (2.5 meV below E_eg/2 up to it).
+    half = target.omega_max_eV
+    return np.linspace(half - 2.5e-3, half, 11)
+
+
+def _gamma0_option(value: str | None) -> float | str | None:
+    if value is None or value == "placeholder":
+        return value
+    try:
+        return float(value)
+    except ValueError:
+        raise InputError("option --gamma0", "gamma0", value, "a rate in s^-1 or 'placeholder'")\
+            from None
+
+
+@click.command("spectrum")
+@click.option("--target", default="Yb", show_default=True,
+              help="Target: Yb or Xe, optionally with isotope (Yb-174, Yb-171, Yb-natural).")
+@click.option("--isotope", default=None, help="Isotope label (default: the target's default).")
+@click.option("--E-eg", "E_eg", type=FiniteFloat(0.0, min_open=True), default=None,
+              help="Override E_eg in eV.")
+@click.option("--ordering", type=click.Choice(["NO", "IO"]), default="NO", show_default=True)
+@click.option("--m-lightest", "m_lightest", type=FiniteFloat(0.0), default=0.01,
+              show_default=True, help="Lightest neutrino mass in eV.")
+@click.option("--nature", type=click.Choice(["dirac", "majorana"]), default="dirac",
+              show_default=True)
+@click.option("--oscillation", type=click.Choice(list_presets()), default=DEFAULT_PRESET,
+              show_default=True, help="Oscillation-parameter preset.")
+@click.option("--alpha21", type=PhaseType(), default=0.0, show_default=True,
+              help="Majorana phase alpha21 (radians, or '90deg').")
+@click.option("--alpha31", type=PhaseType(), default=0.0, show_default=True,
+              help="Majorana phase alpha31 (radians, or '90deg').")
+@click.option("--delta", type=PhaseType(), default=None,
+              help="Dirac CP phase (radians, or '197deg'); default: the preset's best fit.")
+@click.option("--omega", cls=GreedyFloats, type=FiniteFloat(), default=(),
+              help="Photon energies in eV (one or more values).")
+@click.option("--omega-range", "omega_range", nargs=3, type=FiniteFloat(), default=None,
+              help="LO HI N: N evenly spaced photon energies in eV.")
+@click.option("--dwell-s", "dwell_s", type=FiniteFloat(0.0), default=None,
+              help="Also give expected events for this time (s of full coherence) per point.")
+@click.option("--gamma0", default=None,
+              help="Gamma_0 in s^-1 (needed for Xe), or 'placeholder'; with --dwell-s.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def spectrum_cmd(target, isotope, E_eg, ordering, m_lightest, nature, oscillation, alpha21,
+                 alpha31, delta, omega, omega_range, dwell_s, gamma0, as_json) -> None:
+    """Evaluate the RENP spectral function I(omega) (physics.md 1.3) and its channels."""
+    tgt = load_target(target, isotope)
+    if E_eg is not None:
+        tgt = tgt.with_E_eg(E_eg)
+    grid = _omega_grid(omega, omega_range, tgt)
+    state = neutrino_state(ordering, m_lightest, nature, oscillation, alpha21, alpha31, delta)
+    result = spectrum(grid, state, tgt)
+    record = spectrum_record(result)
+    if dwell_s is not None:
+        g0 = resolve_gamma0(tgt, _gamma0_option(gamma0))
+        scale = rate_scale(tgt, gamma0_per_s=g0)
+        record["inputs"]["gamma0_per_s"] = g0
+        record["inputs"]["dwell_s"] = dwell_s
+        record["events"] = expected_events(result.total, dwell_s, scale).tolist()
+    if as_json:
+        click.echo(json.dumps(record, indent=1))
+    else:
+        _print_table(record)
+
+
+def spectrum_record(result) -> dict:
+    """Machine-readable record of a :class:`~renpsim.physics.spectrum.SpectrumResult`."""
+    st, tgt = result.state, result.target
+    osc = st.oscillation
+    thr = result.thresholds_eV
+    inputs = {
+        "target": tgt.name,
+        "E_eg_eV": tgt.E_eg_eV,
+        "E_eg_sigma_eV": tgt.E_eg_sigma_eV,
+        "E_vg_eV": tgt.E_vg_eV,
+        "ordering": st.ordering,
+        "m_lightest_eV": float(st.m_lightest_eV),
+        "masses_eV": st.masses_eV.tolist(),
+        "sum_masses_eV": float(st.sum_masses_eV),
+        "m_beta_eV": float(st.m_beta_eV),
+        "nature": st.nature,
+        "oscillation": osc.preset,
+        "oscillation_parameters": osc.as_dict(),
+        "oscillation_verified": bool(osc.meta.get("verified", False)),
+        "Ue": [[float(z.real), float(z.imag)] for z in st.Ue],
+        "alpha21": float(st.alpha21),
+        "alpha31": float(st.alpha31),
+        "delta": float(st.delta),
+        "phase_unit": "rad",
+    }
+    return {
+        "inputs": inputs,
+        "omega_eV": result.omega_eV.tolist(),
+        "I": result.total.tolist(),
+        "channels": {
+            label: result.channels[..., int(label[0]) - 1, int(label[1]) - 1].tolist()
+            for label in CHANNEL_LABELS
+        },
+        "thresholds_eV": {
+            label: float(thr[int(label[0]) - 1, int(label[1]) - 1]) for label in THRESHOLD_LABELS
+        },
+        "conventions": {
+            "I": "dimensionless spectral function, physics.md 1.3 (GP21 eqs. 16-17 corrected)",
+            "events": "N = Gamma_0 (V/100cm^3)(n_a/1e21)^2(n_gamma/1e21) eta I(omega) T, "
+                      "T = dwell time at that frequency",
+        },
+    }
+
+
+def _print_table(record: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    inp = record["inputs"]
+    console = Console()
+    masses = ", ".join(f"{m:.6g}" for m in inp["masses_eV"])
+    console.print(
+        f"[bold]{inp['target']}[/] E_eg = {inp['E_eg_eV']:.9g} eV, E_vg = {inp['E_vg_eV']:.7g} eV;"
+        f" {inp['ordering']}, {inp['nature']}, masses = ({masses}) eV; {inp['oscillation']}"
+        + ("" if inp["oscillation_verified"] else " (values unverified, see preset caveat)")
+    )
+    thr = record["thresholds_eV"]
+    half = inp["E_eg_eV"] / 2
+    console.print(
+        "thresholds (E_eg/2 - omega_ij^max, ueV): "
+        + ", ".join(f"{k}: {1e6 * (half - v):.1f}" for k, v in thr.items())
+    )
+    table = Table(show_edge=False)
+    table.add_column("omega [eV]", justify="right")
+    table.add_column("I(omega)", justify="right")
+    has_events = "events" in record
+    if has_events:
+        table.add_column("events", justify="right")
+    table.add_column("open channels")
+    for k, (w, value) in enumerate(zip(record["omega_eV"], record["I"], strict=True)):
+        opened = [lab for lab, t in thr.items() if w < t or (lab == "11" and math.isclose(w, t))]
+        row = [f"{w:.7f}", f"{value:.6e}"]
+        if has_events:
+            row.append(f"{record['events'][k]:.4g}")
+        row.append(" ".join(opened) or "-")
+        table.add_row(*row)
+    console.print(table)

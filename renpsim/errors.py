@@ -1,0 +1,70 @@
+"""The project's exception types.
+
+Every error caused by bad input is a :class:`RenpsimError`. The command line turns them into one
+line on standard error and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class RenpsimError(Exception):
+    """Base class of every error renpsim raises on purpose."""
+
+
+class InputError(RenpsimError, ValueError):
+    """A value given by the user (file, option or argument) is not acceptable.
+
+    Parameters
+    ----------
+    where : str
+        The file path, or ``"option --name"`` / ``"argument"`` for command-line input.
+    key : str
+        The key, field or option that holds the bad value (dotted path for nested TOML keys).
+    value : Any
+        The offending value, as given.
+    expected : str
+        What would have been accepted, in words.
+    """
+
+    def __init__(self, where: str, key: str, value: Any, expected: str) -> None:
+        self.where = where
+        self.key = key
+        self.value = value
+        self.expected = expected
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        value = repr(self.value)
+        if len(value) > 80:
+            value = value[:77] + "..."
+        return f"{self.where}: {self.key} = {value}: expected {self.expected}"
+
+
+class PhysicsDomainError(InputError):
+    """A physics input lies outside the domain where the formulas hold (e.g. omega > E_eg/2)."""
+
+
+class MissingInputError(InputError):
+    """A required physics input has no value (e.g. Gamma_0 for Xe, which no source gives)."""
+
+
+class DataFileError(RenpsimError):
+    """A data file shipped with or given to renpsim is malformed.
+
+    Parameters
+    ----------
+    path : str
+        File path.
+    key : str
+        The field that is wrong (``"-"`` for the file as a whole).
+    problem : str
+        What is wrong, in words.
+    """
+
+    def __init__(self, path: str, key: str, problem: str) -> None:
+        self.path = path
+        self.key = key
+        self.problem = problem
+        super().__init__(f"{path}: {key}: {problem}")

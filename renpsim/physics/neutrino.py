@@ -1,0 +1,241 @@
+"""Neutrino masses, the first PMNS row and the RENP axial coupling matrix.
+
+Conventions (physics.md sections 1.2 and 3.2):
+
+* PDG parametrisation U = R23 U13(delta) R12 diag(1, e^{i alpha21/2}, e^{i alpha31/2}), so the
+  first row is U_e1 = c12 c13, U_e2 = s12 c13 e^{i alpha21/2},
+  U_e3 = s13 e^{i(alpha31/2 - delta)}.
+* Axial coupling a_ij = U_ei U*_ej - delta_ij/2 (GP21 eq. 4; physics.md 1.2, with the minus sign
+  of correction 14).
+* Masses from the lightest mass: NO m1 = m_l, m2 = sqrt(m_l^2 + dm21), m3 = sqrt(m_l^2 + dm31);
+  IO m3 = m_l, m2 = sqrt(m_l^2 - dm32), m1 = sqrt(m2^2 - dm21) (physics.md 3.2).
+
+Every function broadcasts over array inputs (lightest mass, phases, mixing parameters).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from renpsim.errors import InputError
+from renpsim.physics.oscillation import OscillationParameters, load_preset
+
+Nature = Literal["dirac", "majorana"]
+
+
+def masses_from_lightest(
+    m_lightest_eV: ArrayLike, ordering: str, dm2_21_eV2: ArrayLike, dm2_3l_eV2: ArrayLike
+) -> NDArray[np.float64]:
+    """Return the three masses (m1, m2, m3) in eV, stacked on a trailing axis of length 3.
+
+    Parameters
+    ----------
+    m_lightest_eV : array_like
+        Lightest mass (m1 for NO, m3 for IO), >= 0.
+    ordering : {"NO", "IO"}
+        Mass ordering.
+    dm2_21_eV2 : array_like
+        m2^2 - m1^2 (> 0).
+    dm2_3l_eV2 : array_like
+        m3^2 - m1^2 (> 0) for NO, m3^2 - m2^2 (< 0) for IO (physics.md 3.1, 3.2).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``broadcast(inputs) + (3,)``.
+    """
+    ml = np.asarray(m_lightest_eV, dtype=float)
+    dm21 = np.asarray(dm2_21_eV2, dtype=float)
+    dm3l = np.asarray(dm2_3l_eV2, dtype=float)
+    ml2 = ml * ml
+    if ordering == "NO":
+        m1 = ml + 0.0 * (dm21 + dm3l)
+        m2 = np.sqrt(ml2 + dm21) + 0.0 * dm3l
+        m3 = np.sqrt(ml2 + dm3l) + 0.0 * dm21
+    elif ordering == "IO":
+        m3 = ml + 0.0 * (dm21 + dm3l)
+        m2sq = ml2 - dm3l
+        m2 = np.sqrt(m2sq) + 0.0 * dm21
+        m1 = np.sqrt(m2sq - dm21)
+    else:
+        raise InputError("neutrino", "ordering", ordering, "'NO' or 'IO'")
+    return np.stack(np.broadcast_arrays(m1, m2, m3), axis=-1)
+
+
+def electron_row(
+    sin2_theta12: ArrayLike,
+    sin2_theta13: ArrayLike,
+    delta_rad: ArrayLike,
+    alpha21_rad: ArrayLike = 0.0,
+    alpha31_rad: ArrayLike = 0.0,
+) -> NDArray[np.complex128]:
+    """Return the first PMNS row (U_e1, U_e2, U_e3) in the PDG convention (physics.md 1.2).
+
+    Returns
+    -------
+    numpy.ndarray
+        Complex array of shape ``broadcast(inputs) + (3,)``.
+    """
+    s12sq = np.asarray(sin2_theta12, dtype=float)
+    s13sq = np.asarray(sin2_theta13, dtype=float)
+    c12 = np.sqrt(1.0 - s12sq)
+    s12 = np.sqrt(s12sq)
+    c13 = np.sqrt(1.0 - s13sq)
+    s13 = np.sqrt(s13sq)
+    a21 = np.asarray(alpha21_rad, dtype=float)
+    a31 = np.asarray(alpha31_rad, dtype=float)
+    d = np.asarray(delta_rad, dtype=float)
+    u1 = (c12 * c13).astype(complex)
+    u2 = s12 * c13 * np.exp(0.5j * a21)
+    u3 = s13 * np.exp(1j * (0.5 * a31 - d))
+    return np.stack(np.broadcast_arrays(u1, u2, u3), axis=-1)
+
+
+def coupling_matrix(Ue: ArrayLike) -> NDArray[np.complex128]:
+    """Return the axial coupling a_ij = U_ei U*_ej - delta_ij/2 (GP21 eq. 4), shape (..., 3, 3)."""
+    u = np.asarray(Ue, dtype=complex)
+    return u[..., :, None] * np.conj(u[..., None, :]) - 0.5 * np.eye(3)
+
+
+@dataclass(frozen=True)
+class NeutrinoState:
+    """Everything about the neutrinos that the RENP spectrum needs.
+
+    All array attributes share one batch shape (possibly ``()``); trailing axes of length 3
+    index the mass eigenstates.
+
+    Attributes
+    ----------
+    ordering : {"NO", "IO"}
+        Mass ordering.
+    nature : {"dirac", "majorana"}
+        Neutrino nature.
+    masses_eV : numpy.ndarray
+        (m1, m2, m3) in eV, shape ``batch + (3,)``.
+    Ue : numpy.ndarray
+        First PMNS row, complex, shape ``batch + (3,)``.
+    m_lightest_eV, alpha21, alpha31, delta : numpy.ndarray
+        The inputs (phases in radians), shape ``batch``.
+    oscillation : OscillationParameters
+        The preset the mixing and splittings come from.
+    """
+
+    ordering: str
+    nature: str
+    masses_eV: NDArray[np.float64]
+    Ue: NDArray[np.complex128]
+    m_lightest_eV: NDArray[np.float64]
+    alpha21: NDArray[np.float64]
+    alpha31: NDArray[np.float64]
+    delta: NDArray[np.float64]
+    oscillation: OscillationParameters
+
+    @property
+    def majorana(self) -> bool:
+        """True for Majorana neutrinos."""
+        return self.nature == "majorana"
+
+    @property
+    def batch_shape(self) -> tuple[int, ...]:
+        """Shape of the parameter batch (without the mass-index axis)."""
+        return self.masses_eV.shape[:-1]
+
+    @property
+    def coupling(self) -> NDArray[np.complex128]:
+        """Axial coupling matrix a_ij, shape ``batch + (3, 3)``."""
+        return coupling_matrix(self.Ue)
+
+    @property
+    def sum_masses_eV(self) -> NDArray[np.float64]:
+        """Sum of the three masses in eV."""
+        return self.masses_eV.sum(axis=-1)
+
+    @property
+    def m_beta_eV(self) -> NDArray[np.float64]:
+        """Effective beta-decay mass sqrt(sum_i |U_ei|^2 m_i^2) in eV."""
+        return np.sqrt(np.sum(np.abs(self.Ue) ** 2 * self.masses_eV**2, axis=-1))
+
+    @property
+    def m_betabeta_eV(self) -> NDArray[np.float64]:
+        """Effective Majorana mass |sum_i U_ei^2 m_i| in eV (meaningful for Majorana only)."""
+        return np.abs(np.sum(self.Ue**2 * self.masses_eV, axis=-1))
+
+
+def _check_finite_nonnegative(name: str, value: ArrayLike) -> NDArray[np.float64]:
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError("neutrino", name, value, "a real number") from None
+    if not np.all(np.isfinite(arr)):
+        raise InputError("neutrino", name, value, "finite values")
+    return arr
+
+
+def neutrino_state(
+    ordering: str = "NO",
+    m_lightest_eV: ArrayLike = 0.0,
+    nature: str = "dirac",
+    oscillation: str | OscillationParameters = "nufit-6.0",
+    alpha21: ArrayLike = 0.0,
+    alpha31: ArrayLike = 0.0,
+    delta: ArrayLike | None = None,
+) -> NeutrinoState:
+    """Build a (possibly batched) neutrino state.
+
+    Parameters
+    ----------
+    ordering : {"NO", "IO"}
+        Mass ordering.
+    m_lightest_eV : array_like
+        Lightest neutrino mass in eV (>= 0). Arrays broadcast against the phases.
+    nature : {"dirac", "majorana"}
+        Neutrino nature.
+    oscillation : str or OscillationParameters
+        Preset name (see :func:`renpsim.physics.oscillation.list_presets`) or parameters.
+    alpha21, alpha31 : array_like
+        Majorana phases in radians (PDG convention); irrelevant for Dirac.
+    delta : array_like, optional
+        Dirac CP phase in radians; defaults to the preset's best fit.
+
+    Returns
+    -------
+    NeutrinoState
+
+    Raises
+    ------
+    InputError
+        Negative or non-finite mass, unknown nature/ordering/preset.
+    """
+    if nature not in ("dirac", "majorana"):
+        raise InputError("neutrino", "nature", nature, "'dirac' or 'majorana'")
+    if ordering not in ("NO", "IO"):
+        raise InputError("neutrino", "ordering", ordering, "'NO' or 'IO'")
+    osc = oscillation if isinstance(oscillation, OscillationParameters) else load_preset(
+        oscillation, ordering
+    )
+    if osc.ordering != ordering:
+        raise InputError("neutrino", "oscillation", osc.preset, f"parameters for {ordering}")
+    ml = _check_finite_nonnegative("m_lightest_eV", m_lightest_eV)
+    if np.any(ml < 0):
+        raise InputError("neutrino", "m_lightest_eV", m_lightest_eV, "a mass >= 0 eV")
+    a21 = _check_finite_nonnegative("alpha21", alpha21)
+    a31 = _check_finite_nonnegative("alpha31", alpha31)
+    d = _check_finite_nonnegative("delta", osc.delta_cp_rad if delta is None else delta)
+    ml, a21, a31, d = np.broadcast_arrays(ml, a21, a31, d)
+    masses = masses_from_lightest(ml, ordering, osc.dm2_21_eV2.value, osc.dm2_3l_eV2.value)
+    ue = electron_row(osc.sin2_theta12.value, osc.sin2_theta13.value, d, a21, a31)
+    return NeutrinoState(
+        ordering=ordering,
+        nature=nature,
+        masses_eV=masses,
+        Ue=ue,
+        m_lightest_eV=np.array(ml),
+        alpha21=np.array(a21),
+        alpha31=np.array(a31),
+        delta=np.array(d),
+        oscillation=osc,
+    )
