@@ -26,6 +26,7 @@ class InputError(RenpsimError, ValueError):
         The offending value, as given.
     expected : str
         What would have been accepted, in words.
+
     """
 
     def __init__(self, where: str, key: str, value: Any, expected: str) -> None:
@@ -61,6 +62,7 @@ class DataFileError(RenpsimError):
         The field that is wrong (``"-"`` for the file as a whole).
     problem : str
         What is wrong, in words.
+
     """
 
     def __init__(self, path: str, key: str, problem: str) -> None:

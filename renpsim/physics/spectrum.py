@@ -113,6 +113,7 @@ def spectral_function(
     -------
     numpy.ndarray
         I(omega), shape ``broadcast(omega, state.batch_shape, E_eg)``. Finite everywhere.
+
     """
     omega, E_eg = _prepare(omega_eV, target, E_eg_eV, validate)
     s = pair_mass2(omega, E_eg)
@@ -150,7 +151,7 @@ def channel_matrix(
     m = state.masses_eV
     a = state.coupling
     shape = np.broadcast_shapes(s.shape, state.batch_shape)
-    out = np.empty(shape + (3, 3))
+    out = np.empty((*shape, 3, 3))
     for i, j, _ in UNORDERED_PAIRS:
         mi, mj = m[..., i], m[..., j]
         d = phase_space_delta(s, mi, mj)
@@ -180,6 +181,7 @@ class SpectrumResult:
         The neutrino inputs used.
     target : AtomicTarget
         The target used.
+
     """
 
     omega_eV: NDArray[np.float64]
