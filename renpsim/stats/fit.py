@@ -99,24 +99,81 @@ class FitResult:
         }
 
 
-def _minuit(lik: BinnedLikelihood, start: dict | None = None) -> Minuit:
-    x0 = lik.vector(start)
-    m = Minuit(lik, x0, name=lik.names)
-    m.errordef = Minuit.LEAST_SQUARES
-    m.print_level = 0
-    m.strategy = 1
-    for n in lik.names:
+def _scales(lik: BinnedLikelihood) -> NDArray[np.float64]:
+    """Internal unit of each parameter: Minuit works on x/scale so that every parameter is O(1)
+    (couplings ~1e-25, Delta m^2 ~1e-5 and frequency offsets ~1e-9 otherwise break the numerical
+    derivatives of MIGRAD/HESSE)."""
+    out = np.ones(len(lik.names))
+    for k, n in enumerate(lik.names):
         p = lik.parameters[n]
-        m.limits[n] = (p.limits[0] if p.limits[0] is not None else -np.inf,
-                       p.limits[1] if p.limits[1] is not None else np.inf)
-        if p.step:
-            m.errors[n] = p.step
-        elif p.sigma:
-            m.errors[n] = p.sigma
-        else:
-            m.errors[n] = max(abs(p.value) * 0.1, 1e-3)
-        m.fixed[n] = p.role == "fixed"
-    return m
+        ref = p.step or p.sigma
+        if ref and ref < 1e-2:
+            out[k] = ref
+    return out
+
+
+class _Scaled:
+    """Objective in internal units u = x / scale."""
+
+    def __init__(self, lik: BinnedLikelihood, scale: NDArray[np.float64]) -> None:
+        self.lik = lik
+        self.scale = scale
+
+    def __call__(self, u):
+        return self.lik(np.asarray(u, dtype=float) * self.scale)
+
+
+class ScaledMinuit:
+    """iminuit.Minuit on internally rescaled parameters, read back in physical units."""
+
+    def __init__(self, lik: BinnedLikelihood, start: dict | None = None) -> None:
+        self.lik = lik
+        self.scale = _scales(lik)
+        self._k = {n: k for k, n in enumerate(lik.names)}
+        x0 = lik.vector(start)
+        m = Minuit(_Scaled(lik, self.scale), x0 / self.scale, name=lik.names)
+        m.errordef = Minuit.LEAST_SQUARES
+        m.print_level = 0
+        m.strategy = 1
+        for k, n in enumerate(lik.names):
+            p = lik.parameters[n]
+            sc = self.scale[k]
+            m.limits[n] = (p.limits[0] / sc if p.limits[0] is not None else -np.inf,
+                           p.limits[1] / sc if p.limits[1] is not None else np.inf)
+            ref = p.step or p.sigma or max(abs(p.value) * 0.1, 1e-3)
+            m.errors[n] = ref / sc
+            m.fixed[n] = p.role == "fixed"
+        self.m = m
+
+    def value(self, name: str) -> float:
+        """Current value of ``name`` in physical units."""
+        return float(self.m.values[name]) * self.scale[self._k[name]]
+
+    def error(self, name: str) -> float:
+        """Current error of ``name`` in physical units."""
+        return float(self.m.errors[name]) * self.scale[self._k[name]]
+
+    def set(self, name: str, value: float, fixed: bool | None = None) -> None:
+        """Set a value (physical units) and optionally fix/release it."""
+        self.m.values[name] = value / self.scale[self._k[name]]
+        if fixed is not None:
+            self.m.fixed[name] = fixed
+
+    def covariance(self, names: list[str]) -> NDArray[np.float64] | None:
+        """Covariance of ``names`` in physical units (None without HESSE)."""
+        if self.m.covariance is None:
+            return None
+        sc = np.array([self.scale[self._k[n]] for n in names])
+        c = np.array([[self.m.covariance[a, b] for b in names] for a in names], dtype=float)
+        return c * np.outer(sc, sc)
+
+    def x(self) -> NDArray[np.float64]:
+        """Full parameter vector in physical units."""
+        return np.array(self.m.values, dtype=float) * self.scale
+
+
+def _minuit(lik: BinnedLikelihood, start: dict | None = None) -> ScaledMinuit:
+    return ScaledMinuit(lik, start)
 
 
 def fit(lik: BinnedLikelihood, start: dict | None = None, *, hesse: bool = True,
@@ -134,28 +191,28 @@ def fit(lik: BinnedLikelihood, start: dict | None = None, *, hesse: bool = True,
     hypothesis : str
         Label stored in the result.
     """
-    m = _minuit(lik, start)
+    sm = _minuit(lik, start)
+    m = sm.m
     m.migrad()
     if not m.valid:
         m.migrad()
     if hesse:
         m.hesse()
-    x = np.array(m.values, dtype=float)
+    x = sm.x()
     floating = lik.floating
-    cov_ok = hesse and m.covariance is not None
-    if cov_ok:
-        sub = np.array([[m.covariance[a, b] for b in floating] for a in floating], dtype=float)
+    sub = sm.covariance(floating) if hesse else None
+    if sub is not None:
         d = np.sqrt(np.clip(np.diag(sub), 1e-300, None))
         corr = sub / np.outer(d, d)
     else:
         corr = np.eye(len(floating))
-    errors = {n: (float(m.errors[n]) if lik.parameters[n].role != "fixed" else 0.0)
+    errors = {n: (sm.error(n) if lik.parameters[n].role != "fixed" else 0.0)
               for n in lik.names}
     at_limit = []
     for n in floating:
         lo, hi = lik.parameters[n].limits
         tol = 1e-3 * max(errors[n], 1e-12)
-        v = m.values[n]
+        v = sm.value(n)
         if (lo is not None and v - lo <= tol) or (hi is not None and hi - v <= tol):
             at_limit.append(n)
     dev = lik.data_deviance(x)
@@ -167,7 +224,7 @@ def fit(lik: BinnedLikelihood, start: dict | None = None, *, hesse: bool = True,
         notes.append("parameters at a limit: HESSE errors are not meaningful there; use a "
                      "profile scan (renpsim.stats.fit.profile_scan)")
     return FitResult(
-        values={n: float(m.values[n]) for n in lik.names}, errors=errors,
+        values={n: sm.value(n) for n in lik.names}, errors=errors,
         roles={n: lik.parameters[n].role for n in lik.names}, correlation=corr,
         floating=floating, objective=obj, deviance=dev, ndof=int(ndof), p_value=p,
         at_limit=at_limit, valid=bool(m.valid), nfcn=int(m.nfcn), hypothesis=hypothesis,
@@ -253,13 +310,12 @@ def profile_scan(lik: BinnedLikelihood, name: str, grid: ArrayLike,
     g = np.asarray(grid, dtype=float)
     if best is None:
         best = fit_multistart(lik)
-    m = _minuit(lik, {n: v for n, v in best.values.items()})
-    m.fixed[name] = True
+    sm = _minuit(lik, {n: v for n, v in best.values.items()})
     out = np.empty(g.size)
     for k, v in enumerate(g):
-        m.values[name] = v
-        m.migrad()
-        out[k] = m.fval
+        sm.set(name, v, fixed=True)
+        sm.m.migrad()
+        out[k] = sm.m.fval
     gmin = min(best.objective, float(out.min()))
     return ProfileScan(name=name, grid=g, objective=out, delta_chi2=out - gmin,
                        best=float(best.values[name]))
