@@ -41,6 +41,7 @@ class Campaign:
         Truth lightest mass.
     calibration : Calibration
         Rate scale and nuisance constraints.
+
     """
 
     name: str

@@ -56,6 +56,7 @@ class Calibration:
         1 sigma of a common trigger-frequency offset (Gaussian around 0).
     E_eg_sigma_eV : float or None
         1 sigma of E_eg (isotope shift / level uncertainty; Gaussian around 0).
+
     """
 
     rate_scale_per_s: float
@@ -119,6 +120,7 @@ class BinnedDataset:
         Oscillation preset that constrains the oscillation nuisances.
     label : str
         Free text (run id, campaign name).
+
     """
 
     omega_eV: NDArray[np.float64]

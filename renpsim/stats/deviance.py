@@ -50,6 +50,7 @@ def poisson_deviance(n_true: ArrayLike, n_test: ArrayLike, axis: int | None = -1
         Expected counts of the tested hypothesis, >= 0.
     axis : int or None
         Axis to sum over; None sums everything.
+
     """
     return np.sum(deviance_terms(n_true, n_test), axis=axis)
 

@@ -61,6 +61,7 @@ class Executor:
         LocalCluster with worker processes (True) or threads in this process (False).
 
     Use as a context manager so that pools and local clusters are shut down.
+
     """
 
     def __init__(self, kind: str = "serial", workers: int | None = None,
@@ -109,7 +110,7 @@ class Executor:
             else:
                 self._cluster = LocalCluster(
                     n_workers=self.workers or 2, threads_per_worker=1,
-                    processes=self.dask_processes, dashboard_address=None,
+                    processes=self.dask_processes, dashboard_address=":0",
                     silence_logs=40)
                 self._client = Client(self._cluster)
         return self

@@ -63,6 +63,7 @@ class FitResult:
         Number of objective evaluations.
     hypothesis : str
         Label of the model.
+
     """
 
     values: dict
@@ -102,7 +103,8 @@ class FitResult:
 def _scales(lik: BinnedLikelihood) -> NDArray[np.float64]:
     """Internal unit of each parameter: Minuit works on x/scale so that every parameter is O(1)
     (couplings ~1e-25, Delta m^2 ~1e-5 and frequency offsets ~1e-9 otherwise break the numerical
-    derivatives of MIGRAD/HESSE)."""
+    derivatives of MIGRAD/HESSE).
+    """
     out = np.ones(len(lik.names))
     for k, n in enumerate(lik.names):
         p = lik.parameters[n]
@@ -190,6 +192,7 @@ def fit(lik: BinnedLikelihood, start: dict | None = None, *, hesse: bool = True,
         Run HESSE for the errors and correlations.
     hypothesis : str
         Label stored in the result.
+
     """
     sm = _minuit(lik, start)
     m = sm.m
@@ -267,6 +270,7 @@ class ProfileScan:
         objective - global minimum.
     best : float
         Global best-fit value.
+
     """
 
     name: str
@@ -333,6 +337,7 @@ class HypothesisComparison:
         label -> objective - lowest objective.
     preferred : str
         Label with the lowest minimum.
+
     """
 
     fits: dict
@@ -360,6 +365,7 @@ def compare_hypotheses(dataset: BinnedDataset, models: dict[str, ModelSpec], *,
         Starting lightest masses (eV).
     **lik_kw
         Passed to :class:`BinnedLikelihood` (free, fixed, profile, oscillation_constraints).
+
     """
     if len(models) < 2:
         raise InputError("compare", "models", list(models), "at least two hypotheses")

@@ -70,6 +70,7 @@ class ModelSpec:
         See :mod:`renpsim.stats.spectra`.
     width_fraction : float
         Mediator Gamma/M [A].
+
     """
 
     ordering: str = "NO"
@@ -158,6 +159,7 @@ class BinnedLikelihood:
     InputError
         Unknown parameter names, a name both free and fixed, or a free nuisance without the
         calibration that constrains it.
+
     """
 
     dataset: BinnedDataset
@@ -296,7 +298,8 @@ class BinnedLikelihood:
 
     def spectral(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         """I(omega_k) at the step energies for parameter vector ``x`` (cached on the spectral
-        parameters)."""
+        parameters).
+        """
         key = tuple(x[self._spec_idx])
         if key == self._cache_key:
             return self._cache_I

@@ -64,6 +64,7 @@ class AsimovSetup:
         Mediator Gamma/M [A].
     scalar_phase : str
         ``"gp21"`` or ``"physical"``.
+
     """
 
     omega_eV: tuple
@@ -207,6 +208,7 @@ def coupling_limits_vs_mass(setup: AsimovSetup, coupling: str, mediator_masses_e
     -------
     dict
         ``m_eV``, ``limit``, ``limit_pos``, ``limit_neg``, ``status`` arrays.
+
     """
     c = parse_coupling(coupling, "option --coupling")
     M = np.atleast_1d(np.asarray(mediator_masses_eV, dtype=float))

@@ -59,6 +59,7 @@ class Coupling:
         Coupling family.
     i, j : int
         0-based mass indices (the pair is unordered).
+
     """
 
     name: str
@@ -79,6 +80,7 @@ def parse_coupling(name: str, where: str = "coupling") -> Coupling:
     ------
     InputError
         The name does not match ``(gL|gR|yS|yP)[1-3][1-3]``.
+
     """
     m = _COUPLING_RE.match(str(name))
     if m is None:
@@ -151,6 +153,7 @@ def bsm_spectral_function(
 
         dI = Y^2 w^2/(m_e^2 G_F^2) [ (S^2+P^2) s - S^2 (m_i+m_j)^2 - P^2 (m_i-m_j)^2 ] / (24 |s-M^2|^2)
            + Y w^2/(6 sqrt2 G_F m_e) Re[1/(s-M^2)] {interference, phase dependent}
+
     """
     if scalar_phase not in ("gp21", "physical"):
         raise InputError("spectrum", "scalar_phase", scalar_phase, "'gp21' or 'physical'")

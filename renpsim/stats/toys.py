@@ -43,6 +43,7 @@ class ToyConfig:
         Passed to :class:`BinnedLikelihood`.
     oscillation_constraints : bool
         Profile oscillation parameters (default False for speed in toys).
+
     """
 
     dataset: BinnedDataset
@@ -80,6 +81,7 @@ class ToyResult:
         True values of the floating parameters.
     entropy : int
         Recorded SeedSequence entropy.
+
     """
 
     index: NDArray[np.int64]
@@ -137,6 +139,7 @@ def merge_toys(parts: list[dict], entropy: int) -> ToyResult:
     ------
     InputError
         The parts overlap (a toy index appears twice) or disagree on the parameters.
+
     """
     parts = [p for p in parts if p["index"]]
     if not parts:
@@ -177,6 +180,7 @@ def run_toys(config: ToyConfig, n_toys: int, *, entropy: int | None = None,
         Offset of the global toy index (to extend a study; results merge).
     chunks_per_worker : int
         Tasks per worker (load balancing only; results do not depend on it).
+
     """
     if not isinstance(n_toys, int | np.integer) or n_toys < 1:
         raise InputError("toys", "n_toys", n_toys, "a whole number >= 1")
@@ -207,6 +211,7 @@ class WilksCheck:
     use_toy_threshold : bool
         True when the toys disagree with Wilks (KS p < 0.01 or the quantiles differ by more
         than 3 standard errors): the toy threshold should then be used.
+
     """
 
     dof: int
