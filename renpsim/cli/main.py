@@ -22,9 +22,13 @@ def cli() -> None:
 
 
 def _register() -> None:
+    from renpsim.cli.fit import fit_cmd
+    from renpsim.cli.sensitivity import sensitivity_cmd
     from renpsim.cli.spectrum import spectrum_cmd
 
     cli.add_command(spectrum_cmd)
+    cli.add_command(fit_cmd)
+    cli.add_command(sensitivity_cmd)
 
 
 _register()

@@ -130,12 +130,14 @@ class BinnedDataset:
     target: str = "Yb"
     oscillation: str = "nufit-5.0"
     label: str = ""
+    live_s: NDArray[np.float64] | None = None
     meta: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         w = f"dataset {self.label}".strip()
         arrays = {}
-        for key in ("omega_eV", "dwell_s", "counts"):
+        keys = ("omega_eV", "dwell_s", "counts") + (() if self.live_s is None else ("live_s",))
+        for key in keys:
             try:
                 arr = np.atleast_1d(np.asarray(getattr(self, key), dtype=np.float64))
             except (TypeError, ValueError):
@@ -151,8 +153,9 @@ class BinnedDataset:
             raise InputError(w, "omega_eV", [], "at least one scan step")
         if np.any(arrays["omega_eV"] <= 0):
             raise InputError(w, "omega_eV", arrays["omega_eV"].tolist(), "energies > 0 eV")
-        if np.any(arrays["dwell_s"] < 0):
-            raise InputError(w, "dwell_s", arrays["dwell_s"].tolist(), "times >= 0 s")
+        for key in ("dwell_s", "live_s"):
+            if key in arrays and np.any(arrays[key] < 0):
+                raise InputError(w, key, arrays[key].tolist(), "times >= 0 s")
         if np.any(arrays["counts"] < 0):
             raise InputError(w, "counts", arrays["counts"].tolist(), "counts >= 0")
         bkg = self.calibration.background_rate_per_s
@@ -172,5 +175,16 @@ class BinnedDataset:
         return replace(self, counts=np.asarray(counts, dtype=np.float64))
 
     def with_dwell(self, dwell_s: ArrayLike) -> BinnedDataset:
-        """Copy with other dwell times (exposure planning)."""
-        return replace(self, dwell_s=np.asarray(dwell_s, dtype=np.float64))
+        """Copy with other dwell times (exposure planning); live times scale alike."""
+        new = np.asarray(dwell_s, dtype=np.float64)
+        live = None
+        if self.live_s is not None:
+            ratio = np.where(self.dwell_s > 0, new / np.where(self.dwell_s > 0, self.dwell_s, 1),
+                             1.0)
+            live = self.live_s * ratio
+        return replace(self, dwell_s=new, live_s=live)
+
+    @property
+    def dark_exposure_s(self) -> NDArray[np.float64]:
+        """Time over which dark counts accumulate per step (``live_s`` or ``dwell_s``)."""
+        return self.dwell_s if self.live_s is None else self.live_s

@@ -3,14 +3,14 @@
 Expected counts of step k (physics.md 1.5 rate model; GP21 eq. 31 extended by a detector and
 background model)::
 
-    mu_k = T_k * [ eps * ( norm * R0 * I(omega_k + d_omega ; E_eg + dE_eg, theta) + b_scale * b_k )
-                   + r_dark ]
+    mu_k = T_k * eps * ( norm * R0 * I(omega_k + d_omega ; E_eg + dE_eg, theta) + b_scale * b_k )
+           + L_k * r_dark
 
 with R0 the calibration's nominal rate per unit I (``Calibration.rate_scale_per_s``), I the
 spectral function of :mod:`renpsim.stats.spectra`, theta the neutrino parameters (lightest mass,
 oscillation parameters, BSM coupling and mediator mass), eps the detector efficiency, b_k the
-background photon rate before the detector and r_dark the detector dark rate (not scaled by the
-efficiency).
+background photon rate before the detector, r_dark the detector dark rate (not scaled by the
+efficiency) and L_k the detector live time of the step (default T_k).
 
 Objective ("chi^2", minimised; iminuit errordef = 1)::
 
@@ -327,7 +327,8 @@ class BinnedLikelihood:
         cal = self.dataset.calibration
         signal = g(x, "norm") * cal.rate_scale_per_s * self.spectral(x)
         rate = g(x, "efficiency") * (signal + g(x, "bkg_scale") * self._bkg)
-        return self.dataset.dwell_s * (rate + g(x, "dark_rate_per_s"))
+        return (self.dataset.dwell_s * rate
+                + self.dataset.dark_exposure_s * g(x, "dark_rate_per_s"))
 
     def data_deviance(self, x: NDArray[np.float64]) -> float:
         """Poisson deviance of the counts at ``x`` (physics.md 6.1)."""
