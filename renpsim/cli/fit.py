@@ -56,11 +56,13 @@ def _split(items: tuple[str, ...]) -> tuple[str, ...]:
               help="Fix the oscillation parameters at the preset's best fit.")
 @click.option("--compare", type=click.Choice(COMPARE), default="none", show_default=True,
               help="Also compare discrete hypotheses (profiled minima, multi-start).")
+@click.option("--no-profile-scan", is_flag=True,
+              help="Skip the profile scan of the lightest mass (boundary-aware interval).")
 @click.option("--validate-truth", is_flag=True,
               help="Read /truth (synthetic files) and report pulls against it.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def fit_cmd(run, model, coupling, mediator_mass, ordering, oscillation, free, profile, fix,
-            no_oscillation_constraints, compare, validate_truth, as_json):
+            no_oscillation_constraints, compare, no_profile_scan, validate_truth, as_json):
     """Fit RUN (.h5 run file or .json binned dataset) and report the best fit, HESSE errors,
     correlations, goodness of fit and parameters at limits."""
     from renpsim.stats.fit import compare_hypotheses, fit_multistart, mass_ordering_models
@@ -82,6 +84,17 @@ def fit_cmd(run, model, coupling, mediator_mass, ordering, oscillation, free, pr
     out["model"] = {"name": model, "ordering": spec.ordering, "nature": spec.nature,
                     "coupling": spec.coupling,
                     "mediator_mass_eV": spec.mediator_mass_eV if spec.coupling else None}
+    if lik.parameters["m_lightest_eV"].role != "fixed" and not no_profile_scan:
+        import numpy as np
+
+        from renpsim.stats.fit import profile_scan
+
+        grid = np.linspace(0.0, max(0.1, 3 * result.values["m_lightest_eV"]), 41)
+        prof = profile_scan(lik, "m_lightest_eV", grid, best=result)
+        out["intervals"] = {"m_lightest_eV": {
+            "method": "profile scan (boundary m_lightest >= 0; not MINOS)",
+            "68.27%": list(prof.interval(1.0)), "95%": list(prof.interval(3.841458820694124)),
+            "grid_max_eV": float(grid[-1])}}
     if compare != "none":
         models = (mass_ordering_models(spec.nature) if compare == "ordering"
                   else nature_models(spec.ordering))
@@ -124,5 +137,8 @@ def _print_human(out: dict) -> None:
         c = out["comparison"]
         con.print(f"preferred: {c['preferred']}; Delta chi^2: "
                   + ", ".join(f"{k} {v:.4g}" for k, v in c["delta_chi2"].items()))
+    for name, iv in out.get("intervals", {}).items():
+        con.print(f"{name}: 68.27% [{iv['68.27%'][0]:.4g}, {iv['68.27%'][1]:.4g}], "
+                  f"95% [{iv['95%'][0]:.4g}, {iv['95%'][1]:.4g}] ({iv['method']})")
     if "pulls" in out:
         con.print("pulls vs truth: " + ", ".join(f"{k} {v:+.2f}" for k, v in out["pulls"].items()))

@@ -153,7 +153,11 @@ def _from_h5(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict | No
                 raise DataFileError(str(path), "/truth/params_json",
                                     "missing (needed for --validate-truth)")
             raw = f["truth/params_json"][()]
-            truth = json.loads(raw.decode() if isinstance(raw, bytes) else str(raw))
+            try:
+                truth = json.loads(raw.decode() if isinstance(raw, bytes) else str(raw))
+            except json.JSONDecodeError as exc:
+                raise DataFileError(str(path), "/truth/params_json",
+                                    f"not valid JSON ({exc.msg})") from None
         label = str(_attr(f, "run_id", path, required=False, default=path.stem))
     e = float(np.mean(eff)) if eff else 1.0
     e_unc = float(np.nanmean(eff_unc)) if eff_unc and np.any(np.isfinite(eff_unc)) else None

@@ -1,0 +1,88 @@
+"""Batched SM + mediator spectra of the statistics engine (temporary BSM implementation)."""
+
+import numpy as np
+import pytest
+
+from renpsim.constants import G_F_EV2
+from renpsim.errors import InputError
+from renpsim.physics import load_target, neutrino_state, spectral_function
+from renpsim.physics.kinematics import pair_mass2, phase_space_delta
+from renpsim.physics.spectrum import dirac_kernel
+from renpsim.stats.spectra import bsm_spectral_function, parse_coupling
+
+TGT = load_target("Yb-gp21")
+OMEGA = np.array([1.0688, 1.0699, 1.0711])
+
+
+def _ours(state, **kw):
+    return bsm_spectral_function(OMEGA, state.masses_eV, state.coupling,
+                                 E_eg_eV=TGT.E_eg_eV, E_vg_eV=TGT.E_vg_eV,
+                                 majorana=state.majorana, **kw)
+
+
+@pytest.mark.parametrize("ordering", ["NO", "IO"])
+@pytest.mark.parametrize("nature", ["dirac", "majorana"])
+@pytest.mark.parametrize("ml", [0.0, 0.01, 0.04])
+def test_sm_limit_equals_physics_engine(ordering, nature, ml):
+    st = neutrino_state(ordering, ml, nature, "nufit-5.0", alpha21=0.7)
+    ref = spectral_function(OMEGA, st, TGT)
+    assert np.allclose(_ours(st), ref, rtol=1e-12, atol=0)
+    c = parse_coupling("gL11")
+    assert np.allclose(_ours(st, coupling=c, coupling_value=0.0), ref, rtol=1e-12)
+
+
+def test_vector_gl11_against_hand_formula_dirac():
+    st = neutrino_state("NO", 0.01, "dirac", "nufit-5.0")
+    g, M = 3e-26, 1e-3
+    full = _ours(st, coupling=parse_coupling("gL11"), coupling_value=g, mediator_mass_eV=M,
+                 width_fraction=0.0)
+    sm = _ours(st)
+    # only channel (11) changes: a11 -> a11 + g / (sqrt2 G_F (s - M^2)) (physics.md 4.1)
+    s = pair_mass2(OMEGA, TGT.E_eg_eV)
+    m1 = st.masses_eV[0]
+    a11 = st.coupling[0, 0].real
+    d = phase_space_delta(s, m1, m1)
+    kD = dirac_kernel(OMEGA, s, d, TGT.E_eg_eV, m1, m1)
+    aL = a11 + g / (np.sqrt(2) * G_F_EV2 * (s - M * M))
+    expect = sm + d * (aL**2 - a11**2) * kD / (TGT.E_vg_eV - OMEGA) ** 2
+    assert np.allclose(full, expect, rtol=1e-10)
+
+
+def test_majorana_only_gl_minus_gr_matters():
+    st = neutrino_state("NO", 0.01, "majorana", "nufit-5.0")
+    kw = dict(mediator_mass_eV=0.5, width_fraction=0.0)
+    a = _ours(st, coupling=parse_coupling("gL11"), coupling_value=2e-25, **kw)
+    b = _ours(st, coupling=parse_coupling("gR11"), coupling_value=-2e-25, **kw)
+    assert np.allclose(a, b, rtol=1e-12)
+
+
+def test_scalar_quadratic_in_gp21_phase_and_linear_term_physical():
+    st = neutrino_state("NO", 0.01, "dirac", "nufit-5.0")
+    kw = dict(mediator_mass_eV=1e-3, coupling=parse_coupling("yP11"))
+    p = _ours(st, coupling_value=1e-18, **kw)
+    m = _ours(st, coupling_value=-1e-18, **kw)
+    assert np.allclose(p, m, rtol=1e-13)  # GP21 phase: no interference for diagonal y
+    pp = _ours(st, coupling_value=1e-18, scalar_phase="physical", **kw)
+    mp = _ours(st, coupling_value=-1e-18, scalar_phase="physical", **kw)
+    assert np.all(np.abs(pp - mp) > 0)  # physics.md 0 item 7: linear term ~ 2 m1 a11
+
+
+def test_large_mass_scaling_is_inverse_mass_squared():
+    st = neutrino_state("NO", 0.01, "dirac", "nufit-5.0")
+    sm = _ours(st)
+    c = parse_coupling("gL11")
+    d1 = _ours(st, coupling=c, coupling_value=1e-22, mediator_mass_eV=1e3) - sm
+    d2 = _ours(st, coupling=c, coupling_value=1e-22, mediator_mass_eV=1e4) - sm
+    assert np.allclose(d1 / d2, 100.0, rtol=1e-3)
+
+
+def test_bad_inputs():
+    with pytest.raises(InputError):
+        parse_coupling("gX11")
+    with pytest.raises(InputError):
+        parse_coupling("gL14")
+    st = neutrino_state("NO", 0.01, "majorana", "nufit-5.0")
+    with pytest.raises(InputError):
+        _ours(st, coupling=parse_coupling("yS11"), coupling_value=1e-19)
+    with pytest.raises(InputError):
+        _ours(st, scalar_phase="weird")
