@@ -63,10 +63,16 @@ def _split(items: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def fit_cmd(run, model, coupling, mediator_mass, ordering, oscillation, free, profile, fix,
             no_oscillation_constraints, compare, no_profile_scan, validate_truth, as_json):
-    """Fit RUN (.h5 run file or .json binned dataset) and report the best fit, HESSE errors,
-    correlations, goodness of fit and parameters at limits."""
-    from renpsim.stats.fit import compare_hypotheses, fit_multistart, mass_ordering_models
-    from renpsim.stats.fit import nature_models
+    """Fit RUN (.h5 run file or .json binned dataset).
+
+    Reports the best fit, HESSE errors, correlations, goodness of fit and parameters at limits.
+    """
+    from renpsim.stats.fit import (
+        compare_hypotheses,
+        fit_multistart,
+        mass_ordering_models,
+        nature_models,
+    )
     from renpsim.stats.io import load_dataset
     from renpsim.stats.model import BinnedLikelihood, model_from_name
 

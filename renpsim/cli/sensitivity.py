@@ -88,9 +88,11 @@ def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, m_li
                     width_fraction, ordering, nature, true_m_lightest, decision, n_sigma,
                     target_limit, coupling_value, executor, workers, scheduler, csv_path,
                     h5_path, plot_path, as_json):
-    """Asimov sensitivity of CAMPAIGN (e.g. gp21-benchmark): coupling limits versus mediator
-    mass (GP21 Fig. 3) or lightest mass (Fig. 4), discovery significance, exposure needed for a
-    decision and dwell-time optimisation."""
+    """Asimov sensitivity of CAMPAIGN (e.g. gp21-benchmark).
+
+    Coupling limits versus mediator mass (GP21 Fig. 3) or lightest mass (Fig. 4), discovery
+    significance, exposure needed for a decision and dwell-time optimisation.
+    """
     from renpsim.stats.benchmark import load_campaign
     from renpsim.stats.executor import Executor
     from renpsim.stats.scan import resolve_threshold, sensitivity_scan

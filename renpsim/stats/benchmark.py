@@ -1,4 +1,4 @@
-"""The GP21 benchmark campaign (stand-in until ``renpsim.hardware.load_campaign`` is merged).
+"""Return the GP21 benchmark campaign (stand-in until ``renpsim.hardware.load_campaign`` is merged).
 
 GP21 section IV (physics.md 1.5): Yb at V = 100 cm^3, n_a = n_gamma = 1e21 cm^-3, eta = 1
 (Gamma_0 = 0.002 s^-1), three frequencies 1.0688 / 1.0699 / 1.0711 eV with equal time, NO,
@@ -55,7 +55,7 @@ class Campaign:
     calibration: Calibration
 
     def dataset(self, counts=None) -> BinnedDataset:
-        """A :class:`BinnedDataset` of this campaign (zero counts unless given)."""
+        """Return a :class:`BinnedDataset` of this campaign (zero counts unless given)."""
         return BinnedDataset(
             omega_eV=self.omega_eV, dwell_s=self.dwell_s,
             counts=np.zeros(len(self.omega_eV)) if counts is None else counts,
@@ -64,7 +64,7 @@ class Campaign:
 
 
 def gp21_benchmark(total_days: float = GP21_TOTAL_DAYS) -> Campaign:
-    """The GP21 benchmark campaign (stand-in, see module docstring)."""
+    """Return the GP21 benchmark campaign (stand-in, see module docstring)."""
     target = load_target("Yb-gp21")
     dwell = np.full(3, total_days * SECONDS_PER_DAY / 3.0)
     return Campaign(

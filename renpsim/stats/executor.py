@@ -11,6 +11,7 @@ gives an :class:`~renpsim.errors.InputError` naming the extra to install.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -24,7 +25,7 @@ EXECUTORS = ("serial", "processes", "dask")
 
 
 def toy_seed(entropy: int, index: int) -> np.random.Generator:
-    """Generator for toy/task ``index`` spawned from the recorded ``entropy``.
+    """Return the generator for toy/task ``index`` spawned from the recorded ``entropy``.
 
     Equivalent to ``SeedSequence(entropy).spawn(n)[index]`` for any n (spawn keys are
     ``(index,)``), so it does not depend on how toys are distributed.
@@ -42,7 +43,7 @@ def chunk(items: Sequence, n_chunks: int) -> list[list]:
     n = len(items)
     n_chunks = max(1, min(n_chunks, n))
     bounds = np.linspace(0, n, n_chunks + 1).round().astype(int)
-    return [list(items[a:b]) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+    return [list(items[a:b]) for a, b in itertools.pairwise(bounds) if b > a]
 
 
 class Executor:
@@ -67,7 +68,8 @@ class Executor:
     def __init__(self, kind: str = "serial", workers: int | None = None,
                  scheduler: str | None = None, dask_processes: bool = True) -> None:
         if kind not in EXECUTORS:
-            raise InputError("option --executor", "executor", kind, "one of " + ", ".join(EXECUTORS))
+            raise InputError("option --executor", "executor", kind,
+                             "one of " + ", ".join(EXECUTORS))
         if workers is not None and (not isinstance(workers, int) or workers < 1):
             raise InputError("option --workers", "workers", workers, "a whole number >= 1")
         if scheduler is not None and kind != "dask":

@@ -1,5 +1,7 @@
-"""Maximum-likelihood fits with iminuit: best fit, HESSE errors, correlations, goodness of fit,
-profile scans for boundary parameters and discrete-hypothesis comparison.
+"""Maximum-likelihood fits with iminuit.
+
+Best fit, HESSE errors, correlations, goodness of fit, profile scans for boundary parameters
+and discrete-hypothesis comparison.
 
 * Minimiser: MIGRAD on the objective of :class:`~renpsim.stats.model.BinnedLikelihood`
   (errordef = 1, a chi^2-like deviance), followed by HESSE.
@@ -101,9 +103,10 @@ class FitResult:
 
 
 def _scales(lik: BinnedLikelihood) -> NDArray[np.float64]:
-    """Internal unit of each parameter: Minuit works on x/scale so that every parameter is O(1)
-    (couplings ~1e-25, Delta m^2 ~1e-5 and frequency offsets ~1e-9 otherwise break the numerical
-    derivatives of MIGRAD/HESSE).
+    """Return the internal unit of each parameter.
+
+    Minuit works on x/scale so that every parameter is O(1) (couplings ~1e-25, Delta m^2 ~1e-5
+    and frequency offsets ~1e-9 otherwise break the numerical derivatives of MIGRAD/HESSE).
     """
     out = np.ones(len(lik.names))
     for k, n in enumerate(lik.names):
@@ -148,11 +151,11 @@ class ScaledMinuit:
         self.m = m
 
     def value(self, name: str) -> float:
-        """Current value of ``name`` in physical units."""
+        """Return the current value of ``name`` in physical units."""
         return float(self.m.values[name]) * self.scale[self._k[name]]
 
     def error(self, name: str) -> float:
-        """Current error of ``name`` in physical units."""
+        """Return the current error of ``name`` in physical units."""
         return float(self.m.errors[name]) * self.scale[self._k[name]]
 
     def set(self, name: str, value: float, fixed: bool | None = None) -> None:

@@ -190,6 +190,7 @@ def load_dataset(path: str | Path, *, validate_truth: bool = False
         Unsupported extension or missing file.
     DataFileError
         Malformed content.
+
     """
     p = Path(path)
     if not p.is_file():

@@ -42,7 +42,7 @@ MODELS = ("sm-dirac", "sm-majorana", "vector", "scalar", "dipole")
 
 OSC_PARAMS = ("sin2_theta12", "sin2_theta13", "dm2_21_eV2", "dm2_3l_eV2")
 NUISANCES = ("norm", "efficiency", "dark_rate_per_s", "bkg_scale", "freq_offset_eV",
-             "dE_eg_eV") + OSC_PARAMS
+             "dE_eg_eV", *OSC_PARAMS)
 #: Parameters that change I(omega) (the others are linear and reuse a cached spectrum).
 _SPECTRAL = ("m_lightest_eV", "coupling", "mediator_mass_eV", "freq_offset_eV", "dE_eg_eV",
              *OSC_PARAMS)
@@ -297,8 +297,10 @@ class BinnedLikelihood:
         return default if k is None else x[k]
 
     def spectral(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
-        """I(omega_k) at the step energies for parameter vector ``x`` (cached on the spectral
-        parameters).
+        """Return I(omega_k) at the step energies for parameter vector ``x``.
+
+        The result is cached on the spectral parameters, so changes of the linear ones
+        (normalisation, efficiency, background, dark rate) reuse it.
         """
         key = tuple(x[self._spec_idx])
         if key == self._cache_key:
@@ -322,7 +324,7 @@ class BinnedLikelihood:
         return out
 
     def expected(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Expected counts mu_k for parameter vector ``x``."""
+        """Return the expected counts mu_k for parameter vector ``x``."""
         g = self._get
         cal = self.dataset.calibration
         signal = g(x, "norm") * cal.rate_scale_per_s * self.spectral(x)
@@ -345,7 +347,7 @@ class BinnedLikelihood:
         return total
 
     def active_constraints(self) -> int:
-        """Number of constraint terms acting on floating parameters (pseudo-measurements)."""
+        """Count the constraint terms acting on floating parameters (pseudo-measurements)."""
         fl = set(self.floating)
         n = sum(1 for p in self.parameters.values() if p.sigma is not None
                 and p.center is not None and p.name in fl)
@@ -360,5 +362,5 @@ class BinnedLikelihood:
         return value if np.isfinite(value) else 1e300
 
     def asimov(self, values: dict | None = None) -> NDArray[np.float64]:
-        """Expected counts at the nominal parameters (overridden by ``values``)."""
+        """Return the expected counts at the nominal parameters (overridden by ``values``)."""
         return self.expected(self.vector(values))

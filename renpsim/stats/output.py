@@ -65,6 +65,7 @@ class SensitivityTable:
         Hash of the inputs and version.
     meta : dict
         Further header items (coupling, campaign, ...).
+
     """
 
     quantity: str
@@ -117,6 +118,7 @@ def read_csv(path: str | Path) -> SensitivityTable:
     ------
     DataFileError
         Missing format line or header keys.
+
     """
     path = Path(path)
     try:

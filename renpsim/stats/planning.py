@@ -1,5 +1,7 @@
-"""Exposure planning: the time needed for a target significance or limit, discrete-decision
-exposures (mass ordering, lightest mass, Dirac/Majorana) and the dwell-time optimiser.
+"""Exposure planning.
+
+The time needed for a target significance or limit, discrete-decision exposures (mass ordering,
+lightest mass, Dirac/Majorana) and the dwell-time optimiser.
 
 physics.md 6.3: the choice of frequencies matters as much as the exposure and an unknown
 normalisation costs a large factor, so both the exposure split and the normalisation treatment
@@ -25,7 +27,6 @@ from scipy import optimize
 
 from renpsim.errors import InputError
 from renpsim.stats.dataset import BinnedDataset
-from renpsim.stats.deviance import poisson_deviance
 from renpsim.stats.fit import fit_multistart
 from renpsim.stats.model import BinnedLikelihood, ModelSpec
 from renpsim.stats.sensitivity import AsimovSetup, _Context, _delta_chi2, coupling_limits_vs_mass
@@ -46,6 +47,7 @@ def exposure_for_limit(setup: AsimovSetup, coupling: str, mediator_mass_eV: floa
     -------
     dict
         ``factor`` (on the campaign's dwell times), ``total_s`` and ``limit_now``.
+
     """
     if not (np.isfinite(target_limit) and target_limit > 0):
         raise InputError("planning", "target_limit", target_limit, "a coupling > 0")
@@ -92,6 +94,9 @@ def decision_delta_chi2(dataset: BinnedDataset, truth: ModelSpec, decision: str,
         ``lightest-mass``: m_lightest = truth vs m_lightest = 0.
     profile_norm : bool
         Let the normalisation float without constraint (physics.md 6.1).
+    oscillation_constraints : bool
+        Profile the oscillation parameters within the preset's errors.
+
     """
     if decision not in DECISIONS:
         raise InputError("option --decision", "decision", decision,
@@ -165,6 +170,7 @@ class DwellPlan:
         The objective: the limit (smaller is better) or the decision Delta chi^2 (larger).
     objective : str
         ``limit`` or ``decision:<name>``.
+
     """
 
     omega_eV: NDArray[np.float64]

@@ -65,6 +65,11 @@ def sensitivity_scan(setup: AsimovSetup, scan: str, coupling: str, grid, *,
         Coupling sign(s) tested.
     executor : Executor, optional
         Back end (serial if None).
+    chunks_per_worker : int
+        Tasks per worker (load balance only; results do not depend on it).
+    meta : dict, optional
+        Extra header items for the table.
+
     """
     if scan not in SCANS:
         raise InputError("option --scan", "scan", scan, "one of " + ", ".join(SCANS))

@@ -1,5 +1,7 @@
-"""Asimov sensitivities: coupling limits versus mediator mass (GP21 Fig. 3) and versus the
-lightest mass (GP21 Fig. 4), discovery significance, all batched.
+"""Asimov sensitivities, all batched.
+
+Coupling limits versus mediator mass (GP21 Fig. 3) and versus the lightest mass (GP21 Fig. 4),
+and the discovery significance.
 
 Method (GP21 section IV, eqs. 30-31 with the sign correction of physics.md 0 item 5):
 N_true is the Asimov expectation of the SM truth; N_test the expectation with one coupling g
@@ -130,7 +132,7 @@ class _Context:
         self.sig_scale = self.dwell * setup.efficiency * setup.rate_scale_per_s
 
     def counts(self, masses, coupling=None, g=0.0, mediator_mass=1.0):
-        """Expected counts, broadcast; the trailing axis is the scan step."""
+        """Return (signal, floor) expected counts, broadcast; the last axis is the step."""
         s = self.setup
         I = bsm_spectral_function(
             self.omega, masses, self.a, E_eg_eV=self.E_eg, E_vg_eV=self.E_vg,
@@ -268,7 +270,8 @@ def coupling_limits_vs_lightest(setup: AsimovSetup, coupling: str, m_lightest_eV
         lims.append(lim)
         stats.append(st)
     return {"m_lightest_eV": ml, "limit": np.maximum.reduce(lims),
-            "status": np.maximum.reduce(stats), "n_sm_events": np.sum(n_true, axis=-1).reshape(ml.size)}
+            "status": np.maximum.reduce(stats),
+            "n_sm_events": np.sum(n_true, axis=-1).reshape(ml.size)}
 
 
 def discovery_significance(setup: AsimovSetup, coupling: str, value: ArrayLike,

@@ -147,11 +147,13 @@ def bsm_spectral_function(
     Vector (physics.md 4.1, corrected eq. 22)::
 
         a^L = a + g_L / [sqrt2 G_F (s - M^2)],  a^R = g_R / [sqrt2 G_F (s - M^2)]
-        bracket = (|aL|^2 + |aR|^2 - 2 dM Re[aL aR]) I^D + (2 Re[aL* aR] - dM Re[aL^2 + aR^2]) m_i m_j
+        bracket = (|aL|^2 + |aR|^2 - 2 dM Re[aL aR]) I^D
+                  + (2 Re[aL* aR] - dM Re[aL^2 + aR^2]) m_i m_j
 
     Scalar, Dirac (physics.md 4.2)::
 
-        dI = Y^2 w^2/(m_e^2 G_F^2) [ (S^2+P^2) s - S^2 (m_i+m_j)^2 - P^2 (m_i-m_j)^2 ] / (24 |s-M^2|^2)
+        dI = Y^2 w^2/(m_e^2 G_F^2)
+             [ (S^2+P^2) s - S^2 (m_i+m_j)^2 - P^2 (m_i-m_j)^2 ] / (24 |s-M^2|^2)
            + Y w^2/(6 sqrt2 G_F m_e) Re[1/(s-M^2)] {interference, phase dependent}
 
     """

@@ -55,7 +55,7 @@ class ToyConfig:
     oscillation_constraints: bool = False
 
     def likelihood(self, counts=None) -> BinnedLikelihood:
-        """The likelihood of this configuration (optionally with other counts)."""
+        """Return the likelihood of this configuration (optionally with other counts)."""
         ds = self.dataset if counts is None else self.dataset.with_counts(counts)
         return BinnedLikelihood(ds, self.model, free=self.free, fixed=dict(self.fixed),
                                 oscillation_constraints=self.oscillation_constraints)
