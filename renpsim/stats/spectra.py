@@ -90,6 +90,48 @@ def parse_coupling(name: str, where: str = "coupling") -> Coupling:
     return Coupling(name=str(name), kind=m["kind"], i=i, j=j)
 
 
+_PI = np.array([0, 0, 0, 1, 1, 2])
+_PJ = np.array([0, 1, 2, 1, 2, 2])
+_PMULT = np.array([1.0, 2.0, 2.0, 1.0, 2.0, 1.0])[:, None]
+
+
+def sm_spectral_fast(omega_eV: NDArray[np.float64], masses_eV: NDArray[np.float64],
+                     a: NDArray[np.complex128], E_eg_eV: float, E_vg_eV: float,
+                     majorana: bool) -> NDArray[np.float64]:
+    """Return the SM I(omega) for ONE neutrino state on a 1-d omega grid, channels stacked.
+
+    Same formula as :func:`renpsim.physics.spectral_function` (physics.md 1.3), evaluated with
+    the six distinct channels stacked on a leading axis instead of a Python loop: this is the
+    fitter's hot path (hundreds of evaluations per fit). Tested equal to the physics engine.
+    """
+    w = omega_eV[None, :]
+    s = E_eg_eV * (E_eg_eV - 2.0 * w)
+    mi = masses_eV[_PI][:, None]
+    mj = masses_eV[_PJ][:, None]
+    x = s - (mi + mj) ** 2
+    if s.min() > 0.0:
+        # common case (every step below the endpoint); y >= x, so x > 0 implies y > 0
+        inv_s = 1.0 / s
+        d = np.sqrt(np.maximum(x, 0.0) * (s - (mi - mj) ** 2)) * inv_s
+        ratio = (mi * mi - mj * mj) * inv_s
+    else:
+        y = s - (mi - mj) ** 2
+        pos = s > 0.0
+        s_safe = np.where(pos, s, 1.0)
+        open_ = (x > 0.0) & pos
+        d = np.where(open_, np.sqrt(np.maximum(x, 0.0) * np.maximum(y, 0.0)) / s_safe, 0.0)
+        d = np.where((s == 0.0) & ((mi + mj) == 0.0), 1.0, d)
+        ratio = np.where(pos, (mi * mi - mj * mj) / s_safe, 0.0)
+    e_pair = E_eg_eV - w
+    kD = (s - 0.5 * (mi * mi + mj * mj) + 0.5 * w * w * (1.0 - d * d / 3.0)
+          - 0.5 * e_pair * e_pair * ratio * ratio) / 3.0
+    aij = a[_PI, _PJ][:, None]
+    bracket = (aij.real ** 2 + aij.imag ** 2) * kD
+    if majorana:
+        bracket = bracket - np.real(aij * aij) * mi * mj
+    return np.sum(_PMULT * d * bracket, axis=0) / (E_vg_eV - omega_eV) ** 2
+
+
 def _propagator(s, mass, width_fraction):
     """1/(s - M^2 + i M Gamma), Gamma = width_fraction * M (physics.md 4.1 'Propagator')."""
     M = np.asarray(mass, dtype=float)
