@@ -127,6 +127,10 @@ class _Scaled:
     def __call__(self, u):
         return self.lik(np.asarray(u, dtype=float) * self.scale)
 
+    def internal_gradient(self, u):
+        """Gradient in internal units."""
+        return self.lik.gradient(np.asarray(u, dtype=float) * self.scale) * self.scale
+
 
 class ScaledMinuit:
     """iminuit.Minuit on internally rescaled parameters, read back in physical units."""
@@ -136,7 +140,11 @@ class ScaledMinuit:
         self.scale = _scales(lik)
         self._k = {n: k for k, n in enumerate(lik.names)}
         x0 = lik.vector(start)
-        m = Minuit(_Scaled(lik, self.scale), x0 / self.scale, name=lik.names)
+        obj = _Scaled(lik, self.scale)
+        if lik.has_gradient:
+            m = Minuit(obj, x0 / self.scale, name=lik.names, grad=obj.internal_gradient)
+        else:
+            m = Minuit(obj, x0 / self.scale, name=lik.names)
         m.errordef = Minuit.LEAST_SQUARES
         m.print_level = 0
         m.strategy = 1

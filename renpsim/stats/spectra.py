@@ -96,18 +96,23 @@ _PMULT = np.array([1.0, 2.0, 2.0, 1.0, 2.0, 1.0])[:, None]
 
 
 def sm_spectral_fast(omega_eV: NDArray[np.float64], masses_eV: NDArray[np.float64],
-                     a: NDArray[np.complex128], E_eg_eV: float, E_vg_eV: float,
+                     a: NDArray[np.complex128], E_eg_eV: ArrayLike, E_vg_eV: float,
                      majorana: bool) -> NDArray[np.float64]:
-    """Return the SM I(omega) for ONE neutrino state on a 1-d omega grid, channels stacked.
+    """Return the SM I(omega) on a 1-d omega grid, the six channels stacked on one axis.
 
     Same formula as :func:`renpsim.physics.spectral_function` (physics.md 1.3), evaluated with
-    the six distinct channels stacked on a leading axis instead of a Python loop: this is the
-    fitter's hot path (hundreds of evaluations per fit). Tested equal to the physics engine.
+    the six distinct channels stacked on an axis instead of a Python loop: this is the fitter's
+    hot path (hundreds of evaluations per fit). Tested equal to the physics engine.
+
+    Optional leading batch axis B (used for the fitter's gradient): ``omega_eV`` (B, N) or
+    (N,), ``masses_eV`` (B, 3), ``a`` (B, 3, 3), ``E_eg_eV`` (B,); the result is (B, N).
     """
-    w = omega_eV[None, :]
-    s = E_eg_eV * (E_eg_eV - 2.0 * w)
-    mi = masses_eV[_PI][:, None]
-    mj = masses_eV[_PJ][:, None]
+    omega_eV = np.asarray(omega_eV, dtype=float)
+    E = np.asarray(E_eg_eV, dtype=float)[..., None, None]
+    w = omega_eV[..., None, :]
+    s = E * (E - 2.0 * w)
+    mi = masses_eV[..., _PI][..., :, None]
+    mj = masses_eV[..., _PJ][..., :, None]
     x = s - (mi + mj) ** 2
     if s.min() > 0.0:
         # common case (every step below the endpoint); y >= x, so x > 0 implies y > 0
@@ -122,14 +127,14 @@ def sm_spectral_fast(omega_eV: NDArray[np.float64], masses_eV: NDArray[np.float6
         d = np.where(open_, np.sqrt(np.maximum(x, 0.0) * np.maximum(y, 0.0)) / s_safe, 0.0)
         d = np.where((s == 0.0) & ((mi + mj) == 0.0), 1.0, d)
         ratio = np.where(pos, (mi * mi - mj * mj) / s_safe, 0.0)
-    e_pair = E_eg_eV - w
+    e_pair = E - w
     kD = (s - 0.5 * (mi * mi + mj * mj) + 0.5 * w * w * (1.0 - d * d / 3.0)
           - 0.5 * e_pair * e_pair * ratio * ratio) / 3.0
-    aij = a[_PI, _PJ][:, None]
+    aij = a[..., _PI, _PJ][..., :, None]
     bracket = (aij.real ** 2 + aij.imag ** 2) * kD
     if majorana:
         bracket = bracket - np.real(aij * aij) * mi * mj
-    return np.sum(_PMULT * d * bracket, axis=0) / (E_vg_eV - omega_eV) ** 2
+    return np.sum(_PMULT * d * bracket, axis=-2) / (E_vg_eV - omega_eV) ** 2
 
 
 def _propagator(s, mass, width_fraction):
