@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import replace
 
 import numpy as np
@@ -175,15 +174,15 @@ def _toys(quick: bool) -> dict:
     cfg = ToyConfig(gp21_benchmark(total_days=230).dataset(),
                     ModelSpec(coupling="gL11", mediator_mass_eV=0.01), truth={"gL11": 0.0},
                     poi="gL11", fixed={"m_lightest_eV": 0.01})
-    n = 40 if quick else 160
-    t0 = time.perf_counter()
+    n = 40 if quick else 240
+    reps = 1 if quick else 3
     serial = run_toys(cfg, n, entropy=11)
-    t_serial = time.perf_counter() - t0
+    t_serial = median_time(lambda: run_toys(cfg, n, entropy=11), repeat=reps, warmup=0)
     with Executor("dask", workers=2) as ex:
         run_toys(cfg, 4, entropy=11, executor=ex)  # warm the workers (imports)
-        t0 = time.perf_counter()
         par = run_toys(cfg, n, entropy=11, executor=ex)
-        t_dask = time.perf_counter() - t0
+        t_dask = median_time(lambda: run_toys(cfg, n, entropy=11, executor=ex), repeat=reps,
+                             warmup=0)
     same = bool(np.array_equal(serial.delta_chi2, par.delta_chi2))
     sp = t_serial / t_dask
     print(f"(c) toys: serial {n / t_serial:.0f} toys/s, Dask LocalCluster 2 workers "

@@ -25,6 +25,7 @@ Parameter roles: ``poi`` (free, of interest), ``profiled`` (free nuisance) or ``
 from __future__ import annotations
 
 import cmath
+import copy
 import math
 from dataclasses import dataclass, field
 
@@ -238,14 +239,24 @@ class BinnedLikelihood:
                           if n in _SPECTRAL or (self._coupling and n == self._coupling.name)]
         self._bkg = (np.zeros(ds.n_steps) if cal.background_rate_per_s is None
                      else np.broadcast_to(cal.background_rate_per_s, (ds.n_steps,)).astype(float))
-        n = ds.counts
+        self._set_data_terms()
+        self._cache_key: tuple | None = None
+        self._cache_I: NDArray[np.float64] | None = None
+
+    def _set_data_terms(self) -> None:
+        n = self.dataset.counts
         self._n = n
         self._pos = n > 0
         self._n_pos = n[self._pos]
         self._n_sum = float(n.sum())
         self._nlogn = float(np.sum(self._n_pos * np.log(self._n_pos)))
-        self._cache_key: tuple | None = None
-        self._cache_I: NDArray[np.float64] | None = None
+
+    def with_counts(self, counts) -> BinnedLikelihood:
+        """Return a copy with other counts (toys): no data files are re-read."""
+        new = copy.copy(self)
+        new.dataset = self.dataset.with_counts(counts)
+        new._set_data_terms()
+        return new
 
     # ---------------------------------------------------------------- configuration
     def _apply_requests(self) -> None:

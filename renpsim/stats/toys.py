@@ -114,7 +114,7 @@ def toy_task(payload: dict) -> dict:
     for idx in payload["indices"]:
         rng = toy_seed(entropy, idx)
         counts = rng.poisson(mu).astype(np.float64)
-        tl = cfg.likelihood(counts)
+        tl = lik.with_counts(counts)
         sm = _minuit(tl, cfg.truth)
         m = sm.m
         m.strategy = 0
