@@ -223,3 +223,18 @@ def test_executor_bad_input():
         sensitivity_scan(SETUP, "mass", "gL11", [1.0])
     with pytest.raises(InputError):
         coupling_limits_vs_mass(SETUP, "gL11", [-1.0], 3.84)
+
+
+def test_toy_limit_bands_bracket_asimov_and_are_executor_independent():
+    from renpsim.stats.scan import toy_limit_bands
+
+    M = [1e-3, 1.0, 1e4]
+    serial = toy_limit_bands(SETUP, "gL11", M, delta_chi2=3.84, n_toys=40, entropy=17)
+    asimov = coupling_limits_vs_mass(SETUP, "gL11", M, 3.84)["limit"]
+    # the Asimov limit is the median expectation (within toy statistics)
+    assert np.all(serial["toy_lo68"] < asimov) and np.all(asimov < serial["toy_hi68"])
+    assert np.allclose(serial["toy_median"] / asimov, 1.0, atol=0.15)
+    with Executor("dask", workers=2, dask_processes=False) as ex:
+        par = toy_limit_bands(SETUP, "gL11", M, delta_chi2=3.84, n_toys=40, entropy=17,
+                              executor=ex)
+    assert par.equals(serial)

@@ -75,6 +75,10 @@ def _masses(masses, mass_range) -> np.ndarray:
               help="With --scan exposure --decision limit: coupling limit to reach.")
 @click.option("--coupling-value", type=float, default=None,
               help="True coupling for --scan discovery.")
+@click.option("--toys", "n_toys", type=click.IntRange(0, 10**7), default=0, show_default=True,
+              help="Also SM toys for expected-limit bands (mediator-mass scan).")
+@click.option("--seed", type=click.IntRange(0, None), default=None,
+              help="SeedSequence entropy for --toys (recorded in the output; random if omitted).")
 @click.option("--executor", type=click.Choice(["serial", "processes", "dask"]),
               default="serial", show_default=True)
 @click.option("--workers", type=click.IntRange(1, 1024), default=None)
@@ -86,8 +90,8 @@ def _masses(masses, mass_range) -> np.ndarray:
 def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, m_lightest,
                     mediator_mass, delta_chi2, cl, dof, sign, profile_norm, scalar_phase,
                     width_fraction, ordering, nature, true_m_lightest, decision, n_sigma,
-                    target_limit, coupling_value, executor, workers, scheduler, csv_path,
-                    h5_path, plot_path, as_json):
+                    target_limit, coupling_value, n_toys, seed, executor, workers, scheduler,
+                    csv_path, h5_path, plot_path, as_json):
     """Asimov sensitivity of CAMPAIGN (e.g. gp21-benchmark).
 
     Coupling limits versus mediator mass (GP21 Fig. 3) or lightest mass (Fig. 4), discovery
@@ -130,6 +134,15 @@ def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, m_li
             table = sensitivity_scan(setup, scan, c.name, grid, delta_chi2=thr, dof=dof_,
                                      mediator_mass_eV=mediator_mass, sign=sign, executor=ex,
                                      meta={"campaign": campaign})
+            bands = None
+            if n_toys and scan == "mediator-mass":
+                from renpsim.stats.executor import new_entropy
+                from renpsim.stats.scan import toy_limit_bands
+
+                seed = new_entropy() if seed is None else seed
+                bands = toy_limit_bands(setup, c.name, grid, delta_chi2=thr, n_toys=n_toys,
+                                        entropy=seed, executor=ex)
+                out["toys"] = {"n": n_toys, "seed": seed}
         out["cl"] = table.cl
         out["quantity"] = table.quantity
         out["lineage"] = table.lineage
@@ -138,6 +151,10 @@ def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, m_li
                         "status": int(s)}
                        for x, v, s in zip(table.frame[xcol], table.frame["limit"],
                                           table.frame["status"], strict=True)]
+        if bands is not None:
+            for row, (_, b) in zip(out["rows"], bands.iterrows(), strict=True):
+                row.update({k: float(b[k]) for k in ("toy_median", "toy_lo68", "toy_hi68",
+                                                     "toy_lo95", "toy_hi95")})
         if csv_path or h5_path or plot_path:
             from renpsim.stats.output import plot_table, write_csv, write_hdf5
 

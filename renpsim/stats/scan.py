@@ -14,7 +14,7 @@ from renpsim.errors import InputError
 from renpsim.stats.deviance import cl_of_threshold, delta_chi2_threshold
 from renpsim.stats.executor import Executor, chunk
 from renpsim.stats.output import QUANTITY_OF, SensitivityTable, lineage_hash
-from renpsim.stats.sensitivity import AsimovSetup, limit_task
+from renpsim.stats.sensitivity import AsimovSetup, limit_task, toy_limit_task
 from renpsim.stats.spectra import parse_coupling
 
 SCANS = ("mediator-mass", "m-lightest")
@@ -99,3 +99,26 @@ def sensitivity_scan(setup: AsimovSetup, scan: str, coupling: str, grid, *,
     info.update(meta or {})
     return SensitivityTable(quantity=QUANTITY_OF[c.kind], x=xcol, frame=frame, cl=cl, dof=dof,
                             delta_chi2=thr, lineage=lineage_hash(inputs), meta=info)
+
+
+def toy_limit_bands(setup: AsimovSetup, coupling: str, grid, *, delta_chi2: float,
+                    n_toys: int, entropy: int, executor: Executor | None = None,
+                    chunks_per_worker: int = 2) -> pd.DataFrame:
+    """Expected-limit bands from SM toys: median and central 68% / 95% of the toy limits.
+
+    Toys are split into tasks by global index (:func:`~renpsim.stats.sensitivity.toy_limit_task`);
+    the numbers do not depend on the executor or the worker count.
+    """
+    if not isinstance(n_toys, int | np.integer) or n_toys < 1:
+        raise InputError("option --toys", "toys", n_toys, "a whole number >= 1")
+    c = parse_coupling(coupling, "option --coupling")
+    ex = executor or Executor("serial")
+    g = np.atleast_1d(np.asarray(grid, dtype=float)).tolist()
+    base = {"setup": setup.to_dict(), "coupling": c.name, "grid": g, "delta_chi2": delta_chi2,
+            "entropy": int(entropy)}
+    parts = ex.map(toy_limit_task, [dict(base, indices=part) for part in
+                                    chunk(list(range(n_toys)), ex.n_workers * chunks_per_worker)])
+    lims = np.concatenate([np.asarray(p["limits"], float).reshape(-1, len(g)) for p in parts])
+    q = np.percentile(lims, [2.5, 16, 50, 84, 97.5], axis=0)
+    return pd.DataFrame({"x": g, "toy_median": q[2], "toy_lo68": q[1], "toy_hi68": q[3],
+                         "toy_lo95": q[0], "toy_hi95": q[4], "n_toys": n_toys})
