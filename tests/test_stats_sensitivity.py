@@ -238,3 +238,21 @@ def test_toy_limit_bands_bracket_asimov_and_are_executor_independent():
         par = toy_limit_bands(SETUP, "gL11", M, delta_chi2=3.84, n_toys=40, entropy=17,
                               executor=ex)
     assert par.equals(serial)
+
+
+def test_dipole_limits_per_element():
+    from renpsim.stats.sensitivity import dipole_limits
+
+    lims = dipole_limits(SETUP, 5.99)
+    assert set(lims) >= {"mu11", "mu12", "eps33"}
+    assert all(1e-13 < v < 1e-7 for v in lims.values())
+    # quadratic, incoherent term: Delta chi^2 ~ mu^4 at small effect, so the limit scales as
+    # (threshold)^(1/4) (physics.md 4.3 "N^-1/4")
+    a = dipole_limits(SETUP, 0.01, ("mu11",))["mu11"]
+    b = dipole_limits(SETUP, 0.01 / 16, ("mu11",))["mu11"]
+    assert b == pytest.approx(a / 2, rel=0.01)
+    closed = dipole_limits(AsimovSetup.from_campaign(gp21_benchmark(), m_lightest_eV=0.05),
+                           3.84, ("mu33",))
+    assert math.isinf(closed["mu33"])  # (33) channel closed at every step
+    with pytest.raises(InputError):
+        dipole_limits(SETUP, 3.84, ("gL11",))

@@ -125,3 +125,26 @@ def test_likelihood_state_equals_physics_state(ordering):
     st = neutrino_state(ordering, 0.015, "majorana", "nufit-5.0", alpha21=0.8, alpha31=2.0)
     assert np.allclose(masses, st.masses_eV, rtol=1e-14)
     assert np.allclose(a, st.coupling, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("kind,expected", [("mu11", 1.9118e-4), ("eps11", 1.7409e-4)])
+def test_dipole_term_reproduces_physics_md_b6(kind, expected):
+    # physics.md 8.4 B6: F^EM for (11), m1 = 0.01 eV, omega = 1.0688 eV, 1e-11 mu_B
+    from renpsim.physics.kinematics import pair_mass2, phase_space_delta
+    from renpsim.stats.spectra import K_EM_INV_EV2
+
+    assert K_EM_INV_EV2 == pytest.approx(4.7216e18, rel=1e-4)  # B5
+    st = neutrino_state("NO", 0.01, "dirac", "nufit-5.0")
+    w = np.array([1.0688])
+    kw = dict(E_eg_eV=2.14349, E_vg_eV=TGT.E_vg_eV)
+    full = bsm_spectral_function(w, st.masses_eV, st.coupling, coupling=parse_coupling(kind),
+                                 coupling_value=1e-11, **kw)
+    sm = bsm_spectral_function(w, st.masses_eV, st.coupling, **kw)
+    s = pair_mass2(w, 2.14349)
+    d = phase_space_delta(s, 0.01, 0.01)
+    F = (full - sm) * (TGT.E_vg_eV - w) ** 2 / d
+    assert F[0] == pytest.approx(expected, rel=2e-4)
+    maj = neutrino_state("NO", 0.01, "majorana", "nufit-5.0")
+    with pytest.raises(InputError):
+        bsm_spectral_function(w, maj.masses_eV, maj.coupling, majorana=True,
+                              coupling=parse_coupling(kind), coupling_value=1e-11, **kw)

@@ -11,7 +11,8 @@ import numpy as np
 from renpsim.cli.options import FiniteFloat, GreedyFloats
 from renpsim.errors import InputError
 
-SCAN_CHOICES = ("mediator-mass", "m-lightest", "exposure", "discovery", "optimise-dwell")
+SCAN_CHOICES = ("mediator-mass", "m-lightest", "exposure", "discovery", "optimise-dwell",
+                "dipole")
 
 
 def _masses(masses, mass_range) -> np.ndarray:
@@ -35,7 +36,8 @@ def _masses(masses, mass_range) -> np.ndarray:
 @click.option("--mediator", type=click.Choice(["vector", "scalar", "dipole"]), default="vector",
               show_default=True)
 @click.option("--coupling", default=None,
-              help="gL11/gR11 (vector, default gL11) or yS11/yP11 (scalar, default yS11).")
+              help="gL11/gR11 (vector, default gL11), yS11/yP11 (scalar, default yS11) or "
+                   "mu11/eps12... (dipole, in mu_B).")
 @click.option("--masses", cls=GreedyFloats, type=float, default=(),
               help="Mediator masses in eV (one or more numbers).")
 @click.option("--mass-range", "mass_range", type=(float, float, float), default=None,
@@ -103,16 +105,17 @@ def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, m_li
     from renpsim.stats.sensitivity import AsimovSetup
     from renpsim.stats.spectra import parse_coupling
 
-    if mediator == "dipole":
-        raise InputError("option --mediator", "mediator", "dipole",
-                         "vector or scalar (dipole spectra come with renpsim.physics.bsm, "
-                         "not merged yet)")
-    coupling = coupling or ("gL11" if mediator == "vector" else "yS11")
+    if scan == "dipole":
+        mediator = "dipole"
+    if mediator == "dipole" and scan not in ("dipole", "discovery", "exposure"):
+        raise InputError("option --scan", "scan", scan,
+                         "'dipole' (limits per matrix element) for dipole moments")
+    coupling = coupling or {"vector": "gL11", "scalar": "yS11", "dipole": "mu11"}[mediator]
     c = parse_coupling(coupling, "option --coupling")
     if c.mediator != mediator:
+        families = {"vector": "gL/gR", "scalar": "yS/yP", "dipole": "mu/eps"}[mediator]
         raise InputError("option --coupling", "coupling", coupling,
-                         f"a {mediator} coupling (" + ("gL/gR" if mediator == "vector"
-                                                       else "yS/yP") + "ij)")
+                         f"a {mediator} coupling ({families}ij)")
     camp = load_campaign(campaign)
     over = {"profile_norm": profile_norm, "scalar_phase": scalar_phase,
             "width_fraction": width_fraction}
@@ -164,6 +167,14 @@ def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, m_li
                 write_hdf5(table, h5_path)
             if plot_path:
                 plot_table(table, plot_path)
+    elif scan == "dipole":
+        from renpsim.stats.sensitivity import dipole_limits
+
+        lims = dipole_limits(setup, thr)
+        out["quantity"] = "dipole_mu"
+        out["unit"] = "mu_B"
+        out["rows"] = [{"element": k, "limit": (v if math.isfinite(v) else None)}
+                       for k, v in lims.items()]
     elif scan == "discovery":
         from renpsim.stats.sensitivity import discovery_significance
 

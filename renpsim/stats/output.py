@@ -38,7 +38,7 @@ FORMAT_LINE = "# renpsim-sensitivity v1"
 
 #: Quantity ids by coupling family.
 QUANTITY_OF = {"gL": "vector_ge_gnu", "gR": "vector_ge_gnu", "yS": "scalar_ye_ynu",
-               "yP": "scalar_ye_ynu", "mu": "dipole_mu"}
+               "yP": "scalar_ye_ynu", "mu": "dipole_mu", "eps": "dipole_mu"}
 
 
 def lineage_hash(inputs: dict) -> str:

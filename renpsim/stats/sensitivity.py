@@ -388,3 +388,26 @@ def toy_limit_task(payload: dict) -> dict:
     lim = toy_limits(AsimovSetup(**payload["setup"]), payload["coupling"], payload["grid"],
                      payload["delta_chi2"], payload["indices"], payload["entropy"])
     return {"indices": list(payload["indices"]), "limits": lim.tolist()}
+
+
+#: Dipole matrix elements reported by :func:`dipole_limits` (Dirac: hermitian, so ij = ji).
+DIPOLE_ELEMENTS = ("mu11", "mu12", "mu13", "mu22", "mu23", "mu33",
+                   "eps11", "eps12", "eps13", "eps22", "eps23", "eps33")
+
+
+def dipole_limits(setup: AsimovSetup, delta_chi2: float,
+                  elements: tuple[str, ...] = DIPOLE_ELEMENTS) -> dict:
+    """Asimov upper limits on |mu_ij| and |eps_ij| (units of mu_B), one element at a time.
+
+    The EM term adds incoherently (physics.md 4.3, Dirac), so the limit does not depend on
+    the sign; each element only acts below its own threshold omega_ij^max, which is how a scan
+    isolates individual elements. Elements whose channel is closed at every step get inf.
+    """
+    out = {}
+    for name in elements:
+        c = parse_coupling(name, "dipole element")
+        if c.mediator != "dipole":
+            raise InputError("dipole element", "element", name, "mu<ij> or eps<ij>")
+        r = coupling_limits_vs_mass(setup, name, [1.0], delta_chi2, sign="+")
+        out[name] = float(r["limit"][0])
+    return out

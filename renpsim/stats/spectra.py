@@ -3,14 +3,19 @@
 This is the seam through which the statistics engine evaluates I(omega) for every hypothesis:
 SM (physics.md 1.3), SM + light vector Z' (physics.md 4.1, GP21 eq. 22 **with the corrected sign
 of the I^M bracket**, physics.md 0 item 4) and SM + light scalar/pseudoscalar phi (physics.md 4.2,
-GP21 eqs. 28-29 with the Theta of physics.md 0 item 1). Everything broadcasts: omega, the
+GP21 eqs. 28-29 with the Theta of physics.md 0 item 1) and SM + neutrino dipole moments
+(physics.md 4.3, Dirac, derived there). Everything broadcasts: omega, the
 mediator mass, the coupling and the neutrino batch (masses, a_ij) may be arrays of compatible
 shapes, so a whole mass grid x coupling grid x scan steps is one call.
 
-TEMPORARY: the vector and scalar terms below are a small internal implementation written only so
-that the statistics engine can be developed and tested before ``renpsim.physics.bsm`` (branch
-``bsm``) lands. Once it is merged, :func:`bsm_spectral_function` must delegate to it; the tests in
-``tests/test_stats_spectra.py`` pin the SM limit against :func:`renpsim.physics.spectral_function`.
+TEMPORARY: the vector, scalar and dipole terms below are a small internal implementation,
+written so that the statistics engine could be developed before ``renpsim.physics.bsm``
+(branch ``bsm``) landed. It was cross-checked against that branch's
+``spectral_function_bsm`` (vector Dirac/Majorana incl. off-diagonal, scalar in both phase
+conventions: equal to 3e-16 relative); once merged, the tests compare the two and the
+statistics engine keeps this batched kernel as its fast path. The tests in
+``tests/test_stats_spectra.py`` pin the SM limit against
+:func:`renpsim.physics.spectral_function`.
 
 Conventions (stated because they matter):
 
@@ -34,17 +39,21 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from renpsim.constants import G_F_EV2, M_E_EV
+from renpsim.constants import ALPHA, G_F_EV2, M_E_EV
 from renpsim.errors import InputError
 from renpsim.physics.kinematics import UNORDERED_PAIRS, pair_mass2, phase_space_delta
 from renpsim.physics.spectrum import dirac_kernel
 
 SQRT2_GF = math.sqrt(2.0) * G_F_EV2
 
-_COUPLING_RE = re.compile(r"^(?P<kind>gL|gR|yS|yP)(?P<i>[123])(?P<j>[123])$")
+_COUPLING_RE = re.compile(r"^(?P<kind>gL|gR|yS|yP|mu|eps)(?P<i>[123])(?P<j>[123])$")
 
-#: Mediator kind for each coupling family.
-MEDIATOR_OF = {"gL": "vector", "gR": "vector", "yS": "scalar", "yP": "scalar"}
+#: Mediator kind for each coupling family (the photon for the dipole moments).
+MEDIATOR_OF = {"gL": "vector", "gR": "vector", "yS": "scalar", "yP": "scalar",
+               "mu": "dipole", "eps": "dipole"}
+
+#: K = e^4 / (192 G_F^2 m_e^4) in eV^-2 with e^2 = 4 pi alpha (physics.md 4.3; 8.4 B5).
+K_EM_INV_EV2 = (4.0 * math.pi * ALPHA) ** 2 / (192.0 * G_F_EV2**2 * M_E_EV**4)
 
 
 @dataclass(frozen=True)
@@ -85,7 +94,8 @@ def parse_coupling(name: str, where: str = "coupling") -> Coupling:
     m = _COUPLING_RE.match(str(name))
     if m is None:
         raise InputError(where, "coupling", name,
-                         "gL<ij>, gR<ij> (vector) or yS<ij>, yP<ij> (scalar), i,j in 1..3")
+                         "gL<ij>, gR<ij> (vector), yS<ij>, yP<ij> (scalar) or mu<ij>, eps<ij> "
+                         "(dipole moments in mu_B), i,j in 1..3")
     i, j = sorted((int(m["i"]) - 1, int(m["j"]) - 1))
     return Coupling(name=str(name), kind=m["kind"], i=i, j=j)
 
@@ -219,6 +229,10 @@ def bsm_spectral_function(
             raise InputError("spectrum", "nature", "majorana",
                              "Dirac for scalar couplings (the Majorana scalar terms are "
                              "unconfirmed, physics.md 4.2)")
+        if coupling.mediator == "dipole" and majorana:
+            raise InputError("spectrum", "nature", "majorana",
+                             "Dirac for dipole moments (the Majorana EM term is not derived, "
+                             "physics.md 4.3)")
     total = None
     for i, j, mult in UNORDERED_PAIRS:
         mi, mj = m[..., i], m[..., j]
@@ -240,7 +254,16 @@ def bsm_spectral_function(
             bracket = np.abs(aij) ** 2 * kD
             if majorana:
                 bracket = bracket - np.real(aij * aij) * mi * mj
-            if hit:  # scalar
+            if hit and coupling.mediator == "dipole":
+                # physics.md 4.3 (Dirac; adds incoherently, no interference with the SM)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    s_ok = np.where(s > 0, s, 1.0)
+                    if coupling.kind == "mu":
+                        shape = d * d / 3.0 + (mi + mj) ** 2 * (s - (mi - mj) ** 2) / s_ok**2
+                    else:
+                        shape = d * d / 3.0 + (mi - mj) ** 2 * (s - (mi + mj) ** 2) / s_ok**2
+                bracket = bracket + K_EM_INV_EV2 * w * w * g * g * np.where(s > 0, shape, 0.0)
+            elif hit:  # scalar
                 S = g if coupling.kind == "yS" else 0.0
                 P = g if coupling.kind == "yP" else 0.0
                 with np.errstate(divide="ignore", invalid="ignore"):
