@@ -122,13 +122,14 @@ def test_sensitivity_bad_input(capsys):
     assert "mu/eps" in _err(["sensitivity", "gp21-benchmark", "--scan", "dipole", "--coupling",
                              "gL11"], capsys)
 
-
-def test_sensitivity_dipole_scan_json():
-    out = json.loads(_run(["sensitivity", "gp21-benchmark", "--scan", "dipole", "--json"]))
-    assert out["quantity"] == "dipole_mu" and out["unit"] == "mu_B"
-    assert {r["element"] for r in out["rows"]} >= {"mu11", "eps11", "mu23"}
     assert "cl" in _err(["sensitivity", "gp21-benchmark", "--delta-chi2", "5.99", "--cl",
                          "0.95"], capsys)
     assert "scheduler" in _err(["sensitivity", "gp21-benchmark", "--scheduler",
                                 "tcp://127.0.0.1:1"], capsys)
     assert "masses" in _err(["sensitivity", "gp21-benchmark", "--masses", "-1"], capsys)
+
+
+def test_sensitivity_dipole_scan_json():
+    out = json.loads(_run(["sensitivity", "gp21-benchmark", "--scan", "dipole", "--json"]))
+    assert out["quantity"] == "dipole_mu" and out["unit"] == "mu_B"
+    assert {r["element"] for r in out["rows"]} >= {"mu11", "eps11", "mu23"}
