@@ -256,3 +256,32 @@ def test_dipole_limits_per_element():
     assert math.isinf(closed["mu33"])  # (33) channel closed at every step
     with pytest.raises(InputError):
         dipole_limits(SETUP, 3.84, ("gL11",))
+
+
+def test_campaign_from_counts_table_reproduces_the_stand_in():
+    import pandas as pd
+
+    from renpsim.stats.benchmark import campaign_from_counts_table
+    from renpsim.stats.model import BinnedLikelihood
+
+    camp = gp21_benchmark()
+    lik = BinnedLikelihood(camp.dataset(), ModelSpec(), oscillation_constraints=False)
+    I = lik.spectral(lik.nominal)
+    resp = np.array([1.0, 0.9, 0.8])  # a step-dependent response
+    table = pd.DataFrame({
+        "omega_eV": camp.omega_eV, "exposure_s": camp.dwell_s, "gate_live_s": camp.dwell_s,
+        "I_eff": I, "signal": camp.calibration.rate_scale_per_s * resp * I * camp.dwell_s,
+        "background": np.array([0.5, 0.5, 0.5]),
+    })
+    c2 = campaign_from_counts_table("t", table, target="Yb-gp21", ordering="NO",
+                                    nature="dirac", oscillation="nufit-5.0", m_lightest_eV=0.01)
+    assert np.allclose(c2.calibration.rate_scale_per_s, camp.calibration.rate_scale_per_s * resp)
+    lik2 = BinnedLikelihood(c2.dataset(), ModelSpec(), oscillation_constraints=False)
+    assert np.allclose(lik2.asimov(), table["signal"] + table["background"], rtol=1e-12)
+    s2 = AsimovSetup.from_campaign(c2)
+    lim = coupling_limits_vs_mass(s2, "gL11", [1e-3], 3.84)["limit"][0]
+    assert lim > coupling_limits_vs_mass(SETUP, "gL11", [1e-3], 3.84)["limit"][0]
+    with pytest.raises(InputError):
+        campaign_from_counts_table("t", table.drop(columns="I_eff"), target="Yb-gp21",
+                                   ordering="NO", nature="dirac", oscillation="nufit-5.0",
+                                   m_lightest_eV=0.01)

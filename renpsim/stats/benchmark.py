@@ -79,8 +79,64 @@ CAMPAIGNS = {"gp21-benchmark": gp21_benchmark}
 
 
 def load_campaign(name: str) -> Campaign:
-    """Campaign by name. Until the hardware branch lands only ``gp21-benchmark`` exists."""
-    if name not in CAMPAIGNS:
+    """Campaign by name.
+
+    ``gp21-benchmark`` is the built-in GP21 stand-in. Any other name (or a path) goes to the
+    hardware layer (``renpsim.campaign.load_campaign`` + ``renpsim.daq.expected_counts``) when
+    it is installed, through :func:`campaign_from_counts_table`.
+    """
+    if name in CAMPAIGNS:
+        return CAMPAIGNS[name]()
+    try:
+        from renpsim.campaign import load_campaign as hw_load_campaign
+        from renpsim.daq import expected_counts
+    except ImportError:
         raise InputError("argument CAMPAIGN", "campaign", name,
-                         "one of " + ", ".join(CAMPAIGNS))
-    return CAMPAIGNS[name]()
+                         "one of " + ", ".join(CAMPAIGNS)
+                         + " (hardware campaigns need renpsim.campaign, not merged yet)") from None
+    camp = hw_load_campaign(name)
+    t = camp.truth
+    tgt = camp.hardware.target
+    return campaign_from_counts_table(
+        camp.name, expected_counts(camp), target=f"{tgt.species}-{tgt.isotope}",
+        ordering=t.ordering, nature=t.nature, oscillation=t.oscillation,
+        m_lightest_eV=t.m_lightest_eV)
+
+
+def campaign_from_counts_table(name: str, table, *, target: str, ordering: str, nature: str,
+                               oscillation: str, m_lightest_eV: float) -> Campaign:
+    """Build a :class:`Campaign` from a hardware expected-counts table (the DAQ seam).
+
+    ``table`` is what ``renpsim.daq.expected_counts(campaign)`` returns (hardware branch): one
+    row per step with ``omega_eV``, ``exposure_s`` (coherent seconds), ``gate_live_s``,
+    ``I_eff``, ``signal`` and ``background`` (expected counts). The signal response per unit I
+    becomes the per-step rate scale (signal / (I_eff x exposure)); all backgrounds (dark
+    included) become a per-step background rate per coherent second, so they scale with the
+    exposure when the dwell times are changed.
+
+    Caveat: the table's I_eff is smeared by the laser line width; the statistics engine
+    evaluates the unsmeared spectrum (see docs/statistics.md, limitations).
+    """
+    cols = ("omega_eV", "exposure_s", "I_eff", "signal", "background")
+    missing = [c for c in cols if c not in getattr(table, "columns", ())]
+    if missing:
+        raise InputError(f"campaign {name}", "expected_counts", missing[0],
+                         "a table with columns " + ", ".join(cols))
+    expo = np.asarray(table["exposure_s"], dtype=float)
+    I_eff = np.asarray(table["I_eff"], dtype=float)
+    sig = np.asarray(table["signal"], dtype=float)
+    ok = (I_eff > 0) & (expo > 0)
+    if not np.any(ok):
+        raise InputError(f"campaign {name}", "expected_counts", "no open step",
+                         "at least one step with signal (I_eff > 0)")
+    r0 = np.empty(len(expo))
+    r0[ok] = sig[ok] / (I_eff[ok] * expo[ok])
+    r0[~ok] = np.median(r0[ok])
+    bkg = np.where(expo > 0, np.asarray(table["background"], float) / np.where(expo > 0, expo, 1),
+                   0.0)
+    r0_arg = float(r0[0]) if np.allclose(r0, r0[0], rtol=1e-12) else r0
+    return Campaign(
+        name=name, omega_eV=np.asarray(table["omega_eV"], float), dwell_s=expo, target=target,
+        ordering=ordering, nature=nature, oscillation=oscillation,
+        m_lightest_eV=float(m_lightest_eV),
+        calibration=Calibration(rate_scale_per_s=r0_arg, background_rate_per_s=bkg))

@@ -38,9 +38,10 @@ class Calibration:
 
     Attributes
     ----------
-    rate_scale_per_s : float
+    rate_scale_per_s : float or array
         Nominal rate per unit I(omega): Gamma_0 (V/V_ref)(n_a/n_ref)^2(n_g/n_ref) eta in s^-1
-        (physics.md 1.5). The fitted ``norm`` multiplies it.
+        (physics.md 1.5), one value or one per step (a step-dependent response, e.g. from the
+        hardware model). The fitted ``norm`` multiplies it.
     norm_sigma_rel : float or None
         Relative 1 sigma of the normalisation (Gamma_0 x density x coherence); Gaussian term.
         ``None``: norm is unconstrained when free (physics.md 6.1 "profile a free scale").
@@ -59,7 +60,7 @@ class Calibration:
 
     """
 
-    rate_scale_per_s: float
+    rate_scale_per_s: float | NDArray[np.float64]
     norm_sigma_rel: float | None = None
     efficiency: float = 1.0
     efficiency_sigma: float | None = None
@@ -72,7 +73,13 @@ class Calibration:
 
     def __post_init__(self) -> None:
         w = "calibration"
-        _opt_pos(w, "rate_scale_per_s", self.rate_scale_per_s)
+        try:
+            r0 = np.asarray(self.rate_scale_per_s, dtype=float)
+        except (TypeError, ValueError):
+            raise InputError(w, "rate_scale_per_s", self.rate_scale_per_s, "rates > 0") from None
+        if r0.ndim > 1 or not np.all(np.isfinite(r0)) or np.any(r0 <= 0):
+            raise InputError(w, "rate_scale_per_s", r0.tolist(), "finite rates > 0 (s^-1)")
+        object.__setattr__(self, "rate_scale_per_s", float(r0) if r0.ndim == 0 else r0)
         _opt_pos(w, "norm_sigma_rel", self.norm_sigma_rel)
         eff = _opt_pos(w, "efficiency", self.efficiency)
         if eff is not None and eff > 1.0:
@@ -158,6 +165,10 @@ class BinnedDataset:
                 raise InputError(w, key, arrays[key].tolist(), "times >= 0 s")
         if np.any(arrays["counts"] < 0):
             raise InputError(w, "counts", arrays["counts"].tolist(), "counts >= 0")
+        r0 = np.asarray(self.calibration.rate_scale_per_s)
+        if r0.shape not in ((), (n,)):
+            raise InputError(w, "calibration.rate_scale_per_s", r0.tolist(),
+                             f"one rate or {n} rates (one per step)")
         bkg = self.calibration.background_rate_per_s
         if bkg is not None and bkg.shape not in ((), (n,)):
             raise InputError(w, "calibration.background_rate_per_s", bkg.tolist(),

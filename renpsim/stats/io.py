@@ -36,6 +36,8 @@ _CAL_FIELDS = ("rate_scale_per_s", "norm_sigma_rel", "efficiency", "efficiency_s
 def dataset_to_json(ds: BinnedDataset) -> dict:
     """JSON-ready form of a dataset (inverse of :func:`load_dataset` for ``.json``)."""
     cal = {k: getattr(ds.calibration, k) for k in _CAL_FIELDS}
+    if np.ndim(cal["rate_scale_per_s"]):
+        cal["rate_scale_per_s"] = np.asarray(cal["rate_scale_per_s"]).tolist()
     if cal["background_rate_per_s"] is not None:
         cal["background_rate_per_s"] = np.asarray(cal["background_rate_per_s"]).tolist()
     out = {"format": "renpsim-binned-dataset v1", "omega_eV": ds.omega_eV.tolist(),

@@ -46,8 +46,8 @@ class AsimovSetup:
     ----------
     omega_eV, dwell_s : tuple of float
         Scan steps and dwell times (s of full coherence).
-    rate_scale_per_s : float
-        Signal rate per unit I(omega).
+    rate_scale_per_s : float or tuple of float
+        Signal rate per unit I(omega) (one value or one per step).
     efficiency : float
         Detector efficiency.
     background_rate_per_s : tuple of float
@@ -71,7 +71,7 @@ class AsimovSetup:
 
     omega_eV: tuple
     dwell_s: tuple
-    rate_scale_per_s: float
+    rate_scale_per_s: float | tuple
     efficiency: float = 1.0
     background_rate_per_s: tuple = ()
     dark_rate_per_s: float = 0.0
@@ -93,7 +93,9 @@ class AsimovSetup:
         base = dict(
             omega_eV=tuple(map(float, campaign.omega_eV)),
             dwell_s=tuple(map(float, campaign.dwell_s)),
-            rate_scale_per_s=float(cal.rate_scale_per_s), efficiency=float(cal.efficiency),
+            rate_scale_per_s=(float(cal.rate_scale_per_s) if np.ndim(cal.rate_scale_per_s) == 0
+                              else tuple(map(float, cal.rate_scale_per_s))),
+            efficiency=float(cal.efficiency),
             background_rate_per_s=bkg, dark_rate_per_s=cal.dark_rate_nominal_per_s,
             target=campaign.target, ordering=campaign.ordering, nature=campaign.nature,
             oscillation=campaign.oscillation, m_lightest_eV=float(campaign.m_lightest_eV),
@@ -129,7 +131,8 @@ class _Context:
                                               osc.delta_cp_rad))
         bkg = np.asarray(setup.background_rate_per_s or 0.0, dtype=float)
         self.floor = self.dwell * (setup.efficiency * bkg + setup.dark_rate_per_s)
-        self.sig_scale = self.dwell * setup.efficiency * setup.rate_scale_per_s
+        self.sig_scale = self.dwell * setup.efficiency * np.asarray(setup.rate_scale_per_s,
+                                                                    dtype=float)
 
     def counts(self, masses, coupling=None, g=0.0, mediator_mass=1.0):
         """Return (signal, floor) expected counts, broadcast; the last axis is the step."""
