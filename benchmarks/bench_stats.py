@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -134,7 +135,12 @@ def _fits(quick: bool) -> dict:
     n_float = len(lik.floating)
     reps = 3 if quick else 8
     t_fit = median_time(lambda: fit(lik, {"m_lightest_eV": 0.02}), repeat=reps)
-    res = fit(lik, {"m_lightest_eV": 0.02})
+    # CPU time per fit: "per core" on a shared machine (wall time counts other users' load)
+    n_cpu = 5 if quick else 20
+    c0 = time.process_time()
+    for _ in range(n_cpu):
+        res = fit(lik, {"m_lightest_eV": 0.02})
+    t_cpu = (time.process_time() - c0) / n_cpu
     naive = _NaiveObjective(lik)
     assert abs(naive(lik.vector({"m_lightest_eV": 0.02})) - lik(lik.vector(
         {"m_lightest_eV": 0.02}))) < 1e-6
@@ -158,10 +164,12 @@ def _fits(quick: bool) -> dict:
 
     t_naive = median_time(naive_fit, repeat=1 if quick else 3, warmup=0)
     rate = 1.0 / t_fit
-    print(f"(b) fits/s, 200 steps, {n_float} floating parameters (all nuisances): "
-          f"{rate:.0f} fits/s (target >= 50; {res.nfcn} calls, valid={res.valid}); "
-          f"straightforward objective {1.0 / t_naive:.1f} fits/s -> {t_naive / t_fit:.0f}x")
-    return {"fits_per_s": rate, "fits_reference_per_s": 1.0 / t_naive,
+    print(f"(b) fits/s, 200 steps, {n_float} floating parameters (all nuisances), MIGRAD+HESSE: "
+          f"{rate:.0f} fits/s wall, {1.0 / t_cpu:.0f} fits/s per core (CPU time; target >= 50; "
+          f"{res.nfcn} calls, valid={res.valid}); straightforward objective "
+          f"{1.0 / t_naive:.1f} fits/s wall -> {t_naive / t_fit:.0f}x")
+    return {"fits_per_s": rate, "fits_per_s_cpu": 1.0 / t_cpu,
+            "fits_reference_per_s": 1.0 / t_naive,
             "fits_ratio": t_naive / t_fit, "fit_nfcn": res.nfcn, "fit_floating": n_float}
 
 

@@ -469,7 +469,7 @@ class BinnedLikelihood:
                                   np.array([s[1] for s in states]), np.array(Es),
                                   self.target.E_vg_eV, self.model.nature == "majorana")
             dI = (Ib[0::2] - Ib[1::2]) / np.array(hs)[:, None]
-            out[spec] = (dI * (ds.dwell_s * eff * norm * R0)) @ r
+            out[spec] = np.sum(dI * (ds.dwell_s * eff * norm * R0 * r), axis=1)
         idx = self._index
         fl = set(floating)
         if idx["norm"] in fl:
