@@ -133,3 +133,15 @@ def test_sensitivity_dipole_scan_json():
     out = json.loads(_run(["sensitivity", "gp21-benchmark", "--scan", "dipole", "--json"]))
     assert out["quantity"] == "dipole_mu" and out["unit"] == "mu_B"
     assert {r["element"] for r in out["rows"]} >= {"mu11", "eps11", "mu23"}
+
+
+def test_fit_coupling_interval_by_profile_scan(tmp_path):
+    path = _asimov_json(tmp_path, days=230.0)
+    out = json.loads(_run(["fit", str(path), "--model", "dipole", "--coupling", "mu11",
+                           "--fix", "m_lightest_eV=0.01", "--json"]))
+    iv = out["intervals"]["mu11"]
+    lo, hi = iv["95%"]
+    # the dipole term enters squared: the profile is symmetric about 0
+    assert lo < 0 < hi and abs(lo + hi) < 0.05 * (hi - lo)
+    assert iv["abs_upper_95"] == pytest.approx(max(-lo, hi))
+    assert "not MINOS" in iv["method"]

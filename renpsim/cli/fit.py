@@ -101,6 +101,23 @@ def fit_cmd(run, model, coupling, mediator_mass, ordering, oscillation, free, pr
             "method": "profile scan (boundary m_lightest >= 0; not MINOS)",
             "68.27%": list(prof.interval(1.0)), "95%": list(prof.interval(3.841458820694124)),
             "grid_max_eV": float(grid[-1])}}
+    if spec.coupling is not None and not no_profile_scan:
+        import numpy as np
+
+        from renpsim.stats.fit import profile_scan
+
+        name = spec.coupling
+        err = result.errors[name]
+        span = 5.0 * err if np.isfinite(err) and err > 0 else 10.0 * lik.parameters[name].step
+        centre = result.values[name]
+        grid = np.linspace(centre - span, centre + span, 41)
+        prof = profile_scan(lik, name, grid, best=result)
+        lo95, hi95 = prof.interval(3.841458820694124)
+        out.setdefault("intervals", {})[name] = {
+            "method": "profile scan (couplings enter squared; not MINOS)",
+            "68.27%": list(prof.interval(1.0)), "95%": [lo95, hi95],
+            "abs_upper_95": max(abs(lo95), abs(hi95)),
+            "grid": [float(grid[0]), float(grid[-1])]}
     if compare != "none":
         models = (mass_ordering_models(spec.nature) if compare == "ordering"
                   else nature_models(spec.ordering))

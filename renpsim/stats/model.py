@@ -108,24 +108,22 @@ def model_from_name(name: str, *, ordering: str = "NO", coupling: str | None = N
                     nature: str | None = None, **kw) -> ModelSpec:
     """Build a :class:`ModelSpec` from a CLI model name (see :data:`MODELS`).
 
-    ``vector`` defaults to coupling ``gL11`` and ``scalar`` to ``yS11``; ``dipole`` needs the
-    BSM branch (dipole spectra) and raises :class:`InputError` until it is merged.
+    ``vector`` defaults to coupling ``gL11``, ``scalar`` to ``yS11`` and ``dipole`` to ``mu11``
+    (moments in units of mu_B; Dirac only).
     """
     if name not in MODELS:
         raise InputError("option --model", "model", name, "one of " + ", ".join(MODELS))
-    if name == "dipole":
-        raise InputError("option --model", "model", name,
-                         "sm-dirac, sm-majorana, vector or scalar (dipole spectra come with "
-                         "renpsim.physics.bsm, not merged yet)")
     if name.startswith("sm-"):
         if coupling is not None:
             raise InputError("option --coupling", "coupling", coupling,
                              "no coupling for an SM model (use --model vector/scalar)")
         return ModelSpec(ordering=ordering, nature=nature or name[3:], **kw)
-    c = parse_coupling(coupling or ("gL11" if name == "vector" else "yS11"), "option --coupling")
+    default = {"vector": "gL11", "scalar": "yS11", "dipole": "mu11"}[name]
+    c = parse_coupling(coupling or default, "option --coupling")
     if c.mediator != name:
+        families = {"vector": "gL/gR", "scalar": "yS/yP", "dipole": "mu/eps"}[name]
         raise InputError("option --coupling", "coupling", coupling,
-                         f"a {name} coupling ({'gL/gR' if name == 'vector' else 'yS/yP'}ij)")
+                         f"a {name} coupling ({families}ij)")
     return ModelSpec(ordering=ordering, nature=nature or "dirac", coupling=c.name, **kw)
 
 
@@ -192,7 +190,7 @@ class BinnedLikelihood:
             Parameter("m_lightest_eV", mdl.m_lightest_eV, "poi", (0.0, 1.0), step=0.005),
         ]
         if self._coupling is not None:
-            scale = 1e-24 if self._coupling.mediator == "vector" else 1e-18
+            scale = {"vector": 1e-24, "scalar": 1e-18, "dipole": 1e-10}[self._coupling.mediator]
             params.append(Parameter(self._coupling.name, 0.0, "poi", step=scale))
             params.append(Parameter("mediator_mass_eV", mdl.mediator_mass_eV, "fixed",
                                     (1e-9, None), reason="scanned, not fitted"))
