@@ -155,7 +155,13 @@ def test_bad_parameter_requests():
     with pytest.raises(InputError):
         model_from_name("sm-dirac", coupling="gL11")
     with pytest.raises(InputError):
-        model_from_name("dipole")
+        model_from_name("dipole", coupling="gL11")
+    with pytest.raises(InputError):
+        model_from_name("quadrupole")
+    with pytest.raises(InputError, match="Dirac"):
+        model_from_name("dipole", nature="majorana")
+    with pytest.raises(InputError, match="Dirac"):
+        ModelSpec(nature="majorana", coupling="yS11")
 
 
 def test_bad_dataset():

@@ -97,7 +97,11 @@ class ModelSpec:
         if self.nature not in ("dirac", "majorana"):
             raise InputError("model", "nature", self.nature, "'dirac' or 'majorana'")
         if self.coupling is not None:
-            parse_coupling(self.coupling, "model")
+            c = parse_coupling(self.coupling, "model")
+            if c.mediator in ("scalar", "dipole") and self.nature == "majorana":
+                raise InputError("model", "nature", self.nature,
+                                 f"Dirac for {c.mediator} couplings (the Majorana terms are "
+                                 "not derived/confirmed, physics.md 4.2-4.3)")
         if not (np.isfinite(self.mediator_mass_eV) and self.mediator_mass_eV > 0):
             raise InputError("model", "mediator_mass_eV", self.mediator_mass_eV, "a mass > 0 eV")
         if not (np.isfinite(self.m_lightest_eV) and self.m_lightest_eV >= 0):
