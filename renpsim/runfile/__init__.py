@@ -57,7 +57,10 @@ Other entry points: :func:`strip_truth`, :func:`import_counts`, :func:`clean_par
 :func:`render_markdown` (the format document is generated from the shipped schema).
 """
 
+from renpsim.runfile.importer import import_counts
+from renpsim.runfile.reader import Calibration, DarkCalibration, RunFile, follow_run, open_run
 from renpsim.runfile.schema import load_schema, render_markdown, schema_version
+from renpsim.runfile.strip import strip_truth
 from renpsim.runfile.validate import ValidationReport, validate_run
 from renpsim.runfile.writer import (
     RunConfig,
@@ -68,14 +71,21 @@ from renpsim.runfile.writer import (
 )
 
 __all__ = [
+    "Calibration",
+    "DarkCalibration",
     "RunConfig",
+    "RunFile",
     "RunIdentity",
     "RunWriter",
     "TruthSpec",
     "ValidationReport",
     "clean_partials",
+    "follow_run",
+    "import_counts",
     "load_schema",
+    "open_run",
     "render_markdown",
     "schema_version",
+    "strip_truth",
     "validate_run",
 ]
