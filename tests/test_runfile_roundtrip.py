@@ -158,7 +158,7 @@ def test_versions(run, tmp_path):
     report = validate_run(p)
     assert any("newer" in n for n in report.notes)
     _set_attr(p, "schema_version", "one")
-    with pytest.raises(RunFileError, match="MAJOR.MINOR.PATCH"):
+    with pytest.raises(RunFileError, match=r"MAJOR\.MINOR\.PATCH"):
         open_run(p)
 
 
@@ -261,7 +261,7 @@ def test_writer_input_errors(tmp_path):
         w.append_steps({**rows, "counts_signal": np.full((3, 2), -1)})
     with pytest.raises(InputError, match="dwell_s"):
         w.append_steps({**rows, "dwell_s": np.array([1.0, np.nan, 1.0])})
-    with pytest.raises(InputError, match="omega_eV|set_photon_energy_eV"):
+    with pytest.raises(InputError, match=r"omega_eV|set_photon_energy_eV"):
         w.append_steps({k: v for k, v in rows.items() if k != "omega_eV"})
     with pytest.raises(InputError, match="bogus"):
         w.append_steps({**rows, "bogus": 1})

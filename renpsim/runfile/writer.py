@@ -847,7 +847,7 @@ class RunWriter:
             self._counters["writer_state"][()] = np.uint8(1)
             self._f.flush()
             self._f.close()
-            with h5py.File(self.tmp, "r+") as f:
+            with _reopen(self.tmp) as f:
                 self._finish(f)
             from renpsim.runfile.validate import validate_run
 
@@ -930,6 +930,23 @@ class RunWriter:
             self.close()
         else:
             self._abort()
+
+
+def _reopen(path: Path) -> h5py.File:
+    """Reopen the partial file read-write after the SWMR phase.
+
+    A live reader (SWMR) may still hold the HDF5 file lock; followers stop once they see
+    ``writer_state`` = 1, so wait briefly, then open without locking: the partial file has a
+    unique per-process name and no other writer.
+    """
+    deadline = time.monotonic() + 2.0
+    while True:
+        try:
+            return h5py.File(path, "r+")
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                return h5py.File(path, "r+", locking=False)
+            time.sleep(0.02)
 
 
 def _merge(data: Mapping[str, Any] | None, columns: Mapping[str, Any]) -> dict[str, Any]:
