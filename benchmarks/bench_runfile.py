@@ -3,7 +3,6 @@ peak memory while streaming many shot rows (target for 1e8 shots: < 1 GiB)."""
 
 from __future__ import annotations
 
-import resource
 import subprocess
 import sys
 import tempfile

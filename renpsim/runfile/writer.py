@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ from renpsim.runfile.schema import NUMPY_DTYPES, group_spec, load_schema, schema
 FILE_KINDS = ("synthetic", "real", "calibration", "dark")
 _STR = h5py.string_dtype("utf-8")
 _INT64_MAX = np.iinfo(np.int64).max
+_SPLIT_RE = re.compile(r"^(?P<base>.+)_(?P<j>\d+)$")
 
 
 @dataclass(frozen=True)
@@ -278,14 +280,27 @@ class _Table:
     def prepare(self, columns: Mapping[str, Any]) -> dict[str, np.ndarray]:
         """Resolve aliases, fill defaults and coerce; return the block of rows."""
         cols: dict[str, Any] = {}
+        split: dict[str, dict[int, Any]] = {}
         for key, value in columns.items():
             name = self.alias.get(key)
+            m = _SPLIT_RE.match(key) if name is None else None
+            if m and self.alias.get(m["base"]) in self.datasets and \
+                    self.datasets[self.alias[m["base"]]].ndim == 2:
+                # a column <name>_<j> of a split 2-D dataset (as in RunFile.scan)
+                split.setdefault(self.alias[m["base"]], {})[int(m["j"])] = value
+                continue
             if name is None:
                 raise InputError(self.where, key, "(column)",
                                  "one of " + ", ".join(sorted(self.datasets)))
             if name in cols:
                 raise InputError(self.where, key, "(column)", "each column given once")
             cols[name] = value
+        for name, parts in split.items():
+            width = self.datasets[name].shape[1]
+            if name in cols or sorted(parts) != list(range(width)):
+                raise InputError(self.where, name, sorted(parts),
+                                 f"either {name} or all of {name}_0 .. {name}_{width - 1}")
+            cols[name] = np.stack([np.asarray(parts[j]) for j in range(width)], axis=-1)
         n = None
         for spec in self.specs:
             if spec["name"] in cols:
