@@ -10,8 +10,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 from runfile_helpers import step_rows, write_run
 
+from renpsim.errors import RunFileError
 from renpsim.runfile import clean_partials, follow_run, open_run, validate_run
 
 HELPERS = Path(__file__).with_name("runfile_helpers.py")
@@ -109,3 +111,26 @@ def test_swmr_reader_sees_consistent_prefix(tmp_path):
             proc.kill()
             proc.wait()
     validate_run(final)
+
+
+def test_follow_partial_of_dead_writer_fails_cleanly(tmp_path):
+    final = tmp_path / "DEAD.h5"
+    proc = _start(final, 50, 0.05)
+    assert proc.stdout.readline().strip() == b"started"
+    time.sleep(0.4)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    blocks = []
+    with pytest.raises(RunFileError, match="stopped before finishing"):
+        for block in follow_run(final, poll_s=0.01, timeout_s=5):
+            blocks.append(block)
+    n = sum(len(b) for b in blocks)
+    assert n >= 1
+    np.testing.assert_array_equal(np.concatenate([b["subrun_index"] for b in blocks]),
+                                  np.arange(n))
+
+
+def test_follow_complete_file_yields_all_steps(tmp_path):
+    final = write_run(tmp_path / "DONE.h5", 6)
+    blocks = list(follow_run(final, timeout_s=5))
+    assert [len(b) for b in blocks] == [6]

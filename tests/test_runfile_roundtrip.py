@@ -280,6 +280,42 @@ def test_writer_input_errors(tmp_path):
         RunWriter(p, identity("real", None), small_config(), truth=TruthSpec({}))
 
 
+def test_seed_required_and_sources_kept(tmp_path):
+    with pytest.raises(InputError, match="seed"):
+        RunWriter(tmp_path / "s.h5", identity("synthetic", None), small_config())
+    cfg = small_config()
+    cfg = type(cfg)(target=cfg.target, lasers=cfg.lasers, detectors=cfg.detectors,
+                    daq=cfg.daq, campaign_toml="[campaign]\nname = 'x'\n",
+                    hardware_toml="[target]\nspecies = 'Yb'\n")
+    p = tmp_path / "src.h5"
+    with RunWriter(p, identity(), cfg) as w:
+        w.append_steps(step_rows(2))
+        w.append_gti(T0, T0 + 1)
+        calibration(w)
+    with h5py.File(p, "r") as f:
+        assert f["config/campaign_toml"][()].decode() == "[campaign]\nname = 'x'\n"
+        assert f.attrs["default"] == "scan"
+        assert f["scan/n_shots_requested"][()].tolist() == [100, 100]
+    assert validate_run(p).ok
+    with h5py.File(p, "r+") as f:
+        f.attrs["seed_entropy"] = ""
+    with pytest.raises(RunFileError, match="seed_entropy"):
+        validate_run(p)
+
+
+def test_split_columns_roundtrip(tmp_path, run):
+    """RunFile.scan (2-D datasets split as <name>_<j>) can be written back unchanged."""
+    rf = open_run(run)
+    p = tmp_path / "copy.h5"
+    with RunWriter(p, identity(), small_config()) as w:
+        w.append_steps(rf.scan)
+        w.append_gti(T0, T0 + 1)
+        calibration(w)
+    with h5py.File(run, "r") as a, h5py.File(p, "r") as b:
+        for k in a["scan"]:
+            assert a["scan"][k][()].tobytes() == b["scan"][k][()].tobytes(), k
+
+
 def test_exception_in_block_keeps_existing_file(tmp_path):
     p = write_run(tmp_path / "keep.h5", 3)
     before = p.read_bytes()

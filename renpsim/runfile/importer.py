@@ -43,7 +43,14 @@ _CAL_KEYS = {"frequency", "dark", "detector_efficiency", "afterpulse", "dead_tim
 _KNOWN_COLS = {"step", "omega_eV", "omega_prime_eV", "dwell_s", "n_shots", "live_s",
                "t_start_utc_ns", "t_stop_utc_ns", "exposure_s", "flags", "target_temperature_K",
                "counts", "counts_background"}
-_READERS = {".csv": pd.read_csv, ".tsv": lambda p: pd.read_csv(p, sep="\t"),
+def _read_csv(path: Path) -> pd.DataFrame:
+    df = pd.read_csv(path, encoding="utf-8-sig")
+    if len(df.columns) == 1 and any(c in str(df.columns[0]) for c in ";\t"):
+        df = pd.read_csv(path, sep=None, engine="python", encoding="utf-8-sig")
+    return df
+
+
+_READERS = {".csv": _read_csv, ".tsv": lambda p: pd.read_csv(p, sep="\t"),
             ".txt": lambda p: pd.read_csv(p, sep=None, engine="python"),
             ".parquet": pd.read_parquet, ".json": pd.read_json, ".xlsx": pd.read_excel,
             ".feather": pd.read_feather}
@@ -71,7 +78,7 @@ def _read_table(table: Any) -> tuple[pd.DataFrame, str]:
     where = str(p)
     if not p.is_file():
         raise InputError(where, "-", where, "an existing counts table (CSV or pandas-readable)")
-    reader = _READERS.get(p.suffix.lower(), pd.read_csv)
+    reader = _READERS.get(p.suffix.lower(), _read_csv)
     try:
         df = reader(p)
     except (ValueError, OSError, ImportError, pd.errors.ParserError,

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from renpsim.errors import RunFileError
-from renpsim.runfile._common import PARTIAL_RE
+from renpsim.runfile._common import PARTIAL_RE, pid_alive
 from renpsim.runfile.validate import ValidationReport, open_h5, validate_run
 
 _BLOCK = 1 << 20
@@ -363,6 +363,8 @@ def follow_run(path: str | os.PathLike, *, poll_s: float = 0.2, timeout_s: float
         live = _find_live(p)
     seen = 0
     last_new = time.monotonic()
+    m = PARTIAL_RE.match(live.name)
+    writer_pid = int(m["pid"]) if m else None
     f = _open_swmr(live, p, timeout_s)
     try:
         counter = f["quality/n_steps_committed"]
@@ -381,6 +383,13 @@ def follow_run(path: str | os.PathLike, *, poll_s: float = 0.2, timeout_s: float
                 last_new = time.monotonic()
             if done:
                 return
+            if writer_pid is not None and not pid_alive(writer_pid):
+                state.refresh()
+                counter.refresh()
+                if int(state[()]) != 1 and int(counter[()]) == seen:
+                    raise RunFileError(str(live), "-", f"the writer (process {writer_pid}) "
+                                       f"stopped before finishing, after {seen} steps")
+                continue
             if idle_timeout_s is not None and time.monotonic() - last_new > idle_timeout_s:
                 return
             time.sleep(poll_s)

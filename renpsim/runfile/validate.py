@@ -67,6 +67,8 @@ def open_h5(path: str | os.PathLike, *, swmr: bool = False) -> Iterator[h5py.Fil
         raise RunFileError(p, "-", "no such file")
     if os.path.isdir(p):
         raise RunFileError(p, "-", "is a folder, expected an HDF5 run file")
+    if not os.access(p, os.R_OK):
+        raise RunFileError(p, "-", "cannot be read (permission denied)")
     try:
         f = h5py.File(p, "r", libver="latest", swmr=swmr) if swmr else h5py.File(p, "r")
     except OSError as exc:
@@ -371,7 +373,12 @@ class _Checker:
         if has_truth is not None and bool(has_truth) != ("truth" in f):
             self.err("/@has_truth", f"{bool(has_truth)}: expected {'truth' in f} (whether "
                      "/truth exists)")
-        if "truth" in f and f.attrs.get("file_kind") not in ("synthetic", b"synthetic"):
+        kind = f.attrs.get("file_kind")
+        entropy = f.attrs.get("seed_entropy")
+        if kind in ("synthetic", b"synthetic") and entropy in ("", b""):
+            self.err("/@seed_entropy", "'': expected the SeedSequence entropy of a synthetic "
+                     "run")
+        if "truth" in f and kind not in ("synthetic", b"synthetic"):
             self.err("/truth", "present in a non-synthetic file: expected only for synthetic")
         if "quality" not in f:
             return

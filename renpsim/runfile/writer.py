@@ -18,6 +18,7 @@ Life cycle of one file:
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import time
@@ -41,6 +42,7 @@ from renpsim.runfile._common import (
 )
 from renpsim.runfile.schema import NUMPY_DTYPES, group_spec, load_schema, schema_version
 
+_LOG = logging.getLogger("renpsim.runfile")
 FILE_KINDS = ("synthetic", "real", "calibration", "dark")
 _STR = h5py.string_dtype("utf-8")
 _INT64_MAX = np.iinfo(np.int64).max
@@ -103,6 +105,9 @@ class RunConfig:
     full : mapping, optional
         The full resolved configuration (campaign and hardware) stored as JSON in
         ``/config/config_json``; default the four sections above.
+    campaign_toml, hardware_toml : str, optional
+        Verbatim text of the campaign and hardware files the run came from
+        (``/config/campaign_toml``, ``/config/hardware_toml``).
 
     """
 
@@ -112,6 +117,8 @@ class RunConfig:
     daq: Mapping[str, Any]
     waveguide: Mapping[str, Any] = field(default_factory=lambda: {"type": "none"})
     full: Mapping[str, Any] | None = None
+    campaign_toml: str | None = None
+    hardware_toml: str | None = None
 
     def as_json(self) -> str:
         """Return the text stored in ``/config/config_json`` (sorted keys, deterministic)."""
@@ -500,6 +507,13 @@ class RunWriter:
         if identity.file_kind not in FILE_KINDS:
             raise InputError(self.where, "identity.file_kind", identity.file_kind,
                              "one of " + ", ".join(FILE_KINDS))
+        if identity.file_kind == "synthetic" and identity.seed is None:
+            raise InputError(self.where, "identity.seed", None,
+                             "the numpy SeedSequence of a synthetic run (recorded in the file)")
+        if identity.seed is not None and not isinstance(identity.seed,
+                                                        np.random.SeedSequence):
+            raise InputError(self.where, "identity.seed", identity.seed,
+                             "a numpy.random.SeedSequence")
         if truth is not None and identity.file_kind != "synthetic":
             raise InputError(self.where, "truth", "(given)", "truth only for synthetic runs")
         if compression not in ("gzip", "lzf", None):
@@ -515,6 +529,8 @@ class RunWriter:
         if self.path.is_dir():
             raise InputError(self.where, "path", str(self.path), "a file name, not a folder")
         self.stale_partials = clean_partials(self.path)
+        for stale in self.stale_partials:
+            _LOG.warning("removed a partial file left by a writer that stopped: %s", stale)
         self.identity = identity
         self.config = config
         self.n_lasers = len(config.lasers)
@@ -566,14 +582,21 @@ class RunWriter:
             "renpsim_version": __version__, "git_commit": str(ident.git_commit),
             "random_seed": random_seed, "seed_entropy": entropy, "seed_spawn_key": spawn,
             "has_truth": self.truth_spec is not None, "comment": str(ident.comment),
-            "complete": False,
+            "complete": False, "default": "scan",
         }
         rspecs = {a["name"]: a for a in load_schema()["root_attributes"]}
         for k, v in root.items():
             f.attrs[k] = _attr_value(self.where, k, rspecs[k], v)
 
         g = f.create_group("config")
-        _scalar(g, group_spec("/config")["datasets"][0], cfg.as_json())
+        cspecs = {d["name"]: d for d in group_spec("/config")["datasets"]}
+        _scalar(g, cspecs["config_json"], cfg.as_json())
+        for name in ("campaign_toml", "hardware_toml"):
+            text = getattr(cfg, name)
+            if text is not None:
+                if not isinstance(text, str):
+                    raise InputError(f"{self.where} config", name, text, "text (str)")
+                _scalar(g, cspecs[name], text)
         _set_attrs(f"{self.where} config.target", g.create_group("target"), "/config/target",
                    cfg.target)
         lasers = g.create_group("lasers")
