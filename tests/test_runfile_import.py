@@ -178,3 +178,16 @@ def test_cli(files, tmp_path, capsys):
         assert e.value.code == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and str(garbage) in err and "Traceback" not in err
+
+
+def test_documented_metadata_example_imports(tmp_path):
+    from renpsim.runfile.schema import DOC_PATH
+
+    guide = DOC_PATH.with_name("runfile.md").read_text(encoding="utf-8")
+    toml_text = guide.split("```toml\n", 1)[1].split("```", 1)[0]
+    meta = tmp_path / "meta.toml"
+    meta.write_text(toml_text)
+    csv = tmp_path / "counts.csv"
+    csv.write_text("omega_eV;dwell_s;counts\n1.0688;10;1\n1.0699;10;0\n")   # semicolons
+    out = import_counts(csv, meta, tmp_path / "RUN.h5")
+    assert open_run(out).steps["counts"].tolist() == [1, 0]
