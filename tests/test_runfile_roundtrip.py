@@ -338,3 +338,22 @@ def test_doc_is_generated_from_schema():
     for g in load_schema()["groups"]:
         assert f"`{g['path']}`" in doc
     json.dumps(load_schema())
+
+
+def test_io_failure_becomes_runfile_error(tmp_path, monkeypatch):
+    from renpsim.runfile import writer as wmod
+
+    p = tmp_path / "full.h5"
+    w = RunWriter(p, identity(), small_config(), shots=True, buffer_rows=10)
+
+    def disk_full(self):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(wmod._Table, "write_buffer", disk_full)
+    with pytest.raises(RunFileError, match="No space left on device"):
+        w.append_steps(step_rows(1))
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(RunFileError, match="aborted"):
+        w.append_steps(step_rows(1))
+    with pytest.raises(RunFileError, match="aborted"):
+        w.close()

@@ -17,6 +17,7 @@ Life cycle of one file:
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -418,6 +419,29 @@ def _attr_value(where: str, name: str, a: Mapping[str, Any], value: Any) -> Any:
     raise AssertionError(t)
 
 
+def _short(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:120]
+
+
+def _io_guard(method):
+    """Turn OS/HDF5 write failures (disk full, ...) into RunFileError.
+
+    The partial file is removed first; calls on a finished or aborted writer are refused.
+    """
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        if self._state != "open":
+            raise RunFileError(str(self.path), "-", f"the writer is {self._state}: no more "
+                               "writes")
+        try:
+            return method(self, *args, **kwargs)
+        except OSError as exc:
+            self._abort()
+            raise RunFileError(str(self.tmp), "-", f"write failed ({_short(exc)}); partial file "
+                               f"removed, {self.path} untouched") from None
+    return wrapper
+
+
 def clean_partials(path: str | os.PathLike, *, remove: bool = True) -> list[Path]:
     """Find (and by default delete) temporary files left by writers that no longer run.
 
@@ -551,7 +575,7 @@ class RunWriter:
         self.truth_spec = truth
         self._calibration: dict[str, Any] = {}
         self._provenance: dict[str, Any] = {}
-        self._closed = False
+        self._state = "open"
         self.tmp = partial_name(self.path)
         if self.tmp.exists():
             self.tmp.unlink()
@@ -697,6 +721,7 @@ class RunWriter:
         """Number of step rows written so far."""
         return self._scan.n
 
+    @_io_guard
     def append_steps(self, data: Mapping[str, Any] | None = None, *,
                      truth: Mapping[str, Any] | None = None, **columns: Any) -> None:
         """Append one or more scan steps and commit them (visible to live readers at once).
@@ -766,6 +791,7 @@ class RunWriter:
                 raise InputError(where, "truth", f"{m} rows", f"{n} rows (as the steps)")
         return out
 
+    @_io_guard
     def append_shots(self, data: Mapping[str, Any] | None = None, **columns: Any) -> None:
         """Append per-shot rows (buffered; see :meth:`append_steps` for the column rules)."""
         if self._shots is None:
@@ -774,6 +800,7 @@ class RunWriter:
         if self._shots.add(block, self.buffer_rows):
             self._commit("n_shots_committed", self._shots.n)
 
+    @_io_guard
     def append_events(self, data: Mapping[str, Any] | None = None, **columns: Any) -> None:
         """Append time-tag rows (buffered; see :meth:`append_steps` for the column rules)."""
         if self._events is None:
@@ -782,6 +809,7 @@ class RunWriter:
         if self._events.add(block, self.buffer_rows):
             self._commit("n_events_committed", self._events.n)
 
+    @_io_guard
     def append_gti(self, start_utc_ns: Any, stop_utc_ns: Any, reason: Any = 0) -> None:
         """Append good time intervals (``/quality/good_time_intervals``)."""
         block = self._gti.prepare({"start_utc_ns": start_utc_ns, "stop_utc_ns": stop_utc_ns,
@@ -793,6 +821,7 @@ class RunWriter:
         self._gti.add(block, 0)
         self._flush()
 
+    @_io_guard
     def append_slow_control(self, sensor: str, time_utc_ns: Any, value: Any) -> None:
         """Append samples of one slow-control sensor declared at construction."""
         table = self._slow.get(sensor)
@@ -884,8 +913,11 @@ class RunWriter:
             file is then removed and any existing file under the final name is untouched.
 
         """
-        if self._closed:
+        if self._state == "closed":
             return self.path
+        if self._state != "open":
+            raise RunFileError(str(self.path), "-", f"the writer is {self._state}: nothing "
+                               "to close")
         try:
             for table, counter in ((self._shots, "n_shots_committed"),
                                    (self._events, "n_events_committed")):
@@ -903,10 +935,14 @@ class RunWriter:
             fsync_path(self.tmp)
             os.replace(self.tmp, self.path)
             fsync_path(self.path.parent)
+        except OSError as exc:
+            self._abort()
+            raise RunFileError(str(self.tmp), "-", f"finishing failed ({_short(exc)}); partial "
+                               f"file removed, {self.path} untouched") from None
         except BaseException:
             self._abort()
             raise
-        self._closed = True
+        self._state = "closed"
         return self.path
 
     def _finish(self, f: h5py.File) -> None:
@@ -959,7 +995,7 @@ class RunWriter:
         self._abort()
 
     def _abort(self) -> None:
-        self._closed = True
+        self._state = "aborted"
         try:
             if self._f.id.valid:
                 self._f.close()
@@ -976,7 +1012,7 @@ class RunWriter:
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
             self.close()
-        else:
+        elif self._state == "open":
             self._abort()
 
 
