@@ -22,6 +22,7 @@ import h5py
 import numpy as np
 
 from renpsim.errors import RunFileError
+from renpsim.runfile._common import PARTIAL_RE
 from renpsim.runfile.schema import NUMPY_DTYPES, load_schema
 
 _BLOCK = 1 << 20
@@ -79,6 +80,10 @@ def open_h5(path: str | os.PathLike, *, swmr: bool = False) -> Iterator[h5py.Fil
         if not is_h5:
             raise RunFileError(p, "-", "not an HDF5 file (expected an HDF5 run file "
                                "'renp-run')") from None
+        if PARTIAL_RE.match(os.path.basename(p)):
+            raise RunFileError(p, "-", "a partial file of a writer that is running or crashed "
+                               "(follow it with follow_run; stale ones are removed by "
+                               "clean_partials)") from None
         raise RunFileError(p, "-", f"HDF5 file cannot be opened (truncated or corrupt?): "
                            f"{_short(exc)}") from None
     try:
