@@ -357,3 +357,17 @@ def test_io_failure_becomes_runfile_error(tmp_path, monkeypatch):
         w.append_steps(step_rows(1))
     with pytest.raises(RunFileError, match="aborted"):
         w.close()
+
+
+def test_writer_checks_order_across_calls(tmp_path):
+    w = RunWriter(tmp_path / "o.h5", identity(), small_config(), shots=True, events=True)
+    w.append_shots(shot_id=[0, 1, 2], subrun_index=0, t_shot=[0, 5, 9], counts=0)
+    with pytest.raises(InputError, match=r"shot_id.*expected increasing"):
+        w.append_shots(shot_id=[2, 3], subrun_index=0, t_shot=[10, 11], counts=0)
+    with pytest.raises(InputError, match=r"timestamps.*expected non-decreasing"):
+        w.append_events(timestamps=[5, 4], channel=0, shot_id=0, dtime=0)
+    rows = step_rows(3)
+    w.append_steps({k: v[1:2] for k, v in rows.items()}, step=0)
+    with pytest.raises(InputError, match="t_start_utc_ns"):
+        w.append_steps({k: v[0:1] for k, v in rows.items()}, step=1)
+    w.abort()

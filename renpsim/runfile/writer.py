@@ -285,6 +285,9 @@ class _Table:
             self.datasets[spec["name"]] = ds
         self.buffer: list[dict[str, np.ndarray]] = []
         self.buffered = 0
+        self.last: dict[str, Any] = {}   # last value of each ordered column
+        self.last_names = [s["name"] for s in self.specs if {"nondecreasing", "increasing"} &
+                           set(s.get("checks", ()))]
 
     def prepare(self, columns: Mapping[str, Any]) -> dict[str, np.ndarray]:
         """Resolve aliases, fill defaults and coerce; return the block of rows."""
@@ -332,13 +335,31 @@ class _Table:
                     raise InputError(self.where, name, "(missing)",
                                      "a value for every row (required column)")
                 out[name] = filled
+        for spec in self.specs:
+            checks = spec.get("checks", ())
+            for c in ("nondecreasing", "increasing"):
+                if c in checks and len(out[spec["name"]]):
+                    self._ordered(spec["name"], out[spec["name"]], c == "increasing")
         return out
+
+    def _ordered(self, name: str, a: np.ndarray, strict: bool) -> None:
+        """Check that a column continues in order (within the block and after earlier rows)."""
+        prev = self.last.get(name)
+        b = a if prev is None else np.concatenate([np.asarray([prev], a.dtype), a])
+        bad = (b[1:] <= b[:-1]) if strict else (b[1:] < b[:-1])
+        if bad.any():
+            k = int(np.argmax(bad))
+            i = k + 1 if prev is None else k
+            raise InputError(self.where, name, f"{a[i]!r} at row {i} (after {b[k]!r})",
+                             "increasing values" if strict else "non-decreasing values")
 
     def add(self, block: dict[str, np.ndarray], flush_rows: int) -> bool:
         """Buffer a block; write when ``flush_rows`` are pending. Return True if written."""
         n = len(next(iter(block.values())))
         self.buffer.append(block)
         self.buffered += n
+        for name in self.last_names:
+            self.last[name] = block[name][-1]
         if self.buffered >= flush_rows:
             self.write_buffer()
             return True
