@@ -59,7 +59,11 @@ def _shape(shape: list[str]) -> str:
 
 
 def _md_escape(text: str) -> str:
-    return str(text).replace("|", "\\|")
+    """Escape table pipes, and angle brackets outside `code` spans (they would be HTML)."""
+    parts = str(text).replace("|", "\\|").split("`")
+    for k in range(0, len(parts), 2):
+        parts[k] = parts[k].replace("<", "&lt;").replace(">", "&gt;")
+    return "`".join(parts)
 
 
 def render_markdown(schema: dict[str, Any] | None = None) -> str:
@@ -93,7 +97,7 @@ def render_markdown(schema: dict[str, Any] | None = None) -> str:
     w("## Conventions")
     w("")
     for c in s["conventions"]:
-        w(f"- {c}")
+        w(f"- {_md_escape(c)}")
     w("")
     w("## Dimensions")
     w("")
@@ -116,7 +120,7 @@ def render_markdown(schema: dict[str, Any] | None = None) -> str:
     for g in s["groups"]:
         w(f"## `{g['path']}`")
         w("")
-        w(f"{g['description']} Required: {'yes' if g['required'] else 'no'}.")
+        w(f"{_md_escape(g['description'])} Required: {'yes' if g['required'] else 'no'}.")
         w("")
         if g.get("kind") == "dataset_pattern":
             w(f"Each member is a dataset of dtype `{g['dtype']}`, shape {_shape(g['shape'])}, "
