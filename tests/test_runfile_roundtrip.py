@@ -371,3 +371,20 @@ def test_writer_checks_order_across_calls(tmp_path):
     with pytest.raises(InputError, match="t_start_utc_ns"):
         w.append_steps({k: v[0:1] for k, v in rows.items()}, step=1)
     w.abort()
+
+
+def test_empty_appends_are_harmless(tmp_path):
+    p = tmp_path / "e.h5"
+    with RunWriter(p, identity(), small_config(), shots=True, events=True,
+                   buffer_rows=4) as w:
+        w.append_events(timestamps=np.zeros(0, np.int64), channel=np.zeros(0),
+                        shot_id=np.zeros(0), dtime=np.zeros(0))
+        w.append_shots(shot_id=[0, 1], subrun_index=0, t_shot=[0, 1], counts=[[0, 1], [1, 0]])
+        w.append_shots(shot_id=np.zeros(0), subrun_index=np.zeros(0), t_shot=np.zeros(0),
+                       counts=np.zeros((0, 2)))
+        w.append_events(timestamps=[3, 4], channel=0, shot_id=1, dtime=[1, 2])
+        w.append_steps(step_rows(1))
+        w.append_gti(T0, T0 + 1)
+        calibration(w)
+    rf = open_run(p)
+    assert len(next(rf.iter_shots())) == 2 and len(next(rf.iter_events())) == 2

@@ -358,8 +358,9 @@ class _Table:
         n = len(next(iter(block.values())))
         self.buffer.append(block)
         self.buffered += n
-        for name in self.last_names:
-            self.last[name] = block[name][-1]
+        if n:
+            for name in self.last_names:
+                self.last[name] = block[name][-1]
         if self.buffered >= flush_rows:
             self.write_buffer()
             return True
