@@ -388,3 +388,12 @@ def test_empty_appends_are_harmless(tmp_path):
         calibration(w)
     rf = open_run(p)
     assert len(next(rf.iter_shots())) == 2 and len(next(rf.iter_events())) == 2
+
+
+def test_steps_outside_run_window(tmp_path, run):
+    p = tmp_path / "win.h5"
+    shutil.copy(run, p)
+    with h5py.File(p, "r+") as f:
+        f.attrs["run_stop_utc_ns"] = np.int64(T0 + 10)
+    with pytest.raises(RunFileError, match=r"/scan/t_stop_utc_ns\[0\].*within the run"):
+        validate_run(p)

@@ -374,6 +374,7 @@ class _Checker:
 
     def _consistency(self, dims: dict[str, int]) -> None:
         f = self.f
+        self._run_window()
         has_truth = f.attrs.get("has_truth")
         if has_truth is not None and bool(has_truth) != ("truth" in f):
             self.err("/@has_truth", f"{bool(has_truth)}: expected {'truth' in f} (whether "
@@ -414,6 +415,32 @@ class _Checker:
                     self.err(f"/shots/subrun_index[{row}]", f"{int(ds[row])}: expected a step "
                              f"index < N_steps = {n_steps}")
                     break
+
+    def _run_window(self) -> None:
+        """Check that steps lie inside [run_start_utc_ns, run_stop_utc_ns] (unit mistakes)."""
+        f = self.f
+        start, stop = f.attrs.get("run_start_utc_ns"), f.attrs.get("run_stop_utc_ns")
+        if not (_attr_ok(start, "int64") and _attr_ok(stop, "int64")):
+            return
+        if stop < start:
+            self.err("/@run_stop_utc_ns", f"{int(stop)}: expected >= run_start_utc_ns "
+                     f"({int(start)})")
+            return
+        if not bool(f.attrs.get("complete", False)) or "scan" not in f:
+            return
+        for name, cmp in (("t_start_utc_ns", "lt"), ("t_stop_utc_ns", "gt")):
+            ds = f["scan"].get(name)
+            if not isinstance(ds, h5py.Dataset) or ds.dtype != np.int64 or ds.ndim != 1 or \
+                    not ds.shape[0]:
+                continue
+            a = ds[()]
+            bad = a < start if cmp == "lt" else a > stop
+            if bad.any():
+                i = int(np.argmax(bad))
+                self.err(f"/scan/{name}[{i}]", f"{int(a[i])}: expected within the run "
+                         f"[{int(start)}, {int(stop)}] ns (run_start/run_stop_utc_ns; "
+                         "times in ns since the epoch?)")
+                return
 
     def _extras(self) -> None:
         known_groups = set(self.known)
