@@ -397,3 +397,24 @@ def test_steps_outside_run_window(tmp_path, run):
         f.attrs["run_stop_utc_ns"] = np.int64(T0 + 10)
     with pytest.raises(RunFileError, match=r"/scan/t_stop_utc_ns\[0\].*within the run"):
         validate_run(p)
+
+
+def test_good_time_from_gti_matches_brute_force():
+    from renpsim.runfile.reader import good_time_s
+
+    rng = np.random.default_rng(5)
+    g0 = np.sort(rng.integers(0, 1000, 30))
+    g1 = g0 + rng.integers(0, 80, 30)           # some overlap, some empty
+    s0 = rng.integers(-50, 1100, 200)
+    s1 = s0 + rng.integers(0, 300, 200)
+    grid = np.arange(-100, 1500)
+    good = np.zeros(len(grid), bool)
+    for a, b in zip(g0, g1, strict=True):
+        good |= (grid >= a) & (grid < b)
+    brute = np.array([good[(grid >= a) & (grid < b)].sum() for a, b in zip(s0, s1, strict=True)])
+    np.testing.assert_allclose(good_time_s(s0, s1, g0, g1), brute * 1e-9, rtol=0, atol=1e-18)
+
+
+def test_steps_good_time(run):
+    rf = open_run(run)
+    np.testing.assert_allclose(rf.steps["good_time_s"], 10.0)

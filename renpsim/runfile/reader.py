@@ -141,7 +141,8 @@ class RunFile:
         columns ``<name>_<j>`` (j = laser or channel).
     steps : pandas.DataFrame
         Compact table for binned fits: step, omega_eV, omega_prime_eV, dwell_s, live_s (mean
-        over channels), n_shots, counts, counts_background (sums over channels), exposure_s.
+        over channels), n_shots, counts, counts_background (sums over channels), exposure_s,
+        good_time_s (wall time of the step inside the good time intervals, hardware.md 9.3).
     calibration : Calibration
         ``/calibration``.
     gti : pandas.DataFrame
@@ -175,6 +176,9 @@ class RunFile:
         self.steps = _steps_table(self.scan, self.n_channels)
         g = f["quality/good_time_intervals"]
         self.gti = pd.DataFrame({k: g[k][()] for k in ("start_utc_ns", "stop_utc_ns", "reason")})
+        self.steps["good_time_s"] = good_time_s(
+            self.scan["t_start_utc_ns"].to_numpy(), self.scan["t_stop_utc_ns"].to_numpy(),
+            self.gti["start_utc_ns"].to_numpy(), self.gti["stop_utc_ns"].to_numpy())
         self.calibration = _read_calibration(f["calibration"])
         self.has_shots = "shots" in f
         self.has_events = "events" in f
@@ -242,7 +246,8 @@ class RunFile:
             "seed_entropy")}
         steps = [{"step": int(r.step), "omega_eV": float(r.omega_eV),
                   "omega_prime_eV": float(r.omega_prime_eV), "dwell_s": float(r.dwell_s),
-                  "live_s": float(r.live_s), "n_shots": int(r.n_shots), "counts": int(r.counts),
+                  "live_s": float(r.live_s), "good_time_s": float(r.good_time_s),
+                  "n_shots": int(r.n_shots), "counts": int(r.counts),
                   "counts_background": int(r.counts_background),
                   "exposure_s": None if np.isnan(r.exposure_s) else float(r.exposure_s)}
                  for r in self.steps.itertuples()]
@@ -254,6 +259,50 @@ class RunFile:
                 "dark": {str(c): {"counts": d.counts, "live_time_s": d.live_time_s}
                          for c, d in self.calibration.dark.items()},
                 "notes": list(self.report.notes), "steps": steps}
+
+
+def good_time_s(t_start_ns: np.ndarray, t_stop_ns: np.ndarray, gti_start_ns: np.ndarray,
+                gti_stop_ns: np.ndarray) -> np.ndarray:
+    """Return the time of each interval [t_start, t_stop] inside the good time intervals.
+
+    hardware.md 9.3: live time is derived from the GTIs. Overlapping GTIs are merged first;
+    the cost is O((N + M) log M) for N intervals and M GTIs.
+
+    Parameters
+    ----------
+    t_start_ns, t_stop_ns : array of int64
+        Intervals (e.g. the steps), ns since the epoch.
+    gti_start_ns, gti_stop_ns : array of int64
+        Good time intervals, ns since the epoch.
+
+    Returns
+    -------
+    numpy.ndarray
+        Seconds of good time per interval.
+
+    """
+    t0 = np.asarray(t_start_ns, np.int64)
+    t1 = np.asarray(t_stop_ns, np.int64)
+    if len(gti_start_ns) == 0:
+        return np.zeros(len(t0))
+    order = np.argsort(gti_start_ns, kind="stable")
+    a = np.asarray(gti_start_ns, np.int64)[order]
+    b = np.asarray(gti_stop_ns, np.int64)[order]
+    # merge overlaps: running maximum of the stops
+    b = np.maximum.accumulate(b)
+    new = np.concatenate([[True], a[1:] > b[:-1]])
+    grp = np.cumsum(new) - 1
+    ms = a[new]
+    me = np.zeros(len(ms), np.int64)
+    np.maximum.at(me, grp, b)
+    cum = np.concatenate([[0], np.cumsum(me - ms)])     # good time before each merged GTI
+
+    def covered(t: np.ndarray) -> np.ndarray:
+        k = np.searchsorted(ms, t, side="right") - 1    # last GTI starting at or before t
+        inside = np.where(k >= 0, np.minimum(t, me[np.maximum(k, 0)]) - ms[np.maximum(k, 0)], 0)
+        return np.where(k >= 0, cum[np.maximum(k, 0)] + inside, 0)
+
+    return (covered(t1) - covered(t0)) * 1e-9
 
 
 def _read_calibration(g: h5py.Group) -> Calibration:
