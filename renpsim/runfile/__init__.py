@@ -47,8 +47,10 @@ Reading (the fitter)::
     run = open_run("RUN.h5")           # validates; RunFileError if anything is wrong
     run.scan                           # pandas DataFrame, one row per step (all /scan columns)
     run.steps                          # compact table: step, omega_eV, omega_prime_eV, dwell_s,
-                                       #   live_s, n_shots, counts, counts_background,
-                                       #   exposure_s (summed over channels)
+                                       #   live_s (mean over channels), n_shots, counts,
+                                       #   counts_background (sums over channels), exposure_s,
+                                       #   good_time_s (step time inside the GTIs)
+    run.gti                            # good time intervals (start_utc_ns, stop_utc_ns, reason)
     run.calibration.dark               # {channel: DarkCalibration(counts, live_time_s, ...)}
     run.truth()                        # only on explicit request (synthetic files)
     for block in run.iter_shots():     # bounded-memory DataFrames of /shots (also iter_events)
