@@ -30,6 +30,7 @@ def preset_dir(kind: str) -> Path:
     -------
     pathlib.Path
         The installed copy if present, else the repository folder beside the package.
+
     """
     installed = _PACKAGE_DIR / "_presets" / kind
     if installed.is_dir():

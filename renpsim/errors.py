@@ -26,6 +26,7 @@ class InputError(RenpsimError, ValueError):
         The offending value, as given.
     expected : str
         What would have been accepted, in words.
+
     """
 
     def __init__(self, where: str, key: str, value: Any, expected: str) -> None:
@@ -61,6 +62,7 @@ class DataFileError(RenpsimError):
         The field that is wrong (``"-"`` for the file as a whole).
     problem : str
         What is wrong, in words.
+
     """
 
     def __init__(self, path: str, key: str, problem: str) -> None:
@@ -68,3 +70,19 @@ class DataFileError(RenpsimError):
         self.key = key
         self.problem = problem
         super().__init__(f"{path}: {key}: {problem}")
+
+
+class RunFileError(DataFileError):
+    """An HDF5 run file is missing, unreadable, foreign, truncated or violates the schema.
+
+    Parameters
+    ----------
+    path : str
+        File path.
+    key : str
+        The HDF5 item path (``/scan/counts_signal``, ``/@schema_version`` for a root attribute,
+        ``"-"`` for the file as a whole).
+    problem : str
+        The bad value and what was expected, in words.
+
+    """

@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     ----------
     argv : list of str, optional
         Arguments without the program name; default ``sys.argv[1:]``.
+
     """
     try:
         rv = cli.main(args=argv, prog_name="renpsim", standalone_mode=False)

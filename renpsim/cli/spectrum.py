@@ -78,6 +78,11 @@ def spectrum_cmd(target, isotope, E_eg, ordering, m_lightest, nature, oscillatio
     if E_eg is not None:
         tgt = tgt.with_E_eg(E_eg)
     grid = _omega_grid(omega, omega_range, tgt)
+    option = "--omega-range" if omega_range else "--omega"
+    bad = grid[(grid <= 0) | (grid > tgt.omega_max_eV)]
+    if bad.size:
+        raise InputError(f"option {option}", "omega_eV", float(bad[0]),
+                         f"0 < omega <= E_eg/2 = {tgt.omega_max_eV:.9g} eV for {tgt.name}")
     state = neutrino_state(ordering, m_lightest, nature, oscillation, alpha21, alpha31, delta)
     result = spectrum(grid, state, tgt)
     record = spectrum_record(result)

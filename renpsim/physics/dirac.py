@@ -51,7 +51,7 @@ def minkowski_dot(p: ArrayLike, q: ArrayLike) -> float:
 
 
 def slash(p: ArrayLike) -> NDArray[np.complex128]:
-    """pslash = gamma^mu p_mu = p^0 gamma^0 - p_vec . gamma_vec."""
+    """Pslash = gamma^mu p_mu = p^0 gamma^0 - p_vec . gamma_vec."""
     p = np.asarray(p, dtype=float)
     return p[0] * GAMMA[0] - p[1] * GAMMA[1] - p[2] * GAMMA[2] - p[3] * GAMMA[3]
 
@@ -127,6 +127,7 @@ def spatial_current_sum(
         Their masses.
     vertex : callable
         ``vertex(k)`` returns the 4x4 matrix Gamma^k for spatial index k = 1, 2, 3.
+
     """
     total = 0.0
     for s1 in (0, 1):
@@ -136,3 +137,16 @@ def spatial_current_sum(
             for k in (1, 2, 3):
                 total += abs(ub @ vertex(k) @ v) ** 2
     return float(total)
+
+
+#: Charge-conjugation matrix C = i gamma^2 gamma^0 (Dirac representation).
+C_MATRIX = 1j * GAMMA[2] @ GAMMA[0]
+
+
+def charge_conjugate_v(p: ArrayLike, mass: float, spin: int) -> NDArray[np.complex128]:
+    """v(p, s) = C u-bar(p, s)^T: the v spinor paired with u(p, s) in a Majorana field.
+
+    With this pairing the Majorana bilinear identity u-bar(p1) Gamma v(p2) =
+    -eta_Gamma u-bar(p2) Gamma v(p1) of physics.md 4.2 holds spin by spin.
+    """
+    return C_MATRIX @ bar(u_spinor(p, mass, spin)).T

@@ -73,6 +73,7 @@ def phase_space_delta(
     -------
     numpy.ndarray
         Delta_ij in [0, 1], never NaN.
+
     """
     s = np.asarray(s_eV2, dtype=float)
     mi = np.asarray(m_i_eV, dtype=float)

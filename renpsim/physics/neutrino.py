@@ -47,6 +47,7 @@ def masses_from_lightest(
     -------
     numpy.ndarray
         Shape ``broadcast(inputs) + (3,)``.
+
     """
     ml = np.asarray(m_lightest_eV, dtype=float)
     dm21 = np.asarray(dm2_21_eV2, dtype=float)
@@ -79,6 +80,7 @@ def electron_row(
     -------
     numpy.ndarray
         Complex array of shape ``broadcast(inputs) + (3,)``.
+
     """
     s12sq = np.asarray(sin2_theta12, dtype=float)
     s13sq = np.asarray(sin2_theta13, dtype=float)
@@ -122,6 +124,7 @@ class NeutrinoState:
         The inputs (phases in radians), shape ``batch``.
     oscillation : OscillationParameters
         The preset the mixing and splittings come from.
+
     """
 
     ordering: str
@@ -209,6 +212,7 @@ def neutrino_state(
     ------
     InputError
         Negative or non-finite mass, unknown nature/ordering/preset.
+
     """
     if nature not in ("dirac", "majorana"):
         raise InputError("neutrino", "nature", nature, "'dirac' or 'majorana'")

@@ -35,6 +35,7 @@ class Measured:
         Central value.
     plus, minus : float
         Upper and lower 1 sigma errors (both positive).
+
     """
 
     value: float
@@ -67,6 +68,7 @@ class OscillationParameters:
         Atmospheric splitting: m3^2 - m1^2 > 0 for NO, m3^2 - m2^2 < 0 for IO (NuFIT convention).
     meta : dict
         Citation and verification metadata from the data file.
+
     """
 
     preset: str
@@ -123,6 +125,7 @@ def load_preset(name: str = DEFAULT_PRESET, ordering: str = "NO") -> Oscillation
         Unknown preset or ordering.
     DataFileError
         The preset file is malformed.
+
     """
     if ordering not in ("NO", "IO"):
         raise InputError("oscillation", "ordering", ordering, "'NO' or 'IO'")

@@ -38,6 +38,7 @@ def resolve_gamma0(target: AtomicTarget, gamma0_per_s: float | str | None = None
     ------
     MissingInputError
         No value is known and none was given (Xe).
+
     """
     if gamma0_per_s is None:
         if target.gamma0_ref_per_s is None:
@@ -91,7 +92,7 @@ def rate_scale(
 def expected_events(
     spectral_value: ArrayLike, dwell_s: ArrayLike, scale_per_s: ArrayLike
 ) -> NDArray[np.float64]:
-    """Expected signal events N = scale * I(omega) * T (GP21 eq. 31).
+    """Return the expected signal events N = scale * I(omega) * T (GP21 eq. 31).
 
     Parameters
     ----------
@@ -101,8 +102,39 @@ def expected_events(
         Time spent at each frequency, seconds of full coherence (>= 0).
     scale_per_s : array_like
         Output of :func:`rate_scale`.
+
     """
     T = np.asarray(dwell_s, dtype=float)
     if not np.all(np.isfinite(T)) or np.any(T < 0.0):
         raise InputError("rate", "dwell_s", T.tolist(), "finite times >= 0 s")
     return np.asarray(scale_per_s, dtype=float) * np.asarray(spectral_value, dtype=float) * T
+
+
+def gamma0_first_principles_per_s(
+    target: AtomicTarget, n_cm3: float | None = None, volume_cm3: float | None = None
+) -> float:
+    """Consistency estimate of Gamma_0 from atomic data (physics.md 1.5, [D/C]).
+
+    Gamma_0 ~ 6 (2J_v+1) C_ev gamma_vg G_F^2 n^3 V E_eg / E_vg^3, from the macro-coherent rate
+    with |M|^2 = (16/3)(2J_v+1)C_ev G_F^2 |a|^2 (...) (physics.md section 0 item 9), a dipole
+    aligned with the trigger field and omega ~ E_eg/2. The field normalisation and orientation are
+    assumptions: this is a cross-check of the literature value (2.1e-3 s^-1 for Yb against
+    0.002 s^-1), not a value of record.
+
+    Raises
+    ------
+    MissingInputError
+        The target's (2J_v+1)C_ev is unknown (Xe).
+
+    """
+    from renpsim.constants import CM3_IN_INV_EV3, G_F_EV2
+
+    if target.two_Jv_plus_1_C_ev is None:
+        raise MissingInputError(target.name, "two_Jv_plus_1_C_ev", None,
+                                "the atomic factor (2J_v+1)C_ev (unknown for this target)")
+    n = (target.n_ref_cm3 if n_cm3 is None else n_cm3) / CM3_IN_INV_EV3
+    V = (target.V_ref_cm3 if volume_cm3 is None else volume_cm3) * CM3_IN_INV_EV3
+    return (
+        6.0 * target.two_Jv_plus_1_C_ev * target.gamma_vg_per_s * G_F_EV2**2 * n**3 * V
+        * target.E_eg_eV / target.E_vg_eV**3
+    )

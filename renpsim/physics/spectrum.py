@@ -77,12 +77,27 @@ def _validate_omega(omega: NDArray[np.float64], E_eg: NDArray[np.float64]) -> No
         )
 
 
-def _prepare(omega_eV, target, E_eg_eV, validate):
+def _channel_terms(omega_eV, state, target, E_eg_eV, validate):
+    """Yield ``(i, j, multiplicity, I_ij)`` for the six unordered mass pairs.
+
+    I_ij = Delta_ij [|a_ij|^2 I^D_ij - delta_M Re(a_ij^2) m_i m_j] / (E_vg - omega)^2
+    (physics.md 1.3); ``multiplicity`` is 2 for i != j (the (ij) and (ji) channels are equal).
+    """
     omega = np.asarray(omega_eV, dtype=float)
     E_eg = np.asarray(target.E_eg_eV if E_eg_eV is None else E_eg_eV, dtype=float)
     if validate:
         _validate_omega(omega, E_eg)
-    return omega, E_eg
+    s = pair_mass2(omega, E_eg)
+    inv_den = 1.0 / (target.E_vg_eV - omega) ** 2
+    m = state.masses_eV
+    a = state.coupling
+    for i, j, mult in UNORDERED_PAIRS:
+        mi, mj = m[..., i], m[..., j]
+        d = phase_space_delta(s, mi, mj)
+        bracket = np.abs(a[..., i, j]) ** 2 * dirac_kernel(omega, s, d, E_eg, mi, mj)
+        if state.majorana:
+            bracket = bracket - np.real(a[..., i, j] ** 2) * mi * mj
+        yield i, j, mult, d * bracket * inv_den
 
 
 def spectral_function(
@@ -113,22 +128,13 @@ def spectral_function(
     -------
     numpy.ndarray
         I(omega), shape ``broadcast(omega, state.batch_shape, E_eg)``. Finite everywhere.
+
     """
-    omega, E_eg = _prepare(omega_eV, target, E_eg_eV, validate)
-    s = pair_mass2(omega, E_eg)
-    inv_den = 1.0 / (target.E_vg_eV - omega) ** 2
-    m = state.masses_eV
-    a = state.coupling
     total = None
-    for i, j, mult in UNORDERED_PAIRS:
-        mi, mj = m[..., i], m[..., j]
-        d = phase_space_delta(s, mi, mj)
-        bracket = np.abs(a[..., i, j]) ** 2 * dirac_kernel(omega, s, d, E_eg, mi, mj)
-        if state.majorana:
-            bracket = bracket - np.real(a[..., i, j] ** 2) * mi * mj
-        term = (mult * d) * bracket
+    for _, _, mult, term in _channel_terms(omega_eV, state, target, E_eg_eV, validate):
+        term = mult * term
         total = term if total is None else total + term
-    return total * inv_den
+    return total
 
 
 def channel_matrix(
@@ -144,21 +150,12 @@ def channel_matrix(
     Entry ``[..., i, j]`` is the ordered channel nu_i nubar_j (Dirac) or the (ij) term of the
     nine-term Majorana sum. I_ij = I_ji for the SM.
     """
-    omega, E_eg = _prepare(omega_eV, target, E_eg_eV, validate)
-    s = pair_mass2(omega, E_eg)
-    inv_den = 1.0 / (target.E_vg_eV - omega) ** 2
-    m = state.masses_eV
-    a = state.coupling
-    shape = np.broadcast_shapes(s.shape, state.batch_shape)
-    out = np.empty(shape + (3, 3))
-    for i, j, _ in UNORDERED_PAIRS:
-        mi, mj = m[..., i], m[..., j]
-        d = phase_space_delta(s, mi, mj)
-        bracket = np.abs(a[..., i, j]) ** 2 * dirac_kernel(omega, s, d, E_eg, mi, mj)
-        if state.majorana:
-            bracket = bracket - np.real(a[..., i, j] ** 2) * mi * mj
-        out[..., i, j] = d * bracket * inv_den
-        out[..., j, i] = out[..., i, j]
+    out = None
+    for i, j, _, term in _channel_terms(omega_eV, state, target, E_eg_eV, validate):
+        if out is None:
+            out = np.empty((*term.shape, 3, 3))
+        out[..., i, j] = term
+        out[..., j, i] = term
     return out
 
 
@@ -180,6 +177,7 @@ class SpectrumResult:
         The neutrino inputs used.
     target : AtomicTarget
         The target used.
+
     """
 
     omega_eV: NDArray[np.float64]

@@ -44,6 +44,7 @@ class AtomicTarget:
         Decay rate of |v> -> |g> (used for diagnostics and the first-principles Gamma_0 check).
     sources : dict
         Citation strings for each item.
+
     """
 
     species: str
@@ -122,6 +123,7 @@ def load_target(name: str = "Yb", isotope: str | None = None) -> AtomicTarget:
     ------
     InputError
         Unknown species or isotope.
+
     """
     m = _NAME_RE.match(name.strip()) if isinstance(name, str) else None
     if m is None or m["species"] not in list_targets():

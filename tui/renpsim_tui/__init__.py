@@ -1,0 +1,1 @@
+"""renpsim's terminal UI (Textual) for planning exposure campaigns: ``renpsim tui [CAMPAIGN]``."""
