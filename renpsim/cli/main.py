@@ -26,6 +26,10 @@ def _register() -> None:
 
     cli.add_command(spectrum_cmd)
 
+    from renpsim.cli.simulate import simulate_cmd
+
+    cli.add_command(simulate_cmd)
+
 
 _register()
 
