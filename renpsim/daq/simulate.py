@@ -121,7 +121,7 @@ class _Sim:
         if s not in self._tables:
             half_drift = abs(m.drift_eV_per_s) * m.n_shots[s] * self.period
             span = 8.0 * m.sigma_total_eV + half_drift + 1e-12
-            x = np.linspace(-span, span, 513)
+            x = np.linspace(-span, span, 129)
             w0 = m.omega_eV[s] + m.drift_eV[s]
             self._tables = {s: (x, smeared_I(w0 + x, m.sigma_laser_eV, self.c.neutrinos, self.c))}
         return self._tables[s]
@@ -434,74 +434,109 @@ def _flags(sim: _Sim, sl: slice) -> np.ndarray:
 
 def _shot_levels(sim: _Sim, w: RunWriter, events: bool, blocks_per_chunk: int,
                  progress: ProgressFn | None) -> None:
+    """Shots/events levels: blocks in acquisition order, written in chunks across steps."""
     m, hw = sim.m, sim.hw
     total = int(m.n_shots.sum())
-    done = 0
-    shot_id0 = 0
+    shot_offset = np.concatenate(([0], np.cumsum(m.n_shots)))
     rng_temp = _rng(sim.seed, _STREAM_RUN, 1)
+    sc = {k: ([], []) for k in SENSORS}
+    pending_steps: list[dict] = []
+    parts: list[dict] = []
+    done = 0
+
+    def flush() -> None:
+        nonlocal parts, done
+        if parts:
+            _write_shot_chunk(sim, w, parts, events)
+            done += sum(p["n"] for p in parts)
+            parts = []
+        if pending_steps:
+            _write_step_rows(sim, w, pending_steps)
+            pending_steps.clear()
+        for k, (tt, vv) in sc.items():
+            if tt:
+                w.append_slow_control(k, np.array(tt), np.array(vv))
+                tt.clear()
+                vv.clear()
+        if progress:
+            progress(done, total)
+
     for s in range(len(m.n_shots)):
         n_s = int(m.n_shots[s])
         acc = _StepAcc()
-        n_blocks = -(-n_s // BLOCK_SHOTS)
-        t0_ticks = int(round((sim.step_start_ns[s] - RUN_START_UTC_NS) * 1e-9 / sim.unit))
         temps = []
-        for c0 in range(0, n_blocks, blocks_per_chunk):
-            parts = [sim.shots_block(s, b, events)
-                     for b in range(c0, min(c0 + blocks_per_chunk, n_blocks))]
-            local = np.concatenate([p["local"] for p in parts])
-            counts = np.concatenate([p["counts"] for p in parts])
-            tau = np.concatenate([p["tau"] for p in parts])
-            e_meas = np.concatenate([p["e_meas"] for p in parts])
-            f_rel = np.concatenate([p["f_rel"] for p in parts])
-            acc.add(counts, tau, e_meas, f_rel)
-            t_shot = t0_ticks + local * sim.period_ticks
-            nu = _nu_set_Hz(sim, slice(s, s + 1))[0] + f_rel
-            w.append_shots(shot_id=shot_id0 + local, step=np.full(len(local), s),
-                           t_shot=t_shot, laser_energy_J=e_meas, laser_freq_Hz=nu,
-                           counts=np.minimum(counts, _U16), coherent_exposure_s=tau,
-                           flags=(counts > _U16).astype(np.uint32))
-            if events:
-                ev_shot = np.concatenate([p["ev_shot"] for p in parts])
-                ev_t = np.concatenate([p["ev_t"] for p in parts])
-                dtime = np.rint(ev_t / sim.unit).astype(np.int64)
-                w.append_events(timestamps=t0_ticks + ev_shot * sim.period_ticks + dtime,
-                                channel=np.zeros(len(ev_shot), np.int16),
-                                shot_id=shot_id0 + ev_shot, dtime=dtime)
-            # slow control: one averaged row per block
-            for p in parts:
-                mid_ns = sim.step_start_ns[s] + int(round(
-                    (p["local"][0] + p["n"] / 2) * sim.period * 1e9))
-                temp = hw.target.temperature_K + hw.target.temperature_noise_K * \
-                    rng_temp.standard_normal()
-                temps.append(temp)
-                w.append_slow_control("laser_energy_omega", [mid_ns],
-                                      [float(p["e_meas"][:, 0].mean())])
-                w.append_slow_control("laser_energy_omega_prime", [mid_ns],
-                                      [float(p["e_meas"][:, 1].mean())])
-                w.append_slow_control("wavemeter_freq_omega", [mid_ns],
-                                      [float(_nu_set_Hz(sim, slice(s, s + 1))[0, 0] +
-                                             p["f_rel"][:, 0].mean())])
-                w.append_slow_control("target_temperature", [mid_ns], [temp])
-            done += len(local)
-            if progress:
-                progress(done, total)
-        sl = slice(s, s + 1)
-        e_mean, e_std = acc.mean_std(acc.e_sum, acc.e_sq)
-        f_mean, f_std = acc.mean_std(acc.f_sum, acc.f_sq)
-        ex = sim.exp.iloc[sl]
-        w.append_steps(
-            omega_eV=m.omega_eV[sl], omega_prime_eV=sim.E_eg - m.omega_eV[sl],
-            set_frequency_Hz=_nu_set_Hz(sim, sl), meas_frequency_Hz=(_nu_set_Hz(sim, sl)[0] +
-                                                                     f_mean)[None],
-            meas_frequency_std_Hz=f_std[None], t_start_utc_ns=sim.step_start_ns[sl],
-            t_stop_utc_ns=sim.step_stop_ns[sl], dwell_s=m.dwell_s[sl], shots=m.n_shots[sl],
-            live_s=ex["gate_live_s"].to_numpy(), exposure_s=[acc.exposure],
-            counts=[acc.counts], laser_energy_mean_J=e_mean[None],
-            laser_energy_std_J=e_std[None], target_temperature_K=[float(np.mean(temps))],
-            flags=_flags(sim, sl), detection_efficiency=[hw.detector.detection_prob],
-            expected_background_counts=ex["background"].to_numpy(), truth=_truth_block(sim, sl))
-        w.append_gti(sim.step_start_ns[sl], sim.step_stop_ns[sl])
-        shot_id0 += n_s
+        nu0 = float(_nu_set_Hz(sim, slice(s, s + 1))[0, 0])
+        for b in range(-(-n_s // BLOCK_SHOTS)):
+            p = sim.shots_block(s, b, events)
+            p["step"] = s
+            p["shot_id0"] = int(shot_offset[s])
+            acc.add(p["counts"], p["tau"], p["e_meas"], p["f_rel"])
+            mid_ns = int(sim.step_start_ns[s]) + int(round(
+                (p["local"][0] + p["n"] / 2) * sim.period * 1e9))
+            temp = hw.target.temperature_K + hw.target.temperature_noise_K * \
+                rng_temp.standard_normal()
+            temps.append(temp)
+            for k, v in (("laser_energy_omega", float(p["e_meas"][:, 0].mean())),
+                         ("laser_energy_omega_prime", float(p["e_meas"][:, 1].mean())),
+                         ("wavemeter_freq_omega", nu0 + float(p["f_rel"][:, 0].mean())),
+                         ("target_temperature", temp)):
+                sc[k][0].append(mid_ns)
+                sc[k][1].append(v)
+            parts.append(p)
+            if len(parts) >= blocks_per_chunk:
+                flush()
+        pending_steps.append({"s": s, "acc": acc, "temp": float(np.mean(temps))})
+        if len(pending_steps) >= 256:
+            flush()
+    flush()
+
+
+def _write_shot_chunk(sim: _Sim, w: RunWriter, parts: list[dict], events: bool) -> None:
+    step = np.concatenate([np.full(p["n"], p["step"], np.int64) for p in parts])
+    local = np.concatenate([p["local"] for p in parts])
+    shot_id = np.concatenate([p["shot_id0"] + p["local"] for p in parts])
+    counts = np.concatenate([p["counts"] for p in parts])
+    t0 = ((sim.step_start_ns - RUN_START_UTC_NS) * 1e-9 / sim.unit).round().astype(np.int64)
+    t_shot = t0[step] + local * sim.period_ticks
+    nu_set = _nu_set_Hz(sim, slice(None))
+    w.append_shots(shot_id=shot_id, step=step, t_shot=t_shot,
+                   laser_energy_J=np.concatenate([p["e_meas"] for p in parts]),
+                   laser_freq_Hz=nu_set[step] + np.concatenate([p["f_rel"] for p in parts]),
+                   counts=np.minimum(counts, _U16),
+                   coherent_exposure_s=np.concatenate([p["tau"] for p in parts]),
+                   flags=(counts > _U16).astype(np.uint32))
+    if events:
+        ev_step = np.concatenate([np.full(len(p["ev_shot"]), p["step"], np.int64)
+                                  for p in parts])
+        ev_local = np.concatenate([p["ev_shot"] for p in parts])
+        ev_id = np.concatenate([p["shot_id0"] + p["ev_shot"] for p in parts])
+        dtime = np.rint(np.concatenate([p["ev_t"] for p in parts]) / sim.unit).astype(np.int64)
+        w.append_events(timestamps=t0[ev_step] + ev_local * sim.period_ticks + dtime,
+                        channel=np.zeros(len(ev_id), np.int16), shot_id=ev_id, dtime=dtime)
+
+
+def _write_step_rows(sim: _Sim, w: RunWriter, rows: list[dict]) -> None:
+    m, hw = sim.m, sim.hw
+    idx = np.array([r["s"] for r in rows])
+    sl = slice(int(idx[0]), int(idx[-1]) + 1)
+    nu_set = _nu_set_Hz(sim, sl)
+    e_ms = [r["acc"].mean_std(r["acc"].e_sum, r["acc"].e_sq) for r in rows]
+    f_ms = [r["acc"].mean_std(r["acc"].f_sum, r["acc"].f_sq) for r in rows]
+    ex = sim.exp.iloc[sl]
+    w.append_steps(
+        omega_eV=m.omega_eV[sl], omega_prime_eV=sim.E_eg - m.omega_eV[sl],
+        set_frequency_Hz=nu_set, meas_frequency_Hz=nu_set + np.array([f[0] for f in f_ms]),
+        meas_frequency_std_Hz=np.array([f[1] for f in f_ms]),
+        t_start_utc_ns=sim.step_start_ns[sl], t_stop_utc_ns=sim.step_stop_ns[sl],
+        dwell_s=m.dwell_s[sl], shots=m.n_shots[sl], live_s=ex["gate_live_s"].to_numpy(),
+        exposure_s=np.array([r["acc"].exposure for r in rows]),
+        counts=np.array([r["acc"].counts for r in rows]),
+        laser_energy_mean_J=np.array([e[0] for e in e_ms]),
+        laser_energy_std_J=np.array([e[1] for e in e_ms]),
+        target_temperature_K=np.array([r["temp"] for r in rows]), flags=_flags(sim, sl),
+        detection_efficiency=np.full(len(rows), hw.detector.detection_prob),
+        expected_background_counts=ex["background"].to_numpy(), truth=_truth_block(sim, sl))
+    w.append_gti(sim.step_start_ns[sl], sim.step_stop_ns[sl])
 
 
 def _calibration(sim: _Sim, w: RunWriter) -> None:
