@@ -224,20 +224,28 @@ def campaign_from_dict(doc: dict, where: str, base_dir: Path | None = None,
     for s, t in overrides_tbl.items():
         if not isinstance(t, dict):
             raise InputError(where, f"hardware_overrides.{s}", t, "a table (hardware section)")
-    if isinstance(ref, dict):
-        hw = hardware_from_dict(ref, f"{where} [hardware]", merged)
-        hw_ref = "inline"
-    elif isinstance(ref, str):
-        p = Path(ref)
-        if base_dir is not None and not p.is_absolute() and (base_dir / p).is_file():
-            p = base_dir / p
-            path = resolve_preset("hardware", p)
+    try:
+        if isinstance(ref, dict):
+            hw = hardware_from_dict(ref, f"{where} [hardware]", merged)
+            hw_ref = "inline"
+        elif isinstance(ref, str):
+            p = Path(ref)
+            if base_dir is not None and not p.is_absolute() and (base_dir / p).is_file():
+                path = resolve_preset("hardware", base_dir / p)
+            else:
+                path = resolve_preset("hardware", ref)
+            hw = hardware_from_dict(_read_toml(path), str(path), merged)
+            hw_ref = ref
         else:
-            path = resolve_preset("hardware", ref)
-        hw = hardware_from_dict(_read_toml(path), str(path), merged)
-        hw_ref = ref
-    else:
-        raise InputError(where, "hardware", ref, "a preset name, a path or a table")
+            raise InputError(where, "hardware", ref, "a preset name, a path or a table")
+    except InputError as exc:
+        if exc.key in merged or exc.key.split("[")[0] in merged:
+            # the bad value came from this campaign's overrides: name this file
+            src = "hardware_overrides" if exc.key in {f"{s}.{k}" for s, t in
+                                                      overrides_tbl.items() for k in t} \
+                else "hardware"
+            raise type(exc)(where, f"{src}.{exc.key}", exc.value, exc.expected) from None
+        raise
     truth = build(TruthConfig, doc.get("truth", {}), where, "truth")
     scan_tbl = doc.get("scan")
     if scan_tbl is None:
