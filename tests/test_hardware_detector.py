@@ -113,7 +113,7 @@ def test_soft_recovery_reduces_rate_only_near_previous_count():
     n, dt = 50_000, 15e-9
     shot = np.repeat(np.arange(n), 2)
     t = np.tile([0.0, dt], n)
-    s2, t2, _ = process_stream(shot, t, np.zeros(2 * n, np.uint8), det, rng, np.inf)
+    s2, _, _ = process_stream(shot, t, np.zeros(2 * n, np.uint8), det, rng, np.inf)
     survive = (len(s2) - n) / n
     expected = 1 - math.exp(-dt / rec)
     assert abs(survive - expected) < 5 * math.sqrt(expected * (1 - expected) / n)

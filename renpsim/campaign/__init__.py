@@ -1,8 +1,8 @@
 """Measurement campaigns: scan schedules, calibration runs, truth hypothesis and seed."""
 
 from renpsim.campaign.campaign import (
-    Campaign,
     CalibrationConfig,
+    Campaign,
     ScanConfig,
     Steps,
     TruthConfig,

@@ -59,8 +59,8 @@ class ScanConfig:
     generator: str = knob("explicit", kind="str",
                           choices=("explicit", "uniform", "thresholds", "endpoint", "gp21"),
                           doc="Step generator (see renpsim.campaign.schedule).")
-    omega_eV: list[float] | None = knob(None, kind="floats", unit="eV", lo=0.0, lo_open=True,
-                                        doc="Trigger energies (generator = 'explicit').")
+    omega_eV: list[float] | None = knob(None, kind="floats", unit="eV",  # noqa: RUF009
+                                        lo=0.0, lo_open=True, doc="Trigger energies (generator = 'explicit').")
     n_steps: int = knob(200, kind="int", lo=1, hi=10_000_000, doc="Number of scan steps.",
                         source="hardware.md 7.1 (20-2000)")
     offset_min_eV: float = knob(0.0, unit="eV", lo=0.0,
@@ -71,8 +71,8 @@ class ScanConfig:
                                  doc="Fraction of steps in the dense part (thresholds/endpoint).")
     dense_width_eV: float = knob(1e-4, unit="eV", lo=0.0,
                                  doc="Half-width of the dense regions.", source="hardware.md 7.1")
-    dwell_s: list[float] | float | None = knob(None, kind="floats", unit="s", lo=0.0,
-                                               lo_open=True,
+    dwell_s: list[float] | float | None = knob(None, kind="floats", unit="s",  # noqa: RUF009
+                                               lo=0.0, lo_open=True,
                                                doc="Wall time per step (one value or one per "
                                                    "step); rounded to whole shots.")
     total_time_s: float | None = knob(None, kind="float?", unit="s", lo=0.0, lo_open=True,
@@ -289,7 +289,7 @@ def _resolve_steps(c: Campaign, where: str) -> Steps:
     if s.offset_min_eV > s.offset_max_eV:
         raise InputError(where, "scan.offset_max_eV", s.offset_max_eV,
                          f">= scan.offset_min_eV = {s.offset_min_eV:g} eV")
-    n_dense = int(round(s.dense_fraction * s.n_steps))
+    n_dense = round(s.dense_fraction * s.n_steps)
     if s.generator == "explicit":
         if not s.omega_eV:
             raise InputError(where, "scan.omega_eV", s.omega_eV,
@@ -380,6 +380,7 @@ def load_campaign(name_or_path: str | Path, overrides: Mapping[str, Any] | None 
     ------
     InputError
         Any invalid content, naming the file, the dotted key, the value and the expectation.
+
     """
     path = resolve_preset("campaigns", name_or_path)
     doc = _read_toml(path)

@@ -33,7 +33,7 @@ def uniform_offsets(E_eg_eV: float, lo_eV: float, hi_eV: float, n: int) -> NDArr
 
 
 def pair_thresholds(E_eg_eV: float, masses_eV: NDArray[np.float64]) -> NDArray[np.float64]:
-    """The six pair thresholds omega_ij (i <= j), physics.md 1.1."""
+    """Return the six pair thresholds omega_ij (i <= j), physics.md 1.1."""
     m = np.asarray(masses_eV, dtype=float).reshape(-1)[:3]
     out = [float(threshold(E_eg_eV, m[i], m[j])) for i in range(3) for j in range(i, 3)]
     return np.array(sorted(out))

@@ -22,7 +22,7 @@ def _parse_set(values: tuple[str, ...]) -> dict:
             import tomllib
 
             value = tomllib.loads(f"v = {raw}")["v"]
-        except Exception:  # noqa: BLE001 - a bare word is a string
+        except Exception:
             value = raw
         out[key.strip()] = value
     return out
@@ -56,8 +56,13 @@ def simulate_cmd(campaign, output, seed, level, sets, chunk_shots, no_progress, 
     t0 = time.perf_counter()
     show = not (no_progress or as_json) and sys.stderr.isatty()
     if show:
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeRemainingColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
 
         unit = "steps" if level == "steps" else "shots"
         with Progress(TextColumn(f"simulate {camp.name} [{level}]"), BarColumn(),

@@ -118,7 +118,9 @@ def step_model(campaign: Campaign) -> StepModel:
 
 def expected_counts(campaign: Campaign, *, neutrinos: NeutrinoState | None = None,
                     E_eg_eV: float | None = None) -> pd.DataFrame:
-    """Expected counts per step: signal, each background, exposure (the shared rate model).
+    """Return the expected counts per step: signal, each background, exposure.
+
+    This is the rate model shared by the three DAQ levels.
 
     Parameters
     ----------
@@ -139,6 +141,7 @@ def expected_counts(campaign: Campaign, *, neutrinos: NeutrinoState | None = Non
         ``gate_live_s``, ``I_eff`` (smeared spectral function), ``signal``, ``mcq3``, ``psr``,
         ``leak``, ``dark``, ``stray``, ``background`` (sum) and ``total``: expected counts before
         dead time and afterpulsing.
+
     """
     m = step_model(campaign)
     state = campaign.neutrinos if neutrinos is None else neutrinos

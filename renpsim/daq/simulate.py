@@ -104,12 +104,12 @@ class _Sim:
         self.cal_start = [c for c in cal if c.position == "start"]
         self.cal_end = [c for c in cal if c.position == "end"]
         pre = sum(c.shots for c in self.cal_start) * self.period
-        self.scan_t0_ns = RUN_START_UTC_NS + int(round(pre * 1e9))
+        self.scan_t0_ns = RUN_START_UTC_NS + round(pre * 1e9)
         self.step_start_ns = self.scan_t0_ns + np.rint(self.m.t_start_s * 1e9).astype(np.int64)
         self.step_stop_ns = self.step_start_ns + np.rint(self.m.n_shots * self.period *
                                                          1e9).astype(np.int64)
         self.unit = self.hw.daq.time_unit_s
-        self.period_ticks = int(round(self.period / self.unit))
+        self.period_ticks = round(self.period / self.unit)
         self._tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     # ---------------------------------------------------------------- per-shot spectral table
@@ -316,6 +316,7 @@ def simulate(campaign: Campaign, path: str | Path, *, level: str = "steps",
     -------
     pathlib.Path
         The final path.
+
     """
     if level not in LEVELS:
         raise InputError("simulate", "level", level, "one of " + ", ".join(LEVELS))
@@ -344,8 +345,8 @@ def simulate(campaign: Campaign, path: str | Path, *, level: str = "steps",
         else:
             _shot_levels(sim, w, level == "events", blocks_per_chunk, progress)
         _calibration(sim, w)
-        stop = int(sim.step_stop_ns[-1]) + int(round(sum(c.shots for c in sim.cal_end) *
-                                                     sim.period * 1e9))
+        stop = int(sim.step_stop_ns[-1]) + round(sum(c.shots for c in sim.cal_end) *
+                                                     sim.period * 1e9)
         w.set_run_stop(stop)
     return Path(path)
 
@@ -471,8 +472,8 @@ def _shot_levels(sim: _Sim, w: RunWriter, events: bool, blocks_per_chunk: int,
             p["step"] = s
             p["shot_id0"] = int(shot_offset[s])
             acc.add(p["counts"], p["tau"], p["e_meas"], p["f_rel"])
-            mid_ns = int(sim.step_start_ns[s]) + int(round(
-                (p["local"][0] + p["n"] / 2) * sim.period * 1e9))
+            mid_ns = int(sim.step_start_ns[s]) + round(
+                (p["local"][0] + p["n"] / 2) * sim.period * 1e9)
             temp = hw.target.temperature_K + hw.target.temperature_noise_K * \
                 rng_temp.standard_normal()
             temps.append(temp)

@@ -193,6 +193,7 @@ def resolve_preset(kind: str, name_or_path: str | Path) -> Path:
     ------
     InputError
         Neither an existing path nor a known preset name.
+
     """
     p = Path(name_or_path)
     if p.suffix == ".toml" or p.exists() or "/" in str(name_or_path):
@@ -240,6 +241,7 @@ def hardware_from_dict(data: dict, where: str, overrides: Mapping[str, Any] | No
         File name (or description) used in error messages.
     overrides : mapping, optional
         Dotted ``"section.key"`` overrides (or nested tables), validated like file values.
+
     """
     if not isinstance(data, dict):
         raise InputError(where, "hardware", data, "a table")
@@ -325,6 +327,7 @@ def load_hardware(name_or_path: str | Path, overrides: Mapping[str, Any] | None 
         Unknown name, unreadable file, unknown/misspelled key, missing required key, wrong type
         or out-of-range value: the message names the file, the dotted key, the value and the
         expectation.
+
     """
     path = resolve_preset("hardware", name_or_path)
     return hardware_from_dict(_read_toml(path), str(path), overrides)

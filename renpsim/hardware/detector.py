@@ -86,13 +86,13 @@ class DetectorConfig:
 
     @property
     def detection_prob(self) -> float:
-        """efficiency x optics transmission."""
+        """Efficiency x optics transmission."""
         return self.efficiency * self.optics_transmission
 
 
 # ----------------------------------------------------------------------------- analytic models
 def observed_rate_nonparalyzable(n: float, tau: float) -> float:
-    """m = n / (1 + n tau) (hardware.md 3.4 item 3; STScI HSP, S25)."""
+    """M = n / (1 + n tau) (hardware.md 3.4 item 3; STScI HSP, S25)."""
     return n / (1.0 + n * tau)
 
 
@@ -102,7 +102,7 @@ def true_rate_nonparalyzable(m: float, tau: float) -> float:
 
 
 def observed_rate_paralyzable(n: float, tau: float) -> float:
-    """m = n exp(-n tau) (hardware.md 3.4 item 3)."""
+    """M = n exp(-n tau) (hardware.md 3.4 item 3)."""
     return n * math.exp(-n * tau)
 
 
@@ -152,6 +152,7 @@ def process_stream(
     -------
     shot, t, src : arrays
         Recorded counts, sorted by (shot, measured time); t includes the jitter.
+
     """
     tau = det.dead_time_s if det.dead_time_model != "none" else 0.0
     p_ap = det.afterpulse_prob

@@ -62,7 +62,7 @@ class LaserConfig:
 
 
 def photons_per_pulse(energy_J: float, omega_eV: float) -> float:
-    """Number of photons in a pulse, E_pulse / (omega e) (hardware.md 0 item 5)."""
+    """Return the number of photons in a pulse, E_pulse / (omega e) (hardware.md 0 item 5)."""
     return energy_J / (omega_eV * E_CHARGE_C)
 
 

@@ -127,7 +127,7 @@ def check_value(value: Any, spec: Spec, where: str, key: str) -> Any:
 
 
 def unknown_key_error(where: str, key: str, value: Any, known: list[str]) -> InputError:
-    """An InputError for an unknown key, suggesting the closest known key."""
+    """Return an InputError for an unknown key, suggesting the closest known key."""
     leaf = key.rsplit(".", 1)[-1]
     close = difflib.get_close_matches(leaf, known, n=1, cutoff=0.6)
     hint = f"a known key (did you mean {close[0]!r}?)" if close else (
@@ -153,6 +153,7 @@ def build(cls: type, data: Any, where: str, prefix: str) -> Any:
     ------
     InputError
         Unknown key (with the closest match), missing required key, wrong type or range.
+
     """
     if not isinstance(data, dict):
         raise InputError(where, prefix, data, "a table")

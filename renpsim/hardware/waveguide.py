@@ -69,8 +69,10 @@ class WaveguideConfig:
         return 10.0 ** (-self.N_layers * self.A_dB_per_layer / 10.0)
 
     def signal_transmission(self, omega_eV: ArrayLike) -> NDArray[np.float64]:
-        """T(omega) for the counted photon: T_sig in a pass band, T_sig S_gap in the gap, 0
-        below cutoff; 1 without a waveguide."""
+        """Return T(omega) for the counted photon.
+
+        T_sig in a pass band, T_sig S_gap in the gap, 0 below cutoff; 1 without a waveguide.
+        """
         w = np.asarray(omega_eV, dtype=float)
         if not self.enabled:
             return np.ones_like(w)
@@ -107,7 +109,8 @@ class BackgroundConfig:
     psr_over_sig: float = knob(0.0, lo=0.0,
                                doc="McQ2/PSR at E_eg/2 in units of Gamma_0 eta T_sig (I = 1), "
                                    "with a Gaussian profile in 2 omega - E_eg of FWHM "
-                                   "psr_width_eV (0..1e3).", source="hardware.md 8.4, physics.md 5.1")
+                                   "psr_width_eV (0..1e3).",
+                               source="hardware.md 8.4, physics.md 5.1")
     psr_width_eV: float | None = knob(None, kind="float?", unit="eV", lo=0.0, lo_open=True,
                                       doc="FWHM of the PSR/McQ2 line in 2 omega - E_eg; absent = "
                                           "2 x laser linewidth (at least 1 ueV).")
