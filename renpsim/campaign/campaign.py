@@ -60,7 +60,8 @@ class ScanConfig:
                           choices=("explicit", "uniform", "thresholds", "endpoint", "gp21"),
                           doc="Step generator (see renpsim.campaign.schedule).")
     omega_eV: list[float] | None = knob(None, kind="floats", unit="eV",  # noqa: RUF009
-                                        lo=0.0, lo_open=True, doc="Trigger energies (generator = 'explicit').")
+                                        lo=0.0, lo_open=True,
+                                        doc="Trigger energies (generator = 'explicit').")
     n_steps: int = knob(200, kind="int", lo=1, hi=10_000_000, doc="Number of scan steps.",
                         source="hardware.md 7.1 (20-2000)")
     offset_min_eV: float = knob(0.0, unit="eV", lo=0.0,
