@@ -185,6 +185,18 @@ def as_dict(obj: Any) -> dict[str, Any]:
     return out
 
 
+def _toml_repr(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return f"{v:g}"
+    if isinstance(v, str):
+        return f'"{v}"'
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_repr(x) for x in v) + "]"
+    return str(v)
+
+
 def doc_rows(cls: type, prefix: str) -> list[tuple[str, str, str, str, str, str]]:
     """Rows (key, unit, default, allowed, tag, description + source) for the reference docs."""
     rows = []
@@ -195,9 +207,9 @@ def doc_rows(cls: type, prefix: str) -> list[tuple[str, str, str, str, str, str]
         if spec.required:
             default = "required"
         elif f.default is not _MISSING:
-            default = "-" if f.default is None else repr(f.default)
+            default = "-" if f.default is None else _toml_repr(f.default)
         else:
-            default = repr(f.default_factory())  # type: ignore[misc]
+            default = _toml_repr(f.default_factory())  # type: ignore[misc]
         text = spec.doc + (f" Source: {spec.source}." if spec.source else "")
         rows.append((f"{prefix}.{f.name}", spec.unit or "-", default, _expectation(spec),
                      spec.tag, text.strip()))
