@@ -1,3 +1,4 @@
+# ruff: noqa: E501 (Markdown tables in the generated text)
 """Generate docs/hardware-and-campaigns.md from the configuration dataclasses.
 
 Run ``python -m renpsim.hardware.docgen > docs/hardware-and-campaigns.md``; a test checks that
