@@ -96,6 +96,37 @@ only group blocks, so results are bit-for-bit identical for any `--chunk-shots`,
 bounded by the chunk size whatever the run length. The random step order uses
 `spawn_key=(1,)`.
 
+## Command line and library
+
+```
+renpsim simulate CAMPAIGN -o RUN.h5 [--seed N] [--level steps|shots|events]
+                 [--set KEY=VALUE ...] [--chunk-shots N] [--json] [--no-progress]
+```
+
+CAMPAIGN is a preset name or a path; `--set` overrides campaign keys with dotted names
+(`seed`, `scan.shots_per_step`, `truth.m_lightest_eV`, `hardware.target.density_cm3`, ...).
+The file is written under a temporary name and renamed when complete (a killed run leaves no
+file under the final name, or the previous file intact).
+
+```python
+from renpsim.hardware import load_hardware
+from renpsim.campaign import load_campaign
+from renpsim.daq import expected_counts, simulate
+
+hw = load_hardware("yb-vapour", overrides={"target.density_cm3": 1e16})
+camp = load_campaign("gp21-benchmark", overrides={"seed": 3})
+table = expected_counts(camp)          # pandas: signal, mcq3, psr, leak, dark, stray, ...
+simulate(camp, "RUN.h5", level="shots", seed=1)
+print(camp.to_toml())                  # self-contained campaign (hardware inline)
+```
+
+In the run file, `/scan/flags` bit 1 marks reference steps and bit 2 steps within three
+McQ2/PSR line widths of E_eg/2; `/truth` holds the expected signal and every background
+component per step and the drawn wavemeter offset; `/slow_control` holds block-averaged
+pulse-energy monitors, the omega wavemeter reading and the cell temperature; the dark
+calibration holds the dark (or laser-off) runs of the campaign. `/events/dtime` is the time
+from the trigger-pulse peak (the gate opens at `gate_start_s`, -5 ns by default).
+
 ## Reference: every key
 """
 
