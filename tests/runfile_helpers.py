@@ -99,3 +99,28 @@ def write_run(path: Path, n_steps: int = 5, *, shots: int = 0, events: int = 0,
                               np.full(n_steps, 800.0))
         calibration(w, n_channels)
     return path
+
+
+def slow_writer(path: str, n_steps: int, sleep_s: float) -> None:
+    """Write a run file one step at a time with pauses (target of kill and SWMR tests)."""
+    import time
+
+    rows = step_rows(n_steps)
+    with RunWriter(path, identity(), small_config(), shots=True,
+                   truth=TruthSpec(params={"x": 1}, background_components=["dark"])) as w:
+        print("started", flush=True)
+        for i in range(n_steps):
+            w.append_steps({k: v[i:i + 1] for k, v in rows.items()},
+                           truth={"expected_signal": np.full((1, 2), 0.5),
+                                  "expected_background": {"dark": np.zeros((1, 2))}})
+            w.append_shots(shot_id=np.arange(i * 50, i * 50 + 50), subrun_index=i,
+                           t_shot=np.arange(i * 50, i * 50 + 50), counts=np.ones((50, 2)))
+            time.sleep(sleep_s)
+        w.append_gti(rows["t_start_utc_ns"], rows["t_stop_utc_ns"])
+        calibration(w)
+
+
+if __name__ == "__main__":
+    import sys
+
+    slow_writer(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]))

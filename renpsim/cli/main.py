@@ -22,9 +22,12 @@ def cli() -> None:
 
 
 def _register() -> None:
+    from renpsim.cli.runfile import import_cmd, inspect_cmd, strip_truth_cmd, validate_cmd
     from renpsim.cli.spectrum import spectrum_cmd
 
     cli.add_command(spectrum_cmd)
+    for cmd in (inspect_cmd, validate_cmd, strip_truth_cmd, import_cmd):
+        cli.add_command(cmd)
 
     from renpsim.cli.simulate import simulate_cmd
 

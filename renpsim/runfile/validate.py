@@ -22,6 +22,7 @@ import h5py
 import numpy as np
 
 from renpsim.errors import RunFileError
+from renpsim.runfile._common import PARTIAL_RE
 from renpsim.runfile.schema import NUMPY_DTYPES, load_schema
 
 _BLOCK = 1 << 20
@@ -67,6 +68,8 @@ def open_h5(path: str | os.PathLike, *, swmr: bool = False) -> Iterator[h5py.Fil
         raise RunFileError(p, "-", "no such file")
     if os.path.isdir(p):
         raise RunFileError(p, "-", "is a folder, expected an HDF5 run file")
+    if not os.access(p, os.R_OK):
+        raise RunFileError(p, "-", "cannot be read (permission denied)")
     try:
         f = h5py.File(p, "r", libver="latest", swmr=swmr) if swmr else h5py.File(p, "r")
     except OSError as exc:
@@ -77,6 +80,10 @@ def open_h5(path: str | os.PathLike, *, swmr: bool = False) -> Iterator[h5py.Fil
         if not is_h5:
             raise RunFileError(p, "-", "not an HDF5 file (expected an HDF5 run file "
                                "'renp-run')") from None
+        if PARTIAL_RE.match(os.path.basename(p)):
+            raise RunFileError(p, "-", "a partial file of a writer that is running or crashed "
+                               "(follow it with follow_run; stale ones are removed by "
+                               "clean_partials)") from None
         raise RunFileError(p, "-", f"HDF5 file cannot be opened (truncated or corrupt?): "
                            f"{_short(exc)}") from None
     try:
@@ -371,7 +378,12 @@ class _Checker:
         if has_truth is not None and bool(has_truth) != ("truth" in f):
             self.err("/@has_truth", f"{bool(has_truth)}: expected {'truth' in f} (whether "
                      "/truth exists)")
-        if "truth" in f and f.attrs.get("file_kind") not in ("synthetic", b"synthetic"):
+        kind = f.attrs.get("file_kind")
+        entropy = f.attrs.get("seed_entropy")
+        if kind in ("synthetic", b"synthetic") and entropy in ("", b""):
+            self.err("/@seed_entropy", "'': expected the SeedSequence entropy of a synthetic "
+                     "run")
+        if "truth" in f and kind not in ("synthetic", b"synthetic"):
             self.err("/truth", "present in a non-synthetic file: expected only for synthetic")
         if "quality" not in f:
             return
