@@ -87,6 +87,13 @@ eta_peak min(tau_L, T2/2), so the yb-vapour signal is ~5e-30 events per campaign
 ~1e-28 x I T eps; the McQ2/PSR term has a Gaussian line in 2 omega - E_eg of FWHM
 `psr_width_eV` (default twice the laser linewidth) [A].
 
+Not modelled (documented simplifications): the residual two-photon Doppler width (negligible
+for the counter-propagating pair near E/2, hardware.md 4.4); the ionisation loss of Xe
+(`target.ionisation_loss_per_shot` is recorded only); Maxwell-Bloch level 2 (eta lookup tables);
+dead time carrying over between shots; afterpulses beyond the gate end (dropped); per-event
+source labels are not written (the file schema has no place for them; `/truth` has the per-step
+expectation of every component).
+
 ## Randomness and chunking
 
 The root is `SeedSequence(seed)` (the campaign's `seed`, or `--seed`). Each step (steps level,
