@@ -35,13 +35,16 @@ from renpsim.physics.spectrum import spectral_function
 #: Background components, in the order used everywhere (/truth/expected_background/<name>).
 BACKGROUNDS = ("mcq3", "psr", "leak", "dark", "stray")
 
-_GH_X, _GH_W = np.polynomial.hermite_e.hermegauss(24)
-_GH_W = _GH_W / _GH_W.sum()
+# Gaussian kernel on a uniform grid over +-7 sigma: robust where I(omega) has threshold kinks
+# (a Gauss-Hermite rule converges slowly there).
+_K_X = np.linspace(-7.0, 7.0, 201)
+_K_W = np.exp(-0.5 * _K_X**2)
+_K_W = _K_W / _K_W.sum()
 
 
 def smeared_I(omega_eV: NDArray[np.float64], sigma_eV: float, state: NeutrinoState, campaign:
               Campaign, E_eg_eV: float | None = None) -> NDArray[np.float64]:
-    """I(omega) convolved with a Gaussian of standard deviation sigma (Gauss-Hermite, 24 nodes).
+    """Return I(omega) convolved with a Gaussian of standard deviation sigma (201-point rule).
 
     Points beyond the endpoint E_eg/2 contribute zero (every channel is closed there).
     """
@@ -49,10 +52,10 @@ def smeared_I(omega_eV: NDArray[np.float64], sigma_eV: float, state: NeutrinoSta
     w = np.asarray(omega_eV, dtype=float)
     if sigma_eV <= 0.0:
         return spectral_function(w, state, target, E_eg_eV=E_eg_eV, validate=False)
-    pts = w[..., None] + sigma_eV * _GH_X
+    pts = w[..., None] + sigma_eV * _K_X
     vals = spectral_function(np.clip(pts, 1e-9, None), state, target, E_eg_eV=E_eg_eV,
                              validate=False)
-    return vals @ _GH_W
+    return vals @ _K_W
 
 
 @dataclass(frozen=True)
