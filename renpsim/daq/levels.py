@@ -31,6 +31,7 @@ from renpsim.daq.rates import BACKGROUNDS, StepModel, expected_counts, smeared_I
 from renpsim.errors import InputError
 from renpsim.hardware.detector import process_stream
 from renpsim.hardware.target_cell import FWHM_TO_SIGMA, eta_profile
+from renpsim.physics.spectrum import spectral_function
 from renpsim.runfile import RunConfig, RunIdentity, RunWriter, TruthSpec
 
 LEVELS = ("steps", "shots", "events")
@@ -123,8 +124,24 @@ class _Sim:
             span = 8.0 * m.sigma_total_eV + half_drift + 1e-12
             x = np.linspace(-span, span, 129)
             w0 = m.omega_eV[s] + m.drift_eV[s]
-            self._tables = {s: (x, smeared_I(w0 + x, m.sigma_laser_eV, self.c.neutrinos, self.c))}
+            self._tables = {s: (x, self._line_convolved(w0, x))}
         return self._tables[s]
+
+    def _line_convolved(self, w0: float, x: np.ndarray) -> np.ndarray:
+        """I(w0 + x) convolved with the laser line (discrete convolution on the grid)."""
+        m = self.m
+        sig = m.sigma_laser_eV
+        h = x[1] - x[0]
+        if sig == 0.0:
+            return spectral_function(w0 + x, self.c.neutrinos, self.hw.atomic, validate=False)
+        K = math.ceil(7.0 * sig / h)
+        if K > 4096:  # line much wider than the table: use the direct rule
+            return smeared_I(w0 + x, sig, self.c.neutrinos, self.c)
+        x_ext = x[0] + h * np.arange(-K, len(x) + K)
+        vals = spectral_function(np.clip(w0 + x_ext, 1e-9, None), self.c.neutrinos,
+                                 self.hw.atomic, validate=False)
+        ker = np.exp(-0.5 * (h * np.arange(-K, K + 1) / sig) ** 2)
+        return np.convolve(vals, ker / ker.sum(), mode="valid")
 
     # ---------------------------------------------------------------- one block of shots
     def shots_block(self, s: int, b: int, events: bool):
