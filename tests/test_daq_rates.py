@@ -74,7 +74,7 @@ def test_per_shot_table_matches_direct_convolution():
 
     c = load_campaign("yb-threshold-scan", overrides={
         "scan.n_steps": 12, "scan.shots_per_step": 100, "scan.reference_every": 0,
-        "hardware.lasers.linewidth_Hz": 5e9})          # wide line: the convolution matters
+        "hardware.lasers.linewidth_Hz": 1e9})          # 1 GHz line (hardware.md 7.1 max)
     sim = _Sim(c, 0)
     m = sim.m
     for s in range(len(m.n_shots)):
