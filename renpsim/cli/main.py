@@ -29,6 +29,10 @@ def _register() -> None:
     for cmd in (inspect_cmd, validate_cmd, strip_truth_cmd, import_cmd):
         cli.add_command(cmd)
 
+    from renpsim.cli.simulate import simulate_cmd
+
+    cli.add_command(simulate_cmd)
+
 
 _register()
 
