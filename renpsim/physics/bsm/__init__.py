@@ -10,6 +10,7 @@ terms :class:`VectorMediator`, :class:`ScalarMediator`, :class:`DipoleMoments`,
 
 from renpsim.physics.bsm.couplings import element_matrix
 from renpsim.physics.bsm.dipole import ChargeRadiusAnapole, DipoleMoments
+from renpsim.physics.bsm.effective_moments import mu_eff_flavour, mu_stellar, state_pmns
 from renpsim.physics.bsm.model import (
     K_EM_INV_EV2,
     BSMSpectrumResult,
@@ -18,6 +19,7 @@ from renpsim.physics.bsm.model import (
     spectral_function_bsm,
 )
 from renpsim.physics.bsm.scalar import ScalarMediator, scalar_width_eV
+from renpsim.physics.bsm.spec import parse_term_spec
 from renpsim.physics.bsm.vector import VectorMediator, vector_width_eV
 
 __all__ = [
@@ -30,7 +32,11 @@ __all__ = [
     "bsm_spectrum",
     "channel_matrix_bsm",
     "element_matrix",
+    "mu_eff_flavour",
+    "mu_stellar",
+    "parse_term_spec",
     "scalar_width_eV",
     "spectral_function_bsm",
+    "state_pmns",
     "vector_width_eV",
 ]
