@@ -55,7 +55,7 @@ from renpsim.physics.bsm.scalar import ScalarMediator
 from renpsim.physics.bsm.vector import VectorMediator
 from renpsim.physics.kinematics import pair_mass2, phase_space_delta, threshold_matrix
 from renpsim.physics.neutrino import NeutrinoState
-from renpsim.physics.spectrum import _validate_omega, dirac_kernel, spectral_function
+from renpsim.physics.spectrum import _validate_omega, dirac_kernel, spectral_function, spectrum
 from renpsim.physics.targets import AtomicTarget
 
 #: sqrt(2) G_F in eV^-2.
@@ -363,7 +363,7 @@ def bsm_spectrum(
     omega = np.asarray(omega_eV, dtype=float)
     channels = channel_matrix_bsm(omega, state, target, terms, validate=validate)
     total = channels.sum(axis=(-2, -1))
-    i_sm = spectral_function(omega, state, target, validate=validate)
+    i_sm = spectrum(omega, state, target, validate=validate).total
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(i_sm > 0, total / np.where(i_sm > 0, i_sm, 1.0), np.nan)
     return BSMSpectrumResult(
