@@ -287,3 +287,21 @@ def test_grid_of_mass_and_coupling_in_one_call():
         for j, c in enumerate(couplings.ravel()):
             one = spectral_function_bsm(OMEGA, state, TARGET, [VectorMediator(m, gL=c)])
             np.testing.assert_allclose(grid[i, j], one, rtol=1e-13)
+
+
+@pytest.mark.parametrize("nature", ["dirac", "majorana"])
+def test_exact_pole_without_width_is_inf_without_warnings(nature):
+    """pytest turns RuntimeWarning into errors: inf - inf at the pole must not warn or give nan."""
+    state = sbench(nature)
+    w0 = 1.0699
+    m = float(np.sqrt(pair_mass2(w0, E_EG)))
+    assert pair_mass2(w0, E_EG) - m * m == 0.0  # exactly on the pole
+    got = spectral_function_bsm([w0, 1.068], state, TARGET,
+                                [VectorMediator(m, gL=1e-20), ScalarMediator(m, yS=1e-12)])
+    assert got[0] == np.inf and np.isfinite(got[1])
+    # a zero coupling on the pole (one grid row) is still the SM
+    grid = spectral_function_bsm(
+        [w0], state, TARGET,
+        [VectorMediator(np.array([m, 0.01])[:, None],
+                        gL=element_matrix("11", np.array([0.0, 1e-20])[:, None]))])
+    assert grid[0, 0] == pytest.approx(float(spectral_function(w0, state, TARGET)), rel=1e-14)

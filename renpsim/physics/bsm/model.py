@@ -107,12 +107,18 @@ class _Amplitudes:
         self.finite = all(np.all(np.isfinite(p)) for _, p in
                           self.vectors + self.scalars + self.paper)
 
+    def _times(self, g, p):
+        # coupling x propagator; at an exact pole (p = inf) a zero coupling contributes 0
+        if self.finite:
+            return g * p
+        return np.where(g != 0, g * p, 0.0)
+
     def L(self, i, j):
         out = self.a[..., i, j]
         for t, p in self.vectors:
             g = t.gL[..., i, j]
             if np.any(g != 0):
-                out = out + g * p
+                out = out + self._times(g, p)
         return out
 
     def R(self, i, j):
@@ -120,7 +126,7 @@ class _Amplitudes:
         for t, p in self.vectors:
             g = t.gR[..., i, j]
             if np.any(g != 0):
-                out = out + g * p
+                out = out + self._times(g, p)
         return out
 
     def sigma(self, i, j):
@@ -134,7 +140,8 @@ class _Amplitudes:
         for t, p in self.scalars:
             y = getattr(t, name)[..., i, j]
             if np.any(y != 0):
-                out = y * p if out is None else out + y * p
+                yp = self._times(y, p)
+                out = yp if out is None else out + yp
         return out
 
     def mu2_eps2(self, i, j):
@@ -200,11 +207,19 @@ def _paper_delta_I(omega, s, mp, mq, a_pq, yS, yP, prop, majorana):
 
 
 def _ordered_channels(omega, E_eg, state, terms, target):
-    """Yield (p, q, I_pq) for the nine ordered channels."""
+    """List of (p, q, I_pq) for the nine ordered channels."""
     s = pair_mass2(omega, E_eg)
+    amp = _Amplitudes(state, terms, s)
+    if amp.finite:
+        return list(_channels(omega, E_eg, s, state, amp, target))
+    # an exact mediator pole without width: open channels give inf, without warnings
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return list(_channels(omega, E_eg, s, state, amp, target))
+
+
+def _channels(omega, E_eg, s, state, amp, target):
     inv_den = 1.0 / (target.E_vg_eV - omega) ** 2
     m = state.masses_eV
-    amp = _Amplitudes(state, terms, s)
     maj = state.majorana
     contact = None
     if amp.contacts:
@@ -237,8 +252,8 @@ def _ordered_channels(omega, E_eg, state, terms, target):
             if contact is not None:
                 bracket = bracket + contact[p][q]
             term = d * bracket * inv_den
-            if not amp.finite:
-                term = np.where(d > 0.0, term, 0.0)
+            if not amp.finite:  # exact pole: inf - inf cancellations are still a pole
+                term = np.where(d > 0.0, np.where(np.isnan(term), np.inf, term), 0.0)
             yield p, q, term
 
 
