@@ -13,6 +13,7 @@ from renpsim.physics.bsm import (
     DipoleMoments,
     ScalarMediator,
     VectorMediator,
+    effective_moments,
     mu_eff_flavour,
     mu_stellar,
     parse_term_spec,
@@ -180,3 +181,16 @@ def test_cli_bad_specs_one_line_exit_2(capsys, option, spec, fragment):
     assert code == 2
     assert out == ""
     assert err.count("\n") == 1 and fragment in err
+
+
+def test_effective_moments_of_a_majorana_term():
+    state = neutrino_state("NO", 0.01, "majorana", alpha21=0.4)
+    term = DipoleMoments(mu={"12": 1e-11, "21": -1e-11})
+    got = effective_moments(term, state)
+    U = state_pmns(state)
+    # mu_eff_e^2 = |U*_e2 mu_12|^2 + |U*_e1 mu_21|^2 (rows j = 1, 2)
+    expected = 1e-11 * np.sqrt(abs(U[0, 1]) ** 2 + abs(U[0, 0]) ** 2)
+    assert float(got["mu_eff_e"]) == pytest.approx(expected, rel=1e-14)
+    assert float(got["mu_stellar"]) == pytest.approx(np.sqrt(2) * 1e-11, rel=1e-14)
+    with pytest.raises(InputError, match="antisymmetric"):
+        effective_moments(DipoleMoments(mu=1e-11), state)

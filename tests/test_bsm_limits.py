@@ -305,3 +305,33 @@ def test_exact_pole_without_width_is_inf_without_warnings(nature):
         [VectorMediator(np.array([m, 0.01])[:, None],
                         gL=element_matrix("11", np.array([0.0, 1e-20])[:, None]))])
     assert grid[0, 0] == pytest.approx(float(spectral_function(w0, state, TARGET)), rel=1e-14)
+
+
+@pytest.mark.parametrize("nature", ["dirac", "majorana"])
+def test_diagonal_vector_is_corrected_gp21_eq22(nature):
+    """physics.md 4.1 (GP21 eq. 22 with the I^M sign of physics.md 0 item 4), typed in:
+    (|aL|^2+|aR|^2 - 2 dM Re[aL aR]) I^D + (2 Re[aL* aR] - dM Re[aL^2 + aR^2]) m_i m_j."""
+    from renpsim.physics.spectrum import dirac_kernel
+
+    state = sbench(nature, m1=0.02)
+    m, gL, gR = 0.03, 2e-26, -3e-26
+    got = spectral_function_bsm(OMEGA, state, TARGET,
+                                [VectorMediator(m, gL=np.eye(3) * gL, gR=np.eye(3) * gR)])
+    s = pair_mass2(OMEGA, E_EG)
+    prop = 1 / (math.sqrt(2) * G_F_EV2 * (s - m * m))
+    dM = 1.0 if nature == "majorana" else 0.0
+    a, mass = state.coupling, state.masses_eV
+    expected = 0.0
+    for i in range(3):
+        for j in range(3):
+            d = phase_space_delta(s, mass[i], mass[j])
+            ID = dirac_kernel(OMEGA, s, d, E_EG, mass[i], mass[j])
+            aL = a[i, j] + (gL * prop if i == j else 0.0)
+            aR = gR * prop if i == j else 0.0 * prop
+            bracket = ((abs(aL) ** 2 + abs(aR) ** 2 - 2 * dM * np.real(aL * aR)) * ID
+                       + (2 * np.real(np.conj(aL) * aR) - dM * np.real(aL**2 + aR**2))
+                       * mass[i] * mass[j])
+            expected = expected + d * bracket / (TARGET.E_vg_eV - OMEGA) ** 2
+    sm = spectral_function(OMEGA, state, TARGET)
+    assert np.all(np.abs(got / sm - 1) > 1e-2)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)

@@ -10,7 +10,12 @@ terms :class:`VectorMediator`, :class:`ScalarMediator`, :class:`DipoleMoments`,
 
 from renpsim.physics.bsm.couplings import element_matrix
 from renpsim.physics.bsm.dipole import ChargeRadiusAnapole, DipoleMoments
-from renpsim.physics.bsm.effective_moments import mu_eff_flavour, mu_stellar, state_pmns
+from renpsim.physics.bsm.effective_moments import (
+    effective_moments,
+    mu_eff_flavour,
+    mu_stellar,
+    state_pmns,
+)
 from renpsim.physics.bsm.model import (
     K_EM_INV_EV2,
     BSMSpectrumResult,
@@ -31,6 +36,7 @@ __all__ = [
     "VectorMediator",
     "bsm_spectrum",
     "channel_matrix_bsm",
+    "effective_moments",
     "element_matrix",
     "mu_eff_flavour",
     "mu_stellar",

@@ -58,3 +58,17 @@ def mu_stellar(mu: ArrayLike, eps: ArrayLike) -> NDArray[np.float64]:
     m = as_coupling_matrix(mu, "mu", "mu_stellar")
     e = as_coupling_matrix(eps, "eps", "mu_stellar")
     return np.sqrt(np.sum(np.abs(m) ** 2 + np.abs(e) ** 2, axis=(-2, -1)))
+
+
+def effective_moments(dipole, state: NeutrinoState) -> dict[str, NDArray[np.float64]]:
+    """All effective moments of a :class:`~renpsim.physics.bsm.dipole.DipoleMoments` term.
+
+    Returns ``{"mu_eff_e", "mu_eff_mu", "mu_eff_tau", "mu_stellar"}`` in units of mu_B, using
+    the state's PMNS matrix (its preset's angles and its phases). The moments are validated for
+    the state's nature first (hermitian for Dirac, antisymmetric for Majorana).
+    """
+    dipole.validate_for(state.nature)
+    flav = mu_eff_flavour(dipole.mu, dipole.eps, state_pmns(state))
+    out = {f"mu_eff_{name}": flav[..., k] for k, name in enumerate(FLAVOURS)}
+    out["mu_stellar"] = mu_stellar(dipole.mu, dipole.eps)
+    return out
