@@ -351,3 +351,31 @@ def test_fig2_vector_statements():
     assert np.all(res["dirac", "L"] < 0.97) and np.all(res["dirac", "R"] > 1.05)
     np.testing.assert_allclose(res["majorana", "L"], res["dirac", "L"], rtol=1e-3)
     assert np.all(res["majorana", "R"] - res["dirac", "R"] > 0.1)
+
+
+def test_gp21_sensitivity_ranges_are_reproduced():
+    """GP21 abstract/Fig. 3 (physics.md 4.1-4.2): |g^e g^nu| < 1e-26 ... 1e-15 and
+    |y^e y^nu| < 1e-19 ... 1e-9 for m = 1e-3 ... 1e4 eV (Yb, NO, m1 = 0.01 eV, Dirac,
+    2.3 days split over the three frequencies, Gamma_0 = 0.002/s, Delta chi^2 = 5.99 with the
+    corrected Poisson chi^2 of physics.md 0 item 5). Checked to within a factor 5."""
+    from scipy.optimize import brentq
+
+    state = sbench()
+    sm = spectral_function(OMEGA, state, TARGET)
+    n_true = 0.002 * (2.3 * 86400 / 3) * sm
+
+    def limit(make, m):
+        def f(log_c):
+            n = 0.002 * (2.3 * 86400 / 3) * spectral_function_bsm(OMEGA, state, TARGET,
+                                                                  [make(m, 10**log_c)])
+            return 2 * np.sum(n - n_true + n_true * np.log(n_true / n)) - 5.99
+        return 10 ** brentq(f, -35, 0)
+
+    vec = lambda m, c: VectorMediator(m, gL=c)  # noqa: E731
+    sca = lambda m, c: ScalarMediator(m, yS=c, convention="paper")  # noqa: E731
+    for make, (low, high) in ((vec, (1e-26, 1e-15)), (sca, (1e-19, 1e-9))):
+        flat, heavy = limit(make, 1e-3), limit(make, 1e4)
+        assert low / 5 < flat < low * 5
+        assert high / 5 < heavy < high * 5
+        # slope 2 at large mass (physics.md 8.4 B3)
+        assert limit(make, 1e3) == pytest.approx(heavy / 100, rel=1e-3)
