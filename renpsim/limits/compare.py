@@ -49,7 +49,7 @@ def applicable_records(quantity: str, db: LimitDatabase | None = None,
 
 
 def record_limit_at(record: LimitRecord, x: np.ndarray | None) -> np.ndarray:
-    """The record's upper limit at masses ``x`` (NaN where it does not apply).
+    """Return the record's upper limit at masses ``x`` (NaN where it does not apply).
 
     For quantities without a mass axis pass ``x=None``; the result has one element.
     """
@@ -88,6 +88,7 @@ class Envelope:
     best_id : list of str or None
     records : list of LimitRecord
         The records that were considered.
+
     """
 
     x: np.ndarray | None
@@ -140,6 +141,7 @@ class Comparison:
     per_record : pandas.DataFrame
         One row per applicable record: id, kind, cl, cl_text, model_dependent, source,
         n_overlap, max_factor, x_at_max, improves_somewhere.
+
     """
 
     sensitivity: Sensitivity
@@ -231,6 +233,7 @@ def compare(sens: Sensitivity, db: LimitDatabase | None = None,
     Returns
     -------
     Comparison
+
     """
     if mu_definition is None:
         mu_definition = sens.meta.get("mu_definition")

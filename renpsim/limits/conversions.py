@@ -70,6 +70,7 @@ def half_normal_product_factor(cl: float = 0.95) -> float:
     ----------
     cl : float
         Confidence level of both inputs and of the output.
+
     """
     cl = _check_cl(cl)
     z = stats.norm.ppf(0.5 * (1.0 + cl))
@@ -131,8 +132,13 @@ def rescale_gaussian(limit: float, from_cl: float, to_cl: float, sided: str = "t
 
     Parameters
     ----------
+    limit : float
+        The upper limit at ``from_cl``.
+    from_cl, to_cl : float
+        Confidence levels (fractions).
     sided : {"one", "two"}
         Convention of both input and output.
+
     """
     lim = _check_positive(limit, "limit")
     f, t = _check_cl(from_cl, "from_cl"), _check_cl(to_cl, "to_cl")
@@ -250,6 +256,7 @@ def mu_eff_flavour(mu: ArrayLike, eps: ArrayLike | None, U: ArrayLike) -> NDArra
     -------
     ndarray, shape (n,)
         mu^eff_alpha in mu_B.
+
     """
     m, e = _moment_matrices(mu, eps)
     u = np.asarray(U, dtype=complex)
@@ -262,9 +269,10 @@ def mu_eff_flavour(mu: ArrayLike, eps: ArrayLike | None, U: ArrayLike) -> NDArra
 
 def mu_eff_mass_mixture(mu: ArrayLike, eps: ArrayLike | None,
                         probabilities: ArrayLike) -> float:
-    """Effective moment for a beam that is an incoherent mixture of mass states k with
-    probabilities P_k (e.g. solar neutrinos at the Earth): mu_eff^2 = sum_k P_k sum_j
-    |mu_jk - i eps_jk|^2 [D, standard: mass states do not interfere after decoherence].
+    """Effective moment for an incoherent mixture of mass states k with probabilities P_k.
+
+    For example solar neutrinos at the Earth: mu_eff^2 = sum_k P_k sum_j |mu_jk - i eps_jk|^2
+    [D, standard: mass states do not interfere after decoherence].
     """
     m, e = _moment_matrices(mu, eps)
     p = np.asarray(probabilities, dtype=float)

@@ -46,6 +46,7 @@ class LimitRecord:
         ``{x_name: x, "limit": y}`` or ``{x_name: x, "lower": lo, "upper": hi}``.
     path : str
         The record file.
+
     """
 
     id: str
@@ -115,7 +116,7 @@ class LimitRecord:
         return f"{src['ref']}{arx}"
 
     def is_numeric_upper(self) -> bool:
-        """True if the record is an upper bound with a number or a curve usable in an envelope."""
+        """Tell whether the record is an upper bound with a number or curve (envelope-usable)."""
         return self.bound_type == "upper" and (self.value is not None or self.curve is not None)
 
     def to_dict(self) -> dict[str, Any]:
@@ -167,6 +168,7 @@ class LimitDatabase:
         ------
         InputError
             If there is no record with this id.
+
         """
         try:
             return self._records[record_id]
@@ -179,7 +181,7 @@ class LimitDatabase:
               provenance: str | Iterable[str] | None = None,
               include_model_dependent: bool = True,
               mu_definition: str | None = None) -> list[LimitRecord]:
-        """Records matching all the given filters (None means no filter).
+        """Return the records matching all the given filters (None means no filter).
 
         Parameters
         ----------
@@ -189,6 +191,7 @@ class LimitDatabase:
             If False, drop records whose ``assumptions.model_dependent`` is true.
         mu_definition : str, optional
             For ``mu_nu_eff``: keep only this experiment-type definition.
+
         """
         def as_set(v, name, allowed):
             if v is None:
@@ -220,7 +223,7 @@ class LimitDatabase:
         return out
 
     def counts(self) -> dict[str, int]:
-        """Number of records per provenance (quoted/derived/digitised/citation_only)."""
+        """Count the records per provenance (quoted/derived/digitised/citation_only)."""
         out = {p: 0 for p in load_schema()["enums"]["provenance"]}
         for r in self:
             out[r.provenance] += 1
@@ -257,6 +260,7 @@ def load_database(root: str | Path | None = None) -> LimitDatabase:
     DataFileError
         If any record or curve file is malformed (message names file and field), or if a
         derived record names an input that does not exist.
+
     """
     if root is None:
         return _load_default()

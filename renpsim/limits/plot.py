@@ -15,14 +15,14 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from renpsim.errors import InputError  # noqa: E402
-from renpsim.limits.compare import record_limit_at  # noqa: E402
-from renpsim.limits.database import LimitDatabase, LimitRecord, load_database  # noqa: E402
-from renpsim.limits.quantities import get_quantity  # noqa: E402
-from renpsim.limits.sensitivity import Sensitivity  # noqa: E402
+from renpsim.errors import InputError
+from renpsim.limits.compare import record_limit_at
+from renpsim.limits.database import LimitDatabase, LimitRecord, load_database
+from renpsim.limits.quantities import get_quantity
+from renpsim.limits.sensitivity import Sensitivity
 
 KIND_COLOURS = {
     "astrophysical": "tab:orange", "cosmological": "tab:blue", "terrestrial": "tab:green",
@@ -108,6 +108,7 @@ def plot_limits(quantity: str, sensitivity: Sensitivity | None = None,
     Returns
     -------
     LimitsPlot
+
     """
     q = get_quantity(quantity)
     if sensitivity is not None and sensitivity.quantity != quantity:
@@ -155,7 +156,6 @@ def _plot_mass_axis(out: LimitsPlot, recs, sens, q, x_range) -> None:
     ys = []
     for r in recs:
         colour = KIND_COLOURS[r.kind]
-        hatch = "//" if r.model_dependent else None
         label = _label(r)
         if r.bound_type == "excluded_band":
             cx = r.curve[q.x_name]
@@ -250,6 +250,7 @@ def save_figure(fig: plt.Figure, path: str | Path) -> None:
     ------
     InputError
         If the suffix is not .png or .pdf.
+
     """
     import os
     import tempfile

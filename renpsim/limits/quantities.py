@@ -34,6 +34,7 @@ class Quantity:
         True if negative values are meaningful (charge radius); otherwise values must be > 0.
     description : str
         What the quantity is and where it is defined.
+
     """
 
     id: str
@@ -108,6 +109,7 @@ def get_quantity(quantity_id: str, where: str = "argument") -> Quantity:
     ------
     InputError
         If the id is not in the registry.
+
     """
     try:
         return QUANTITIES[quantity_id]

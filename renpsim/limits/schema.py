@@ -89,6 +89,7 @@ def validate_record(raw: dict[str, Any], path: str, curve_dir: Path) -> dict[str
     ------
     DataFileError
         Naming the file and the field at fault.
+
     """
     schema = load_schema()
     enums = schema["enums"]
@@ -114,7 +115,8 @@ def validate_record(raw: dict[str, Any], path: str, curve_dir: Path) -> dict[str
     if "value_range" in raw:
         vr = raw["value_range"]
         if len(vr) != 2 or not 0 < vr[0] < vr[1]:
-            raise DataFileError(path, "value_range", f"{vr!r}: expected [low, high], 0 < low < high")
+            raise DataFileError(path, "value_range",
+                                f"{vr!r}: expected [low, high], 0 < low < high")
     if "lower" in raw:
         if "value" not in raw or not raw["lower"] < raw["value"]:
             raise DataFileError(path, "lower", "an interval needs lower < value")
@@ -176,13 +178,16 @@ def validate_record(raw: dict[str, Any], path: str, curve_dir: Path) -> dict[str
 
 def read_curve(path: Path, x_name: str, columns: list[str], signed: bool = False
                ) -> dict[str, np.ndarray]:
-    """Read and check a curve CSV: header ``<x_name>,<columns...>``, numeric, finite, strictly
-    increasing positive mass axis, positive values (unless ``signed``), lower < upper for bands.
+    """Read and check a curve CSV.
+
+    Checks: header ``<x_name>,<columns...>``, numeric and finite cells, a strictly increasing
+    positive mass axis, positive values (unless ``signed``), lower < upper for bands.
 
     Raises
     ------
     DataFileError
         Naming the file and the column (or ``line N``) at fault.
+
     """
     spath = str(path)
     try:

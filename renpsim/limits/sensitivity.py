@@ -58,6 +58,7 @@ class Sensitivity:
         Statistical convention of the projection (physics.md 6.2).
     meta : dict
         All header key/values (strings), including the required ones.
+
     """
 
     quantity: str
@@ -145,6 +146,7 @@ def read_sensitivity(path: str | Path) -> Sensitivity:
     ------
     DataFileError
         Naming the file and the header key, column or line at fault.
+
     """
     spath = str(path)
     try:
@@ -162,7 +164,8 @@ def read_sensitivity(path: str | Path) -> Sensitivity:
         body = lines[i][1:].strip()
         if body:
             if ":" not in body:
-                raise DataFileError(spath, f"line {i + 1}", f"{lines[i]!r}: expected '# key: value'")
+                raise DataFileError(spath, f"line {i + 1}",
+                                    f"{lines[i]!r}: expected '# key: value'")
             k, v = body.split(":", 1)
             meta[k.strip()] = v.strip()
         i += 1
