@@ -22,9 +22,12 @@ def cli() -> None:
 
 
 def _register() -> None:
+    from renpsim.cli.limits import cite_cmd, limits_group
     from renpsim.cli.spectrum import spectrum_cmd
 
     cli.add_command(spectrum_cmd)
+    cli.add_command(limits_group)
+    cli.add_command(cite_cmd)
 
 
 _register()

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 
 from renpsim import __version__
-from renpsim.limits.database import LimitRecord
+from renpsim.limits.database import LimitDatabase, LimitRecord
 
 RENPSIM_KEY = "renpsim"
 
@@ -46,8 +46,19 @@ def bibkey(record: LimitRecord) -> str:
     return f"renpsim-limit-{record.id}"
 
 
-def record_bibtex(records: Iterable[LimitRecord]) -> str:
-    """BibTeX entries for the sources of ``records`` (one entry per distinct source)."""
+def record_bibtex(records: Iterable[LimitRecord], db: LimitDatabase | None = None) -> str:
+    """Return BibTeX entries for the sources of ``records`` (one entry per distinct source).
+
+    With ``db`` given, the inputs of derived records (``derivation.inputs``) are cited too.
+    """
+    records = list(records)
+    if db is not None:  # a derived record also cites the sources of its inputs
+        seen = {r.id for r in records}
+        for r in list(records):
+            for inp in r.raw.get("derivation", {}).get("inputs", []):
+                if inp not in seen:
+                    seen.add(inp)
+                    records.append(db.get(inp))
     by_key: dict[str, list[LimitRecord]] = {}
     for r in records:
         by_key.setdefault(bibkey(r), []).append(r)
