@@ -123,11 +123,11 @@ def write_sensitivity(path: str | Path, sens: Sensitivity) -> None:
         buf.write(f"# {k}: {' '.join(str(v).split())}\n")
     if sens.x is None:
         buf.write("limit\n")
-        buf.write(f"{sens.limit[0]!r}\n")
+        buf.write(f"{float(sens.limit[0])!r}\n")
     else:
         buf.write(f"{sens.x_name},limit\n")
         for xv, lv in zip(sens.x, sens.limit, strict=True):
-            buf.write(f"{xv!r},{lv!r}\n")
+            buf.write(f"{float(xv)!r},{float(lv)!r}\n")
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
     try:
         with os.fdopen(fd, "w") as fh:
@@ -209,7 +209,8 @@ def read_sensitivity(path: str | Path) -> Sensitivity:
     data = []
     for n, row in enumerate(rows[1:], start=i + 2):
         if len(row) != len(expected):
-            raise DataFileError(spath, f"line {n}", f"{len(row)} fields, expected {len(expected)}")
+            raise DataFileError(spath, f"line {n}",
+                                f"{len(row)} fields, expected {len(expected)}")
         vals = []
         for name, cell in zip(expected, row, strict=True):
             try:
