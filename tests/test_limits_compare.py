@@ -152,3 +152,16 @@ def test_plot_bad_suffix(tmp_path):
         plot.save(tmp_path / "fig.jpg")
     with pytest.raises(InputError):
         plot.save(tmp_path / "no" / "fig.png")
+
+
+def test_eft_threshold_filter():
+    sens = make_sensitivity("rayleigh_C2", None, 1e2, cl=0.9, dof=1)
+    # mediator of 1e-4 GeV: Table 1 bounds with thresholds <= 1e-4 GeV remain:
+    # R2 (1e-10), R4 (1e-5), R6 (1e-4), R7 (1e-4), R13 (1e-7) and the per-flavour R6e..R7mu
+    comp = compare(sens, mediator_mass_GeV=1e-4, include_model_dependent=False)
+    assert set(comp.per_record.id) == {"R2", "R4", "R6", "R7", "R13"}
+    assert comp.table.existing_id[0] == "R7" and comp.factor[0] == pytest.approx(5.0)
+    comp = compare(sens, include_model_dependent=False)
+    assert comp.table.existing_id[0] == "R8"  # 4e-3 GeV^-3, needs mediators above 1 GeV
+    with pytest.raises(InputError):
+        compare(sens, mediator_mass_GeV=-1.0)

@@ -165,16 +165,20 @@ def plot_cmd(quantity, with_file, output, x_range, kinds, no_md) -> None:
               help="A renpsim-sensitivity v1 CSV.")
 @click.option("--mu-definition", type=click.Choice(_MU_DEFS), default=None,
               help="For mu_nu_eff: compare only with this experiment-type definition.")
+@click.option("--mediator-mass-GeV", "mediator_mass_GeV", type=FiniteFloat(0.0, min_open=True),
+              default=None, help="For EFT coefficients: only bounds whose EFT threshold is "
+              "below this mediator mass (GeV).")
 @_kind_opt
 @_no_md
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def compare_cmd(quantity, with_file, mu_definition, kinds, no_md, as_json) -> None:
+def compare_cmd(quantity, with_file, mu_definition, mediator_mass_GeV, kinds, no_md,
+                as_json) -> None:
     """Where RENP would improve on the existing limits on QUANTITY, and by what factor."""
     from renpsim.limits.compare import compare
 
     sens = _read_with(with_file, quantity)
     comp = compare(sens, include_model_dependent=not no_md, kinds=kinds or None,
-                   mu_definition=mu_definition)
+                   mu_definition=mu_definition, mediator_mass_GeV=mediator_mass_GeV)
     if as_json:
         click.echo(_dump(comp.to_dict()))
         return

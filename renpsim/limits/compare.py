@@ -35,8 +35,14 @@ def applicable_records(quantity: str, db: LimitDatabase | None = None,
                        include_model_dependent: bool = True,
                        kinds: Iterable[str] | None = None,
                        mu_definition: str | None = None,
-                       ids: Iterable[str] | None = None) -> list[LimitRecord]:
-    """Numeric upper-bound records usable for ``quantity`` under the given filters."""
+                       ids: Iterable[str] | None = None,
+                       mediator_mass_GeV: float | None = None) -> list[LimitRecord]:
+    """Return the numeric upper-bound records usable for ``quantity`` under the given filters.
+
+    ``mediator_mass_GeV`` (for EFT bounds, Bansal Table 1): drop records whose
+    ``validity.eft_threshold_GeV`` exceeds it, since their EFT bound does not hold for a
+    mediator lighter than the process's typical energy exchange.
+    """
     get_quantity(quantity)
     db = db or load_database()
     recs = db.query(quantity=quantity, kind=kinds,
@@ -45,6 +51,11 @@ def applicable_records(quantity: str, db: LimitDatabase | None = None,
     if ids is not None:
         wanted = set(ids)
         recs = [r for r in recs if r.id in wanted]
+    if mediator_mass_GeV is not None:
+        if not (isinstance(mediator_mass_GeV, int | float) and mediator_mass_GeV > 0):
+            raise InputError("compare", "mediator_mass_GeV", mediator_mass_GeV, "a mass > 0")
+        recs = [r for r in recs
+                if r.validity.get("eft_threshold_GeV", 0.0) <= mediator_mass_GeV]
     return [r for r in recs if r.is_numeric_upper()]
 
 
@@ -212,7 +223,8 @@ def _regions(x: np.ndarray, factor: np.ndarray) -> list[tuple[float, float]]:
 
 def compare(sens: Sensitivity, db: LimitDatabase | None = None,
             include_model_dependent: bool = True, kinds: Iterable[str] | None = None,
-            mu_definition: str | None = None) -> Comparison:
+            mu_definition: str | None = None,
+            mediator_mass_GeV: float | None = None) -> Comparison:
     """Compare a RENP sensitivity with the applicable existing limits.
 
     Parameters
@@ -229,6 +241,9 @@ def compare(sens: Sensitivity, db: LimitDatabase | None = None,
     mu_definition : str, optional
         For ``mu_nu_eff``: compare only with records of this experiment-type definition;
         default: the sensitivity header's ``mu_definition`` if present.
+    mediator_mass_GeV : float, optional
+        For EFT coefficients (Rayleigh operators): keep only bounds whose EFT threshold is
+        below this mediator mass (Bansal Table 1, third column).
 
     Returns
     -------
@@ -240,7 +255,8 @@ def compare(sens: Sensitivity, db: LimitDatabase | None = None,
     if mu_definition is not None and sens.quantity != "mu_nu_eff":
         raise InputError("compare", "mu_definition", mu_definition,
                          "only for the quantity mu_nu_eff")
-    recs = applicable_records(sens.quantity, db, include_model_dependent, kinds, mu_definition)
+    recs = applicable_records(sens.quantity, db, include_model_dependent, kinds, mu_definition,
+                              mediator_mass_GeV=mediator_mass_GeV)
     env = envelope(recs, sens.x)
     factor = env.limit / sens.limit
     improves = np.isfinite(factor) & (factor > 1)

@@ -146,9 +146,10 @@ def _plot_mass_axis(out: LimitsPlot, recs, sens, q, x_range) -> None:
                     cx = r.curve[q.x_name]
                     los.append(cx[0])
                     his.append(cx[-1])
-            x_range = (min(los, default=_DEFAULT_X[0]), max(his, default=_DEFAULT_X[1]))
-            if x_range[0] >= x_range[1]:
-                x_range = (x_range[0] / 10, x_range[1] * 10)
+            lo, hi = min(los, default=_DEFAULT_X[0]), max(his, default=_DEFAULT_X[1])
+            if lo >= hi:
+                lo, hi = lo / 10, hi * 10
+            x_range = (lo / 2, hi * 2)  # margin so that benchmark points are not clipped
     x0, x1 = x_range
     if not (0 < x0 < x1 and np.isfinite(x1)):
         raise InputError("plot", "x_range", x_range, "0 < x_min < x_max (eV)")
