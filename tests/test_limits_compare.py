@@ -165,3 +165,10 @@ def test_eft_threshold_filter():
     assert comp.table.existing_id[0] == "R8"  # 4e-3 GeV^-3, needs mediators above 1 GeV
     with pytest.raises(InputError):
         compare(sens, mediator_mass_GeV=-1.0)
+
+
+def test_plot_mu_definition_from_sensitivity():
+    sens = make_sensitivity("mu_nu_eff", None, 5e-13, mu_definition="reactor_nubar_e")
+    plot = plot_limits("mu_nu_eff", sens)
+    assert set(plot.drawn_ids) == {"M4", "M5", "M6"}
+    assert plot.renp is not None and plot.renp[1][0] == 5e-13

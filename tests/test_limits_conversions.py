@@ -151,3 +151,21 @@ def test_bad_inputs():
         cv.delta_chi2_threshold(0.95, 0)
     with pytest.raises(InputError):
         cv.rescale_delta_chi2(1.0, 0.95, 0.9, power=3)
+
+
+def test_effective_moment_dispatch():
+    rng = np.random.default_rng(11)
+    U = _random_unitary(rng)
+    mu = np.diag([2e-12, 1e-12, 0.0]).astype(complex)
+    assert cv.effective_moment(mu, None, "stellar") == pytest.approx(math.sqrt(5) * 1e-12)
+    assert cv.effective_moment(mu, None, "reactor_nubar_e", U=U) == pytest.approx(
+        cv.mu_eff_flavour(mu, None, U)[0])
+    assert cv.effective_moment(mu, None, "accelerator_flavour", U=U, flavour="mu") == \
+        pytest.approx(cv.mu_eff_flavour(mu, None, U)[1])
+    # solar with mass-state probabilities: sum_k P_k |mu_kk|^2 for a diagonal matrix
+    assert cv.effective_moment(mu, None, "solar_flavour", probabilities=[0.6, 0.4, 0.0]) == \
+        pytest.approx(math.sqrt(0.6 * 4e-24 + 0.4 * 1e-24))
+    with pytest.raises(InputError):
+        cv.effective_moment(mu, None, "solar_flavour")
+    with pytest.raises(InputError):
+        cv.effective_moment(mu, None, "intrinsic")

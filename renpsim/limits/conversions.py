@@ -19,6 +19,7 @@ __all__ = [
     "bl_to_product",
     "combine_product_bound",
     "delta_chi2_threshold",
+    "effective_moment",
     "half_normal_product_factor",
     "invert_lambda_cubed",
     "mu_eff_flavour",
@@ -290,3 +291,57 @@ def mu_eff_stellar(mu: ArrayLike, eps: ArrayLike | None = None) -> float:
     """
     m, e = _moment_matrices(mu, eps)
     return float(np.sqrt(np.sum(np.abs(m) ** 2) + np.sum(np.abs(e) ** 2)))
+
+
+_FLAVOURS = {"e": 0, "mu": 1, "tau": 2}
+
+
+def effective_moment(mu: ArrayLike, eps: ArrayLike | None = None, definition: str = "stellar",
+                     U: ArrayLike | None = None, flavour: str = "e",
+                     probabilities: ArrayLike | None = None) -> float:
+    """Map a (mu, eps) matrix onto the effective moment one experiment type bounds.
+
+    Glue between RENP's mass-basis matrices and the ``mu_definition`` of the limit records
+    (physics.md 4.3, 7.3; NF22):
+
+    - ``"stellar"``: :func:`mu_eff_stellar`;
+    - ``"accelerator_flavour"``, ``"reactor_nubar_e"``: :func:`mu_eff_flavour` for ``flavour``
+      (``"e"`` for reactors; needs ``U``);
+    - ``"solar_flavour"``: :func:`mu_eff_mass_mixture` with the mass-state probabilities of the
+      solar flux at the detector if ``probabilities`` is given, else :func:`mu_eff_flavour` at
+      the source flavour ``e`` (needs ``U``).
+
+    Parameters
+    ----------
+    mu, eps : (n, n) array_like
+        Mass-basis moments in mu_B.
+    definition : str
+        One of the records' ``mu_definition`` values listed above.
+    U : (n, n) array_like, optional
+        Mixing matrix (rows flavour).
+    flavour : {"e", "mu", "tau"}
+        Flavour of the beam for flavour definitions.
+    probabilities : array_like, optional
+        Mass-state probabilities P_k for an incoherent beam.
+
+    Returns
+    -------
+    float
+        The effective moment in mu_B.
+
+    """
+    if definition == "stellar":
+        return mu_eff_stellar(mu, eps)
+    if definition == "solar_flavour" and probabilities is not None:
+        return mu_eff_mass_mixture(mu, eps, probabilities)
+    if definition in ("solar_flavour", "accelerator_flavour", "reactor_nubar_e"):
+        if U is None:
+            raise InputError("conversion", "U", None,
+                             f"the mixing matrix for the {definition} definition")
+        if definition == "reactor_nubar_e":
+            flavour = "e"
+        if flavour not in _FLAVOURS:
+            raise InputError("conversion", "flavour", flavour, "'e', 'mu' or 'tau'")
+        return float(mu_eff_flavour(mu, eps, U)[_FLAVOURS[flavour]])
+    raise InputError("conversion", "definition", definition,
+                     "stellar, solar_flavour, accelerator_flavour or reactor_nubar_e")

@@ -87,7 +87,8 @@ def _label(r: LimitRecord) -> str:
 def plot_limits(quantity: str, sensitivity: Sensitivity | None = None,
                 db: LimitDatabase | None = None, include_model_dependent: bool = True,
                 kinds: Iterable[str] | None = None,
-                x_range: tuple[float, float] | None = None) -> LimitsPlot:
+                x_range: tuple[float, float] | None = None,
+                mu_definition: str | None = None) -> LimitsPlot:
     """Draw the existing limits on ``quantity`` and optionally a RENP sensitivity.
 
     Parameters
@@ -104,6 +105,9 @@ def plot_limits(quantity: str, sensitivity: Sensitivity | None = None,
         Only these kinds.
     x_range : (float, float), optional
         Mass range in eV; default: the sensitivity's range, else the records' ranges.
+    mu_definition : str, optional
+        For ``mu_nu_eff``: draw only records of this experiment-type definition; default: the
+        sensitivity header's ``mu_definition`` if present.
 
     Returns
     -------
@@ -115,8 +119,11 @@ def plot_limits(quantity: str, sensitivity: Sensitivity | None = None,
         raise InputError("plot", "sensitivity.quantity", sensitivity.quantity,
                          f"the plotted quantity {quantity}")
     db = db or load_database()
+    if mu_definition is None and sensitivity is not None:
+        mu_definition = sensitivity.meta.get("mu_definition")
     recs = db.query(quantity=quantity, kind=kinds,
-                    include_model_dependent=include_model_dependent)
+                    include_model_dependent=include_model_dependent,
+                    mu_definition=mu_definition if quantity == "mu_nu_eff" else None)
     fig, ax = plt.subplots(figsize=(9, 6))
     out = LimitsPlot(fig, ax, quantity)
     numeric = [r for r in recs if r.bound_type in ("upper", "excluded_band")
