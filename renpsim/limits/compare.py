@@ -44,7 +44,7 @@ def applicable_records(quantity: str, db: LimitDatabase | None = None,
     mediator lighter than the process's typical energy exchange.
     """
     get_quantity(quantity)
-    db = db or load_database()
+    db = db if db is not None else load_database()
     recs = db.query(quantity=quantity, kind=kinds,
                     include_model_dependent=include_model_dependent,
                     mu_definition=mu_definition)

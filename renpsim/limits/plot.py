@@ -118,7 +118,7 @@ def plot_limits(quantity: str, sensitivity: Sensitivity | None = None,
     if sensitivity is not None and sensitivity.quantity != quantity:
         raise InputError("plot", "sensitivity.quantity", sensitivity.quantity,
                          f"the plotted quantity {quantity}")
-    db = db or load_database()
+    db = db if db is not None else load_database()
     if mu_definition is None and sensitivity is not None:
         mu_definition = sensitivity.meta.get("mu_definition")
     recs = db.query(quantity=quantity, kind=kinds,
@@ -226,7 +226,7 @@ def _plot_mass_axis(out: LimitsPlot, recs, sens, q, x_range) -> None:
 
 def _plot_single(out: LimitsPlot, recs, sens, q) -> None:
     ax = out.ax
-    recs = [r for r in recs if r.value is not None]
+    recs = [r for r in recs if r.value is not None and r.value > 0]  # log axis
     vals = [r.value for r in recs]
     allv = np.array(vals + ([float(sens.limit[0])] if sens is not None else []))
     xtop = float(allv.max() * 1e2) if allv.size else 1.0
