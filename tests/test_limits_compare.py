@@ -172,3 +172,16 @@ def test_plot_mu_definition_from_sensitivity():
     plot = plot_limits("mu_nu_eff", sens)
     assert set(plot.drawn_ids) == {"M4", "M5", "M6"}
     assert plot.renp is not None and plot.renp[1][0] == 5e-13
+
+
+def test_bands_compared_by_lower_edge():
+    # P3 (HB, g_phigamma excluded in [1e-11, 3.5e-3] at 1 eV and [1e-11, 3.3e-3] at 1 keV)
+    x = np.array([0.5, 1.0, 1e3, 2e3])
+    sens = make_sensitivity("g_phigamma", x, np.full(4, 1e-12))
+    per = compare(sens).per_record.set_index("id")
+    assert per.loc["P3", "bound_type"] == "excluded_band"
+    assert per.loc["P3", "max_factor"] == pytest.approx(10.0)
+    assert per.loc["P3", "n_overlap"] == 2
+    # BaBar P15 (1.5e-4 at every benchmark): RENP at 1 eV and 1 keV only (inside its range)
+    assert per.loc["P15", "max_factor"] == pytest.approx(1.5e8)
+    assert per.loc["P15", "n_overlap"] == 2

@@ -150,8 +150,10 @@ class Comparison:
     table : pandas.DataFrame
         One row per x: x, renp_limit, existing_limit, existing_id, factor, improves, covered.
     per_record : pandas.DataFrame
-        One row per applicable record: id, kind, cl, cl_text, model_dependent, source,
-        n_overlap, max_factor, x_at_max, improves_somewhere.
+        One row per applicable record: id, bound_type, kind, value, cl, cl_text,
+        model_dependent, source, n_overlap, max_factor, x_at_max, improves_somewhere.
+        Benchmark-point records are compared at their own masses (RENP interpolated log-log);
+        excluded bands (not part of the envelope) by their lower edge.
 
     """
 
@@ -267,9 +269,15 @@ def compare(sens: Sensitivity, db: LimitDatabase | None = None,
         "renp_limit": sens.limit, "existing_limit": env.limit, "existing_id": env.best_id,
         "factor": factor, "improves": improves, "covered": np.isfinite(env.limit),
     })
+    bands = []
+    if sens.x is not None:
+        the_db = db if db is not None else load_database()
+        bands = [r for r in the_db.query(quantity=sens.quantity, kind=kinds,
+                                         include_model_dependent=include_model_dependent)
+                 if r.bound_type == "excluded_band" and r.curve is not None]
     rows = []
-    for r in recs:
-        lim = record_limit_at(r, sens.x)
+    for r in [*recs, *bands]:
+        lim = record_limit_at(r, sens.x) if r.bound_type == "upper" else None
         if sens.x is not None and r.curve is not None and \
                 r.raw["curve"]["interpolation"] == "points":
             # benchmark-mass bounds: evaluate RENP at those masses instead
@@ -277,14 +285,18 @@ def compare(sens: Sensitivity, db: LimitDatabase | None = None,
             renp = np.array([_loglog_at(sens.x, sens.limit, xi) for xi in cx])
             lo, hi = r.x_range
             keep = (cx >= lo) & (cx <= hi)
-            lim, renp, xs = r.curve["limit"][keep], renp[keep], cx[keep]
+            # for an excluded band, compare with its lower edge: how far below the band
+            # RENP reaches (physics.md 7.5 bands)
+            edge = r.curve["limit"] if "limit" in r.curve else r.curve["lower"]
+            lim, renp, xs = edge[keep], renp[keep], cx[keep]
         else:
             renp, xs = sens.limit, (sens.x if sens.x is not None else np.array([np.nan]))
         f = lim / renp
         ok = np.isfinite(f)
         k = int(np.nanargmax(np.where(ok, f, -np.inf))) if ok.any() else None
         rows.append({
-            "id": r.id, "kind": r.kind, "value": r.value, "cl": r.cl, "cl_text": r.cl_text,
+            "id": r.id, "bound_type": r.bound_type, "kind": r.kind, "value": r.value,
+            "cl": r.cl, "cl_text": r.cl_text,
             "model_dependent": r.model_dependent, "source": r.citation,
             "n_overlap": int(ok.sum()),
             "max_factor": float(f[k]) if k is not None else np.nan,
@@ -292,6 +304,7 @@ def compare(sens: Sensitivity, db: LimitDatabase | None = None,
             "improves_somewhere": bool(ok.any() and np.nanmax(f[ok]) > 1),
         })
     per_record = pd.DataFrame(rows, columns=[
-        "id", "kind", "value", "cl", "cl_text", "model_dependent", "source", "n_overlap",
+        "id", "bound_type", "kind", "value", "cl", "cl_text", "model_dependent", "source",
+        "n_overlap",
         "max_factor", "x_at_max", "improves_somewhere"])
     return Comparison(sens, env, factor, improves, regions, table, per_record)
