@@ -128,7 +128,8 @@ def exposure_for_decision(dataset: BinnedDataset, truth: ModelSpec, decision: st
     target = n_sigma**2
     d1 = decision_delta_chi2(dataset, truth, decision, **kw)["delta_chi2"]
     cal = dataset.calibration
-    linear = (cal.background_rate_per_s is None and cal.dark_counts is None
+    no_bkg = cal.background_rate_per_s is None or not np.any(cal.background_rate_per_s > 0)
+    linear = (no_bkg and cal.dark_counts is None
               and not kw.get("oscillation_constraints", False) and cal.norm_sigma_rel is None)
     if d1 <= 0:
         return {"factor": np.inf, "total_s": np.inf, "delta_chi2_now": d1, "method": "none"}
