@@ -99,3 +99,12 @@ def test_fit_simulated_run_file_without_reading_truth(tmp_path, monkeypatch):
     out = json.loads(r.output)
     assert out["truth"]["m_lightest_eV"] == pytest.approx(0.01)
     assert abs(out["pulls"]["norm"]) < 4.0
+
+
+def test_sensitivity_cli_on_a_hardware_campaign():
+    r = CliRunner().invoke(cli, ["sensitivity", "yb-ordering-6pt", "--masses", "1e-3", "1e4",
+                                 "--json"], catch_exceptions=False)
+    out = json.loads(r.output)
+    lims = [row["limit"] for row in out["rows"]]
+    assert all(np.isfinite(lims)) and lims[0] < lims[1]
+    assert out["setup"]["target"].startswith("Yb")
