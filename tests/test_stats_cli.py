@@ -145,3 +145,12 @@ def test_fit_coupling_interval_by_profile_scan(tmp_path):
     assert lo < 0 < hi and abs(lo + hi) < 0.05 * (hi - lo)
     assert iv["abs_upper_95"] == pytest.approx(max(-lo, hi))
     assert "not MINOS" in iv["method"]
+
+
+def test_sensitivity_wilks_scan_reports_a_threshold():
+    out = json.loads(_run(["sensitivity", "gp21-benchmark", "--scan", "wilks", "--toys", "60",
+                           "--seed", "4", "--mediator-mass", "0.01", "--json"]))
+    row = out["rows"][0]
+    assert row["threshold"] == (row["toy_threshold"] if row["use_toy_threshold"]
+                                else row["asymptotic_threshold"])
+    assert round(row["asymptotic_threshold"], 2) == 3.84 and row["seed"] == 4

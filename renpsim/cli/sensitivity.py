@@ -12,7 +12,7 @@ from renpsim.cli.options import FiniteFloat, GreedyFloats
 from renpsim.errors import InputError
 
 SCAN_CHOICES = ("mediator-mass", "m-lightest", "exposure", "discovery", "optimise-dwell",
-                "dipole")
+                "dipole", "wilks")
 
 
 def _masses(masses, mass_range) -> np.ndarray:
@@ -78,7 +78,8 @@ def _masses(masses, mass_range) -> np.ndarray:
 @click.option("--coupling-value", type=float, default=None,
               help="True coupling for --scan discovery.")
 @click.option("--toys", "n_toys", type=click.IntRange(0, 10**7), default=0, show_default=True,
-              help="Also SM toys for expected-limit bands (mediator-mass scan).")
+              help="SM toys: expected-limit bands (mediator-mass scan) or the Wilks check "
+                   "(--scan wilks).")
 @click.option("--seed", type=click.IntRange(0, None), default=None,
               help="SeedSequence entropy for --toys (recorded in the output; random if omitted).")
 @click.option("--executor", type=click.Choice(["serial", "processes", "dask"]),
@@ -107,7 +108,7 @@ def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, m_li
 
     if scan == "dipole":
         mediator = "dipole"
-    if mediator == "dipole" and scan not in ("dipole", "discovery", "exposure"):
+    if mediator == "dipole" and scan not in ("dipole", "discovery", "exposure", "wilks"):
         raise InputError("option --scan", "scan", scan,
                          "'dipole' (limits per matrix element) for dipole moments")
     coupling = coupling or {"vector": "gL11", "scalar": "yS11", "dipole": "mu11"}[mediator]
@@ -175,6 +176,9 @@ def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, m_li
         out["unit"] = "mu_B"
         out["rows"] = [{"element": k, "limit": (v if math.isfinite(v) else None)}
                        for k, v in lims.items()]
+    elif scan == "wilks":
+        out["rows"] = [_wilks(camp, setup, c.name, mediator_mass, dof_, cl_, n_toys, seed,
+                              workers, executor, scheduler)]
     elif scan == "discovery":
         from renpsim.stats.sensitivity import discovery_significance
 
@@ -195,6 +199,33 @@ def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, m_li
         click.echo(json.dumps(out, indent=1, default=float))
     else:
         _print_human(out)
+
+
+def _wilks(camp, setup, coupling, mediator_mass, dof, cl, n_toys, seed, workers, executor,
+           scheduler) -> dict:
+    """Toy distribution of Delta chi^2 for the coupling at the truth (0) against chi^2(dof)."""
+    from renpsim.stats.executor import Executor, new_entropy
+    from renpsim.stats.model import ModelSpec
+    from renpsim.stats.toys import ToyConfig, run_toys, wilks_check
+
+    if n_toys < 20:
+        raise InputError("option --toys", "toys", n_toys, "at least 20 toys for --scan wilks")
+    seed = new_entropy() if seed is None else seed
+    spec = ModelSpec(ordering=setup.ordering, nature=setup.nature, coupling=coupling,
+                     mediator_mass_eV=mediator_mass, m_lightest_eV=setup.m_lightest_eV)
+    fixed = {"m_lightest_eV": setup.m_lightest_eV}
+    if not setup.profile_norm:
+        fixed["norm"] = 1.0
+    cfg = ToyConfig(_dataset(camp, setup), spec, truth={coupling: 0.0}, poi=coupling,
+                    fixed=fixed)
+    with Executor(executor, workers=workers, scheduler=scheduler) as ex:
+        toys = run_toys(cfg, n_toys, entropy=seed, executor=ex)
+    w = wilks_check(toys.delta_chi2, dof=dof, cl=cl)
+    return {"coupling": coupling, "mediator_mass_eV": mediator_mass, "n_toys": n_toys,
+            "seed": seed, "dof": dof, "cl": cl, "ks_pvalue": w.ks_pvalue,
+            "asymptotic_threshold": w.asymptotic_threshold, "toy_threshold": w.toy_threshold,
+            "toy_threshold_error": w.toy_threshold_error,
+            "use_toy_threshold": w.use_toy_threshold, "threshold": w.threshold}
 
 
 def _truth_spec(setup):
@@ -247,6 +278,15 @@ def _print_human(out: dict) -> None:
     t = Table(title=f"renpsim sensitivity {out['campaign']} --scan {out['scan']} "
                     f"({out['coupling']})")
     keys = [k for k in rows[0] if k != "status"] if rows else []
+    if len(rows) == 1 and len(keys) > 5:  # one result with many fields: key/value table
+        t.add_column("quantity")
+        t.add_column("value")
+        for k in keys:
+            v = rows[0][k]
+            t.add_row(k, f"{v:.6g}" if isinstance(v, float) else str(v))
+        con.print(t)
+        con.print(out["threshold_note"])
+        return
     for k in keys:
         t.add_column(k)
     for r in rows:
