@@ -13,6 +13,8 @@ from scipy import integrate, optimize, special, stats
 
 from renpsim.constants import G_F_EV2, M_E_EV
 from renpsim.errors import InputError
+from renpsim.physics.bsm.effective_moments import mu_eff_flavour as _physics_mu_eff_flavour
+from renpsim.physics.bsm.effective_moments import mu_stellar as _physics_mu_stellar
 
 __all__ = [
     "bansal_bbn_c_nu",
@@ -263,9 +265,9 @@ def mu_eff_flavour(mu: ArrayLike, eps: ArrayLike | None, U: ArrayLike) -> NDArra
     u = np.asarray(U, dtype=complex)
     if u.shape != m.shape:
         raise InputError("conversion", "U", u.shape, f"a {m.shape} mixing matrix")
-    lam = m - 1j * e  # lam[j, k]
-    amp = np.einsum("ak,jk->aj", u.conj(), lam)  # sum_k U*_{alpha k} lam_{jk}
-    return np.sqrt(np.sum(np.abs(amp) ** 2, axis=1))
+    if m.shape != (3, 3):
+        raise InputError("conversion", "mu/eps", m.shape, "3x3 mass-basis matrices")
+    return _physics_mu_eff_flavour(m, e, u)
 
 
 def mu_eff_mass_mixture(mu: ArrayLike, eps: ArrayLike | None,
@@ -290,7 +292,9 @@ def mu_eff_stellar(mu: ArrayLike, eps: ArrayLike | None = None) -> float:
     Source: NF22 slides [Q]; physics.md 4.3 and 7.3.
     """
     m, e = _moment_matrices(mu, eps)
-    return float(np.sqrt(np.sum(np.abs(m) ** 2) + np.sum(np.abs(e) ** 2)))
+    if m.shape != (3, 3):
+        raise InputError("conversion", "mu/eps", m.shape, "3x3 mass-basis matrices")
+    return float(_physics_mu_stellar(m, e))
 
 
 _FLAVOURS = {"e": 0, "mu": 1, "tau": 2}
