@@ -1,5 +1,9 @@
-"""Return the GP21 benchmark campaign (stand-in until ``renpsim.hardware.load_campaign`` is merged).
+"""Campaigns for the sensitivity engine: the hardware-layer seam and the built-in GP21 stand-in.
 
+:func:`load_campaign` resolves preset names and TOML paths through ``renpsim.campaign`` and the
+per-step response of ``renpsim.daq.expected_counts`` (:func:`campaign_from_counts_table`).
+
+The stand-in :func:`gp21_benchmark` (used by tests, and when the hardware layer is absent):
 GP21 section IV (physics.md 1.5): Yb at V = 100 cm^3, n_a = n_gamma = 1e21 cm^-3, eta = 1
 (Gamma_0 = 0.002 s^-1), three frequencies 1.0688 / 1.0699 / 1.0711 eV with equal time, NO,
 m1 = 0.01 eV, NuFIT 5.0, E_eg = 2.14349 eV (target ``Yb-gp21``). Convention (physics.md 1.5

@@ -1,8 +1,8 @@
 """Binned datasets: what the fitter consumes (scan steps, dwell times, counts, calibration).
 
 A :class:`BinnedDataset` is plain data (numpy arrays and floats), so it pickles cheaply to worker
-processes and Dask workers. It can be built by hand, from a campaign (the GP21 stand-in in
-:mod:`renpsim.stats.benchmark`) or from a run file once ``renpsim.runfile`` is merged.
+processes and Dask workers. It can be built by hand, from a campaign
+(:mod:`renpsim.stats.benchmark`) or from a run file (:func:`renpsim.stats.io.load_dataset`).
 """
 
 from __future__ import annotations
