@@ -285,3 +285,12 @@ def test_campaign_from_counts_table_reproduces_the_stand_in():
         campaign_from_counts_table("t", table.drop(columns="I_eff"), target="Yb-gp21",
                                    ordering="NO", nature="dirac", oscillation="nufit-5.0",
                                    m_lightest_eV=0.01)
+
+
+def test_missing_dask_gives_a_clear_error(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)  # import fails
+    with pytest.raises(InputError, match=r"renpsim\[dask\]"):
+        with Executor("dask", workers=1):
+            pass
