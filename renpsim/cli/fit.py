@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import click
 
 from renpsim.cli.options import FiniteFloat
 from renpsim.errors import InputError
 from renpsim.physics.oscillation import list_presets
-
-COMPARE = ("none", "ordering", "nature")
+from renpsim.stats.fit_report import COMPARE, MODELS
 
 
 def _parse_fix(items: tuple[str, ...]) -> dict:
@@ -37,7 +35,7 @@ def _split(items: tuple[str, ...]) -> tuple[str, ...]:
 @click.command("fit")
 @click.argument("run", type=click.Path(dir_okay=False))
 @click.option("--model", default="sm-dirac", show_default=True,
-              type=click.Choice(["sm-dirac", "sm-majorana", "vector", "scalar", "dipole"]),
+              type=click.Choice(MODELS),
               help="Physics model to fit.")
 @click.option("--coupling", default=None,
               help="BSM coupling for vector/scalar (gL11, gR11, yS11, yP11...).")
@@ -67,70 +65,13 @@ def fit_cmd(run, model, coupling, mediator_mass, ordering, oscillation, free, pr
 
     Reports the best fit, HESSE errors, correlations, goodness of fit and parameters at limits.
     """
-    from renpsim.stats.fit import (
-        compare_hypotheses,
-        fit_multistart,
-        mass_ordering_models,
-        nature_models,
-    )
-    from renpsim.stats.io import load_dataset
-    from renpsim.stats.model import BinnedLikelihood, model_from_name
+    from renpsim.stats.fit_report import fit_run
 
-    ds, truth = load_dataset(run, validate_truth=validate_truth)
-    if oscillation:
-        ds = replace(ds, oscillation=oscillation)
-    spec = model_from_name(model, ordering=ordering, coupling=coupling,
-                           mediator_mass_eV=mediator_mass)
-    kw = dict(free=_split(free), fixed=_parse_fix(fix), profile=_split(profile),
-              oscillation_constraints=not no_oscillation_constraints)
-    lik = BinnedLikelihood(ds, spec, **kw)
-    result = fit_multistart(lik, hypothesis=model)
-    out = result.to_dict()
-    out["run"] = str(run)
-    out["model"] = {"name": model, "ordering": spec.ordering, "nature": spec.nature,
-                    "coupling": spec.coupling,
-                    "mediator_mass_eV": spec.mediator_mass_eV if spec.coupling else None}
-    if lik.parameters["m_lightest_eV"].role != "fixed" and not no_profile_scan:
-        import numpy as np
-
-        from renpsim.stats.fit import profile_scan
-
-        grid = np.linspace(0.0, max(0.1, 3 * result.values["m_lightest_eV"]), 41)
-        prof = profile_scan(lik, "m_lightest_eV", grid, best=result)
-        out["intervals"] = {"m_lightest_eV": {
-            "method": "profile scan (boundary m_lightest >= 0; not MINOS)",
-            "68.27%": list(prof.interval(1.0)), "95%": list(prof.interval(3.841458820694124)),
-            "grid_max_eV": float(grid[-1])}}
-    if spec.coupling is not None and not no_profile_scan:
-        import numpy as np
-
-        from renpsim.stats.fit import profile_scan
-
-        name = spec.coupling
-        err = result.errors[name]
-        span = 5.0 * err if np.isfinite(err) and err > 0 else 10.0 * lik.parameters[name].step
-        centre = result.values[name]
-        grid = np.linspace(centre - span, centre + span, 41)
-        prof = profile_scan(lik, name, grid, best=result)
-        lo95, hi95 = prof.interval(3.841458820694124)
-        out.setdefault("intervals", {})[name] = {
-            "method": "profile scan (couplings enter squared; not MINOS)",
-            "68.27%": list(prof.interval(1.0)), "95%": [lo95, hi95],
-            "abs_upper_95": max(abs(lo95), abs(hi95)),
-            "grid": [float(grid[0]), float(grid[-1])]}
-    if compare != "none":
-        models = (mass_ordering_models(spec.nature) if compare == "ordering"
-                  else nature_models(spec.ordering))
-        out["comparison"] = compare_hypotheses(ds, models, **kw).to_dict()
-        for f in out["comparison"]["fits"].values():
-            f.pop("correlation", None)
-    if truth is not None:
-        pulls = {}
-        for name, p in out["parameters"].items():
-            if name in truth and p["error"] > 0:
-                pulls[name] = (p["value"] - float(truth[name])) / p["error"]
-        out["truth"] = truth
-        out["pulls"] = pulls
+    out = fit_run(run, model=model, coupling=coupling, mediator_mass_eV=mediator_mass,
+                  ordering=ordering, oscillation=oscillation, free=_split(free),
+                  fixed=_parse_fix(fix), profile=_split(profile),
+                  oscillation_constraints=not no_oscillation_constraints, compare=compare,
+                  profile_scans=not no_profile_scan, validate_truth=validate_truth)
     if as_json:
         click.echo(json.dumps(out, indent=1, default=float))
         return

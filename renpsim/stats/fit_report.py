@@ -1,0 +1,132 @@
+"""Fit a run file and report it as a plain dictionary (the JSON of ``renpsim fit``).
+
+Shared by ``renpsim fit`` and the end-to-end ``renpsim run`` so that both give the same answer.
+Intervals of boundary parameters (lightest mass >= 0, couplings that enter squared) come from
+profile scans, not MINOS (issue 5; physics.md 6.2 for the thresholds).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from renpsim.stats.deviance import delta_chi2_threshold
+
+MODELS = ("sm-dirac", "sm-majorana", "vector", "scalar", "dipole")
+COMPARE = ("none", "ordering", "nature")
+
+
+def fit_run(
+    run: str | Path,
+    *,
+    model: str = "sm-dirac",
+    coupling: str | None = None,
+    mediator_mass_eV: float = 1.0,
+    ordering: str = "NO",
+    oscillation: str | None = None,
+    free: tuple[str, ...] = (),
+    fixed: dict | None = None,
+    profile: tuple[str, ...] = (),
+    oscillation_constraints: bool = True,
+    compare: str = "none",
+    profile_scans: bool = True,
+    validate_truth: bool = False,
+) -> dict:
+    """Fit a run file (or JSON binned dataset) and return the report.
+
+    Parameters
+    ----------
+    run : path
+        ``.h5`` run file or ``.json`` binned dataset.
+    model : {"sm-dirac", "sm-majorana", "vector", "scalar", "dipole"}
+        Physics model.
+    coupling : str, optional
+        BSM coupling for vector/scalar/dipole models (gL11, yS11, mu11, ...).
+    mediator_mass_eV : float
+        Mediator mass (fixed) for vector/scalar models.
+    ordering : {"NO", "IO"}
+        Mass ordering of the fitted model.
+    oscillation : str, optional
+        Oscillation preset for the constraints (default: the dataset's).
+    free, profile : tuple of str
+        Parameters of interest to float; extra nuisances to profile.
+    fixed : dict, optional
+        Parameters fixed at given values.
+    oscillation_constraints : bool
+        Float the oscillation parameters within the preset's 1 sigma errors.
+    compare : {"none", "ordering", "nature"}
+        Also compare discrete hypotheses by the difference of profiled minima (multi-start).
+    profile_scans : bool
+        Add profile-scan intervals of the lightest mass and of the coupling.
+    validate_truth : bool
+        Read /truth (synthetic files only) and add pulls; otherwise /truth is never read.
+
+    Returns
+    -------
+    dict
+        At least ``parameters`` (name -> {value, error}), ``deviance``, ``ndof``; plus
+        ``intervals``, ``comparison``, ``truth``/``pulls`` where requested.
+
+    """
+    from renpsim.stats.fit import (
+        compare_hypotheses,
+        fit_multistart,
+        mass_ordering_models,
+        nature_models,
+        profile_scan,
+    )
+    from renpsim.stats.io import load_dataset
+    from renpsim.stats.model import BinnedLikelihood, model_from_name
+
+    ds, truth = load_dataset(run, validate_truth=validate_truth)
+    if oscillation:
+        ds = replace(ds, oscillation=oscillation)
+    spec = model_from_name(model, ordering=ordering, coupling=coupling,
+                           mediator_mass_eV=mediator_mass_eV)
+    kw = dict(free=tuple(free), fixed=dict(fixed or {}), profile=tuple(profile),
+              oscillation_constraints=oscillation_constraints)
+    lik = BinnedLikelihood(ds, spec, **kw)
+    result = fit_multistart(lik, hypothesis=model)
+    out = result.to_dict()
+    out["run"] = str(run)
+    out["model"] = {"name": model, "ordering": spec.ordering, "nature": spec.nature,
+                    "coupling": spec.coupling,
+                    "mediator_mass_eV": spec.mediator_mass_eV if spec.coupling else None}
+    # 1 sigma (68.27%) and 95% points of chi^2 with 1 dof (physics.md 6.2)
+    thr68, thr95 = delta_chi2_threshold(0.6826894921370859, 1), delta_chi2_threshold(0.95, 1)
+    if lik.parameters["m_lightest_eV"].role != "fixed" and profile_scans:
+        grid = np.linspace(0.0, max(0.1, 3 * result.values["m_lightest_eV"]), 41)
+        prof = profile_scan(lik, "m_lightest_eV", grid, best=result)
+        out["intervals"] = {"m_lightest_eV": {
+            "method": "profile scan (boundary m_lightest >= 0; not MINOS)",
+            "68.27%": list(prof.interval(thr68)), "95%": list(prof.interval(thr95)),
+            "grid_max_eV": float(grid[-1])}}
+    if spec.coupling is not None and profile_scans:
+        name = spec.coupling
+        err = result.errors[name]
+        span = 5.0 * err if np.isfinite(err) and err > 0 else 10.0 * lik.parameters[name].step
+        centre = result.values[name]
+        grid = np.linspace(centre - span, centre + span, 41)
+        prof = profile_scan(lik, name, grid, best=result)
+        lo95, hi95 = prof.interval(thr95)
+        out.setdefault("intervals", {})[name] = {
+            "method": "profile scan (couplings enter squared; not MINOS)",
+            "68.27%": list(prof.interval(thr68)), "95%": [lo95, hi95],
+            "abs_upper_95": max(abs(lo95), abs(hi95)),
+            "grid": [float(grid[0]), float(grid[-1])]}
+    if compare != "none":
+        models = (mass_ordering_models(spec.nature) if compare == "ordering"
+                  else nature_models(spec.ordering))
+        out["comparison"] = compare_hypotheses(ds, models, **kw).to_dict()
+        for f in out["comparison"]["fits"].values():
+            f.pop("correlation", None)
+    if truth is not None:
+        pulls = {}
+        for name, p in out["parameters"].items():
+            if name in truth and p["error"] > 0:
+                pulls[name] = (p["value"] - float(truth[name])) / p["error"]
+        out["truth"] = truth
+        out["pulls"] = pulls
+    return out
