@@ -260,8 +260,7 @@ def save_figure(fig: plt.Figure, path: str | Path) -> None:
         If the suffix is not .png or .pdf.
 
     """
-    import os
-    import tempfile
+    from renpsim._atomic import atomic_write
 
     path = Path(path)
     suffix = path.suffix.lower()
@@ -269,13 +268,4 @@ def save_figure(fig: plt.Figure, path: str | Path) -> None:
         raise InputError(str(path), "suffix", path.suffix, "'.png' or '.pdf'")
     if not path.parent.resolve().is_dir():
         raise InputError(str(path), "directory", str(path.parent), "an existing directory")
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".",
-                               prefix=path.name + ".", suffix=suffix)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, format=suffix[1:], dpi=150)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format=suffix[1:], dpi=150))

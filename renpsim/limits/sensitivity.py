@@ -26,13 +26,12 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from renpsim._atomic import atomic_write_text
 from renpsim.errors import DataFileError, InputError
 from renpsim.limits.quantities import QUANTITIES
 
@@ -128,15 +127,7 @@ def write_sensitivity(path: str | Path, sens: Sensitivity) -> None:
         buf.write(f"{sens.x_name},limit\n")
         for xv, lv in zip(sens.x, sens.limit, strict=True):
             buf.write(f"{float(xv)!r},{float(lv)!r}\n")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(buf.getvalue())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write_text(path, buf.getvalue())
 
 
 def read_sensitivity(path: str | Path) -> Sensitivity:

@@ -66,7 +66,8 @@ def fit_run(
     Returns
     -------
     dict
-        At least ``parameters`` (name -> {value, error}), ``deviance``, ``ndof``; plus
+        At least ``parameters`` (name -> {value, error}), ``deviance``, ``ndof``, ``steps``
+        (omega_eV, dwell_s, observed and fitted counts per step); plus
         ``intervals``, ``comparison``, ``truth``/``pulls`` where requested.
 
     """
@@ -91,6 +92,12 @@ def fit_run(
     result = fit_multistart(lik, hypothesis=model)
     out = result.to_dict()
     out["run"] = str(run)
+    out["steps"] = {
+        "omega_eV": np.asarray(ds.omega_eV, float).tolist(),
+        "dwell_s": np.asarray(ds.dwell_s, float).tolist(),
+        "observed": np.asarray(ds.counts, float).tolist(),
+        "fitted": lik.expected(lik.vector(result.values)).tolist(),
+    }
     out["model"] = {"name": model, "ordering": spec.ordering, "nature": spec.nature,
                     "coupling": spec.coupling,
                     "mediator_mass_eV": spec.mediator_mass_eV if spec.coupling else None}

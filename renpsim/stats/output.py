@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from renpsim import __version__
+from renpsim._atomic import atomic_write
 from renpsim.errors import DataFileError, InputError
 
 FORMAT_LINE = "# renpsim-sensitivity v1"
@@ -86,19 +85,6 @@ class SensitivityTable:
         return h
 
 
-def _atomic_write(path: Path, write) -> None:
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".",
-                               prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_csv(table: SensitivityTable, path: str | Path) -> None:
     """Write the CSV format of the module docstring (atomically)."""
     lines = [FORMAT_LINE] + [f"# {k}: {v}" for k, v in table.header().items()]
@@ -108,7 +94,7 @@ def write_csv(table: SensitivityTable, path: str | Path) -> None:
             fh.write("\n".join(lines) + "\n")
             table.frame[[table.x, "limit"]].to_csv(fh, index=False, float_format="%.8g")
 
-    _atomic_write(Path(path), write)
+    atomic_write(Path(path), write)
 
 
 def read_csv(path: str | Path) -> SensitivityTable:
@@ -164,7 +150,7 @@ def write_hdf5(table: SensitivityTable, path: str | Path, group: str = "sensitiv
             dl = g.create_dataset("limit", data=table.frame["limit"].to_numpy(float))
             dl.attrs["units"] = "1" if table.quantity != "dipole_mu" else "mu_B"
 
-    _atomic_write(Path(path), write)
+    atomic_write(Path(path), write)
 
 
 def plot_table(table: SensitivityTable, path: str | Path, *, label: str | None = None) -> None:
@@ -198,6 +184,6 @@ def plot_table(table: SensitivityTable, path: str | Path, *, label: str | None =
         fig.savefig(tmp, format=suffix)
 
     try:
-        _atomic_write(Path(path), write)
+        atomic_write(Path(path), write)
     finally:
         plt.close(fig)
