@@ -35,10 +35,12 @@ def test_ci_script_runs_the_readme_commands():
     assert "mktemp -d" in ci and "no tests ran" in ci
 
 
-def test_main_job_named_in_readme_runs(capsys):
+def test_main_job_named_in_readme_runs(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
     main_job = _commands()[0].split("&&")[-1].strip()
     argv = shlex.split(main_job)
     assert argv[0] == "renpsim"
     with pytest.raises(SystemExit) as exc:
         main(argv[1:])
     assert exc.value.code == 0
+    assert (tmp_path / "renpsim-report" / "summary.html").is_file()

@@ -214,3 +214,31 @@ def doc_rows(cls: type, prefix: str) -> list[tuple[str, str, str, str, str, str]
         rows.append((f"{prefix}.{f.name}", spec.unit or "-", default, _expectation(spec),
                      spec.tag, text.strip()))
     return rows
+
+
+def tagged_values(config: Any, tags: tuple[str, ...] = ("[A]", "[U]"),
+                  prefix: str = "") -> list[dict]:
+    """List the fields of a configuration dataclass (recursively) whose evidence tag is in ``tags``.
+
+    Used by reports to state every assumption and unverified default with its value and source.
+
+    Returns
+    -------
+    list of dict
+        ``{"key", "value", "unit", "tag", "source"}`` per field, dotted keys.
+
+    """
+    out: list[dict] = []
+    if not dataclasses.is_dataclass(config):
+        return out
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        key = f"{prefix}{f.name}"
+        if dataclasses.is_dataclass(value):
+            out += tagged_values(value, tags, key + ".")
+            continue
+        spec = f.metadata.get("spec")
+        if spec is not None and any(t in spec.tag for t in tags):
+            out.append({"key": key, "value": value, "unit": spec.unit, "tag": spec.tag,
+                        "source": spec.source or spec.doc})
+    return out

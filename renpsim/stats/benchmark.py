@@ -100,10 +100,24 @@ def load_campaign(name: str) -> Campaign:
                          "one of " + ", ".join(CAMPAIGNS)
                          + " (other campaigns need renpsim.campaign)") from None
     camp = hw_load_campaign(name)
+    return from_hardware_campaign(camp, expected_counts(camp))
+
+
+def from_hardware_campaign(camp, expected) -> Campaign:
+    """Return the sensitivity engine's view of a resolved :class:`renpsim.campaign.Campaign`.
+
+    Parameters
+    ----------
+    camp : renpsim.campaign.Campaign
+        Resolved campaign (hardware, steps, truth hypothesis).
+    expected : pandas.DataFrame
+        Its :func:`renpsim.daq.expected_counts` table (per-step response and backgrounds).
+
+    """
     t = camp.truth
     tgt = camp.hardware.target
     return campaign_from_counts_table(
-        camp.name, expected_counts(camp), target=f"{tgt.species}-{tgt.isotope}",
+        camp.name, expected, target=f"{tgt.species}-{tgt.isotope}",
         ordering=t.ordering, nature=t.nature, oscillation=t.oscillation,
         m_lightest_eV=t.m_lightest_eV)
 

@@ -1,0 +1,147 @@
+"""End-to-end: `renpsim run` writes a complete, valid, self-consistent report directory."""
+
+import json
+import math
+import re
+
+import matplotlib.image as mpimg
+import numpy as np
+import pandas as pd
+import pytest
+
+from renpsim.cli.main import main
+from renpsim.report.document import fmt
+from renpsim.runfile import validate_run
+
+
+def _run(args, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["run", *args])
+    out, err = capsys.readouterr()
+    return exc.value.code, out, err
+
+
+@pytest.fixture(scope="module")
+def gp21_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "-o", str(out), "--mass-points", "9", "--seed", "3"])
+    assert exc.value.code == 0
+    return out
+
+
+def test_every_output_exists_and_is_valid(gp21_report):
+    out = gp21_report
+    for name in ("summary.md", "summary.html", "fit.json", "report.json", "run.h5",
+                 "expected_counts.csv"):
+        assert (out / name).is_file(), name
+    assert list(out.glob("sensitivity_*.csv"))
+    validate_run(out / "run.h5")
+    fit = json.loads((out / "fit.json").read_text())
+    assert {"parameters", "deviance", "ndof"} <= set(fit)
+    json.loads((out / "report.json").read_text())
+    pngs = sorted(out.glob("*.png"))
+    stems = {p.stem for p in pngs}
+    assert {"spectrum", "counts", "sensitivity_vector", "sensitivity_scalar",
+            "sensitivity_m_lightest", "dipole"} <= stems
+    for png in pngs:
+        img = mpimg.imread(png)
+        assert img.ndim == 3 and img.shape[0] > 100 and img.shape[1] > 100
+        pdf = png.with_suffix(".pdf")
+        assert pdf.read_bytes()[:5] == b"%PDF-"
+    html = (out / "summary.html").read_text()
+    assert html.count("data:image/png;base64,") == len(pngs)  # self-contained
+    assert "src='http" not in html and 'src="http' not in html
+    assert not list(out.glob(".*.tmp"))  # no leftover temporaries
+
+
+def test_summary_numbers_equal_json_and_csv(gp21_report):
+    out = gp21_report
+    md = (out / "summary.md").read_text()
+    fit = json.loads((out / "fit.json").read_text())
+    fit_section = md.split("## Fit of the simulated run", 1)[1].split("\n## ", 1)[0]
+    fit_section = fit_section.split("Intervals from profile scans", 1)[0]
+    rows = dict(re.findall(r"^\| (\w+) \| ([^|]+) \|", fit_section, flags=re.M))
+    for name, p in fit["parameters"].items():
+        assert rows[name].strip() == fmt(p["value"]), name
+    assert f"Poisson deviance {fmt(fit['deviance'])}" in md
+    vec = pd.read_csv(out / "sensitivity_vector_gL11.csv", comment="#")
+    vector_section = md.split("Vector mediator", 1)[1].split("Scalar mediator", 1)[0]
+    tables = re.findall(r"^\| (\S+) \| (\S+) \|$", vector_section, flags=re.M)
+    md_pairs = {a: b for a, b in tables}
+    # the summary picks masses from the CSV; each picked value equals the CSV value
+    picked = 0
+    for m, lim in zip(vec["m_eV"], vec["limit"], strict=True):
+        if fmt(m) in md_pairs and md_pairs[fmt(m)] == fmt(lim):
+            picked += 1
+    assert picked >= 3
+    dip = pd.read_csv(out / "sensitivity_dipole.csv")
+    for el, lim in zip(dip["element"], dip["limit_mu_B"], strict=True):
+        assert f"| {el} | {fmt(lim)} |" in md
+    report = json.loads((out / "report.json").read_text())
+    assert fmt(report["viability"]["expected_signal"]) in md
+    # the CL/dof convention is stated
+    assert "Delta chi^2 = 3.841" in md and "1 degree(s) of freedom" in md
+    assert "Assumptions and sources" in md
+
+
+def test_default_benchmark_numbers(gp21_report):
+    report = json.loads((gp21_report / "report.json").read_text())
+    # physics.md N2: 20.8 expected events for the GP21 benchmark
+    assert report["viability"]["expected_signal"] == pytest.approx(20.8, abs=0.05)
+    sens = report["sensitivity"]
+    assert sens["delta_chi2"] == pytest.approx(3.8415, abs=1e-3)
+    vec = pd.read_csv(gp21_report / "sensitivity_vector_gL11.csv", comment="#")
+    large = vec[vec["m_eV"] >= 1e2]
+    slope = np.polyfit(np.log10(large["m_eV"]), np.log10(large["limit"]), 1)[0]
+    assert slope == pytest.approx(2.0, abs=0.01)  # physics.md 8.4 B3
+    # pole dips at the K8 masses are sampled (physics.md 8.1)
+    np.testing.assert_allclose(sorted(sens["pole_masses_eV"]), [0.05258, 0.08894, 0.11236],
+                               rtol=2e-4)
+
+
+def test_plotted_data_match_the_run(gp21_report, tmp_path):
+    from renpsim.campaign import load_campaign
+    from renpsim.daq import expected_counts
+    from renpsim.report import plots
+
+    fit = json.loads((gp21_report / "fit.json").read_text())
+    camp = load_campaign("gp21-benchmark")
+    exp = expected_counts(camp)
+    obs = np.array(fit["steps"]["observed"])
+    drawn = plots.plot_spectrum(camp, exp, obs, tmp_path / "s")
+    per_I = exp["signal"] / exp["I_eff"]
+    np.testing.assert_allclose(drawn["data_I"], (obs - exp["background"]) / per_I)
+    counts = plots.plot_counts(fit["steps"], tmp_path / "c")
+    np.testing.assert_array_equal(np.sort(counts["observed"]), np.sort(obs))
+
+
+def test_vapour_campaign_reports_the_gap_instead_of_limits(tmp_path, capsys):
+    code, out, _ = _run(["yb-vapour-benchmark", "-o", str(tmp_path)], capsys)
+    assert code == 0
+    assert "Far below one event" in out
+    md = (tmp_path / "summary.md").read_text()
+    assert "no coupling, mass or dipole limit is quoted" in md
+    assert not list(tmp_path.glob("sensitivity_*.csv"))
+    gap = pd.read_csv(tmp_path / "viability_gap.csv")
+    report = json.loads((tmp_path / "report.json").read_text())
+    v = report["viability"]
+    assert v["expected_signal"] < 1e-20
+    assert gap["knob"].iloc[0] == v["dominant"]
+    assert v["growth_factor"] == pytest.approx(10.0 / v["expected_signal"])
+    # the product of the knob ratios reproduces signal / GP21-benchmark signal (20.76)
+    # up to the spectral factor (same three frequencies)
+    assert math.isfinite(v["growth_factor"])
+    fit = json.loads((tmp_path / "fit.json").read_text())
+    assert fit["status"] == "skipped"
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [(["no-such-campaign"], "no-such-campaign"), (["--cl", "1.5"], "--cl"),
+     (["--level", "photons"], "--level"), (["--dof", "0"], "--dof")],
+)
+def test_bad_input(args, needle, tmp_path, capsys):
+    code, _, err = _run([*args, "-o", str(tmp_path / "r")], capsys)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and needle in err
