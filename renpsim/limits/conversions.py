@@ -15,6 +15,7 @@ from renpsim.constants import G_F_EV2, M_E_EV
 from renpsim.errors import InputError
 from renpsim.physics.bsm.effective_moments import mu_eff_flavour as _physics_mu_eff_flavour
 from renpsim.physics.bsm.effective_moments import mu_stellar as _physics_mu_stellar
+from renpsim.stats.deviance import delta_chi2_threshold  # Wilks, physics.md 6.2
 
 __all__ = [
     "bansal_bbn_c_nu",
@@ -97,14 +98,6 @@ def combine_product_bound(bound_a: float, bound_b: float, cl: float = 0.95) -> f
 
 
 # ------------------------------------------------------------------ CL rescaling
-def delta_chi2_threshold(cl: float, dof: int) -> float:
-    """Wilks threshold Delta chi^2 for a CL and number of dof (physics.md 6.2 table)."""
-    cl = _check_cl(cl)
-    if not (isinstance(dof, int) and dof >= 1):
-        raise InputError("conversion", "dof", dof, "an integer >= 1")
-    return float(stats.chi2.ppf(cl, dof))
-
-
 def rescale_delta_chi2(limit: float, from_cl: float, to_cl: float, from_dof: int = 1,
                        to_dof: int = 1, power: int = 1) -> float:
     """Move a Delta chi^2 (Wilks) limit to another CL and/or number of dof.
