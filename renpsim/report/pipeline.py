@@ -29,6 +29,7 @@ import pandas as pd
 
 from renpsim import __version__
 from renpsim._atomic import atomic_write, atomic_write_text
+from renpsim._json import json_default
 from renpsim.errors import InputError, RenpsimError
 from renpsim.report.document import Bullets, Document, Figure, Heading, Paragraph, Table, fmt
 
@@ -140,7 +141,7 @@ def run_report(campaign: str | Path = DEFAULT_CAMPAIGN, outdir: str | Path = "re
         "files": {"run": "run.h5", "expected_counts": "expected_counts.csv"},
     }
     fit = _fit(camp, run_path, viab.viable)
-    atomic_write_text(out / "fit.json", json.dumps(fit, indent=1, default=_json_default))
+    atomic_write_text(out / "fit.json", json.dumps(fit, indent=1, default=json_default))
     results["fit"] = {k: fit[k] for k in ("status", "model", "parameters", "deviance", "ndof",
                                           "p_value") if k in fit}
     results["files"]["fit"] = "fit.json"
@@ -162,19 +163,9 @@ def run_report(campaign: str | Path = DEFAULT_CAMPAIGN, outdir: str | Path = "re
     doc = _summary(camp, results, fit, figures, settings)
     atomic_write_text(out / "summary.md", doc.to_markdown(out))
     atomic_write_text(out / "summary.html", doc.to_html())
-    atomic_write_text(out / "report.json", json.dumps(results, indent=1, default=_json_default))
+    atomic_write_text(out / "report.json", json.dumps(results, indent=1, default=json_default))
     progress("summary", 6, stages)
     return results
-
-
-def _json_default(obj):
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, Path):
-        return str(obj)
-    raise TypeError(type(obj).__name__)
 
 
 def _fit(camp, run_path: Path, viable: bool) -> dict:

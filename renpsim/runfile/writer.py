@@ -32,6 +32,7 @@ import h5py
 import numpy as np
 
 from renpsim import __version__
+from renpsim._json import json_default
 from renpsim.errors import InputError, RunFileError
 from renpsim.runfile._common import (
     PARTIAL_RE,
@@ -128,17 +129,7 @@ class RunConfig:
             full = {"target": dict(self.target), "lasers": [dict(x) for x in self.lasers],
                     "detectors": [dict(x) for x in self.detectors], "daq": dict(self.daq),
                     "waveguide": dict(self.waveguide)}
-        return json.dumps(full, sort_keys=True, default=_json_default, allow_nan=True)
-
-
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, Path):
-        return str(obj)
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+        return json.dumps(full, sort_keys=True, default=json_default, allow_nan=True)
 
 
 @dataclass(frozen=True)
@@ -722,7 +713,7 @@ class RunWriter:
             tg = f.create_group("truth")
             tspecs = group_spec("/truth")["datasets"]
             _scalar(tg, tspecs[0], json.dumps(dict(self.truth_spec.params), sort_keys=True,
-                                              default=_json_default))
+                                              default=json_default))
             self._truth = _Table(tg, "/truth", tspecs[1:], self.dims, min(chunk_rows, 256),
                                  compression, f"{self.where}.append_steps truth")
             bg = tg.create_group("expected_background")
