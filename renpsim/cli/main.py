@@ -23,8 +23,10 @@ def cli() -> None:
 
 def _register() -> None:
     from renpsim.cli.spectrum import spectrum_cmd
+    from renpsim.cli.tui import tui_cmd
 
     cli.add_command(spectrum_cmd)
+    cli.add_command(tui_cmd)
 
 
 _register()

@@ -1,0 +1,533 @@
+"""The only module of the interface that calls renpsim library APIs.
+
+Everything the screens show is computed here from plain values (target name, hypothesis,
+hardware scalars, steps), so replacing a stand-in by the real hardware/campaign, run-file or
+statistics API is a local change.
+
+Wired to the real library (renpsim.physics): targets, neutrino states, the spectral function
+I(omega) (physics.md 1.3), thresholds (GP21 eq. 13), the rate normalisation (physics.md 1.5).
+
+Stand-ins, to be replaced when the corresponding branches are merged (each is marked
+``STAND-IN``): the hardware response (a few scalars instead of the hardware models of issue 4),
+backgrounds (dark counts, trigger leakage and a flat extra rate, hardware.md 8.2 notes), the
+Asimov sensitivity (physics.md 6.1 deviance with an optional analytic normalisation profile, no
+other nuisances), simulation (Poisson counts per step, no run file) and the fit (profiled
+normalisation only).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from renpsim.errors import DataFileError, InputError, MissingInputError
+from renpsim.physics import load_target, neutrino_state, spectral_function
+from renpsim.physics.kinematics import THRESHOLD_LABELS, threshold_matrix
+from renpsim.physics.oscillation import DEFAULT_PRESET, list_presets
+from renpsim.physics.rate import rate_scale, resolve_gamma0
+from renpsim.physics.targets import list_isotopes, list_targets
+
+#: Photon energy unit conversion (CODATA 2018 exact): 1 eV in joules.
+EV_IN_J = 1.602176634e-19
+#: Speed of light in m/s (exact).
+C_M_PER_S = 299_792_458.0
+#: GP21's three frequencies in eV and total time (hardware.md 8.2 preset 1: 2.3 days in total).
+PAPER_OMEGAS_EV = (1.0688, 1.0699, 1.0711)
+PAPER_TOTAL_S = 2.3 * 86400.0
+
+
+class Cancelled(Exception):  # noqa: N818 (a request, not an error)
+    """Raised inside a computation when the interface asked it to stop."""
+
+
+@dataclass(frozen=True)
+class TargetInfo:
+    """What the interface needs to know about a target."""
+
+    name: str
+    species: str
+    E_eg_eV: float
+    E_eg_sigma_eV: float
+    E_vg_eV: float
+    omega_max_eV: float
+    gamma0_per_s: float | None
+    gamma0_note: str
+    V_ref_cm3: float
+    n_ref_cm3: float
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """A neutrino hypothesis: ordering, lightest mass, nature, oscillation preset."""
+
+    ordering: str = "NO"
+    m_lightest_eV: float = 0.01
+    nature: str = "dirac"
+    oscillation: str = DEFAULT_PRESET
+
+    def label(self) -> str:
+        """Short label for legends, e.g. ``"NO m1=0.01 eV dirac"``."""
+        m = "m1" if self.ordering == "NO" else "m3"
+        return f"{self.ordering} {m}={self.m_lightest_eV:g} eV {self.nature}"
+
+
+def list_target_names() -> list[str]:
+    """All target labels ``species-isotope`` known to the physics data."""
+    return [f"{sp}-{iso}" for sp in list_targets() for iso in list_isotopes(sp)]
+
+
+def hardware_presets() -> dict[str, tuple[str, float | None, dict[str, float]]]:
+    """Hardware presets: name -> (target, Gamma_0 override, scalars) (STAND-IN, see presets)."""
+    from renpsim_tui.presets import HARDWARE_PRESETS
+
+    return HARDWARE_PRESETS
+
+
+def oscillation_presets() -> list[str]:
+    """Names of the oscillation-parameter presets."""
+    return list_presets()
+
+
+def _target(name: str):
+    return load_target(name)
+
+
+def target_info(name: str, gamma0_per_s: float | str | None = None) -> TargetInfo:
+    """Summarise a target; Gamma_0 is ``None`` (with a note) where no source gives it.
+
+    Raises
+    ------
+    InputError
+        Unknown target or bad Gamma_0.
+
+    """
+    t = _target(str(name))
+    try:
+        g0 = resolve_gamma0(t, gamma0_per_s)
+        note = "explicit value" if gamma0_per_s is not None else t.sources.get("gamma0", "")
+    except MissingInputError as exc:
+        g0, note = None, exc.expected
+    return TargetInfo(t.name, t.species, t.E_eg_eV, t.E_eg_sigma_eV, t.E_vg_eV, t.omega_max_eV,
+                      g0, note, t.V_ref_cm3, t.n_ref_cm3)
+
+
+def _state(h: Hypothesis):
+    return neutrino_state(h.ordering, h.m_lightest_eV, h.nature, h.oscillation)
+
+
+def spectral(omega_eV: Sequence[float] | NDArray, h: Hypothesis, target: str) -> NDArray:
+    """I(omega) for one hypothesis (physics.md 1.3), evaluated exactly at each omega."""
+    return np.asarray(spectral_function(np.asarray(omega_eV, float), _state(h), _target(target)))
+
+
+def thresholds(h: Hypothesis, target: str) -> dict[str, float]:
+    """Return the six channel thresholds omega_ij^max in eV (GP21 eq. 13), keyed "11".."33"."""
+    t = _target(target)
+    thr = threshold_matrix(t.E_eg_eV, _state(h).masses_eV)
+    return {lab: float(thr[int(lab[0]) - 1, int(lab[1]) - 1]) for lab in THRESHOLD_LABELS}
+
+
+# -- hardware response (STAND-IN for the issue-4 hardware models) ---------------------------------
+def signal_scale_per_s(info: TargetInfo, hw: dict[str, float]) -> float:
+    """Return the counts per second of dwell per unit I(omega).
+
+    R_sig / I = Gamma_0 (V/100 cm^3)(n_a/1e21)^2(n_gamma/1e21) eta T_sig eps_det
+    (hardware.md 8.1 normalisation chain; physics.md 1.5 with eq. 11b corrected).
+
+    Raises
+    ------
+    MissingInputError
+        No Gamma_0 is known for the target (Xe) and none was given.
+
+    """
+    if info.gamma0_per_s is None:
+        raise MissingInputError(info.name, "target.gamma0_per_s", None, info.gamma0_note)
+    t = _target(info.name)
+    scale = rate_scale(t, volume_cm3=hw["volume_cm3"], n_atoms_cm3=hw["n_atoms_cm3"],
+                       n_gamma_cm3=hw["n_gamma_cm3"], eta=hw["eta"],
+                       gamma0_per_s=info.gamma0_per_s)
+    return float(scale) * hw["signal_transmission"] * hw["detector_efficiency"]
+
+
+def coherent_window_s(hw: dict[str, float]) -> float:
+    """Coherent time per shot min(tau_L, T2/2) (hardware.md 5.2, with eta factored out)."""
+    return min(hw["pulse_duration_s"], 0.5 * hw["T2_s"])
+
+
+def trigger_photons_per_pulse(info: TargetInfo, hw: dict[str, float]) -> float:
+    """Photons per trigger pulse E_pulse / omega at omega = E_eg/2 (hardware.md 8.2 notes)."""
+    return hw["pulse_energy_J"] / (info.omega_max_eV * EV_IN_J)
+
+
+def background_per_shot(info: TargetInfo, hw: dict[str, float]) -> dict[str, float]:
+    """Return the expected background counts per shot by source (hardware.md 8.2 notes, STAND-IN).
+
+    dark = dark rate x gate; leak = N_trigger x eps_leak x eps_det.
+    """
+    return {
+        "dark": hw["dark_rate_Hz"] * hw["gate_s"],
+        "trigger leakage": trigger_photons_per_pulse(info, hw) * hw["trigger_leak_eps"]
+        * hw["detector_efficiency"],
+    }
+
+
+@dataclass(frozen=True)
+class Derived:
+    """One derived quantity for the Hardware tab."""
+
+    label: str
+    value: float | None
+    unit: str
+    note: str = ""
+
+
+def derived_quantities(info: TargetInfo, hw: dict[str, float], h: Hypothesis) -> list[Derived]:
+    """Quantities derived from the hardware fields (hardware.md 5.2, 8.1, 8.2 notes, 8.4)."""
+    out: list[Derived] = []
+    photons = trigger_photons_per_pulse(info, hw)
+    mode_volume_cm3 = math.pi * hw["waist_m"] ** 2 / 2 * C_M_PER_S * hw["pulse_duration_s"] * 1e6
+    out.append(Derived("trigger photons per pulse", photons, "", "E_pulse / (E_eg/2)"))
+    out.append(Derived("n_gamma from the lasers", photons / mode_volume_cm3, "cm-3",
+                       "E_pulse/(omega pi w^2/2 c tau_L), hardware.md 8.4 [A]"))
+    window = coherent_window_s(hw)
+    out.append(Derived("coherent duty cycle", hw["rep_rate_Hz"] * window, "",
+                       "f_rep x min(tau_L, T2/2), hardware.md 5.2"))
+    try:
+        scale = signal_scale_per_s(info, hw)
+    except MissingInputError:
+        scale = None
+    out.append(Derived("signal rate per unit I", scale, "s-1",
+                       "Gamma_0 (V/V_ref)(n_a/n_ref)^2(n_g/n_ref) eta T_sig eps"
+                       if scale is not None else "needs target.gamma0_per_s"))
+    if scale is not None:
+        grid = np.linspace(info.omega_max_eV - 2.5e-3, info.omega_max_eV, 2001)
+        spec = spectral(grid, h, info.name)
+        k = int(np.argmax(spec))
+        out.append(Derived("peak signal rate near E_eg/2", scale * float(spec[k]), "s-1",
+                           f"at omega = {grid[k]:.7f} eV (I = 0 at E_eg/2 itself)"))
+    bkg = background_per_shot(info, hw)
+    for name, value in bkg.items():
+        out.append(Derived(f"background per shot: {name}", value, "", "hardware.md 8.2 notes"))
+    out.append(Derived("background per second of dwell",
+                       sum(bkg.values()) / window + hw["background_rate_per_s"], "s-1",
+                       "per-shot sum / coherent window + other rate"))
+    return out
+
+
+# -- forecast ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StepForecast:
+    """Expected counts per scan step."""
+
+    omega_eV: NDArray
+    dwell_s: NDArray
+    spectral: NDArray
+    signal: NDArray
+    background: NDArray
+    scale_per_s: float | None
+    note: str = ""
+
+    @property
+    def total_signal(self) -> float:
+        """Sum of the expected signal counts."""
+        return float(self.signal.sum())
+
+
+def forecast(info: TargetInfo, hw: dict[str, float], h: Hypothesis,
+             omega_eV: Sequence[float], dwell_s: Sequence[float]) -> StepForecast:
+    """Return the expected signal and background per step, mu = R_sig/I x I(omega_s) x T_s.
+
+    When Gamma_0 is unknown the signal is NaN and ``note`` says why.
+    """
+    w = np.asarray(omega_eV, float)
+    T = np.asarray(dwell_s, float)
+    spec = spectral(w, h, info.name) if w.size else np.zeros(0)
+    try:
+        scale = signal_scale_per_s(info, hw)
+        note = ""
+    except MissingInputError as exc:
+        scale, note = None, str(exc)
+    signal = spec * T * scale if scale is not None else np.full_like(spec, np.nan)
+    per_s = sum(background_per_shot(info, hw).values()) / coherent_window_s(hw)
+    background = T * (per_s + hw["background_rate_per_s"])
+    return StepForecast(w, T, spec, signal, background, scale, note)
+
+
+#: Knobs of the rate, with their exponent in the rate and their reference value. The reference
+#: point is GP21's (hardware.md 8.1; V = 100 cm^3, n = 1e21 cm^-3, eta = 1, ideal detector).
+_KNOBS = (
+    ("volume_cm3", "target volume V", 1),
+    ("n_atoms_cm3", "atom density n_a (enters squared)", 2),
+    ("n_gamma_cm3", "trigger photon density n_gamma", 1),
+    ("eta", "coherence eta", 1),
+    ("signal_transmission", "waveguide transmission T_sig", 1),
+    ("detector_efficiency", "detector efficiency", 1),
+)
+
+
+@dataclass(frozen=True)
+class Viability:
+    """The viability line of the Forecast tab."""
+
+    total_signal: float | None
+    factor_needed: float | None
+    dominant: str | None
+    message: str
+
+
+def viability(info: TargetInfo, hw: dict[str, float], fc: StepForecast) -> Viability:
+    """State the expected signal events and, when far below one, how far rate x exposure must grow.
+
+    The dominant knob is the factor with the largest shortfall against the GP21 reference point
+    (V_ref, n_ref, eta = 1, T_sig = 1, eps = 1), counting its exponent in the rate.
+    """
+    if fc.scale_per_s is None:
+        return Viability(None, None, None, f"no signal forecast: {fc.note}")
+    if fc.omega_eV.size == 0:
+        return Viability(0.0, None, None, "no scan steps: add or generate steps")
+    n = fc.total_signal
+    bkg = float(fc.background.sum())
+    head = f"expected signal {n:.3g} events, background {bkg:.3g} in {fc.dwell_s.sum():.4g} s"
+    if n >= 0.1:
+        return Viability(n, None, None, head)
+    if n <= 0.0:
+        return Viability(n, None, None, head + ": every step is above its thresholds or has no "
+                         "dwell time (I = 0)")
+    factor = 1.0 / n
+    refs = {"volume_cm3": info.V_ref_cm3, "n_atoms_cm3": info.n_ref_cm3,
+            "n_gamma_cm3": info.n_ref_cm3, "eta": 1.0, "signal_transmission": 1.0,
+            "detector_efficiency": 1.0}
+    shortfall = {label: p * math.log10(refs[k] / hw[k]) for k, label, p in _KNOBS}
+    dominant, gap = max(shortfall.items(), key=lambda kv: kv[1])
+    msg = (f"{head}: rate x exposure must grow by {factor:.3g} (10^{math.log10(factor):.1f}) "
+           "for one event")
+    if gap > 0:
+        msg += f"; largest shortfall vs the GP21 reference: {dominant} (10^{gap:.1f})"
+        return Viability(n, factor, dominant, msg)
+    return Viability(n, factor, "exposure", msg + "; hardware is at the reference point: "
+                     "exposure (dwell time) dominates")
+
+
+# -- sensitivity (STAND-IN for the stats branch) ------------------------------------------------
+def poisson_deviance(n_true: NDArray, n_test: NDArray, profile_norm: bool = False) -> float:
+    """Asimov Delta chi^2 = 2 sum[N_test - N_true + N_true ln(N_true/N_test)] (physics.md 6.1).
+
+    Bins with N_true = 0 contribute 2 N_test; bins with both zero contribute 0. With
+    ``profile_norm`` the test expectation is scaled by k = sum N_true / sum N_test (analytic
+    Poisson profile of a free normalisation, physics.md 6.1).
+    """
+    a = np.asarray(n_true, float)
+    b = np.asarray(n_test, float)
+    if profile_norm and b.sum() > 0:
+        b = b * (a.sum() / b.sum())
+    out = 2.0 * (b - a)
+    pos = a > 0
+    with np.errstate(divide="ignore"):
+        ratio = np.where(pos & (b > 0), a / np.where(b > 0, b, 1.0), np.inf)
+    out[pos] += 2.0 * a[pos] * np.log(ratio[pos])
+    return float(out.sum())
+
+
+@dataclass
+class SensitivityResult:
+    """Asimov sensitivity of a campaign against alternative hypotheses."""
+
+    delta_chi2: float
+    dof: int
+    profile_norm: bool
+    rows: list[dict] = field(default_factory=list)
+    mass_grid: NDArray | None = None
+    mass_dchi2: NDArray | None = None
+    allowed_mass: tuple[float, float] | None = None
+
+
+def _exposure_factor(mu_true: NDArray, mu_alt: NDArray, bkg: NDArray, threshold: float,
+                     profile: bool) -> float:
+    """Multiplier of all dwell times that makes Delta chi^2 reach ``threshold`` (bisection)."""
+
+    def d(f: float) -> float:
+        return poisson_deviance(f * (mu_true + bkg), f * (mu_alt + bkg), profile)
+
+    if d(1.0) == math.inf:
+        return 0.0
+    lo, hi = 1e-12, 1e30
+    if d(hi) < threshold:
+        return math.inf
+    for _ in range(200):
+        mid = math.sqrt(lo * hi)
+        if d(mid) >= threshold:
+            hi = mid
+        else:
+            lo = mid
+        if hi / lo < 1.0001:
+            break
+    return hi
+
+
+def sensitivity(info: TargetInfo, hw: dict[str, float], h: Hypothesis, alt: Hypothesis,
+                omega_eV: Sequence[float], dwell_s: Sequence[float], *, threshold: float,
+                dof: int, profile_norm: bool, mass_grid: Sequence[float],
+                progress: Callable[[float], None] | None = None,
+                cancelled: Callable[[], bool] | None = None,
+                chunk: int = 8) -> SensitivityResult:
+    """Asimov reach of the campaign (STAND-IN until the stats engine is merged).
+
+    Rows: the main hypothesis against (a) the chosen alternative, (b) the other ordering with the
+    lightest mass profiled over ``mass_grid``, (c) the other nature at the same masses. Each row
+    gives Delta chi^2 at the campaign's exposure and the factor by which all dwell times must
+    grow to reach ``threshold``. The mass scan gives Delta chi^2(m_test) for the same ordering
+    and nature, and the interval with Delta chi^2 < threshold.
+
+    ``progress(fraction)`` is called between chunks; ``cancelled()`` returning true aborts with
+    :class:`Cancelled`.
+    """
+    fc = forecast(info, hw, h, omega_eV, dwell_s)
+    if fc.scale_per_s is None:
+        raise MissingInputError(info.name, "target.gamma0_per_s", None, fc.note)
+    if fc.omega_eV.size == 0:
+        raise InputError("campaign", "scan.steps", [], "at least one scan step")
+    bkg = fc.background
+    mu = fc.signal
+    grid = np.asarray(mass_grid, float)
+    other_order = Hypothesis("IO" if h.ordering == "NO" else "NO", h.m_lightest_eV, h.nature,
+                             h.oscillation)
+    other_nature = Hypothesis(h.ordering, h.m_lightest_eV,
+                              "majorana" if h.nature == "dirac" else "dirac", h.oscillation)
+    jobs: list[tuple[str, Hypothesis]] = [("mass", Hypothesis(h.ordering, float(m), h.nature,
+                                                              h.oscillation)) for m in grid]
+    jobs += [("order", Hypothesis(other_order.ordering, float(m), h.nature, h.oscillation))
+             for m in grid]
+    total = len(jobs) + 2
+    results: list[tuple[str, Hypothesis, NDArray]] = []
+    for start in range(0, len(jobs), chunk):
+        if cancelled is not None and cancelled():
+            raise Cancelled
+        for kind, hyp in jobs[start:start + chunk]:
+            sig = forecast(info, hw, hyp, fc.omega_eV, fc.dwell_s).signal
+            results.append((kind, hyp, sig))
+        if progress is not None:
+            progress(min(1.0, (start + chunk) / total))
+    res = SensitivityResult(threshold, dof, profile_norm)
+
+    def row(name: str, mu_alt: NDArray) -> dict:
+        d = poisson_deviance(mu + bkg, mu_alt + bkg, profile_norm)
+        return {"test": name, "delta_chi2": d,
+                "exposure_factor": _exposure_factor(mu, mu_alt, bkg, threshold, profile_norm)}
+
+    res.rows.append(row(f"alternative: {alt.label()}",
+                        forecast(info, hw, alt, fc.omega_eV, fc.dwell_s).signal))
+    order_d = [(poisson_deviance(mu + bkg, s + bkg, profile_norm), hyp, s)
+               for kind, hyp, s in results if kind == "order"]
+    if order_d:
+        best = min(order_d, key=lambda x: x[0])
+        res.rows.append(row(f"{other_order.ordering} (lightest mass profiled, best "
+                            f"{best[1].m_lightest_eV:g} eV)", best[2]))
+    res.rows.append(row(f"{other_nature.nature} at the same masses",
+                        forecast(info, hw, other_nature, fc.omega_eV, fc.dwell_s).signal))
+    mass_d = np.array([poisson_deviance(mu + bkg, s + bkg, profile_norm)
+                       for kind, _, s in results if kind == "mass"])
+    res.mass_grid = grid
+    res.mass_dchi2 = mass_d
+    ok = grid[mass_d < threshold]
+    res.allowed_mass = (float(ok.min()), float(ok.max())) if ok.size else None
+    if progress is not None:
+        progress(1.0)
+    return res
+
+
+# -- runs (STAND-IN for the runfile branch) -----------------------------------------------------
+@dataclass(frozen=True)
+class StepTable:
+    """Counts per step, from a simulation or a file, with their expectation."""
+
+    omega_eV: NDArray
+    dwell_s: NDArray
+    counts: NDArray
+    source: str
+
+
+def simulate_counts(fc: StepForecast, seed: int) -> StepTable:
+    """Poisson counts per step from the forecast (STAND-IN: no run file is written).
+
+    The generator is seeded from ``SeedSequence(seed)`` (TEAM.md randomness rule).
+    """
+    mu = np.nan_to_num(fc.signal, nan=0.0) + fc.background
+    rng = np.random.default_rng(np.random.SeedSequence(int(seed)))
+    return StepTable(fc.omega_eV, fc.dwell_s, rng.poisson(mu).astype(float),
+                     f"simulated in memory, seed {seed}")
+
+
+def read_step_table(path: str | Path) -> StepTable:
+    """Read a CSV table of counts per step (columns omega_eV, dwell_s, counts).
+
+    Raises
+    ------
+    DataFileError
+        Missing file, missing column or non-numeric values.
+
+    """
+    import pandas as pd
+
+    p = Path(path)
+    try:
+        df = pd.read_csv(p)
+    except (OSError, ValueError) as exc:
+        raise DataFileError(str(p), "-", f"cannot read a CSV table: {exc}") from None
+    for col in ("omega_eV", "dwell_s", "counts"):
+        if col not in df.columns:
+            raise DataFileError(str(p), col, "missing column (need omega_eV, dwell_s, counts)")
+    try:
+        arr = df[["omega_eV", "dwell_s", "counts"]].to_numpy(dtype=float)
+    except ValueError:
+        raise DataFileError(str(p), "-", "non-numeric values") from None
+    if not np.all(np.isfinite(arr)) or np.any(arr[:, 1:] < 0):
+        raise DataFileError(str(p), "-", "values must be finite, dwell_s and counts >= 0")
+    return StepTable(arr[:, 0], arr[:, 1], arr[:, 2], str(p))
+
+
+@dataclass(frozen=True)
+class NormFit:
+    """Fit of an overall normalisation k (signal scale) to a step table (STAND-IN)."""
+
+    k: float
+    k_error: float
+    deviance: float
+    ndof: int
+
+
+def fit_normalisation(table: StepTable, fc: StepForecast) -> NormFit:
+    """Maximum-likelihood signal scale k with background fixed; Poisson deviance at the best fit.
+
+    Solved by bisection on d lnL/dk = sum n_i s_i/(k s_i + b_i) - sum s_i = 0 (k >= 0); the error
+    is from the curvature, 1/sqrt(sum n_i s_i^2/(k s_i + b_i)^2).
+    """
+    s = np.nan_to_num(fc.signal, nan=0.0)
+    b = fc.background
+    n = table.counts
+    if s.sum() <= 0:
+        raise InputError("fit", "signal", 0.0, "a campaign with a non-zero signal forecast")
+
+    def grad(k: float) -> float:
+        den = k * s + b
+        return float(np.sum(np.where(n > 0, n * s / np.where(den > 0, den, 1.0), 0.0)) - s.sum())
+
+    lo, hi = 0.0, max(1.0, 10.0 * n.sum() / s.sum() + 10.0)
+    if grad(1e-300) <= 0:
+        k = 0.0
+    else:
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            if grad(mid) > 0:
+                lo = mid
+            else:
+                hi = mid
+        k = 0.5 * (lo + hi)
+    den = k * s + b
+    info = float(np.sum(np.where(den > 0, n * s * s / np.where(den > 0, den, 1.0) ** 2, 0.0)))
+    err = 1.0 / math.sqrt(info) if info > 0 else math.inf
+    return NormFit(k, err, poisson_deviance(n, k * s + b), int(n.size - 1))

@@ -1,0 +1,243 @@
+"""Editable campaign fields: TOML key, unit, allowed range and the parser that validates them.
+
+Every value the interface lets a user type goes through :func:`parse_field`, which either returns
+the parsed value or raises :class:`~renpsim.errors.InputError` naming the field, the bad text and
+what would be accepted. Widgets call it on every keystroke (validation as you type) and the
+campaign refuses to store anything that does not pass it.
+
+Defaults and ranges follow hardware.md section 7.1 (Yb reference table) and section 8.4 (open
+questions as knobs); knobs tagged ``[A]`` there are assumptions and are labelled as such here.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from renpsim.errors import InputError
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One editable scalar of a campaign.
+
+    Attributes
+    ----------
+    key : str
+        Dotted TOML key, e.g. ``"hardware.volume_cm3"``.
+    label : str
+        Short human label.
+    unit : str
+        Unit shown next to the field (``""`` for dimensionless or text).
+    kind : {"float", "int", "choice", "text"}
+        Value type.
+    default : object
+        Value used when the campaign file does not set the key.
+    minimum, maximum : float or None
+        Allowed closed range (``min_open``/``max_open`` make an end open).
+    choices : tuple of str
+        Allowed values for ``kind == "choice"``.
+    tag : str
+        Evidence tag from hardware.md: ``"[A]"`` assumption, ``"[U]"`` unverified, or ``""``.
+    help : str
+        One line shown below the form when the field has focus.
+
+    """
+
+    key: str
+    label: str
+    unit: str
+    kind: str
+    default: object
+    minimum: float | None = None
+    maximum: float | None = None
+    min_open: bool = False
+    max_open: bool = False
+    choices: tuple[str, ...] = ()
+    tag: str = ""
+    help: str = ""
+
+    @property
+    def widget_id(self) -> str:
+        """Identifier usable as a Textual widget id."""
+        return "f-" + self.key.replace(".", "-").replace("_", "-")
+
+    def expected(self) -> str:
+        """Describe the accepted values in words (used in error messages)."""
+        if self.kind == "choice":
+            return "one of " + ", ".join(self.choices)
+        if self.kind == "text":
+            return "non-empty text"
+        lo = "-inf" if self.minimum is None else f"{self.minimum:g}"
+        hi = "inf" if self.maximum is None else f"{self.maximum:g}"
+        left = "(" if self.min_open or self.minimum is None else "["
+        right = ")" if self.max_open or self.maximum is None else "]"
+        what = "a whole number" if self.kind == "int" else "a number"
+        unit = f" {self.unit}" if self.unit else ""
+        return f"{what} in {left}{lo}, {hi}{right}{unit}"
+
+
+_UNIT_SUFFIXES = {
+    # Accept an explicit unit typed after the number when it is the field's own unit.
+    "eV": 1.0, "meV": 1e-3, "ueV": 1e-6, "µeV": 1e-6,
+    "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9, "min": 60.0, "h": 3600.0,
+    "d": 86400.0, "day": 86400.0, "days": 86400.0,
+    "J": 1.0, "mJ": 1e-3, "uJ": 1e-6,
+    "m": 1.0, "mm": 1e-3, "um": 1e-6, "cm": 1e-2,
+    "Hz": 1.0, "kHz": 1e3, "MHz": 1e6,
+}
+_UNIT_FAMILY = {
+    "eV": {"eV", "meV", "ueV", "µeV"},
+    "s": {"s", "ms", "us", "µs", "ns", "min", "h", "d", "day", "days"},
+    "J": {"J", "mJ", "uJ"},
+    "m": {"m", "mm", "um", "cm"},
+    "Hz": {"Hz", "kHz", "MHz"},
+}
+
+
+_NUMBER_RE = re.compile(
+    r"^(?P<number>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?inf|nan)\s*(?P<unit>[A-Za-zµ]*)$"
+)
+
+
+def parse_number(text: str, unit: str) -> float:
+    """Parse ``"1.5e3"`` or ``"2.3 d"`` into a float in the field's unit.
+
+    Raises
+    ------
+    ValueError
+        The text is not a number (optionally followed by a compatible unit).
+
+    """
+    m = _NUMBER_RE.match(text.strip().replace("_", ""))
+    if m is None:
+        raise ValueError("not a number")
+    raw, suffix = m["number"], m["unit"]
+    value = float(raw)
+    if suffix:
+        family = _UNIT_FAMILY.get(unit, {unit} if unit else set())
+        if suffix not in family:
+            raise ValueError(f"unit {suffix!r} is not compatible with {unit or 'a pure number'}")
+        value *= _UNIT_SUFFIXES.get(suffix, 1.0) / _UNIT_SUFFIXES.get(unit, 1.0)
+    return value
+
+
+def parse_field(spec: FieldSpec, text: str, where: str = "campaign") -> object:
+    """Validate the text typed into a field and return the value to store.
+
+    Parameters
+    ----------
+    spec : FieldSpec
+        The field.
+    text : str
+        What the user typed (a number may carry a compatible unit: ``"2.3 d"``, ``"10 mJ"``).
+    where : str
+        Context for the error message (file name or ``"campaign"``).
+
+    Raises
+    ------
+    InputError
+        The text is not acceptable; the message names the field, the text and the range.
+
+    """
+    if spec.kind == "text":
+        value = text.strip()
+        if not value:
+            raise InputError(where, spec.key, text, spec.expected())
+        return value
+    if spec.kind == "choice":
+        value = text.strip()
+        for choice in spec.choices:
+            if value.lower() == choice.lower():
+                return choice
+        raise InputError(where, spec.key, text, spec.expected())
+    try:
+        value = parse_number(text, spec.unit)
+    except ValueError:
+        raise InputError(where, spec.key, text, spec.expected()) from None
+    if not math.isfinite(value):
+        raise InputError(where, spec.key, text, spec.expected())
+    if spec.kind == "int":
+        if value != int(value):
+            raise InputError(where, spec.key, text, spec.expected())
+        value = int(value)
+    lo, hi = spec.minimum, spec.maximum
+    if lo is not None and (value < lo or (spec.min_open and value == lo)):
+        raise InputError(where, spec.key, text, spec.expected())
+    if hi is not None and (value > hi or (spec.max_open and value == hi)):
+        raise InputError(where, spec.key, text, spec.expected())
+    return value
+
+
+def format_value(spec: FieldSpec, value: object) -> str:
+    """Text shown in the input box for a stored value."""
+    if spec.kind == "float":
+        return f"{float(value):.10g}"
+    return str(value)
+
+
+def _f(key, label, unit, default, lo=None, hi=None, *, min_open=False, max_open=False, tag="",
+       help=""):
+    return FieldSpec(key, label, unit, "float", default, lo, hi, min_open, max_open, (), tag, help)
+
+
+#: Fields of the Hardware tab, in display order (section 7.1 defaults for a Yb vapour cell and the
+#: GP21 reference point for the density triple; ranges from the same tables).
+HARDWARE_FIELDS: tuple[FieldSpec, ...] = (
+    _f("hardware.volume_cm3", "Target volume V", "cm3", 100.0, 0.0, 1e6, min_open=True,
+       help="V = L x A; GP21 reference 100 cm^3 (hardware.md 8.1)"),
+    _f("hardware.n_atoms_cm3", "Atom density n_a", "cm-3", 1e21, 0.0, 2.4e22, min_open=True,
+       help="Number density; enters the rate squared (hardware.md 7.1 range 1e14-2.4e22)"),
+    _f("hardware.n_gamma_cm3", "Trigger photon density n_gamma", "cm-3", 1e21, 0.0, 1e24,
+       min_open=True, tag="[A]",
+       help="Default n_gamma = n_a [A]; compare the laser-derived value below (hardware.md 8.4)"),
+    _f("hardware.eta", "Coherence eta", "", 1.0, 0.0, 1.0, min_open=True, tag="[A]",
+       help="Macro-coherence factor, constant over the dwell time [A] (hardware.md 5)"),
+    _f("hardware.signal_transmission", "Waveguide T_sig", "", 1.0, 0.0, 1.0, min_open=True,
+       tag="[A]", help="Signal transmission of the photonic-crystal waveguide (hardware.md 2.2)"),
+    _f("hardware.detector_efficiency", "Detector efficiency", "", 1.0, 0.0, 1.0, min_open=True,
+       help="SNSPD 0.80 at 1157 nm; ideal counter 1 (hardware.md 3)"),
+    _f("hardware.dark_rate_Hz", "Dark rate", "Hz", 0.0, 0.0, 1e6,
+       help="Detector dark-count rate (hardware.md 7.1: SNSPD 100 Hz)"),
+    _f("hardware.gate_s", "Gate width", "s", 5e-8, 0.0, 1e-3, min_open=True,
+       help="Detector gate per shot (hardware.md 7.1: 50 ns)"),
+    _f("hardware.pulse_energy_J", "Laser pulse energy", "J", 0.01, 0.0, 1.0, min_open=True,
+       tag="[A]", help="Per trigger laser (hardware.md 7.1: 10 mJ, range 0.1-100 mJ)"),
+    _f("hardware.pulse_duration_s", "Laser pulse FWHM", "s", 5e-9, 0.0, 1e-6, min_open=True,
+       tag="[A]", help="hardware.md 7.1: 5 ns, range 1-20 ns"),
+    _f("hardware.rep_rate_Hz", "Repetition rate", "Hz", 10.0, 0.0, 1e6, min_open=True,
+       tag="[A]", help="hardware.md 7.1: 10 Hz, range 10 Hz - 1 kHz"),
+    _f("hardware.waist_m", "Beam waist", "m", 2e-3, 0.0, 0.1, min_open=True, tag="[A]",
+       help="1/e^2 radius (hardware.md 7.1: 2 mm)"),
+    _f("hardware.T2_s", "Dephasing T2", "s", 1e-8, 0.0, 1e-3, min_open=True, tag="[A]",
+       help="hardware.md 7.1: 10 ns for Yb vapour, 1 ns for Xe gas"),
+    _f("hardware.trigger_leak_eps", "Trigger leakage eps_leak", "", 0.0, 0.0, 1e-6, tag="[A]",
+       help="Probability per trigger photon to be counted (hardware.md 8.4: 1e-20 [A])"),
+    _f("hardware.background_rate_per_s", "Other background", "s-1", 0.0, 0.0, 1e9, tag="[A]",
+       help="Extra background per second of dwell (stray light, PSR...) [A]"),
+)
+
+#: Fields of the physics hypothesis and its alternative (Forecast tab).
+NEUTRINO_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("neutrino.ordering", "Ordering", "", "choice", "NO", choices=("NO", "IO")),
+    _f("neutrino.m_lightest_eV", "Lightest mass", "eV", 0.01, 0.0, 1.0),
+    FieldSpec("neutrino.nature", "Nature", "", "choice", "dirac", choices=("dirac", "majorana")),
+    FieldSpec("alternative.ordering", "Alt. ordering", "", "choice", "IO", choices=("NO", "IO")),
+    _f("alternative.m_lightest_eV", "Alt. lightest mass", "eV", 0.01, 0.0, 1.0),
+    FieldSpec("alternative.nature", "Alt. nature", "", "choice", "dirac",
+              choices=("dirac", "majorana")),
+)
+
+#: Fields of the statistics settings (Sensitivity tab).
+STATISTICS_FIELDS: tuple[FieldSpec, ...] = (
+    _f("statistics.delta_chi2", "Delta chi^2 threshold", "", 3.84, 0.0, 1e3, min_open=True,
+       help="3.84 = 95% CL for 1 dof; GP21 uses 5.99 (2 dof) (physics.md 6.2)"),
+    FieldSpec("statistics.dof", "Degrees of freedom", "", "int", 1, 1, 10),
+)
+
+
+def all_fields() -> dict[str, FieldSpec]:
+    """Every scalar field keyed by its dotted TOML key."""
+    fields = (*HARDWARE_FIELDS, *NEUTRINO_FIELDS, *STATISTICS_FIELDS)
+    return {f.key: f for f in fields}
