@@ -8,6 +8,7 @@ thread workers with a progress bar and can be cancelled (Escape).
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 from typing import ClassVar
 
@@ -178,10 +179,14 @@ class PlannerApp(App[None]):
     #forecast-plot { height: 1fr; min-height: 14; }
     #mass-plot { height: 1fr; min-height: 10; }
     #fc-left { width: 46; }
-    #gen-grid { grid-size: 4; grid-gutter: 0 1; height: auto; }
+    #gen-grid { grid-size: 4; grid-gutter: 0 1; grid-rows: 1 3; height: 4; }
     #gen-grid Input, #gen-grid Select { width: 1fr; }
+    #gen-grid Label { padding: 0 1; color: $text-muted; }
     .bar { height: 3; }
     .bar Button { margin-right: 1; }
+    .bar Input { width: 26; }
+    .bar Select { width: 16; }
+    #run-path { width: 48; }
     #steps-table, #fc-table, #run-table, #sens-table { height: 1fr; }
     #total-time, #sens-status, #run-status { height: 2; padding: 0 1; }
     #help-box { width: 90; height: 90%; border: thick $accent; background: $surface; }
@@ -239,6 +244,10 @@ class PlannerApp(App[None]):
                     yield DataTable(id="derived", cursor_type="none", zebra_stripes=True)
             with TabPane("Schedule", id="schedule"), Vertical():
                 with Grid(id="gen-grid"):
+                    yield Label("low omega [eV]")
+                    yield Label("high omega [eV]")
+                    yield Label("number of steps")
+                    yield Label("total time [s; or h, d]")
                     yield Input("", placeholder="low omega eV", id="gen-lo")
                     yield Input("", placeholder="high omega eV", id="gen-hi")
                     yield Input("50", placeholder="steps", id="gen-n")
@@ -579,8 +588,16 @@ class PlannerApp(App[None]):
         c = self.campaign
         bar = self.query_one("#sens-progress", ProgressBar)
 
+        last = [-1.0, 0.0]  # progress shown, time shown
+
         def progress(frac: float) -> None:
-            self.call_from_thread(bar.update, progress=100.0 * frac)
+            # Throttled (>= 1 % or 0.2 s apart) so that a chatty computation cannot flood the
+            # event loop and slow the interface down.
+            now = time.monotonic()
+            if frac >= 1.0 or (frac - last[0] >= 0.01 and now - last[1] >= 0.05) \
+                    or now - last[1] >= 0.2:
+                last[:] = [frac, now]
+                self.call_from_thread(bar.update, progress=100.0 * frac)
 
         return self.sensitivity_fn(
             c.target, c.hardware(), c.hypothesis(), c.hypothesis("alternative"),

@@ -158,7 +158,10 @@ class Campaign:
         if spec.kind in ("float", "int") and (isinstance(raw, bool)
                                               or not isinstance(raw, int | float)):
             raise InputError(where, spec.key, raw, spec.expected())
-        parse_field(spec, str(raw), where)
+        try:
+            parse_field(spec, str(raw), where)
+        except InputError:
+            raise InputError(where, spec.key, raw, spec.expected()) from None
 
     def set_text(self, key: str, text: str):
         """Validate ``text`` and store it; on error raise and leave the campaign unchanged.

@@ -1,0 +1,179 @@
+"""Campaign document, field validation and schedule generators (no user interface)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from renpsim_tui import backend, schedule
+from renpsim_tui.campaign import Campaign, Step
+from renpsim_tui.fields import all_fields, parse_field, parse_number
+from tui_helpers import GP21_EVENTS, GP21_TOML
+
+from renpsim.errors import DataFileError, InputError
+
+
+@pytest.fixture
+def gp21_file(tmp_path):
+    p = tmp_path / "gp21.toml"
+    p.write_text(GP21_TOML, encoding="utf-8")
+    return p
+
+
+def test_load_reads_steps_and_fields(gp21_file):
+    c = Campaign.load(gp21_file)
+    assert [s.omega_eV for s in c.steps] == [1.0688, 1.0699, 1.0711]
+    assert c.total_time_s == pytest.approx(2.3 * 86400)
+    assert c.get("hardware.volume_cm3") == 100.0
+    assert c.get("hardware.eta") == 1.0  # default, not in the file
+    assert c.target_name == "Yb-gp21"
+
+
+def test_gp21_expected_events_match_physics_reference(gp21_file):
+    c = Campaign.load(gp21_file)
+    fc = backend.forecast(c.target, c.hardware(), c.hypothesis(),
+                          [s.omega_eV for s in c.steps], [s.dwell_s for s in c.steps])
+    for got, ref in zip(fc.signal, GP21_EVENTS, strict=True):
+        assert abs(got - ref) < 0.06
+    assert fc.total_signal == pytest.approx(20.8, abs=0.1)
+    assert not fc.background.any()
+
+
+def test_save_keeps_comments_and_unknown_tables(gp21_file, tmp_path):
+    c = Campaign.load(gp21_file)
+    c.set_text("hardware.volume_cm3", "50")
+    c.set_steps([Step(1.07, 100.0)])
+    out = c.save(tmp_path / "out.toml")
+    text = out.read_text()
+    for comment in ("# GP21 benchmark campaign (test fixture)", "# name comment",
+                    "# lightest mass comment", "# the benchmark volume",
+                    "# a table this interface does not know"):
+        assert comment in text
+    assert "volume_cm3 = 50" in text
+    assert "answer = 42" in text
+    # Defaults that were never edited are not written into the file.
+    assert "eta =" not in text
+    again = Campaign.load(out)
+    assert again.steps == [Step(1.07, 100.0)]
+    assert again.get("hardware.volume_cm3") == 50.0
+    assert not list(tmp_path.glob(".out.toml.*"))  # no temporary file left behind
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    ("-5", "hardware.volume_cm3"),
+    ("0", "hardware.volume_cm3"),
+    ("abc", "hardware.volume_cm3"),
+    ("10 mJ", "hardware.volume_cm3"),
+    ("1.5", "hardware.eta"),
+    ("nan", "hardware.eta"),
+    ("inf", "hardware.dark_rate_Hz"),
+    ("2.5", "statistics.dof"),
+    ("XO", "neutrino.ordering"),
+])
+def test_invalid_edit_is_refused_and_campaign_unchanged(gp21_file, text, key):
+    c = Campaign.load(gp21_file)
+    before = c.dumps()
+    with pytest.raises(InputError) as err:
+        c.set_text(key, text)
+    assert key in str(err.value)
+    assert repr(text) in str(err.value)
+    assert c.dumps() == before
+    assert not c.dirty
+
+
+def test_units_are_converted():
+    assert parse_number("2.3 d", "s") == pytest.approx(198720.0)
+    assert parse_number("10mJ", "J") == pytest.approx(0.01)
+    assert parse_number("50 ns", "s") == pytest.approx(5e-8)
+    assert parse_number("1e-3", "eV") == 1e-3
+    with pytest.raises(ValueError):
+        parse_number("3 Hz", "s")
+    spec = all_fields()["hardware.pulse_energy_J"]
+    assert parse_field(spec, "10 mJ") == pytest.approx(0.01)
+
+
+def test_invalid_file_gives_clear_error(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[campaign\nname = 1\n")
+    with pytest.raises(DataFileError, match=r"bad\.toml.*not valid TOML"):
+        Campaign.load(bad)
+    bad.write_text(GP21_TOML.replace("volume_cm3 = 100.0", "volume_cm3 = -1"))
+    with pytest.raises(InputError, match=r"bad\.toml: hardware\.volume_cm3 = -1"):
+        Campaign.load(bad)
+    bad.write_text(GP21_TOML.replace("omega_eV = 1.0711", "omega_eV = 1.2"))
+    with pytest.raises(InputError, match=r"scan\.steps\[2\]\.omega_eV = 1\.2: expected 0 < omega"):
+        Campaign.load(bad)
+    bad.write_text(GP21_TOML.replace('name = "Yb-gp21"', 'name = "Kr"'))
+    with pytest.raises(InputError, match=r"target\.name"):
+        Campaign.load(bad)
+    with pytest.raises(DataFileError, match="cannot read"):
+        Campaign.load(tmp_path / "missing.toml")
+
+
+def test_target_change_refused_when_steps_above_endpoint(gp21_file):
+    c = Campaign.load(gp21_file)
+    c.set_steps([Step(1.07174, 10.0)])  # just below E_eg/2 of Yb-gp21 (1.071745 eV)
+    c.set_target("Yb-174")  # E_eg/2 = 1.0717459: still fine
+    with pytest.raises(InputError, match=r"scan\.steps"):
+        c.set_steps([Step(1.0717460, 10.0)])
+    assert c.steps == [Step(1.07174, 10.0)]
+
+
+def test_uniform_generator():
+    steps = schedule.uniform(1.068, 1.071, 4, 400.0, 1.0717)
+    assert [s.omega_eV for s in steps] == pytest.approx([1.068, 1.069, 1.070, 1.071])
+    assert sum(s.dwell_s for s in steps) == pytest.approx(400.0)
+    down = schedule.uniform(1.068, 1.071, 4, 400.0, 1.0717, order="down")
+    assert [s.omega_eV for s in down] == sorted((s.omega_eV for s in steps), reverse=True)
+    r1 = schedule.uniform(1.068, 1.071, 20, 1.0, 1.0717, order="random", seed=3)
+    r2 = schedule.uniform(1.068, 1.071, 20, 1.0, 1.0717, order="random", seed=3)
+    assert r1 == r2 and sorted(s.omega_eV for s in r1) == [s.omega_eV for s in schedule.uniform(
+        1.068, 1.071, 20, 1.0, 1.0717)]
+    with pytest.raises(InputError):
+        schedule.uniform(1.068, 1.08, 4, 400.0, 1.0717)
+
+
+def test_threshold_dense_packs_points_near_thresholds():
+    h = backend.Hypothesis("NO", 0.01, "dirac", "nufit-5.0")
+    thr = backend.thresholds(h, "Yb-gp21")
+    half = backend.target_info("Yb-gp21").omega_max_eV
+    lo, hi = half - 2.5e-3, half
+    steps = schedule.threshold_dense(lo, hi, 60, 6000.0, half, thr.values(), width_eV=5e-5)
+    omegas = [s.omega_eV for s in steps]
+    assert sum(s.dwell_s for s in steps) == pytest.approx(6000.0)
+    inside = [t for t in thr.values() if lo <= t <= hi]
+    assert inside
+    for t in inside:
+        near = [w for w in omegas if abs(w - t) <= 5e-5]
+        assert len(near) >= 3  # a uniform grid of 60 over 2.5 meV has spacing 42 ueV
+    assert all(lo <= w <= hi for w in omegas)
+
+
+def test_paper_points():
+    steps = schedule.paper_points(backend.PAPER_OMEGAS_EV, backend.PAPER_TOTAL_S, 1.0717)
+    assert [s.dwell_s for s in steps] == pytest.approx([66240.0] * 3)
+    with pytest.raises(InputError, match="paper points"):
+        schedule.paper_points(backend.PAPER_OMEGAS_EV, 1.0, 1.0)
+
+
+def test_viability_names_dominant_knob():
+    info = backend.target_info("Yb-174")
+    _, _, hw = backend.hardware_presets()["yb-vapour"]
+    h = backend.Hypothesis()
+    fc = backend.forecast(info, hw, h, [1.0699], [1e3])
+    v = backend.viability(info, hw, fc)
+    assert v.total_signal < 1e-20
+    assert v.factor_needed == pytest.approx(1.0 / v.total_signal)
+    assert "atom density" in v.dominant
+    assert "must grow by" in v.message
+
+
+def test_poisson_deviance_cases():
+    import numpy as np
+    # physics.md 6.1: N_true = 0 contributes 2 N_test; both zero contribute 0.
+    assert backend.poisson_deviance(np.array([0.0, 0.0]), np.array([3.0, 0.0])) == 6.0
+    d = backend.poisson_deviance(np.array([4.0]), np.array([2.0]))
+    assert d == pytest.approx(2 * (2 - 4 + 4 * math.log(2)))
+    # A profiled normalisation removes a pure scale difference.
+    assert backend.poisson_deviance(np.array([1.0, 2.0]), np.array([2.0, 4.0]), True) \
+        == pytest.approx(0.0, abs=1e-12)
