@@ -645,11 +645,14 @@ class PlannerApp(App[None]):
         plt.clear_data()
         plt.clear_figure()
         if res.mass_grid is not None and res.mass_dchi2 is not None:
-            d = np.minimum(res.mass_dchi2, 1e6)
+            top = 5.0 * res.delta_chi2
+            d = np.minimum(res.mass_dchi2, top)  # clipped at 5x the threshold (stated below)
             plt.plot(res.mass_grid.tolist(), d.tolist(), marker="braille",
                      label="Delta chi^2 vs test lightest mass")
             plt.hline(res.delta_chi2, "red")
-            plt.title(f"lightest-mass reach, exact at {res.mass_grid.size} grid masses")
+            plt.ylim(0.0, top)
+            plt.title(f"lightest-mass reach, exact at {res.mass_grid.size} grid masses; "
+                      f"clipped at {top:g}; red: threshold")
             plt.xlabel("m_lightest [eV]")
         widget.refresh()
 
