@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
+import tomllib
 
 import pytest
 from renpsim_tui import backend
@@ -55,10 +56,11 @@ async def test_load_edit_generate_forecast_save_reload(gp21_file):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert app.last_viability.total_signal == pytest.approx(20.8, abs=0.1)
-        # Change a field through the keyboard: half the volume halves the signal.
-        await type_into(pilot, "f-hardware-volume-cm3", "50")
-        assert app.campaign.get("hardware.volume_cm3") == 50.0
-        assert app.last_viability.total_signal == pytest.approx(20.8 / 2, abs=0.05)
+        # Change a field through the keyboard: half the density. With n_gamma = n_a (the
+        # preset's equal_n_a, hardware.md 8.1) the rate goes as n_a^3: an eighth of the signal.
+        await type_into(pilot, "f-target-density-cm3", "5e20")
+        assert app.campaign.get("target.density_cm3") == 5e20
+        assert app.last_viability.total_signal == pytest.approx(20.76 / 8, abs=0.01)
         # Regenerate the steps on the Schedule tab.
         await pilot.press("f3")
         await pilot.pause()
@@ -85,22 +87,25 @@ async def test_load_edit_generate_forecast_save_reload(gp21_file):
         await pilot.pause()
         assert "saved" in message(app)
     text = gp21_file.read_text()
-    assert "# the benchmark volume" in text and "# lightest mass comment" in text
-    assert "volume_cm3 = 50" in text
-    assert text.count("[[scan.steps]]") == 5
+    assert "# the benchmark density" in text and "# lightest mass comment" in text
+    doc = tomllib.loads(text)
+    assert doc["hardware_overrides"]["target"]["density_cm3"] == 5e20
+    assert doc["scan"]["generator"] == "explicit"
+    assert doc["scan"]["omega_eV"] == pytest.approx([s.omega_eV for s in steps])
+    assert doc["scan"]["dwell_s"] == pytest.approx([7200.0] * 5)
     again = Campaign.load(gp21_file)
     assert [s.omega_eV for s in again.steps] == pytest.approx([s.omega_eV for s in steps])
-    assert again.get("hardware.volume_cm3") == 50.0
+    assert again.get("target.density_cm3") == 5e20
     app2 = PlannerApp(again)
     app2.animation_level = "none"
     async with app2.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert app2.query_one("#f-hardware-volume-cm3", Input).value == "50"
+        assert app2.query_one("#f-target-density-cm3", Input).value == "5e+20"
         assert app2.last_viability.total_signal == pytest.approx(fc.total_signal)
 
 
 @pytest.mark.parametrize(("text", "typed"), [("-3", True), ("abc", True), ("0", True),
-                                             ("10 mJ", False), ("2e6", False)])
+                                             ("10 mJ", False), ("2e25", False)])
 @sync
 async def test_invalid_edit_refused_with_visible_message(text, typed):
     # Typed texts are invalid at every prefix; the others are pasted in one go (their prefixes,
@@ -110,15 +115,15 @@ async def test_invalid_edit_refused_with_visible_message(text, typed):
         await pilot.pause()
         before = app.campaign.dumps()
         if typed:
-            await type_into(pilot, "f-hardware-volume-cm3", text)
+            await type_into(pilot, "f-target-density-cm3", text)
         else:
-            app.query_one("#f-hardware-volume-cm3", Input).value = text
+            app.query_one("#f-target-density-cm3", Input).value = text
             await pilot.pause()
         assert app.campaign.dumps() == before
-        assert app.campaign.get("hardware.volume_cm3") == 100.0
-        assert app.query_one("#f-hardware-volume-cm3", Input).has_class("-invalid")
+        assert app.campaign.get("target.density_cm3") == 1e21
+        assert app.query_one("#f-target-density-cm3", Input).has_class("-invalid")
         msg = message(app)
-        assert "refused" in msg and "hardware.volume_cm3" in msg
+        assert "refused" in msg and "target.density_cm3" in msg
         assert app.query_one("#message", Static).has_class("error")
         assert app.last_viability.total_signal == pytest.approx(20.8, abs=0.1)
 
@@ -148,10 +153,12 @@ async def test_invalid_step_and_file_refused(tmp_path):
         assert [s.omega_eV for s in app.campaign.steps] == [1.0699, 1.0711, 1.0705]
         # An invalid campaign file leaves the current campaign in place.
         bad = tmp_path / "bad.toml"
-        bad.write_text("[hardware]\neta = 2.0\n")
+        bad.write_text('hardware = "gp21-benchmark"\n[hardware_overrides.coherence]\n'
+                       "eta0 = 2.0\n")
         app.open_path(str(bad))
         await pilot.pause()
-        assert "cannot open" in message(app) and "hardware.eta" in message(app)
+        assert "cannot open" in message(app)
+        assert "hardware_overrides.coherence.eta0" in message(app)
         assert len(app.campaign.steps) == 3
 
 
@@ -201,8 +208,8 @@ async def test_long_computation_can_be_cancelled_and_app_stays_responsive():
         await pilot.press("f2")
         await pilot.pause()
         assert app.query_one("#tabs", TabbedContent).active == "hardware"
-        await type_into(pilot, "f-hardware-eta", "0.5")
-        assert app.campaign.get("hardware.eta") == 0.5
+        await type_into(pilot, "f-coherence-eta0", "0.5")
+        assert app.campaign.get("coherence.eta0") == 0.5
         assert worker.state == WorkerState.RUNNING
         app.set_focus(None)
         t0 = time.monotonic()
@@ -249,7 +256,7 @@ async def test_presets_runs_fit_help_and_palette(tmp_path):
         assert app.campaign.target_name == "Yb-174"
         v = app.last_viability
         assert v.total_signal < 1e-20 and "atom density" in v.dominant
-        assert app.query_one("#f-hardware-n-atoms-cm3", Input).value == "8.9e+14"
+        assert app.query_one("#f-target-density-cm3", Input).value == "8.9e+14"
         # Help screen and command palette entries.
         await pilot.press("f1")
         await pilot.pause()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import tomllib
 
 import pytest
 from renpsim_tui import backend, schedule
@@ -24,14 +25,15 @@ def test_load_reads_steps_and_fields(gp21_file):
     c = Campaign.load(gp21_file)
     assert [s.omega_eV for s in c.steps] == [1.0688, 1.0699, 1.0711]
     assert c.total_time_s == pytest.approx(2.3 * 86400)
-    assert c.get("hardware.volume_cm3") == 100.0
-    assert c.get("hardware.eta") == 1.0  # default, not in the file
+    assert c.get("target.density_cm3") == 1e21
+    assert c.get("coherence.eta0") == 1.0  # from the hardware preset, not in the file
+    assert c.get("target.length_m") * c.get("target.area_m2") == pytest.approx(1e-4)
     assert c.target_name == "Yb-gp21"
 
 
 def test_gp21_expected_events_match_physics_reference(gp21_file):
     c = Campaign.load(gp21_file)
-    fc = backend.forecast(c.target, c.hardware(), c.hypothesis(),
+    fc = backend.forecast(c.target, c.hardware_sections(), c.hypothesis(),
                           [s.omega_eV for s in c.steps], [s.dwell_s for s in c.steps])
     for got, ref in zip(fc.signal, GP21_EVENTS, strict=True):
         assert abs(got - ref) < 0.06
@@ -41,34 +43,41 @@ def test_gp21_expected_events_match_physics_reference(gp21_file):
 
 def test_save_keeps_comments_and_unknown_tables(gp21_file, tmp_path):
     c = Campaign.load(gp21_file)
-    c.set_text("hardware.volume_cm3", "50")
+    c.set_text("target.density_cm3", "5e20")
+    c.set_text("coherence.T2_s", "20 ns")
     c.set_steps([Step(1.07, 100.0)])
     out = c.save(tmp_path / "out.toml")
     text = out.read_text()
     for comment in ("# GP21 benchmark campaign (test fixture)", "# name comment",
-                    "# lightest mass comment", "# the benchmark volume",
-                    "# a table this interface does not know"):
+                    "# lightest mass comment", "# the benchmark density", "# scan comment",
+                    "# not interpreted by the interface"):
         assert comment in text
-    assert "volume_cm3 = 50" in text
-    assert "answer = 42" in text
-    # Defaults that were never edited are not written into the file.
-    assert "eta =" not in text
+    doc = tomllib.loads(text)
+    assert doc["hardware_overrides"]["target"]["density_cm3"] == 5e20
+    assert doc["hardware_overrides"]["coherence"]["T2_s"] == pytest.approx(2e-8)
+    assert doc["scan"] == {"generator": "explicit", "omega_eV": [1.07], "dwell_s": [100.0],
+                           "order": "as_listed"}
+    assert doc["calibration"] == [{"kind": "dark", "shots": 1000, "position": "start"}]
+    # Preset values that were never edited are not written into the file.
+    assert "eta0" not in text
     again = Campaign.load(out)
     assert again.steps == [Step(1.07, 100.0)]
-    assert again.get("hardware.volume_cm3") == 50.0
+    assert again.get("target.density_cm3") == 5e20
     assert not list(tmp_path.glob(".out.toml.*"))  # no temporary file left behind
 
 
 @pytest.mark.parametrize(("text", "key"), [
-    ("-5", "hardware.volume_cm3"),
-    ("0", "hardware.volume_cm3"),
-    ("abc", "hardware.volume_cm3"),
-    ("10 mJ", "hardware.volume_cm3"),
-    ("1.5", "hardware.eta"),
-    ("nan", "hardware.eta"),
-    ("inf", "hardware.dark_rate_Hz"),
+    ("-5", "target.density_cm3"),
+    ("0", "target.density_cm3"),
+    ("abc", "target.density_cm3"),
+    ("10 mJ", "target.density_cm3"),
+    ("1.5", "coherence.eta0"),
+    ("nan", "coherence.eta0"),
+    ("inf", "detector.dark_rate_Hz"),
+    ("3 Hz", "coherence.T2_s"),
     ("2.5", "statistics.dof"),
-    ("XO", "neutrino.ordering"),
+    ("XO", "truth.ordering"),
+    ("maybe", "waveguide.enabled"),
 ])
 def test_invalid_edit_is_refused_and_campaign_unchanged(gp21_file, text, key):
     c = Campaign.load(gp21_file)
@@ -88,7 +97,7 @@ def test_units_are_converted():
     assert parse_number("1e-3", "eV") == 1e-3
     with pytest.raises(ValueError):
         parse_number("3 Hz", "s")
-    spec = all_fields()["hardware.pulse_energy_J"]
+    spec = all_fields()["lasers.pulse_energy_J"]
     assert parse_field(spec, "10 mJ") == pytest.approx(0.01)
 
 
@@ -97,14 +106,21 @@ def test_invalid_file_gives_clear_error(tmp_path):
     bad.write_text("[campaign\nname = 1\n")
     with pytest.raises(DataFileError, match=r"bad\.toml.*not valid TOML"):
         Campaign.load(bad)
-    bad.write_text(GP21_TOML.replace("volume_cm3 = 100.0", "volume_cm3 = -1"))
-    with pytest.raises(InputError, match=r"bad\.toml: hardware\.volume_cm3 = -1"):
+    bad.write_text(GP21_TOML.replace("density_cm3 = 1e21", "density_cm3 = -1"))
+    with pytest.raises(InputError,
+                       match=r"bad\.toml: hardware_overrides\.target\.density_cm3 = -1"):
         Campaign.load(bad)
-    bad.write_text(GP21_TOML.replace("omega_eV = 1.0711", "omega_eV = 1.2"))
-    with pytest.raises(InputError, match=r"scan\.steps\[2\]\.omega_eV = 1\.2: expected 0 < omega"):
+    bad.write_text(GP21_TOML.replace("1.0711]", "1.2]"))
+    with pytest.raises(InputError, match=r"scan\.omega_eV\[2\] = 1\.2: expected 0 < omega"):
         Campaign.load(bad)
-    bad.write_text(GP21_TOML.replace('name = "Yb-gp21"', 'name = "Kr"'))
-    with pytest.raises(InputError, match=r"target\.name"):
+    bad.write_text(GP21_TOML.replace('hardware = "gp21-benchmark"', 'hardware = "nope"'))
+    with pytest.raises(InputError, match=r"bad\.toml: hardware = 'nope'"):
+        Campaign.load(bad)
+    bad.write_text("colour = 1\n" + GP21_TOML)
+    with pytest.raises(InputError, match=r"colour = 1: expected one of name"):
+        Campaign.load(bad)
+    bad.write_text(GP21_TOML.replace("dwell_s = 66240.0", "dwell_s = [1.0, 2.0]"))
+    with pytest.raises(InputError, match=r"scan\.dwell_s"):
         Campaign.load(bad)
     with pytest.raises(DataFileError, match="cannot read"):
         Campaign.load(tmp_path / "missing.toml")
@@ -112,11 +128,16 @@ def test_invalid_file_gives_clear_error(tmp_path):
 
 def test_target_change_refused_when_steps_above_endpoint(gp21_file):
     c = Campaign.load(gp21_file)
-    c.set_steps([Step(1.07174, 10.0)])  # just below E_eg/2 of Yb-gp21 (1.071745 eV)
-    c.set_target("Yb-174")  # E_eg/2 = 1.0717459: still fine
-    with pytest.raises(InputError, match=r"scan\.steps"):
+    c.set_target("Yb-174")  # E_eg/2 = 1.07174593 eV
+    assert c.target_name == "Yb-174"
+    c.set_steps([Step(1.0717459, 10.0)])  # above E_eg/2 of Yb-gp21 (1.071745 eV)
+    before = c.dumps()
+    with pytest.raises(InputError, match=r"scan\.omega_eV\[0\] = 1\.0717459"):
+        c.set_target("Yb-gp21")
+    assert c.dumps() == before and c.target_name == "Yb-174"
+    with pytest.raises(InputError, match=r"scan\.omega_eV\[0\]"):
         c.set_steps([Step(1.0717460, 10.0)])
-    assert c.steps == [Step(1.07174, 10.0)]
+    assert c.steps == [Step(1.0717459, 10.0)]
 
 
 def test_uniform_generator():
@@ -157,8 +178,8 @@ def test_paper_points():
 
 
 def test_viability_names_dominant_knob():
-    info = backend.target_info("Yb-174")
-    _, _, hw = backend.hardware_presets()["yb-vapour"]
+    info = backend.target_info("Yb-174", None, 2.14350)
+    hw = backend.hardware_sections("yb-vapour")
     h = backend.Hypothesis()
     fc = backend.forecast(info, hw, h, [1.0699], [1e3])
     v = backend.viability(info, hw, fc)

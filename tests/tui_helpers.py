@@ -10,44 +10,30 @@ from renpsim_tui.campaign import Campaign
 #: detector, three frequencies with 2.3 days in total split equally (66 240 s each).
 GP21_TOML = """\
 # GP21 benchmark campaign (test fixture)
-[campaign]
 name = "gp21-test"  # name comment
 hardware = "gp21-benchmark"
 seed = 7
 
-[target]
-name = "Yb-gp21"
+[hardware_overrides.target]
+# the benchmark density
+density_cm3 = 1e21
 
-[neutrino]
+[truth]
 ordering = "NO"
 m_lightest_eV = 0.01  # lightest mass comment
 nature = "dirac"
 oscillation = "nufit-5.0"
 
-[alternative]
-ordering = "IO"
-m_lightest_eV = 0.01
-nature = "dirac"
-
-[hardware]
-# the benchmark volume
-volume_cm3 = 100.0
-n_atoms_cm3 = 1e21
-
-[future_section]  # a table this interface does not know: must survive a round trip
-answer = 42
-
-[[scan.steps]]
-omega_eV = 1.0688
+[scan]
+generator = "explicit"  # scan comment
+omega_eV = [1.0688, 1.0699, 1.0711]
 dwell_s = 66240.0
+order = "as_listed"
 
-[[scan.steps]]
-omega_eV = 1.0699
-dwell_s = 66240.0
-
-[[scan.steps]]
-omega_eV = 1.0711
-dwell_s = 66240.0
+[[calibration]]  # not interpreted by the interface: must survive a round trip
+kind = "dark"
+shots = 1000
+position = "start"
 """
 
 #: physics.md 8.3 / hardware.md 8.2 (N2): expected events per frequency for the benchmark.

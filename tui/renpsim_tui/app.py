@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
+from rich.markup import escape
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -147,7 +148,7 @@ class FieldRow(Horizontal):
         else:
             yield Input(self.value, id=self.spec.widget_id, classes="field-input")
         unit = self.spec.unit + (f" {self.spec.tag}" if self.spec.tag else "")
-        yield Label(unit, classes="field-unit")
+        yield Label(escape(unit), classes="field-unit")
 
 
 class ResizingPlot(PlotextPlot):
@@ -231,7 +232,8 @@ class PlannerApp(App[None]):
                     with Horizontal(classes="field-row"):
                         yield Label("Hardware preset", classes="field-label")
                         yield Select([(n, n) for n in backend.hardware_presets()],
-                                     prompt="(choose)", id="hw-preset", classes="field-input")
+                                     value=c.hardware_name, allow_blank=False, id="hw-preset",
+                                     classes="field-input")
                     with Horizontal(classes="field-row"):
                         yield Label("Target", classes="field-label")
                         yield Select([(n, n) for n in backend.list_target_names()],
@@ -321,7 +323,7 @@ class PlannerApp(App[None]):
         """Show a one-line message at the bottom (red for errors) and keep it in the log."""
         self.messages.append(("ERROR: " if error else "") + text)
         msg = self.query_one("#message", Static)
-        msg.update(text)
+        msg.update(escape(text))
         msg.set_class(error, "error")
 
     # -- refresh ------------------------------------------------------------------------------
@@ -342,7 +344,7 @@ class PlannerApp(App[None]):
             f"E_eg/2 = {info.omega_max_eV:.9g} eV  Gamma_0,ref = {g0}")
         table = self.query_one("#derived", DataTable)
         table.clear()
-        for d in backend.derived_quantities(info, c.hardware(), c.hypothesis()):
+        for d in backend.derived_quantities(info, c.hardware_sections(), c.hypothesis()):
             table.add_row(d.label, _fmt(d.value), d.unit, d.note)
 
     def refresh_schedule(self) -> None:
@@ -362,7 +364,8 @@ class PlannerApp(App[None]):
     def refresh_forecast(self) -> None:
         """Curves, thresholds, per-step counts and the viability line."""
         c = self.campaign
-        info, hw, h, alt = c.target, c.hardware(), c.hypothesis(), c.hypothesis("alternative")
+        info, hw = c.target, c.hardware_sections()
+        h, alt = c.hypothesis(), c.hypothesis("alternative")
         fc = backend.forecast(info, hw, h, [s.omega_eV for s in c.steps],
                               [s.dwell_s for s in c.steps])
         self.last_forecast = fc
@@ -372,7 +375,7 @@ class PlannerApp(App[None]):
             table.add_row(str(i), f"{fc.omega_eV[i]:.7f}", _fmt(float(fc.spectral[i])),
                           _fmt(float(fc.signal[i])), _fmt(float(fc.background[i])))
         self.last_viability = backend.viability(info, hw, fc)
-        self.query_one("#viability", Static).update(self.last_viability.message)
+        self.query_one("#viability", Static).update(escape(self.last_viability.message))
         self._plot_forecast(info, h, alt, fc)
 
     def redraw_plots(self) -> None:
@@ -388,7 +391,7 @@ class PlannerApp(App[None]):
         plt.clear_data()
         plt.clear_figure()
         half = info.omega_max_eV
-        thr = backend.thresholds(h, info.name)
+        thr = backend.thresholds(h, info)
         lo = min([half - 2.5e-3, *[t - 2e-4 for t in thr.values()],
                   *[w - 1e-4 for w in fc.omega_eV]])
         # Honest resolution: I(omega) is evaluated exactly at one point per plot column (the
@@ -397,9 +400,9 @@ class PlannerApp(App[None]):
         n = max(40, 2 * max(widget.size.width - 12, 20))
         grid = np.linspace(lo, half, n)
         x = (grid - half) * 1e3
-        plt.plot(x.tolist(), backend.spectral(grid, h, info.name).tolist(), marker="braille",
+        plt.plot(x.tolist(), backend.spectral(grid, h, info).tolist(), marker="braille",
                  label=h.label())
-        plt.plot(x.tolist(), backend.spectral(grid, alt, info.name).tolist(), marker="braille",
+        plt.plot(x.tolist(), backend.spectral(grid, alt, info).tolist(), marker="braille",
                  label="alt: " + alt.label())
         for t in sorted(set(thr.values())):
             plt.vline((t - half) * 1e3, "gray")
@@ -441,7 +444,8 @@ class PlannerApp(App[None]):
         if event.value is Select.BLANK or sid in ("gen-order",):
             return
         if sid == "hw-preset":
-            self._apply_preset(str(event.value))
+            if event.value != self.campaign.hardware_name:
+                self._apply_preset(str(event.value))
             return
         if sid == "target":
             if event.value == self.campaign.target_name:
@@ -457,7 +461,7 @@ class PlannerApp(App[None]):
             self.refresh_all()
             return
         spec = self._field_for(sid)
-        if spec is not None and self.campaign.get(spec.key) != event.value:
+        if spec is not None and self.campaign.text(spec.key) != event.value:
             self.campaign.set_text(spec.key, str(event.value))
             self.say(f"{spec.key} = {event.value}")
             self.refresh_all()
@@ -471,7 +475,8 @@ class PlannerApp(App[None]):
         self.sync_widgets()
         self._reset_generator_defaults()
         self.refresh_all()
-        self.say(f"hardware preset {name} applied (target {self.campaign.target_name})")
+        self.say(f"hardware preset {name} applied, overrides cleared "
+                 f"(target {self.campaign.target_name})")
 
     def sync_widgets(self) -> None:
         """Put the campaign's values back into every field widget."""
@@ -483,8 +488,9 @@ class PlannerApp(App[None]):
                         w.value = c.text(spec.key)
                         w.remove_class("-invalid")
                     elif isinstance(w, Select):
-                        w.value = c.get(spec.key)
+                        w.value = c.text(spec.key)
             self.query_one("#target", Select).value = c.target_name
+            self.query_one("#hw-preset", Select).value = c.hardware_name
 
     # -- schedule -----------------------------------------------------------------------------
     def _reset_generator_defaults(self) -> None:
@@ -524,7 +530,7 @@ class PlannerApp(App[None]):
                     steps = schedule.uniform(lo, hi, int(n), total, info.omega_max_eV, order,
                                              seed)
                 else:
-                    thr = backend.thresholds(c.hypothesis(), info.name).values()
+                    thr = backend.thresholds(c.hypothesis(), info).values()
                     steps = schedule.threshold_dense(lo, hi, int(n), total, info.omega_max_eV,
                                                      thr, order=order, seed=seed)
             c.set_steps(steps)
@@ -600,7 +606,7 @@ class PlannerApp(App[None]):
                 self.call_from_thread(bar.update, progress=100.0 * frac)
 
         return self.sensitivity_fn(
-            c.target, c.hardware(), c.hypothesis(), c.hypothesis("alternative"),
+            c.target, c.hardware_sections(), c.hypothesis(), c.hypothesis("alternative"),
             [s.omega_eV for s in c.steps], [s.dwell_s for s in c.steps],
             threshold=float(c.get("statistics.delta_chi2")), dof=int(c.get("statistics.dof")),
             profile_norm=self.query_one("#profile-norm", Checkbox).value,
@@ -626,7 +632,7 @@ class PlannerApp(App[None]):
                 status.update("cancelled")
                 self.say("sensitivity computation cancelled")
             else:
-                status.update(f"failed: {err}")
+                status.update(escape(f"failed: {err}"))
                 self.say(f"sensitivity failed: {err}", error=True)
 
     def _show_sensitivity(self, res: backend.SensitivityResult) -> None:
@@ -639,7 +645,7 @@ class PlannerApp(App[None]):
         self.query_one("#sens-status", Static).update(
             f"Asimov, Delta chi^2 = {res.delta_chi2:g} ({res.dof} dof), normalisation "
             f"{'profiled' if res.profile_norm else 'fixed'}; lightest masses not excluded: "
-            f"{allowed}  [stand-in until the stats engine is merged]")
+            f"{allowed}  (stand-in until the stats engine is merged)")
         widget = self.query_one("#mass-plot", PlotextPlot)
         plt = widget.plt
         plt.clear_data()
@@ -688,7 +694,8 @@ class PlannerApp(App[None]):
     def _show_run(self) -> None:
         t = self.run_table
         c = self.campaign
-        fc = backend.forecast(c.target, c.hardware(), c.hypothesis(), t.omega_eV, t.dwell_s)
+        fc = backend.forecast(c.target, c.hardware_sections(), c.hypothesis(), t.omega_eV,
+                              t.dwell_s)
         exp = np.nan_to_num(fc.signal, nan=0.0) + fc.background
         table = self.query_one("#run-table", DataTable)
         table.clear()
@@ -715,7 +722,7 @@ class PlannerApp(App[None]):
         self.last_fit = fit
         self.query_one("#run-status", Static).update(
             f"fit (signal scale k, background fixed): k = {fit.k:.4g} +- {fit.k_error:.2g}, "
-            f"deviance {fit.deviance:.4g} for {fit.ndof} dof  [stand-in until stats merges]")
+            f"deviance {fit.deviance:.4g} for {fit.ndof} dof  (stand-in until the stats engine is merged)")
         self.say("fit done")
 
     # -- files --------------------------------------------------------------------------------

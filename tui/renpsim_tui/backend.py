@@ -8,8 +8,9 @@ Wired to the real library (renpsim.physics): targets, neutrino states, the spect
 I(omega) (physics.md 1.3), thresholds (GP21 eq. 13), the rate normalisation (physics.md 1.5).
 
 Stand-ins, to be replaced when the corresponding branches are merged (each is marked
-``STAND-IN``): the hardware response (a few scalars instead of the hardware models of issue 4),
-backgrounds (dark counts, trigger leakage and a flat extra rate, hardware.md 8.2 notes), the
+``STAND-IN``): hardware presets and the hardware response (the hardware.md 8.1 normalisation
+chain and the 5.2 exposure estimate instead of the models of ``renpsim.hardware``), backgrounds
+(dark counts, trigger leakage and stray light per gate, hardware.md 8.2 notes), the
 Asimov sensitivity (physics.md 6.1 deviance with an optional analytic normalisation profile, no
 other nuisances), simulation (Poisson counts per step, no run file) and the fit (profiled
 normalisation only).
@@ -41,6 +42,10 @@ PAPER_OMEGAS_EV = (1.0688, 1.0699, 1.0711)
 PAPER_TOTAL_S = 2.3 * 86400.0
 
 
+#: Sections of a hardware configuration (hardware schema).
+HARDWARE_SECTIONS = ("target", "coherence", "lasers", "waveguide", "backgrounds", "detector")
+
+
 class Cancelled(Exception):  # noqa: N818 (a request, not an error)
     """Raised inside a computation when the interface asked it to stop."""
 
@@ -59,6 +64,7 @@ class TargetInfo:
     gamma0_note: str
     V_ref_cm3: float
     n_ref_cm3: float
+    E_eg_override_eV: float | None = None
 
 
 @dataclass(frozen=True)
@@ -81,11 +87,20 @@ def list_target_names() -> list[str]:
     return [f"{sp}-{iso}" for sp in list_targets() for iso in list_isotopes(sp)]
 
 
-def hardware_presets() -> dict[str, tuple[str, float | None, dict[str, float]]]:
-    """Hardware presets: name -> (target, Gamma_0 override, scalars) (STAND-IN, see presets)."""
+def hardware_presets() -> list[str]:
+    """Names of the hardware presets (STAND-IN: renpsim_tui.presets)."""
     from renpsim_tui.presets import HARDWARE_PRESETS
 
-    return HARDWARE_PRESETS
+    return list(HARDWARE_PRESETS)
+
+
+def hardware_sections(name: str) -> dict[str, dict[str, object]]:
+    """Return a hardware preset as sections of knobs, hardware-schema names (STAND-IN)."""
+    from renpsim_tui.presets import HARDWARE_PRESETS
+
+    if name not in HARDWARE_PRESETS:
+        raise InputError("hardware", "name", name, "one of " + ", ".join(HARDWARE_PRESETS))
+    return {sec: dict(HARDWARE_PRESETS[name].get(sec, {})) for sec in HARDWARE_SECTIONS}
 
 
 def oscillation_presets() -> list[str]:
@@ -93,50 +108,134 @@ def oscillation_presets() -> list[str]:
     return list_presets()
 
 
-def _target(name: str):
-    return load_target(name)
+def _target(info: TargetInfo | str):
+    if isinstance(info, str):
+        return load_target(info)
+    t = load_target(info.name)
+    return t if info.E_eg_override_eV is None else t.with_E_eg(info.E_eg_override_eV)
 
 
-def target_info(name: str, gamma0_per_s: float | str | None = None) -> TargetInfo:
+def target_info(name: str, gamma0_per_s: float | str | None = None,
+                E_eg_eV: float | None = None) -> TargetInfo:
     """Summarise a target; Gamma_0 is ``None`` (with a note) where no source gives it.
+
+    Parameters
+    ----------
+    name : str
+        ``"Yb-174"``, ``"Yb-gp21"``, ``"Xe-natural"``...
+    gamma0_per_s : float, optional
+        Explicit Gamma_0 at the reference point.
+    E_eg_eV : float, optional
+        Override of the isotope's E_eg (hardware ``target.E_eg_eV``).
 
     Raises
     ------
     InputError
-        Unknown target or bad Gamma_0.
+        Unknown target, bad Gamma_0 or E_eg.
 
     """
-    t = _target(str(name))
+    t = load_target(str(name))
+    if E_eg_eV is not None:
+        t = t.with_E_eg(float(E_eg_eV))
     try:
         g0 = resolve_gamma0(t, gamma0_per_s)
         note = "explicit value" if gamma0_per_s is not None else t.sources.get("gamma0", "")
     except MissingInputError as exc:
         g0, note = None, exc.expected
     return TargetInfo(t.name, t.species, t.E_eg_eV, t.E_eg_sigma_eV, t.E_vg_eV, t.omega_max_eV,
-                      g0, note, t.V_ref_cm3, t.n_ref_cm3)
+                      g0, note, t.V_ref_cm3, t.n_ref_cm3,
+                      None if E_eg_eV is None else float(E_eg_eV))
 
 
 def _state(h: Hypothesis):
     return neutrino_state(h.ordering, h.m_lightest_eV, h.nature, h.oscillation)
 
 
-def spectral(omega_eV: Sequence[float] | NDArray, h: Hypothesis, target: str) -> NDArray:
+def spectral(omega_eV: Sequence[float] | NDArray, h: Hypothesis,
+             target: TargetInfo | str) -> NDArray:
     """I(omega) for one hypothesis (physics.md 1.3), evaluated exactly at each omega."""
     return np.asarray(spectral_function(np.asarray(omega_eV, float), _state(h), _target(target)))
 
 
-def thresholds(h: Hypothesis, target: str) -> dict[str, float]:
+def thresholds(h: Hypothesis, target: TargetInfo | str) -> dict[str, float]:
     """Return the six channel thresholds omega_ij^max in eV (GP21 eq. 13), keyed "11".."33"."""
     t = _target(target)
     thr = threshold_matrix(t.E_eg_eV, _state(h).masses_eV)
     return {lab: float(thr[int(lab[0]) - 1, int(lab[1]) - 1]) for lab in THRESHOLD_LABELS}
 
 
-# -- hardware response (STAND-IN for the issue-4 hardware models) ---------------------------------
-def signal_scale_per_s(info: TargetInfo, hw: dict[str, float]) -> float:
-    """Return the counts per second of dwell per unit I(omega).
+# -- hardware response (STAND-IN for renpsim.hardware) -------------------------------------------
+Hardware = dict[str, dict[str, object]]
 
-    R_sig / I = Gamma_0 (V/100 cm^3)(n_a/1e21)^2(n_gamma/1e21) eta T_sig eps_det
+
+def _num(hw: Hardware, sec: str, key: str, default: float = 0.0) -> float:
+    value = hw.get(sec, {}).get(key)
+    return default if value is None else float(value)
+
+
+def volume_cm3(hw: Hardware) -> float:
+    """Target volume V = L x A in cm^3 (hardware.md 8.1)."""
+    return _num(hw, "target", "length_m") * _num(hw, "target", "area_m2") * 1e6
+
+
+def period_s(hw: Hardware) -> float:
+    """Shot period 1/f_rep in s."""
+    return 1.0 / _num(hw, "lasers", "rep_rate_Hz", 10.0)
+
+
+def gate_s(hw: Hardware) -> float:
+    """Return the counting window per shot (the whole period when the gate width is 0)."""
+    g = _num(hw, "detector", "gate_width_s")
+    return period_s(hw) if g == 0.0 else min(g, period_s(hw))
+
+
+def trigger_photons_per_pulse(info: TargetInfo, hw: Hardware) -> float:
+    """Photons per trigger pulse E_pulse / omega at omega = E_eg/2 (hardware.md 8.2 notes)."""
+    return _num(hw, "lasers", "pulse_energy_J") / (info.omega_max_eV * EV_IN_J)
+
+
+def n_gamma_from_laser_cm3(info: TargetInfo, hw: Hardware) -> float:
+    """n_gamma = E_pulse / (omega pi w^2/2 c tau_L) in cm^-3 (hardware.md 8.4 [A])."""
+    w = _num(hw, "lasers", "waist_m")
+    mode_cm3 = math.pi * w * w / 2 * C_M_PER_S * _num(hw, "lasers", "duration_s") * 1e6
+    return trigger_photons_per_pulse(info, hw) / mode_cm3
+
+
+def n_gamma_cm3(info: TargetInfo, hw: Hardware) -> float:
+    """Trigger photon density for the chosen model (hardware.md 8.4: equal_n_a by default)."""
+    mode = hw.get("target", {}).get("n_gamma", "equal_n_a")
+    if mode == "explicit" and hw["target"].get("n_gamma_cm3") is not None:
+        return _num(hw, "target", "n_gamma_cm3")
+    if mode == "from_laser":
+        return n_gamma_from_laser_cm3(info, hw)
+    return _num(hw, "target", "density_cm3")
+
+
+def exposure_per_shot_s(hw: Hardware) -> float:
+    """Coherent exposure per shot, int eta dt (hardware.md 5.2, STAND-IN estimate).
+
+    constant model: eta0 x counting window; level1: eta0 4|rho_ge(0)|^2 min(tau_L, T2/2).
+    """
+    eta0 = _num(hw, "coherence", "eta0", 1.0)
+    if hw.get("coherence", {}).get("eta_model", "level1") == "constant":
+        return eta0 * gate_s(hw)
+    rho = _num(hw, "coherence", "rho_ge0", 0.1)
+    return eta0 * 4 * rho * rho * min(_num(hw, "lasers", "duration_s"),
+                                      0.5 * _num(hw, "coherence", "T2_s"))
+
+
+def signal_efficiency(hw: Hardware) -> float:
+    """T_sig (if the waveguide is enabled) x eps_sep x eps_det (hardware.md 8.1)."""
+    t_sig = _num(hw, "waveguide", "T_sig", 1.0) if hw.get("waveguide", {}).get("enabled") \
+        else 1.0
+    return t_sig * _num(hw, "backgrounds", "signal_sep_eff", 1.0) * \
+        _num(hw, "detector", "efficiency", 1.0)
+
+
+def signal_scale_per_s(info: TargetInfo, hw: Hardware) -> float:
+    """Return counts per second of coherent exposure per unit I(omega).
+
+    R_sig / I = Gamma_0 (V/100 cm^3)(n_a/1e21)^2(n_gamma/1e21) T_sig eps_sep eps_det
     (hardware.md 8.1 normalisation chain; physics.md 1.5 with eq. 11b corrected).
 
     Raises
@@ -147,32 +246,24 @@ def signal_scale_per_s(info: TargetInfo, hw: dict[str, float]) -> float:
     """
     if info.gamma0_per_s is None:
         raise MissingInputError(info.name, "target.gamma0_per_s", None, info.gamma0_note)
-    t = _target(info.name)
-    scale = rate_scale(t, volume_cm3=hw["volume_cm3"], n_atoms_cm3=hw["n_atoms_cm3"],
-                       n_gamma_cm3=hw["n_gamma_cm3"], eta=hw["eta"],
+    scale = rate_scale(_target(info), volume_cm3=volume_cm3(hw),
+                       n_atoms_cm3=_num(hw, "target", "density_cm3"),
+                       n_gamma_cm3=n_gamma_cm3(info, hw), eta=1.0,
                        gamma0_per_s=info.gamma0_per_s)
-    return float(scale) * hw["signal_transmission"] * hw["detector_efficiency"]
+    return float(scale) * signal_efficiency(hw)
 
 
-def coherent_window_s(hw: dict[str, float]) -> float:
-    """Coherent time per shot min(tau_L, T2/2) (hardware.md 5.2, with eta factored out)."""
-    return min(hw["pulse_duration_s"], 0.5 * hw["T2_s"])
+def background_per_shot(info: TargetInfo, hw: Hardware) -> dict[str, float]:
+    """Return the expected background counts per shot by source (hardware.md 8.2 notes).
 
-
-def trigger_photons_per_pulse(info: TargetInfo, hw: dict[str, float]) -> float:
-    """Photons per trigger pulse E_pulse / omega at omega = E_eg/2 (hardware.md 8.2 notes)."""
-    return hw["pulse_energy_J"] / (info.omega_max_eV * EV_IN_J)
-
-
-def background_per_shot(info: TargetInfo, hw: dict[str, float]) -> dict[str, float]:
-    """Return the expected background counts per shot by source (hardware.md 8.2 notes, STAND-IN).
-
-    dark = dark rate x gate; leak = N_trigger x eps_leak x eps_det.
+    dark = dark rate x window; leak = N_trigger x eps_leak x eps_det; stray = rate x window.
     """
+    window = gate_s(hw)
     return {
-        "dark": hw["dark_rate_Hz"] * hw["gate_s"],
-        "trigger leakage": trigger_photons_per_pulse(info, hw) * hw["trigger_leak_eps"]
-        * hw["detector_efficiency"],
+        "dark": _num(hw, "detector", "dark_rate_Hz") * window,
+        "trigger leakage": trigger_photons_per_pulse(info, hw)
+        * _num(hw, "backgrounds", "trigger_leak_eps") * _num(hw, "detector", "efficiency", 1.0),
+        "stray light": _num(hw, "backgrounds", "stray_rate_Hz") * window,
     }
 
 
@@ -186,36 +277,40 @@ class Derived:
     note: str = ""
 
 
-def derived_quantities(info: TargetInfo, hw: dict[str, float], h: Hypothesis) -> list[Derived]:
-    """Quantities derived from the hardware fields (hardware.md 5.2, 8.1, 8.2 notes, 8.4)."""
-    out: list[Derived] = []
-    photons = trigger_photons_per_pulse(info, hw)
-    mode_volume_cm3 = math.pi * hw["waist_m"] ** 2 / 2 * C_M_PER_S * hw["pulse_duration_s"] * 1e6
-    out.append(Derived("trigger photons per pulse", photons, "", "E_pulse / (E_eg/2)"))
-    out.append(Derived("n_gamma from the lasers", photons / mode_volume_cm3, "cm-3",
-                       "E_pulse/(omega pi w^2/2 c tau_L), hardware.md 8.4 [A]"))
-    window = coherent_window_s(hw)
-    out.append(Derived("coherent duty cycle", hw["rep_rate_Hz"] * window, "",
-                       "f_rep x min(tau_L, T2/2), hardware.md 5.2"))
+def derived_quantities(info: TargetInfo, hw: Hardware, h: Hypothesis) -> list[Derived]:
+    """Quantities derived from the hardware (hardware.md 5.2, 8.1, 8.2 notes, 8.4)."""
+    out = [
+        Derived("volume V = L x A", volume_cm3(hw), "cm3", "hardware.md 8.1"),
+        Derived("trigger photons per pulse", trigger_photons_per_pulse(info, hw), "",
+                "E_pulse / (E_eg/2)"),
+        Derived("trigger photon density (lasers)", n_gamma_from_laser_cm3(info, hw), "cm-3",
+                "E_pulse/(omega pi w^2/2 c tau_L), hardware.md 8.4 [A]"),
+        Derived("n_gamma used", n_gamma_cm3(info, hw), "cm-3",
+                str(hw.get("target", {}).get("n_gamma", "equal_n_a"))),
+        Derived("coherent exposure per shot", exposure_per_shot_s(hw), "s",
+                "int eta dt, hardware.md 5.2 (stand-in)"),
+        Derived("coherent duty cycle", exposure_per_shot_s(hw) / period_s(hw), "",
+                "exposure per shot x f_rep"),
+    ]
     try:
         scale = signal_scale_per_s(info, hw)
     except MissingInputError:
         scale = None
     out.append(Derived("signal rate per unit I", scale, "s-1",
-                       "Gamma_0 (V/V_ref)(n_a/n_ref)^2(n_g/n_ref) eta T_sig eps"
-                       if scale is not None else "needs target.gamma0_per_s"))
+                       "per second of full coherence" if scale is not None
+                       else "needs target.gamma0_per_s"))
     if scale is not None:
         grid = np.linspace(info.omega_max_eV - 2.5e-3, info.omega_max_eV, 2001)
-        spec = spectral(grid, h, info.name)
+        spec = spectral(grid, h, info)
         k = int(np.argmax(spec))
-        out.append(Derived("peak signal rate near E_eg/2", scale * float(spec[k]), "s-1",
-                           f"at omega = {grid[k]:.7f} eV (I = 0 at E_eg/2 itself)"))
+        out.append(Derived("signal rate at the peak below E_eg/2",
+                           scale * float(spec[k]) * exposure_per_shot_s(hw) / period_s(hw),
+                           "s-1", f"wall-clock, at omega = {grid[k]:.7f} eV (I(E_eg/2) = 0)"))
     bkg = background_per_shot(info, hw)
     for name, value in bkg.items():
         out.append(Derived(f"background per shot: {name}", value, "", "hardware.md 8.2 notes"))
-    out.append(Derived("background per second of dwell",
-                       sum(bkg.values()) / window + hw["background_rate_per_s"], "s-1",
-                       "per-shot sum / coherent window + other rate"))
+    out.append(Derived("background rate", sum(bkg.values()) / period_s(hw), "s-1",
+                       "wall-clock"))
     return out
 
 
@@ -238,35 +333,40 @@ class StepForecast:
         return float(self.signal.sum())
 
 
-def forecast(info: TargetInfo, hw: dict[str, float], h: Hypothesis,
+def forecast(info: TargetInfo, hw: Hardware, h: Hypothesis,
              omega_eV: Sequence[float], dwell_s: Sequence[float]) -> StepForecast:
-    """Return the expected signal and background per step, mu = R_sig/I x I(omega_s) x T_s.
+    """Return the expected signal and background per step.
 
-    When Gamma_0 is unknown the signal is NaN and ``note`` says why.
+    shots = round(dwell x f_rep); mu_sig = R_sig/I x I(omega) x shots x exposure per shot;
+    mu_bkg = shots x background per shot (hardware.md 5.2, 8.1). When Gamma_0 is unknown the
+    signal is NaN and ``note`` says why.
     """
     w = np.asarray(omega_eV, float)
     T = np.asarray(dwell_s, float)
-    spec = spectral(w, h, info.name) if w.size else np.zeros(0)
+    shots = np.rint(T / period_s(hw))
+    exposure = shots * exposure_per_shot_s(hw)
+    spec = spectral(w, h, info) if w.size else np.zeros(0)
     try:
         scale = signal_scale_per_s(info, hw)
         note = ""
     except MissingInputError as exc:
         scale, note = None, str(exc)
-    signal = spec * T * scale if scale is not None else np.full_like(spec, np.nan)
-    per_s = sum(background_per_shot(info, hw).values()) / coherent_window_s(hw)
-    background = T * (per_s + hw["background_rate_per_s"])
+    signal = spec * exposure * scale if scale is not None else np.full_like(spec, np.nan)
+    background = shots * sum(background_per_shot(info, hw).values())
     return StepForecast(w, T, spec, signal, background, scale, note)
 
 
-#: Knobs of the rate, with their exponent in the rate and their reference value. The reference
-#: point is GP21's (hardware.md 8.1; V = 100 cm^3, n = 1e21 cm^-3, eta = 1, ideal detector).
+#: Knobs of the rate: label, exponent, value getter, reference value getter. The reference point
+#: is GP21's (hardware.md 8.1: V = 100 cm^3, n = 1e21 cm^-3, eta = 1, ideal detector, full
+#: coherence over the whole period).
 _KNOBS = (
-    ("volume_cm3", "target volume V", 1),
-    ("n_atoms_cm3", "atom density n_a (enters squared)", 2),
-    ("n_gamma_cm3", "trigger photon density n_gamma", 1),
-    ("eta", "coherence eta", 1),
-    ("signal_transmission", "waveguide transmission T_sig", 1),
-    ("detector_efficiency", "detector efficiency", 1),
+    ("target volume V", 1, volume_cm3, lambda i: i.V_ref_cm3),
+    ("atom density n_a (enters squared)", 2, lambda hw: _num(hw, "target", "density_cm3"),
+     lambda i: i.n_ref_cm3),
+    ("trigger photon density n_gamma", 1, None, lambda i: i.n_ref_cm3),
+    ("coherent duty cycle (eta, pulse length, T2)", 1,
+     lambda hw: exposure_per_shot_s(hw) / period_s(hw), lambda i: 1.0),
+    ("signal efficiency (T_sig x eps_sep x eps_det)", 1, signal_efficiency, lambda i: 1.0),
 )
 
 
@@ -280,7 +380,7 @@ class Viability:
     message: str
 
 
-def viability(info: TargetInfo, hw: dict[str, float], fc: StepForecast) -> Viability:
+def viability(info: TargetInfo, hw: Hardware, fc: StepForecast) -> Viability:
     """State the expected signal events and, when far below one, how far rate x exposure must grow.
 
     The dominant knob is the factor with the largest shortfall against the GP21 reference point
@@ -292,17 +392,18 @@ def viability(info: TargetInfo, hw: dict[str, float], fc: StepForecast) -> Viabi
         return Viability(0.0, None, None, "no scan steps: add or generate steps")
     n = fc.total_signal
     bkg = float(fc.background.sum())
-    head = f"expected signal {n:.3g} events, background {bkg:.3g} in {fc.dwell_s.sum():.4g} s"
+    head = (f"expected signal {n:.3g} events, background {bkg:.3g} in {fc.dwell_s.sum():.4g} s "
+            "(wall time)")
     if n >= 0.1:
         return Viability(n, None, None, head)
     if n <= 0.0:
         return Viability(n, None, None, head + ": every step is above its thresholds or has no "
                          "dwell time (I = 0)")
     factor = 1.0 / n
-    refs = {"volume_cm3": info.V_ref_cm3, "n_atoms_cm3": info.n_ref_cm3,
-            "n_gamma_cm3": info.n_ref_cm3, "eta": 1.0, "signal_transmission": 1.0,
-            "detector_efficiency": 1.0}
-    shortfall = {label: p * math.log10(refs[k] / hw[k]) for k, label, p in _KNOBS}
+    shortfall = {}
+    for label, power, get, ref in _KNOBS:
+        value = n_gamma_cm3(info, hw) if get is None else get(hw)
+        shortfall[label] = power * math.log10(ref(info) / value) if value > 0 else math.inf
     dominant, gap = max(shortfall.items(), key=lambda kv: kv[1])
     msg = (f"{head}: rate x exposure must grow by {factor:.3g} (10^{math.log10(factor):.1f}) "
            "for one event")
@@ -369,7 +470,7 @@ def _exposure_factor(mu_true: NDArray, mu_alt: NDArray, bkg: NDArray, threshold:
     return hi
 
 
-def sensitivity(info: TargetInfo, hw: dict[str, float], h: Hypothesis, alt: Hypothesis,
+def sensitivity(info: TargetInfo, hw: Hardware, h: Hypothesis, alt: Hypothesis,
                 omega_eV: Sequence[float], dwell_s: Sequence[float], *, threshold: float,
                 dof: int, profile_norm: bool, mass_grid: Sequence[float],
                 progress: Callable[[float], None] | None = None,

@@ -1,21 +1,22 @@
 """The campaign document edited by the interface: a tomlkit document plus a validated view.
 
 The file keeps the user's comments and key order: values are changed in place in the tomlkit
-document, and only the step list (``[[scan.steps]]``) is rewritten when the schedule changes.
+document, and only the step lists of ``[scan]`` are rewritten when the schedule changes.
 
-Stand-in schema (until the hardware branch's campaign schema is merged; key names follow
-hardware.md sections 7 and 8.4)::
+Layout: the campaign schema of the hardware/DAQ issue (``renpsim.campaign``), so a file saved here
+is a valid ``renpsim simulate`` input::
 
-    [campaign]   name, description, hardware (preset reference, kept verbatim), seed
-    [target]     name ("Yb-174", "Yb-gp21", "Xe", ...), gamma0_per_s (optional; needed for Xe)
-    [neutrino]   ordering, m_lightest_eV, nature, oscillation
-    [alternative] ordering, m_lightest_eV, nature          (second curve of the Forecast tab)
-    [hardware]   volume_cm3, n_atoms_cm3, n_gamma_cm3, eta, ... (see fields.HARDWARE_FIELDS)
-    [statistics] delta_chi2, dof
-    [[scan.steps]] omega_eV, dwell_s
+    name, description, hardware (preset name), seed
+    [hardware_overrides.SECTION]   KEY = value   (edited hardware knobs, hardware schema names)
+    [truth]                        ordering, m_lightest_eV, nature, oscillation
+    [scan]                         generator = "explicit", omega_eV = [...], dwell_s = [...],
+                                   order = "as_listed"
+    [[calibration]]                (kept untouched)
 
-Unknown tables and keys are preserved untouched, so a file written by a newer schema survives a
-round trip through the interface.
+``dwell_s`` is the wall time per step (rounded to whole shots at the laser repetition rate);
+the coherent exposure follows from the hardware (hardware.md 5.2). Settings that belong to the
+interface only (the alternative hypothesis, the Delta chi^2 threshold and dof) are not part of
+the campaign schema and live in :attr:`Campaign.session`.
 """
 
 from __future__ import annotations
@@ -32,49 +33,51 @@ from renpsim.errors import DataFileError, InputError
 from renpsim_tui import backend
 from renpsim_tui.fields import FieldSpec, all_fields, format_value, parse_field
 
+#: Top-level keys of the campaign schema (renpsim.campaign.campaign.TOP in the hardware branch).
+TOP_KEYS = ("name", "description", "hardware", "seed", "hardware_overrides", "truth", "scan",
+            "calibration", "resolved_reference_steps")
+#: [scan] keys that describe a generated schedule; removed when explicit steps are written.
+_GENERATED_SCAN_KEYS = ("n_steps", "offset_min_eV", "offset_max_eV", "dense_fraction",
+                        "dense_width_eV", "total_time_s", "shots_per_step")
+
 _TEMPLATE = """\
 # renpsim campaign written by `renpsim tui`.
-[campaign]
 name = "untitled"
+hardware = "gp21-benchmark"
 seed = 1
 
-[target]
-name = "Yb-174"
-
-[neutrino]
+[truth]
 ordering = "NO"
 m_lightest_eV = 0.01
 nature = "dirac"
-oscillation = "nufit-6.0"
-
-[alternative]
-ordering = "IO"
-m_lightest_eV = 0.01
-nature = "dirac"
-
-[hardware]
-
-[statistics]
+oscillation = "nufit-5.0"
 
 [scan]
+generator = "gp21"
+total_time_s = 198720.0
+order = "up"
 """
 
 
 @dataclass(frozen=True)
 class Step:
-    """One scan step: trigger photon energy and time spent there.
+    """One scan step: trigger photon energy and wall time spent there.
 
     Attributes
     ----------
     omega_eV : float
         Trigger photon energy omega in eV (0 < omega <= E_eg/2).
     dwell_s : float
-        Seconds of full coherence spent at omega (physics.md 1.5 convention).
+        Wall time at omega in s (campaign schema ``scan.dwell_s``).
 
     """
 
     omega_eV: float
     dwell_s: float
+
+
+def _hardware_key(key: str) -> bool:
+    return key.split(".", 1)[0] in backend.HARDWARE_SECTIONS
 
 
 class Campaign:
@@ -93,19 +96,40 @@ class Campaign:
         self.doc = doc
         self.path = path
         self.fields: dict[str, FieldSpec] = all_fields()
+        self.session: dict[str, object] = {}
+        self.notes: list[str] = []
         self.dirty = False
         where = str(path) if path else "campaign"
-        self._check_target(self.target_name, where)
-        self.steps: list[Step] = self._read_steps(where)
+        for key, value in doc.items():
+            if key not in TOP_KEYS:
+                raise InputError(where, key, value.unwrap() if hasattr(value, "unwrap")
+                                 else value, "one of " + ", ".join(TOP_KEYS))
+        ref = self._lookup("hardware")
+        if not isinstance(ref, str) or ref not in backend.hardware_presets():
+            raise InputError(where, "hardware", ref,
+                             "a hardware preset name: " + ", ".join(backend.hardware_presets()))
+        seed = self._lookup("seed")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)
+                                 or seed < 0):
+            raise InputError(where, "seed", seed, "an integer >= 0")
         for key, spec in self.fields.items():
-            raw = self._lookup(key)
+            if key in self.session or key.split(".")[0] in ("alternative", "statistics"):
+                continue
+            raw = self._lookup(self._doc_key(key))
             if raw is not None:
-                self._check_stored(spec, raw, where)
+                self._check_stored(spec, raw, where, self._doc_key(key))
+        try:
+            info = self.target
+        except InputError as exc:
+            raise InputError(where, "hardware_overrides.target." + exc.key.split(".")[-1]
+                             if exc.key in ("name", "isotope") else exc.key, exc.value,
+                             exc.expected) from None
+        self.steps: list[Step] = self._read_steps(where, info.omega_max_eV)
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
     def new(cls) -> Campaign:
-        """Return an empty campaign (Yb-174, no steps)."""
+        """Return a new campaign: the GP21 benchmark hardware and its three points."""
         return cls(tomlkit.parse(_TEMPLATE))
 
     @classmethod
@@ -134,6 +158,10 @@ class Campaign:
         return cls(doc, p)
 
     # -- scalar fields ------------------------------------------------------------------------
+    @staticmethod
+    def _doc_key(key: str) -> str:
+        return f"hardware_overrides.{key}" if _hardware_key(key) else key
+
     def _lookup(self, key: str):
         node = self.doc
         for part in key.split("."):
@@ -142,26 +170,47 @@ class Campaign:
             node = node[part]
         return node.unwrap() if hasattr(node, "unwrap") else node
 
+    @property
+    def hardware_name(self) -> str:
+        """The hardware preset the campaign refers to."""
+        return str(self._lookup("hardware"))
+
+    def hardware_sections(self) -> dict[str, dict[str, object]]:
+        """Return the preset's hardware sections with the campaign's overrides applied."""
+        base = backend.hardware_sections(self.hardware_name)
+        over = self._lookup("hardware_overrides") or {}
+        return {sec: {**vals, **(over.get(sec) or {})} for sec, vals in base.items()}
+
     def get(self, key: str):
-        """Return the stored value of a field, or its default."""
-        value = self._lookup(key)
-        if value is None:
-            spec = self.fields.get(key)
+        """Return the value of a field: stored, else the preset's (hardware), else default."""
+        if key in self.session:
+            return self.session[key]
+        spec = self.fields.get(key)
+        if key.split(".")[0] in ("alternative", "statistics"):
             return None if spec is None else spec.default
+        if _hardware_key(key):
+            sec, k = key.split(".", 1)
+            value = self.hardware_sections().get(sec, {}).get(k)
+            if value is not None or spec is None or spec.kind == "float?":
+                return value
+            return spec.default
+        value = self._lookup(key)
+        if value is None and spec is not None:
+            return spec.default
         return value
 
     def text(self, key: str) -> str:
         """Value of a field formatted for an input box."""
         return format_value(self.fields[key], self.get(key))
 
-    def _check_stored(self, spec: FieldSpec, raw, where: str) -> None:
-        if spec.kind in ("float", "int") and (isinstance(raw, bool)
-                                              or not isinstance(raw, int | float)):
-            raise InputError(where, spec.key, raw, spec.expected())
+    def _check_stored(self, spec: FieldSpec, raw, where: str, doc_key: str) -> None:
+        if spec.kind in ("float", "float?", "int") and (isinstance(raw, bool)
+                                                        or not isinstance(raw, int | float)):
+            raise InputError(where, doc_key, raw, spec.expected())
         try:
-            parse_field(spec, str(raw), where)
+            parse_field(spec, format_value(spec, raw), where)
         except InputError:
-            raise InputError(where, spec.key, raw, spec.expected()) from None
+            raise InputError(where, doc_key, raw, spec.expected()) from None
 
     def set_text(self, key: str, text: str):
         """Validate ``text`` and store it; on error raise and leave the campaign unchanged.
@@ -179,18 +228,27 @@ class Campaign:
         """
         spec = self.fields[key]
         value = parse_field(spec, text, "campaign")
+        if spec.choices == ("true", "false"):
+            value = value == "true"
         if value != self.get(key):
             self._store(key, value)
         return value
 
     def _store(self, key: str, value) -> None:
-        *parents, last = key.split(".")
+        if key.split(".")[0] in ("alternative", "statistics"):
+            self.session[key] = value
+            return
+        *parents, last = self._doc_key(key).split(".")
         node = self.doc
         for part in parents:
             if part not in node:
-                node[part] = tomlkit.table()
+                node[part] = tomlkit.table(is_super_table=part == "hardware_overrides")
             node = node[part]
-        if last not in node or node[last] != value:
+        if value is None:
+            if last in node:
+                del node[last]
+                self.dirty = True
+        elif last not in node or node[last] != value:
             node[last] = value
             self.dirty = True
 
@@ -198,32 +256,44 @@ class Campaign:
     @property
     def name(self) -> str:
         """Campaign name."""
-        return str(self._lookup("campaign.name") or "untitled")
+        return str(self._lookup("name") or "untitled")
 
     @property
     def target_name(self) -> str:
-        """Target label as given (e.g. ``"Yb-174"``)."""
-        return str(self._lookup("target.name") or "Yb-174")
+        """Target label, e.g. ``"Yb-174"``."""
+        t = self.hardware_sections()["target"]
+        return f"{t.get('species', 'Yb')}-{t.get('isotope', '174')}"
 
-    def _check_target(self, name: str, where: str) -> None:
-        try:
-            backend.target_info(name, self._lookup("target.gamma0_per_s"))
-        except InputError as exc:
-            raise InputError(where, "target.name" if exc.key in ("name", "isotope")
-                             else "target." + exc.key, exc.value, exc.expected) from None
+    @property
+    def target(self) -> backend.TargetInfo:
+        """Target summary from the physics data and the hardware's E_eg and Gamma_0."""
+        t = self.hardware_sections()["target"]
+        return backend.target_info(self.target_name, t.get("gamma0_per_s"), t.get("E_eg_eV"))
 
-    def set_target(self, name: str) -> None:
-        """Change the target; refuse it (unchanged campaign) if a step lies above its E_eg/2."""
-        info = backend.target_info(name, self._lookup("target.gamma0_per_s"))
+    def _check_steps_fit(self, info: backend.TargetInfo) -> None:
         for i, step in enumerate(self.steps):
             if step.omega_eV > info.omega_max_eV:
-                raise InputError("campaign", f"scan.steps[{i}].omega_eV", step.omega_eV,
+                raise InputError("campaign", f"scan.omega_eV[{i}]", step.omega_eV,
                                  f"omega <= E_eg/2 = {info.omega_max_eV:.9g} eV for {info.name}"
                                  " (remove or regenerate the steps first)")
-        self._store("target.name", name)
+
+    def set_target(self, name: str) -> None:
+        """Change species/isotope (overrides); refused if a step lies above the new E_eg/2."""
+        info = backend.target_info(name)
+        self._check_steps_fit(info)
+        species, isotope = info.name.split("-", 1)
+        base = backend.hardware_sections(self.hardware_name)["target"]
+        for key, value in (("species", species), ("isotope", isotope)):
+            self._store(f"target.{key}", None if base.get(key) == value else value)
+        # A preset's E_eg belongs to its own isotope: drop it when the target changes.
+        if base.get("E_eg_eV") is not None and (species, isotope) != (base.get("species"),
+                                                                      base.get("isotope")):
+            self._store("target.E_eg_eV", info.E_eg_eV)
+        else:
+            self._store("target.E_eg_eV", None)
 
     def apply_hardware_preset(self, name: str) -> None:
-        """Set the target and every hardware scalar from a preset (all checked before storing).
+        """Refer to another hardware preset and drop the hardware overrides.
 
         Raises
         ------
@@ -233,76 +303,84 @@ class Campaign:
         """
         presets = backend.hardware_presets()
         if name not in presets:
-            raise InputError("campaign", "campaign.hardware", name,
-                             "one of " + ", ".join(presets))
-        target, gamma0, values = presets[name]
-        info = backend.target_info(target, gamma0)
-        for i, step in enumerate(self.steps):
-            if step.omega_eV > info.omega_max_eV:
-                raise InputError("campaign", f"scan.steps[{i}].omega_eV", step.omega_eV,
-                                 f"omega <= E_eg/2 = {info.omega_max_eV:.9g} eV for {info.name}"
-                                 " (remove or regenerate the steps first)")
-        checked = {f"hardware.{k}": parse_field(self.fields[f"hardware.{k}"], repr(v))
-                   for k, v in values.items()}
-        self._store("campaign.hardware", name)
-        self._store("target.name", target)
-        if gamma0 is not None:
-            self._store("target.gamma0_per_s", gamma0)
-        elif self._lookup("target.gamma0_per_s") is not None:
-            del self.doc["target"]["gamma0_per_s"]
-        for key, value in checked.items():
-            self._store(key, value)
+            raise InputError("campaign", "hardware", name, "one of " + ", ".join(presets))
+        t = backend.hardware_sections(name)["target"]
+        info = backend.target_info(f"{t['species']}-{t['isotope']}", t.get("gamma0_per_s"),
+                                   t.get("E_eg_eV"))
+        self._check_steps_fit(info)
+        self.doc["hardware"] = name
+        if "hardware_overrides" in self.doc:
+            del self.doc["hardware_overrides"]
+        self.dirty = True
 
-    @property
-    def target(self) -> backend.TargetInfo:
-        """Target summary from the physics data."""
-        return backend.target_info(self.target_name, self._lookup("target.gamma0_per_s"))
-
-    def hypothesis(self, which: str = "neutrino") -> backend.Hypothesis:
-        """Return the main ("neutrino") or alternative ("alternative") neutrino hypothesis."""
-        osc = str(self.get("neutrino.oscillation") or "nufit-6.0")
+    def hypothesis(self, which: str = "truth") -> backend.Hypothesis:
+        """Return the campaign's ("truth") or the alternative ("alternative") hypothesis."""
+        osc = str(self._lookup("truth.oscillation") or "nufit-6.0")
         return backend.Hypothesis(
             ordering=str(self.get(f"{which}.ordering")),
             m_lightest_eV=float(self.get(f"{which}.m_lightest_eV")),
             nature=str(self.get(f"{which}.nature")),
-            oscillation=str(self._lookup(f"{which}.oscillation") or osc),
+            oscillation=osc,
         )
 
-    def hardware(self) -> dict[str, float]:
-        """All hardware scalars (stored or default) keyed by their short name."""
-        return {k.split(".", 1)[1]: float(self.get(k)) for k in self.fields
-                if k.startswith("hardware.")}
-
     # -- steps --------------------------------------------------------------------------------
-    def _read_steps(self, where: str) -> list[Step]:
+    def _read_steps(self, where: str, half: float) -> list[Step]:
         scan = self._lookup("scan")
-        raw = (scan or {}).get("steps", []) if isinstance(scan, dict) else []
-        if not isinstance(raw, list):
-            raise InputError(where, "scan.steps", raw, "an array of tables [[scan.steps]]")
-        half = self.target.omega_max_eV
-        steps = []
-        for i, item in enumerate(raw):
-            if not isinstance(item, dict):
-                raise InputError(where, f"scan.steps[{i}]", item, "a table with omega_eV, dwell_s")
-            steps.append(validate_step(item.get("omega_eV"), item.get("dwell_s"), half,
-                                       where, i))
-        return steps
+        if scan is None:
+            return []
+        if not isinstance(scan, dict):
+            raise InputError(where, "scan", scan, "a [scan] table")
+        gen = scan.get("generator", "explicit")
+        if gen == "gp21":
+            omegas = list(backend.PAPER_OMEGAS_EV)
+        elif gen == "explicit":
+            omegas = scan.get("omega_eV") or []
+            if not isinstance(omegas, list):
+                raise InputError(where, "scan.omega_eV", omegas, "a list of energies in eV")
+        else:
+            self.notes.append(f"scan generator {gen!r} is resolved by renpsim.campaign (not in "
+                              "this build): no steps shown; regenerate them on the Schedule tab")
+            return []
+        n = len(omegas)
+        rate = float(self.get("lasers.rep_rate_Hz"))
+        dwell = scan.get("dwell_s")
+        if scan.get("total_time_s") is not None:
+            dwells = [float(scan["total_time_s"]) / max(n, 1)] * n
+        elif scan.get("shots_per_step") is not None:
+            dwells = [float(scan["shots_per_step"]) / rate] * n
+        elif isinstance(dwell, int | float) and not isinstance(dwell, bool):
+            dwells = [float(dwell)] * n
+        elif isinstance(dwell, list) and len(dwell) in (1, n):
+            dwells = dwell * n if len(dwell) == 1 else dwell
+        else:
+            raise InputError(where, "scan.dwell_s", dwell,
+                             f"one value or {n} values (or scan.total_time_s / shots_per_step)")
+        return [validate_step(w, t, half, where, i) for i, (w, t) in
+                enumerate(zip(omegas, dwells, strict=True))]
 
     def set_steps(self, steps: list[Step]) -> None:
-        """Replace the schedule (each step is validated first; nothing changes on error)."""
+        """Replace the schedule by explicit steps (validated first; nothing changes on error)."""
         half = self.target.omega_max_eV
         checked = [validate_step(s.omega_eV, s.dwell_s, half, "campaign", i)
                    for i, s in enumerate(steps)]
-        self.steps = checked
-        aot = tomlkit.aot()
-        for s in checked:
-            t = tomlkit.table()
-            t["omega_eV"] = s.omega_eV
-            t["dwell_s"] = s.dwell_s
-            aot.append(t)
         if "scan" not in self.doc:
-            self.doc["scan"] = tomlkit.table(is_super_table=True)
-        self.doc["scan"]["steps"] = aot
+            self.doc["scan"] = tomlkit.table()
+        scan = self.doc["scan"]
+        for key in _GENERATED_SCAN_KEYS:
+            if key in scan:
+                del scan[key]
+        scan["generator"] = "explicit"
+        omega = tomlkit.array()
+        dwell = tomlkit.array()
+        omega.extend([s.omega_eV for s in checked])
+        dwell.extend([s.dwell_s for s in checked])
+        if len(checked) > 3:
+            omega.multiline(True)
+            dwell.multiline(True)
+        scan["omega_eV"] = omega
+        scan["dwell_s"] = dwell
+        scan["order"] = "as_listed"
+        self.steps = checked
         self.dirty = True
 
     @property
@@ -351,15 +429,15 @@ def validate_step(omega, dwell, omega_max_eV: float, where: str, index: int) -> 
     Raises
     ------
     InputError
-        omega outside (0, E_eg/2] or dwell time negative or not a number.
+        omega outside (0, E_eg/2] or dwell time not positive or not a number.
 
     """
     for key, value in (("omega_eV", omega), ("dwell_s", dwell)):
         if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
-            raise InputError(where, f"scan.steps[{index}].{key}", value, "a number")
+            raise InputError(where, f"scan.{key}[{index}]", value, "a number")
     if not 0.0 < omega <= omega_max_eV:
-        raise InputError(where, f"scan.steps[{index}].omega_eV", omega,
+        raise InputError(where, f"scan.omega_eV[{index}]", omega,
                          f"0 < omega <= E_eg/2 = {omega_max_eV:.9g} eV")
-    if not 0.0 <= dwell < float("inf"):
-        raise InputError(where, f"scan.steps[{index}].dwell_s", dwell, "a finite time >= 0 s")
+    if not 0.0 < dwell < float("inf"):
+        raise InputError(where, f"scan.dwell_s[{index}]", dwell, "a finite time > 0 s")
     return Step(float(omega), float(dwell))

@@ -30,8 +30,8 @@ class FieldSpec:
         Short human label.
     unit : str
         Unit shown next to the field (``""`` for dimensionless or text).
-    kind : {"float", "int", "choice", "text"}
-        Value type.
+    kind : {"float", "float?", "int", "choice", "text"}
+        Value type (``"float?"``: blank text means unset).
     default : object
         Value used when the campaign file does not set the key.
     minimum, maximum : float or None
@@ -146,6 +146,8 @@ def parse_field(spec: FieldSpec, text: str, where: str = "campaign") -> object:
         if not value:
             raise InputError(where, spec.key, text, spec.expected())
         return value
+    if spec.kind == "float?" and not text.strip():
+        return None
     if spec.kind == "choice":
         value = text.strip()
         for choice in spec.choices:
@@ -172,72 +174,81 @@ def parse_field(spec: FieldSpec, text: str, where: str = "campaign") -> object:
 
 def format_value(spec: FieldSpec, value: object) -> str:
     """Text shown in the input box for a stored value."""
-    if spec.kind == "float":
+    if value is None:
+        return ""
+    if spec.kind in ("float", "float?"):
         return f"{float(value):.10g}"
+    if isinstance(value, bool):
+        return "true" if value else "false"
     return str(value)
 
 
 def _f(key, label, unit, default, lo=None, hi=None, *, min_open=False, max_open=False, tag="",
-       help=""):
-    return FieldSpec(key, label, unit, "float", default, lo, hi, min_open, max_open, (), tag, help)
+       help="", kind="float"):
+    return FieldSpec(key, label, unit, kind, default, lo, hi, min_open, max_open, (), tag, help)
 
 
-#: Fields of the Hardware tab, in display order (section 7.1 defaults for a Yb vapour cell and the
-#: GP21 reference point for the density triple; ranges from the same tables).
+def _c(key, label, choices, default, *, tag="", help=""):
+    return FieldSpec(key, label, "", "choice", default, choices=choices, tag=tag, help=help)
+
+
+#: Hardware knobs of the Hardware tab, keyed ``SECTION.KEY`` as in the hardware schema (written
+#: to ``[hardware_overrides.SECTION]`` of the campaign). Ranges and tags from hardware.md 7.1, 8.4
+#: and the hardware branch's knob table.
 HARDWARE_FIELDS: tuple[FieldSpec, ...] = (
-    _f("hardware.volume_cm3", "Target volume V", "cm3", 100.0, 0.0, 1e6, min_open=True,
-       help="V = L x A; GP21 reference 100 cm^3 (hardware.md 8.1)"),
-    _f("hardware.n_atoms_cm3", "Atom density n_a", "cm-3", 1e21, 0.0, 2.4e22, min_open=True,
-       help="Number density; enters the rate squared (hardware.md 7.1 range 1e14-2.4e22)"),
-    _f("hardware.n_gamma_cm3", "Trigger photon density n_gamma", "cm-3", 1e21, 0.0, 1e24,
-       min_open=True, tag="[A]",
-       help="Default n_gamma = n_a [A]; compare the laser-derived value below (hardware.md 8.4)"),
-    _f("hardware.eta", "Coherence eta", "", 1.0, 0.0, 1.0, min_open=True, tag="[A]",
-       help="Macro-coherence factor, constant over the dwell time [A] (hardware.md 5)"),
-    _f("hardware.signal_transmission", "Waveguide T_sig", "", 1.0, 0.0, 1.0, min_open=True,
-       tag="[A]", help="Signal transmission of the photonic-crystal waveguide (hardware.md 2.2)"),
-    _f("hardware.detector_efficiency", "Detector efficiency", "", 1.0, 0.0, 1.0, min_open=True,
-       help="SNSPD 0.80 at 1157 nm; ideal counter 1 (hardware.md 3)"),
-    _f("hardware.dark_rate_Hz", "Dark rate", "Hz", 0.0, 0.0, 1e6,
-       help="Detector dark-count rate (hardware.md 7.1: SNSPD 100 Hz)"),
-    _f("hardware.gate_s", "Gate width", "s", 5e-8, 0.0, 1e-3, min_open=True,
-       help="Detector gate per shot (hardware.md 7.1: 50 ns)"),
-    _f("hardware.pulse_energy_J", "Laser pulse energy", "J", 0.01, 0.0, 1.0, min_open=True,
-       tag="[A]", help="Per trigger laser (hardware.md 7.1: 10 mJ, range 0.1-100 mJ)"),
-    _f("hardware.pulse_duration_s", "Laser pulse FWHM", "s", 5e-9, 0.0, 1e-6, min_open=True,
-       tag="[A]", help="hardware.md 7.1: 5 ns, range 1-20 ns"),
-    _f("hardware.rep_rate_Hz", "Repetition rate", "Hz", 10.0, 0.0, 1e6, min_open=True,
-       tag="[A]", help="hardware.md 7.1: 10 Hz, range 10 Hz - 1 kHz"),
-    _f("hardware.waist_m", "Beam waist", "m", 2e-3, 0.0, 0.1, min_open=True, tag="[A]",
-       help="1/e^2 radius (hardware.md 7.1: 2 mm)"),
-    _f("hardware.T2_s", "Dephasing T2", "s", 1e-8, 0.0, 1e-3, min_open=True, tag="[A]",
-       help="hardware.md 7.1: 10 ns for Yb vapour, 1 ns for Xe gas"),
-    _f("hardware.trigger_leak_eps", "Trigger leakage eps_leak", "", 0.0, 0.0, 1e-6, tag="[A]",
-       help="Probability per trigger photon to be counted (hardware.md 8.4: 1e-20 [A])"),
-    _f("hardware.background_rate_per_s", "Other background", "s-1", 0.0, 0.0, 1e9, tag="[A]",
-       help="Extra background per second of dwell (stray light, PSR...) [A]"),
+    _f("target.density_cm3", "Atom density n_a", "cm-3", 8.9e14, 0.0, 1e24, min_open=True,
+       tag="[C]", help="Number density; enters the rate squared (hardware.md 7.1)"),
+    _f("target.length_m", "Cell length L", "m", 0.10, 0.0, 10.0, min_open=True, tag="[A]",
+       help="V = L x A (hardware.md 8.1)"),
+    _f("target.area_m2", "Cell area A", "m2", 1e-4, 0.0, 1.0, min_open=True, tag="[A]"),
+    _c("target.n_gamma", "n_gamma model", ("equal_n_a", "from_laser", "explicit"), "equal_n_a",
+       tag="[A]", help="Trigger photon density (hardware.md 8.4)"),
+    _f("target.n_gamma_cm3", "n_gamma (explicit)", "cm-3", None, 0.0, 1e24, min_open=True,
+       tag="[A]", kind="float?", help="Used with n_gamma = explicit; blank = unset"),
+    _f("target.gamma0_per_s", "Gamma_0 override", "s-1", None, 0.0, 1e3, min_open=True,
+       tag="[A]", kind="float?", help="Blank = the target's value (required for Xe)"),
+    _c("coherence.eta_model", "eta model", ("constant", "level1"), "level1", tag="[A]"),
+    _f("coherence.eta0", "Peak coherence eta0", "", 1e-2, 0.0, 1.0, min_open=True, tag="[A]",
+       help="hardware.md 5.1: 1e-2, range 1e-5..1"),
+    _f("coherence.rho_ge0", "Prepared |rho_ge(0)|", "", 0.1, 0.0, 0.5, min_open=True, tag="[A]"),
+    _f("coherence.T2_s", "Dephasing T2", "s", 10e-9, 0.0, 1.0, min_open=True, tag="[A]"),
+    _f("lasers.pulse_energy_J", "Laser pulse energy", "J", 10e-3, 0.0, 10.0, min_open=True,
+       tag="[A]", help="hardware.md 7.1: 10 mJ, range 0.1-100 mJ"),
+    _f("lasers.duration_s", "Laser pulse FWHM", "s", 5e-9, 0.0, 1e-3, min_open=True, tag="[A]"),
+    _f("lasers.rep_rate_Hz", "Repetition rate", "Hz", 10.0, 0.0, 1e9, min_open=True, tag="[A]"),
+    _f("lasers.waist_m", "Beam waist", "m", 2e-3, 0.0, 0.1, min_open=True, tag="[A]"),
+    _c("waveguide.enabled", "PhC waveguide", ("true", "false"), "true", tag="[A]"),
+    _f("waveguide.T_sig", "Waveguide T_sig", "", 0.5, 0.0, 1.0, tag="[A]",
+       help="Signal transmission (hardware.md 2.2)"),
+    _f("backgrounds.trigger_leak_eps", "Trigger leakage eps_leak", "", 1e-20, 0.0, 1.0,
+       tag="[A]", help="hardware.md 8.4: 1e-20, range 1e-24..1e-12"),
+    _f("backgrounds.stray_rate_Hz", "Stray light rate", "Hz", 0.0, 0.0, 1e9, tag="[A]"),
+    _f("detector.efficiency", "Detector efficiency", "", 0.80, 0.0, 1.0),
+    _f("detector.dark_rate_Hz", "Dark rate", "Hz", 100.0, 0.0, 1e9),
+    _f("detector.gate_width_s", "Gate width (0 = open)", "s", 50e-9, 0.0, 1.0),
 )
 
-#: Fields of the physics hypothesis and its alternative (Forecast tab).
-NEUTRINO_FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("neutrino.ordering", "Ordering", "", "choice", "NO", choices=("NO", "IO")),
-    _f("neutrino.m_lightest_eV", "Lightest mass", "eV", 0.01, 0.0, 1.0),
-    FieldSpec("neutrino.nature", "Nature", "", "choice", "dirac", choices=("dirac", "majorana")),
-    FieldSpec("alternative.ordering", "Alt. ordering", "", "choice", "IO", choices=("NO", "IO")),
+#: The neutrino hypothesis used for the forecast (``[truth]`` of the campaign).
+TRUTH_FIELDS: tuple[FieldSpec, ...] = (
+    _c("truth.ordering", "Ordering", ("NO", "IO"), "NO"),
+    _f("truth.m_lightest_eV", "Lightest mass", "eV", 0.01, 0.0, 1.0),
+    _c("truth.nature", "Nature", ("dirac", "majorana"), "dirac"),
+)
+
+#: Interface-only settings (not part of the campaign schema; kept for the session).
+SESSION_FIELDS: tuple[FieldSpec, ...] = (
+    _c("alternative.ordering", "Alt. ordering", ("NO", "IO"), "IO"),
     _f("alternative.m_lightest_eV", "Alt. lightest mass", "eV", 0.01, 0.0, 1.0),
-    FieldSpec("alternative.nature", "Alt. nature", "", "choice", "dirac",
-              choices=("dirac", "majorana")),
-)
-
-#: Fields of the statistics settings (Sensitivity tab).
-STATISTICS_FIELDS: tuple[FieldSpec, ...] = (
+    _c("alternative.nature", "Alt. nature", ("dirac", "majorana"), "dirac"),
     _f("statistics.delta_chi2", "Delta chi^2 threshold", "", 3.84, 0.0, 1e3, min_open=True,
        help="3.84 = 95% CL for 1 dof; GP21 uses 5.99 (2 dof) (physics.md 6.2)"),
     FieldSpec("statistics.dof", "Degrees of freedom", "", "int", 1, 1, 10),
 )
 
+#: Fields shown on the Forecast tab.
+NEUTRINO_FIELDS = TRUTH_FIELDS + SESSION_FIELDS[:3]
+
 
 def all_fields() -> dict[str, FieldSpec]:
-    """Every scalar field keyed by its dotted TOML key."""
-    fields = (*HARDWARE_FIELDS, *NEUTRINO_FIELDS, *STATISTICS_FIELDS)
-    return {f.key: f for f in fields}
+    """Every scalar field keyed by its dotted key."""
+    return {f.key: f for f in (*HARDWARE_FIELDS, *TRUTH_FIELDS, *SESSION_FIELDS)}

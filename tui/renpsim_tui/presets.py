@@ -1,34 +1,51 @@
-"""Hardware presets offered by the Hardware tab (STAND-IN for the hardware branch's presets).
+"""Hardware presets offered by the Hardware tab (STAND-IN for ``renpsim.hardware`` presets).
 
-Values from hardware.md section 8.2 (presets ``gp21-benchmark``, ``yb-vapour``, ``xe-gas``),
-mapped onto the interface's scalar hardware model: ``eta`` is the peak coherence
-eta_peak = eta0 * 4|rho_ge(0)|^2 (hardware.md 5.2), so a step's dwell time is its coherent
-exposure. Once ``renpsim.hardware`` is merged, :mod:`renpsim_tui.backend` takes the presets from
-there and this table goes away.
+Values of hardware.md section 8.2 (presets ``gp21-benchmark``, ``yb-vapour``, ``xe-gas``) and
+section 3 (detectors), written with the key names of the hardware branch's schema
+(``[target]``, ``[coherence]``, ``[lasers]``, ``[waveguide]``, ``[backgrounds]``,
+``[detector]``), restricted to the knobs the interface edits. Once ``renpsim.hardware`` is merged,
+:func:`renpsim_tui.backend.hardware_sections` takes the full resolved configuration from there and
+this table goes away.
 """
 
 from __future__ import annotations
 
-#: Preset name -> (target name, Gamma_0 override or None, hardware scalars).
-HARDWARE_PRESETS: dict[str, tuple[str, float | None, dict[str, float]]] = {
-    "gp21-benchmark": ("Yb-gp21", None, {
-        "volume_cm3": 100.0, "n_atoms_cm3": 1e21, "n_gamma_cm3": 1e21, "eta": 1.0,
-        "signal_transmission": 1.0, "detector_efficiency": 1.0, "dark_rate_Hz": 0.0,
-        "gate_s": 5e-8, "pulse_energy_J": 0.01, "pulse_duration_s": 5e-9, "rep_rate_Hz": 10.0,
-        "waist_m": 2e-3, "T2_s": 1e-8, "trigger_leak_eps": 0.0, "background_rate_per_s": 0.0,
-    }),
-    "yb-vapour": ("Yb-174", None, {
-        "volume_cm3": 10.0, "n_atoms_cm3": 8.9e14, "n_gamma_cm3": 8.9e14,
-        "eta": 1e-2 * 4 * 0.1**2, "signal_transmission": 0.5, "detector_efficiency": 0.8,
-        "dark_rate_Hz": 100.0, "gate_s": 5e-8, "pulse_energy_J": 0.01,
-        "pulse_duration_s": 5e-9, "rep_rate_Hz": 10.0, "waist_m": 2e-3, "T2_s": 1e-8,
-        "trigger_leak_eps": 1e-20, "background_rate_per_s": 0.0,
-    }),
-    "xe-gas": ("Xe-natural", 0.037, {
-        "volume_cm3": 10.0, "n_atoms_cm3": 2.4e19, "n_gamma_cm3": 2.4e19,
-        "eta": 1e-2 * 4 * 1e-3 * (1 - 1e-3), "signal_transmission": 0.5,
-        "detector_efficiency": 0.7, "dark_rate_Hz": 1e-4, "gate_s": 5e-8,
-        "pulse_energy_J": 1e-3, "pulse_duration_s": 5e-9, "rep_rate_Hz": 10.0,
-        "waist_m": 2e-3, "T2_s": 1e-9, "trigger_leak_eps": 1e-20, "background_rate_per_s": 0.0,
-    }),
+_IDEAL_DETECTOR = {"efficiency": 1.0, "dark_rate_Hz": 0.0, "gate_width_s": 0.0}
+_SNSPD_1157 = {"efficiency": 0.80, "dark_rate_Hz": 100.0, "gate_width_s": 50e-9}
+_UV_SNSPD = {"efficiency": 0.70, "dark_rate_Hz": 1e-4, "gate_width_s": 50e-9}
+
+#: Preset name -> sections -> key -> value.
+HARDWARE_PRESETS: dict[str, dict[str, dict[str, object]]] = {
+    "gp21-benchmark": {
+        "target": {"species": "Yb", "isotope": "gp21", "density_cm3": 1e21, "length_m": 0.1,
+                   "area_m2": 1e-3, "n_gamma": "equal_n_a"},
+        "coherence": {"eta_model": "constant", "eta0": 1.0, "rho_ge0": 0.5, "T2_s": 10e-9},
+        "lasers": {"pulse_energy_J": 10e-3, "duration_s": 5e-9, "rep_rate_Hz": 10.0,
+                   "waist_m": 2e-3},
+        "waveguide": {"enabled": False, "T_sig": 1.0},
+        "backgrounds": {"trigger_leak_eps": 0.0, "signal_sep_eff": 1.0, "stray_rate_Hz": 0.0},
+        "detector": dict(_IDEAL_DETECTOR),
+    },
+    "yb-vapour": {
+        "target": {"species": "Yb", "isotope": "174", "E_eg_eV": 2.14350, "density_cm3": 8.9e14,
+                   "length_m": 0.10, "area_m2": 1e-4, "n_gamma": "equal_n_a"},
+        "coherence": {"eta_model": "level1", "eta0": 1e-2, "rho_ge0": 0.1, "T2_s": 10e-9},
+        "lasers": {"pulse_energy_J": 10e-3, "duration_s": 5e-9, "rep_rate_Hz": 10.0,
+                   "waist_m": 2e-3},
+        "waveguide": {"enabled": True, "T_sig": 0.5},
+        "backgrounds": {"trigger_leak_eps": 1e-20, "signal_sep_eff": 1.0, "stray_rate_Hz": 0.0},
+        "detector": dict(_SNSPD_1157),
+    },
+    "xe-gas": {
+        "target": {"species": "Xe", "isotope": "natural", "E_eg_eV": 8.315316,
+                   "density_cm3": 2.4e19, "length_m": 0.10, "area_m2": 1e-4,
+                   "gamma0_per_s": 0.037, "n_gamma": "equal_n_a"},
+        "coherence": {"eta_model": "level1", "eta0": 1e-2, "rho_ge0": 0.0316069612,
+                      "T2_s": 1e-9},
+        "lasers": {"pulse_energy_J": 1e-3, "duration_s": 5e-9, "rep_rate_Hz": 10.0,
+                   "waist_m": 2e-3},
+        "waveguide": {"enabled": True, "T_sig": 0.5},
+        "backgrounds": {"trigger_leak_eps": 1e-20, "signal_sep_eff": 1.0, "stray_rate_Hz": 0.0},
+        "detector": dict(_UV_SNSPD),
+    },
 }
