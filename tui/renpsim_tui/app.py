@@ -722,7 +722,8 @@ class PlannerApp(App[None]):
         self.last_fit = fit
         self.query_one("#run-status", Static).update(
             f"fit (signal scale k, background fixed): k = {fit.k:.4g} +- {fit.k_error:.2g}, "
-            f"deviance {fit.deviance:.4g} for {fit.ndof} dof  (stand-in until the stats engine is merged)")
+            f"deviance {fit.deviance:.4g} for {fit.ndof} dof  "
+            "(stand-in until the stats engine is merged)")
         self.say("fit done")
 
     # -- files --------------------------------------------------------------------------------
