@@ -198,3 +198,25 @@ def test_poisson_deviance_cases():
     # A profiled normalisation removes a pure scale difference.
     assert backend.poisson_deviance(np.array([1.0, 2.0]), np.array([2.0, 4.0]), True) \
         == pytest.approx(0.0, abs=1e-12)
+
+
+def test_generated_schedule_without_campaign_library_is_noted(tmp_path):
+    p = tmp_path / "scan.toml"
+    p.write_text(GP21_TOML.replace('generator = "explicit"', 'generator = "endpoint"'))
+    c = Campaign.load(p)
+    assert c.steps == []
+    assert any("endpoint" in n for n in c.notes)
+
+
+def test_command_line_argument(tmp_path, monkeypatch):
+    from renpsim_tui.app import load_campaign_arg
+
+    new = load_campaign_arg(str(tmp_path / "fresh.toml"))
+    assert new.path == tmp_path / "fresh.toml" and len(new.steps) == 3
+    preset = tmp_path / "my-preset.toml"
+    preset.write_text(GP21_TOML)
+    monkeypatch.setattr(backend, "campaign_preset_path",
+                        lambda name: preset if name == "my-preset" else None)
+    copy = load_campaign_arg("my-preset")
+    assert copy.path is None and copy.name == "gp21-test"
+    assert load_campaign_arg(None).path is None

@@ -6,14 +6,14 @@ import click
 
 
 @click.command("tui")
-@click.argument("campaign", required=False, type=click.Path(dir_okay=False))
+@click.argument("campaign", required=False)
 def tui_cmd(campaign: str | None) -> None:
-    """Plan an exposure campaign interactively (CAMPAIGN: a TOML file, created on first save)."""
-    from renpsim_tui.app import Campaign, run
+    """Plan an exposure campaign interactively.
 
-    if campaign is not None:
-        from pathlib import Path
+    CAMPAIGN is a campaign TOML file (created on the first save if it does not exist) or the
+    name of a shipped campaign preset (opened as an unsaved copy).
+    """
+    from renpsim_tui.app import PlannerApp, load_campaign_arg
 
-        if Path(campaign).exists():
-            Campaign.load(campaign)  # a bad file is one line on stderr, before the screen opens
-    run(campaign)
+    # A bad file is reported as one line on stderr (exit 2) before the screen opens.
+    PlannerApp(load_campaign_arg(campaign), campaign).run()

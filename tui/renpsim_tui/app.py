@@ -316,7 +316,8 @@ class PlannerApp(App[None]):
             "#", "omega eV", "dwell s", "counts", "expected", "pull")
         self._reset_generator_defaults()
         self.refresh_all()
-        self.say(f"campaign: {self.campaign.path or 'new (unsaved)'}; F1 for help")
+        self.say(f"campaign: {self.campaign.path or 'new (unsaved)'}; F1 for help"
+                 + "".join(f"; {n}" for n in self.campaign.notes))
 
     # -- messages -----------------------------------------------------------------------------
     def say(self, text: str, error: bool = False) -> None:
@@ -769,7 +770,7 @@ class PlannerApp(App[None]):
         self.sync_widgets()
         self._reset_generator_defaults()
         self.refresh_all()
-        self.say(f"opened {path}")
+        self.say(f"opened {path}" + "".join(f"; {n}" for n in campaign.notes))
 
     # -- navigation ---------------------------------------------------------------------------
     def action_tab(self, tab: str) -> None:
@@ -806,8 +807,29 @@ class PlannerApp(App[None]):
                                 lambda n=name: self._apply_preset(n))
 
 
+def load_campaign_arg(path: str | None) -> Campaign:
+    """Campaign for the command-line argument: a file, a preset name (a copy), or a new one.
+
+    Raises
+    ------
+    RenpsimError
+        The file or preset is not a valid campaign.
+
+    """
+    if path and Path(path).exists():
+        return Campaign.load(path)
+    preset = backend.campaign_preset_path(path) if path and not path.endswith(".toml") else None
+    if preset is not None:
+        campaign = Campaign.load(preset)
+        campaign.path = None  # a copy: saving asks for a file name
+        return campaign
+    campaign = Campaign.new()
+    campaign.path = Path(path) if path else None
+    return campaign
+
+
 def run(path: str | None = None) -> None:
-    """Open the planner on a campaign file (or a new campaign).
+    """Open the planner on a campaign file, a campaign preset name, or a new campaign.
 
     Raises
     ------
@@ -815,9 +837,4 @@ def run(path: str | None = None) -> None:
         The file is not a valid campaign (the CLI prints one line).
 
     """
-    if path and Path(path).exists():
-        campaign = Campaign.load(path)
-    else:
-        campaign = Campaign.new()
-        campaign.path = Path(path) if path else None
-    PlannerApp(campaign, path).run()
+    PlannerApp(load_campaign_arg(path), path).run()

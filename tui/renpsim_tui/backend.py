@@ -103,6 +103,14 @@ def hardware_sections(name: str) -> dict[str, dict[str, object]]:
     return {sec: dict(HARDWARE_PRESETS[name].get(sec, {})) for sec in HARDWARE_SECTIONS}
 
 
+def campaign_preset_path(name: str) -> Path | None:
+    """Path of a shipped campaign preset (``campaigns/NAME.toml``), or None."""
+    from renpsim._resources import preset_dir
+
+    p = preset_dir("campaigns") / f"{name}.toml"
+    return p if p.is_file() else None
+
+
 def oscillation_presets() -> list[str]:
     """Names of the oscillation-parameter presets."""
     return list_presets()
