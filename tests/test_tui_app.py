@@ -237,6 +237,9 @@ async def test_presets_runs_fit_help_and_palette(tmp_path):
         await pilot.pause()
         table = app.run_table
         assert table is not None and table.counts.size == 3
+        assert table.source.endswith("seed 7")  # the campaign's seed
+        app.action_simulate()
+        assert list(app.run_table.counts) == list(table.counts)  # same seed, same counts
         assert app.query_one("#run-table", DataTable).row_count == 3
         await pilot.click("#run-fit")
         await pilot.pause()
@@ -250,6 +253,15 @@ async def test_presets_runs_fit_help_and_palette(tmp_path):
         await pilot.pause()
         assert app.query_one("#run-table", DataTable).row_count == 2
         assert list(app.run_table.counts) == [9.0, 5.0]
+        # Follow it while it grows (the poll is called directly instead of waiting for the timer).
+        await pilot.click("#run-follow")
+        await pilot.pause()
+        with csv.open("a") as fh:
+            fh.write("1.0711,66240,4\n")
+        app.poll_run()
+        await pilot.pause()
+        assert app.query_one("#run-table", DataTable).row_count == 3
+        assert "following" in " ".join(app.messages)
         # A hardware preset far from the benchmark: the viability line names the gap.
         app._apply_preset("yb-vapour")
         await pilot.pause()

@@ -179,7 +179,8 @@ class PlannerApp(App[None]):
     #viability { height: 3; padding: 0 1; border: round $accent; }
     #forecast-plot { height: 1fr; min-height: 14; }
     #mass-plot { height: 1fr; min-height: 10; }
-    #fc-left { width: 46; }
+    #fc-left { width: 60; }
+    #fc-left .field-label { width: 22; }
     #gen-grid { grid-size: 4; grid-gutter: 0 1; grid-rows: 1 3; height: 4; }
     #gen-grid Input, #gen-grid Select { width: 1fr; }
     #gen-grid Label { padding: 0 1; color: $text-muted; }
@@ -297,6 +298,7 @@ class PlannerApp(App[None]):
                     yield Input("", placeholder="CSV step table (omega_eV,dwell_s,counts)",
                                 id="run-path")
                     yield Button("Open", id="run-open")
+                    yield Checkbox("follow", id="run-follow")
                     yield Button("Fit normalisation", id="run-fit")
                 yield Static(id="run-status")
                 yield DataTable(id="run-table", cursor_type="none", zebra_stripes=True)
@@ -526,7 +528,7 @@ class PlannerApp(App[None]):
                 n = self._number("gen-n", "", "steps")
                 if n != int(n):
                     raise RenpsimError(f"steps: {n} is not a whole number")
-                seed = int(c.get("campaign.seed") or 0)
+                seed = c.seed
                 if kind == "uniform":
                     steps = schedule.uniform(lo, hi, int(n), total, info.omega_max_eV, order,
                                              seed)
@@ -679,7 +681,7 @@ class PlannerApp(App[None]):
         if fc.omega_eV.size == 0:
             self.say("no scan steps to simulate", error=True)
             return
-        self.run_table = backend.simulate_counts(fc, int(self.campaign.get("campaign.seed") or 0))
+        self.run_table = backend.simulate_counts(fc, self.campaign.seed)
         self._show_run()
 
     @on(Button.Pressed, "#run-open")
@@ -690,6 +692,33 @@ class PlannerApp(App[None]):
         except RenpsimError as exc:
             self.say(f"cannot open run: {exc}", error=True)
             return
+        self._run_stamp = backend.file_stamp(path)
+        self._show_run()
+
+    @on(Checkbox.Changed, "#run-follow")
+    def _follow_changed(self, event: Checkbox.Changed) -> None:
+        timer = getattr(self, "_follow_timer", None)
+        if event.value and timer is None:
+            self._follow_timer = self.set_interval(1.0, self.poll_run)
+            self.say("following the run file (re-read when it changes)")
+        elif not event.value and timer is not None:
+            timer.stop()
+            self._follow_timer = None
+            self.say("stopped following the run file")
+
+    def poll_run(self) -> None:
+        """Re-read the opened step table if the file changed (live view of a growing run)."""
+        if self.run_table is None or self.run_table.source.startswith("simulated"):
+            return
+        stamp = backend.file_stamp(self.run_table.source)
+        if stamp is None or stamp == getattr(self, "_run_stamp", None):
+            return
+        try:
+            table = backend.read_step_table(self.run_table.source)
+        except RenpsimError:
+            return  # a half-written line: try again at the next tick
+        self._run_stamp = stamp
+        self.run_table = table
         self._show_run()
 
     def _show_run(self) -> None:

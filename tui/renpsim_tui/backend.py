@@ -599,6 +599,15 @@ def read_step_table(path: str | Path) -> StepTable:
     return StepTable(arr[:, 0], arr[:, 1], arr[:, 2], str(p))
 
 
+def file_stamp(path: str | Path) -> tuple[float, int] | None:
+    """(modification time, size) of a file, or None if it cannot be read."""
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return None
+    return (st.st_mtime, st.st_size)
+
+
 @dataclass(frozen=True)
 class NormFit:
     """Fit of an overall normalisation k (signal scale) to a step table (STAND-IN)."""

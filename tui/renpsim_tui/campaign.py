@@ -259,6 +259,11 @@ class Campaign:
         return str(self._lookup("name") or "untitled")
 
     @property
+    def seed(self) -> int:
+        """The campaign seed (root of every random stream)."""
+        return int(self._lookup("seed") or 0)
+
+    @property
     def target_name(self) -> str:
         """Target label, e.g. ``"Yb-174"``."""
         t = self.hardware_sections()["target"]
@@ -315,7 +320,7 @@ class Campaign:
 
     def hypothesis(self, which: str = "truth") -> backend.Hypothesis:
         """Return the campaign's ("truth") or the alternative ("alternative") hypothesis."""
-        osc = str(self._lookup("truth.oscillation") or "nufit-6.0")
+        osc = str(self.get("truth.oscillation"))
         return backend.Hypothesis(
             ordering=str(self.get(f"{which}.ordering")),
             m_lightest_eV=float(self.get(f"{which}.m_lightest_eV")),

@@ -228,11 +228,19 @@ HARDWARE_FIELDS: tuple[FieldSpec, ...] = (
     _f("detector.gate_width_s", "Gate width (0 = open)", "s", 50e-9, 0.0, 1.0),
 )
 
+def _oscillation_presets() -> list[str]:
+    from renpsim_tui.backend import oscillation_presets
+
+    return oscillation_presets()
+
+
 #: The neutrino hypothesis used for the forecast (``[truth]`` of the campaign).
 TRUTH_FIELDS: tuple[FieldSpec, ...] = (
     _c("truth.ordering", "Ordering", ("NO", "IO"), "NO"),
     _f("truth.m_lightest_eV", "Lightest mass", "eV", 0.01, 0.0, 1.0),
     _c("truth.nature", "Nature", ("dirac", "majorana"), "dirac"),
+    _c("truth.oscillation", "Oscillation preset", tuple(_oscillation_presets()), "nufit-6.0",
+       help="Oscillation parameters (renpsim/data/oscillation)"),
 )
 
 #: Interface-only settings (not part of the campaign schema; kept for the session).
