@@ -295,11 +295,12 @@ class PlannerApp(App[None]):
             with TabPane("Runs", id="runs"), Vertical():
                 with Horizontal(classes="bar"):
                     yield Button("Simulate counts", id="run-simulate")
-                    yield Input("", placeholder="CSV step table (omega_eV,dwell_s,counts)",
+                    yield Input("", placeholder="run file .h5 or CSV step table",
                                 id="run-path")
                     yield Button("Open", id="run-open")
                     yield Checkbox("follow", id="run-follow")
                     yield Button("Fit normalisation", id="run-fit")
+                yield ProgressBar(total=100, show_eta=False, id="run-progress")
                 yield Static(id="run-status")
                 yield DataTable(id="run-table", cursor_type="none", zebra_stripes=True)
         yield Static(id="message")
@@ -318,7 +319,8 @@ class PlannerApp(App[None]):
             "#", "omega eV", "dwell s", "counts", "expected", "pull")
         self._reset_generator_defaults()
         self.refresh_all()
-        self.say(f"campaign: {self.campaign.path or 'new (unsaved)'}; F1 for help"
+        self.say(f"campaign: {self.campaign.path or 'new (unsaved)'}; F1 for help; "
+                 f"hardware/DAQ model: {backend.MODE}"
                  + "".join(f"; {n}" for n in self.campaign.notes))
 
     # -- messages -----------------------------------------------------------------------------
@@ -618,7 +620,10 @@ class PlannerApp(App[None]):
         )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Show the outcome of the sensitivity worker."""
+        """Show the outcome of the sensitivity and simulation workers."""
+        if event.worker.group == "simulate":
+            self._simulation_done(event)
+            return
         if event.worker.group != "sensitivity":
             return
         status = self.query_one("#sens-status", Static)
@@ -637,6 +642,20 @@ class PlannerApp(App[None]):
             else:
                 status.update(escape(f"failed: {err}"))
                 self.say(f"sensitivity failed: {err}", error=True)
+
+    def _simulation_done(self, event: Worker.StateChanged) -> None:
+        status = self.query_one("#run-status", Static)
+        if event.state == WorkerState.SUCCESS:
+            path = str(event.worker.result)
+            self.query_one("#run-path", Input).value = path
+            self._open_run()
+        elif event.state == WorkerState.CANCELLED or (
+                event.state == WorkerState.ERROR
+                and isinstance(event.worker.error, backend.Cancelled)):
+            status.update("simulation cancelled (no file under the final name)")
+        elif event.state == WorkerState.ERROR:
+            status.update(escape(f"simulation failed: {event.worker.error}"))
+            self.say(f"simulation failed: {event.worker.error}", error=True)
 
     def _show_sensitivity(self, res: backend.SensitivityResult) -> None:
         table = self.query_one("#sens-table", DataTable)
@@ -672,17 +691,42 @@ class PlannerApp(App[None]):
             w.cancel()
             self.query_one("#sens-status", Static).update("cancelling ...")
             self.say("cancelling the sensitivity computation")
+        w = getattr(self, "_sim_worker", None)
+        if w is not None and w.state in (WorkerState.PENDING, WorkerState.RUNNING):
+            w.cancel()
+            self.say("cancelling the simulation")
 
     # -- runs ---------------------------------------------------------------------------------
     @on(Button.Pressed, "#run-simulate")
     def action_simulate(self) -> None:
-        """Simulate Poisson counts per step (stand-in until run files are merged)."""
+        """Simulate the campaign.
+
+        With the DAQ library and a ``.h5`` name in the path box: a run file, written in a
+        worker with a progress bar, then opened. Otherwise Poisson counts per step in memory.
+        """
         fc = self.last_forecast
         if fc.omega_eV.size == 0:
             self.say("no scan steps to simulate", error=True)
             return
+        target = self.query_one("#run-path", Input).value.strip()
+        if backend.LIBRARY and target.endswith((".h5", ".hdf5")):
+            self.query_one("#run-progress", ProgressBar).update(total=100, progress=0)
+            self.query_one("#run-status", Static).update(f"simulating to {target} ...")
+            self._sim_worker = self._simulate_file(target)
+            return
         self.run_table = backend.simulate_counts(fc, self.campaign.seed)
         self._show_run()
+
+    @work(thread=True, exclusive=True, group="simulate", exit_on_error=False)
+    def _simulate_file(self, target: str):
+        worker = get_current_worker()
+        c = self.campaign
+        bar = self.query_one("#run-progress", ProgressBar)
+        return backend.simulate_run(
+            c.target, c.hardware_sections(), c.hypothesis(), [s.omega_eV for s in c.steps],
+            [s.dwell_s for s in c.steps], c.seed, target,
+            progress=lambda f: self.call_from_thread(bar.update, progress=100.0 * f),
+            cancelled=lambda: worker.is_cancelled)
 
     @on(Button.Pressed, "#run-open")
     def _open_run(self) -> None:

@@ -46,6 +46,21 @@ PAPER_TOTAL_S = 2.3 * 86400.0
 HARDWARE_SECTIONS = ("target", "coherence", "lasers", "waveguide", "backgrounds", "detector")
 
 
+def _library_available() -> bool:
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None
+               for m in ("renpsim.hardware", "renpsim.campaign", "renpsim.daq"))
+
+
+#: True when the hardware/campaign/DAQ library (issue 4) is installed: the adapter then uses it
+#: for presets, campaign validation and step resolution, expected counts, simulation and run
+#: files; otherwise the stand-ins of this module are used.
+LIBRARY = _library_available()
+#: Which implementation is active (shown in the interface).
+MODE = "library" if LIBRARY else "stand-in"
+
+
 class Cancelled(Exception):  # noqa: N818 (a request, not an error)
     """Raised inside a computation when the interface asked it to stop."""
 
@@ -88,14 +103,27 @@ def list_target_names() -> list[str]:
 
 
 def hardware_presets() -> list[str]:
-    """Names of the hardware presets (STAND-IN: renpsim_tui.presets)."""
+    """Names of the hardware presets (library, else STAND-IN renpsim_tui.presets)."""
+    if LIBRARY:
+        from renpsim.hardware.config import list_hardware_presets
+
+        return list_hardware_presets()
     from renpsim_tui.presets import HARDWARE_PRESETS
 
     return list(HARDWARE_PRESETS)
 
 
 def hardware_sections(name: str) -> dict[str, dict[str, object]]:
-    """Return a hardware preset as sections of knobs, hardware-schema names (STAND-IN)."""
+    """Return a hardware preset as sections of knobs, hardware-schema names.
+
+    With the library: every knob of the resolved configuration (detector preset expanded);
+    otherwise the STAND-IN subset of renpsim_tui.presets.
+    """
+    if LIBRARY:
+        from renpsim.hardware.config import load_hardware
+
+        d = load_hardware(name).to_dict()
+        return {k: dict(v) for k, v in d.items() if isinstance(v, dict)}
     from renpsim_tui.presets import HARDWARE_PRESETS
 
     if name not in HARDWARE_PRESETS:
@@ -322,6 +350,108 @@ def derived_quantities(info: TargetInfo, hw: Hardware, h: Hypothesis) -> list[De
     return out
 
 
+# -- library adapters (renpsim.campaign, renpsim.daq, renpsim.runfile) ---------------------------
+def resolve_campaign(doc: dict, where: str, base_dir: Path | None = None):
+    """Validate a campaign document with ``renpsim.campaign`` and return its resolved steps.
+
+    Returns ``None`` without the library (the caller resolves explicit steps itself).
+
+    Returns
+    -------
+    tuple of (list of float, list of float) or None
+        omega_eV and dwell_s of every step in acquisition order (reference steps included).
+
+    Raises
+    ------
+    InputError
+        The library's validation error (file, key, value, expectation).
+
+    """
+    if not LIBRARY:
+        return None
+    from renpsim.campaign import campaign_from_dict
+
+    camp = campaign_from_dict(doc, where, base_dir)
+    return camp.steps.omega_eV.tolist(), camp.steps.dwell_s.tolist()
+
+
+_CAMPAIGN_CACHE: dict = {}
+
+
+def _library_campaign(hw: Hardware, omega_eV: Sequence[float], dwell_s: Sequence[float],
+                      seed: int = 0):
+    """Build (or reuse) a library Campaign from inline hardware sections and explicit steps."""
+    import json
+
+    from renpsim.campaign import campaign_from_dict
+
+    key = (json.dumps(hw, sort_keys=True, default=str), tuple(omega_eV), tuple(dwell_s), seed)
+    camp = _CAMPAIGN_CACHE.get(key)
+    if camp is None:
+        doc = {"name": "tui", "seed": int(seed), "hardware": {k: dict(v) for k, v in hw.items()},
+               "scan": {"generator": "explicit", "omega_eV": [float(w) for w in omega_eV],
+                        "dwell_s": [float(t) for t in dwell_s], "order": "as_listed"}}
+        camp = campaign_from_dict(doc, "campaign")
+        _CAMPAIGN_CACHE.clear()
+        _CAMPAIGN_CACHE[key] = camp
+    return camp
+
+
+def _library_forecast(info: TargetInfo, hw: Hardware, h: Hypothesis, w: NDArray,
+                      T: NDArray) -> StepForecast:
+    from renpsim.daq import expected_counts
+
+    camp = _library_campaign(hw, w, T)
+    try:
+        df = expected_counts(camp, neutrinos=_state(h))
+    except MissingInputError as exc:
+        nan = np.full(w.size, np.nan)
+        return StepForecast(w, T, nan, nan, np.zeros(w.size), None, str(exc))
+    exposure = df["exposure_s"].to_numpy()
+    I_eff = df["I_eff"].to_numpy()
+    signal = df["signal"].to_numpy()
+    den = I_eff * exposure
+    scale = float(np.max(np.divide(signal, den, out=np.zeros_like(den), where=den > 0)))
+    return StepForecast(df["omega_eV"].to_numpy(), df["dwell_s"].to_numpy(), I_eff, signal,
+                        df["background"].to_numpy(), scale,
+                        "library rate model (renpsim.daq.expected_counts; I smeared by the "
+                        "laser line and jitter)")
+
+
+def simulate_run(info: TargetInfo, hw: Hardware, h: Hypothesis, omega_eV: Sequence[float],
+                 dwell_s: Sequence[float], seed: int, path: str | Path, *,
+                 progress: Callable[[float], None] | None = None,
+                 cancelled: Callable[[], bool] | None = None) -> Path:
+    """Simulate the campaign to a run file with ``renpsim.daq.simulate`` (steps level).
+
+    Raises
+    ------
+    MissingInputError
+        Without the DAQ library (use :func:`simulate_counts`).
+
+    """
+    if not LIBRARY:
+        raise MissingInputError("simulate", "renpsim.daq", None,
+                                "the DAQ library (hardware branch), not in this build")
+    import dataclasses
+
+    from renpsim.campaign.campaign import TruthConfig
+    from renpsim.daq import simulate
+
+    camp = _library_campaign(hw, omega_eV, dwell_s, seed)
+    camp = dataclasses.replace(camp, truth=TruthConfig(
+        ordering=h.ordering, m_lightest_eV=h.m_lightest_eV, nature=h.nature,
+        oscillation=h.oscillation))
+
+    def cb(done: int, total: int) -> None:
+        if cancelled is not None and cancelled():
+            raise Cancelled
+        if progress is not None and total:
+            progress(done / total)
+
+    return simulate(camp, path, level="steps", seed=seed, progress=cb)
+
+
 # -- forecast ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class StepForecast:
@@ -351,6 +481,8 @@ def forecast(info: TargetInfo, hw: Hardware, h: Hypothesis,
     """
     w = np.asarray(omega_eV, float)
     T = np.asarray(dwell_s, float)
+    if LIBRARY and w.size:
+        return _library_forecast(info, hw, h, w, T)
     shots = np.rint(T / period_s(hw))
     exposure = shots * exposure_per_shot_s(hw)
     spec = spectral(w, h, info) if w.size else np.zeros(0)
@@ -572,7 +704,9 @@ def simulate_counts(fc: StepForecast, seed: int) -> StepTable:
 
 
 def read_step_table(path: str | Path) -> StepTable:
-    """Read a CSV table of counts per step (columns omega_eV, dwell_s, counts).
+    """Read counts per step: a run file (``.h5``, with the library) or a CSV table.
+
+    A CSV table has the columns omega_eV, dwell_s, counts (the ``renpsim import`` format).
 
     Raises
     ------
@@ -583,6 +717,12 @@ def read_step_table(path: str | Path) -> StepTable:
     import pandas as pd
 
     p = Path(path)
+    if p.suffix in (".h5", ".hdf5") and LIBRARY:
+        from renpsim.runfile.reader import open_run
+
+        steps = open_run(p).steps
+        arr = steps[["omega_eV", "dwell_s", "counts"]].to_numpy(dtype=float)
+        return StepTable(arr[:, 0], arr[:, 1], arr[:, 2], str(p))
     try:
         df = pd.read_csv(p)
     except (OSError, ValueError) as exc:

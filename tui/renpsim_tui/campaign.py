@@ -124,7 +124,12 @@ class Campaign:
             raise InputError(where, "hardware_overrides.target." + exc.key.split(".")[-1]
                              if exc.key in ("name", "isotope") else exc.key, exc.value,
                              exc.expected) from None
-        self.steps: list[Step] = self._read_steps(where, info.omega_max_eV)
+        resolved = backend.resolve_campaign(self.doc.unwrap(), where,
+                                            path.parent if path is not None else None)
+        if resolved is None:
+            self.steps: list[Step] = self._read_steps(where, info.omega_max_eV)
+        else:
+            self.steps = [Step(float(w), float(t)) for w, t in zip(*resolved, strict=True)]
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
