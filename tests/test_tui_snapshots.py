@@ -10,9 +10,8 @@ intended change and review the SVG diff.
 from __future__ import annotations
 
 import pytest
-from tui_helpers import gp21_app
-
 from renpsim_tui.backend import MODE
+from tui_helpers import gp21_app
 
 SIZE = (140, 45)
 pytestmark = pytest.mark.parametrize("mode", [MODE])
