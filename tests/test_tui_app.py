@@ -262,6 +262,16 @@ async def test_presets_runs_fit_help_and_palette(tmp_path):
         await pilot.pause()
         assert app.query_one("#run-table", DataTable).row_count == 3
         assert "following" in " ".join(app.messages)
+        if backend.LIBRARY:
+            # Simulate to a run file in a worker, then read it back with the run-file reader.
+            run = tmp_path / "run.h5"
+            app.query_one("#run-path", Input).value = str(run)
+            await pilot.click("#run-simulate")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert run.is_file()
+            assert app.run_table.source == str(run) and app.run_table.counts.size == 3
+            assert app.query_one("#run-progress", ProgressBar).progress == pytest.approx(100.0)
         # A hardware preset far from the benchmark: the viability line names the gap.
         app._apply_preset("yb-vapour")
         await pilot.pause()

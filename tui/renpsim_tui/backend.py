@@ -313,8 +313,50 @@ class Derived:
     note: str = ""
 
 
+def _library_derived(info: TargetInfo, hw: Hardware, h: Hypothesis) -> list[Derived]:
+    """Compute the derived quantities with ``renpsim.hardware`` and the DAQ rate model."""
+    from renpsim.daq import expected_counts
+    from renpsim.hardware.config import hardware_from_dict
+
+    cfg = hardware_from_dict({k: dict(v) for k, v in hw.items()}, "hardware")
+    tau = cfg.exposure_per_shot_s()
+    out = [
+        Derived("volume V = L x A", cfg.target.volume_cm3, "cm3", "hardware.md 8.1"),
+        Derived("trigger photons per pulse", trigger_photons_per_pulse(info, hw), "",
+                "E_pulse / (E_eg/2)"),
+        Derived("trigger photons in the gate", cfg.trigger_photons_in_gate(info.omega_max_eV),
+                "", "renpsim.hardware"),
+        Derived("trigger photon density (lasers)", n_gamma_from_laser_cm3(info, hw), "cm-3",
+                "E_pulse/(omega pi w^2/2 c tau_L), hardware.md 8.4 [A]"),
+        Derived("n_gamma used", cfg.n_gamma_cm3(), "cm-3", str(cfg.target.n_gamma)),
+        Derived("coherent exposure per shot", tau, "s", "int eta dt in the gate (hardware.md 5.2)"),
+        Derived("coherent duty cycle", tau / cfg.period_s, "", "exposure per shot x f_rep"),
+    ]
+    try:
+        scale = cfg.rate_per_unit_I()
+    except MissingInputError:
+        out.append(Derived("signal rate per unit I", None, "s-1", "needs target.gamma0_per_s"))
+        return out
+    out.append(Derived("signal rate per unit I", scale, "s-1",
+                       "Gamma_0' per second of full coherence, before T_sig and eps"))
+    grid = np.linspace(info.omega_max_eV - 2.5e-3, info.omega_max_eV, 2001)
+    w_peak = float(grid[int(np.argmax(spectral(grid, h, info)))])
+    one = expected_counts(_library_campaign(hw, [w_peak], [cfg.period_s]), neutrinos=_state(h))
+    row = one.iloc[0]
+    out.append(Derived("signal rate at the peak below E_eg/2", float(row["signal"])
+                       / cfg.period_s, "s-1", f"wall-clock, at omega = {w_peak:.7f} eV"))
+    for name in ("leak", "dark", "stray", "mcq3", "psr"):
+        out.append(Derived(f"background per shot: {name}", float(row[name]), "",
+                           "renpsim.daq rate model, at the same omega"))
+    out.append(Derived("background rate", float(row["background"]) / cfg.period_s, "s-1",
+                       "wall-clock"))
+    return out
+
+
 def derived_quantities(info: TargetInfo, hw: Hardware, h: Hypothesis) -> list[Derived]:
     """Quantities derived from the hardware (hardware.md 5.2, 8.1, 8.2 notes, 8.4)."""
+    if LIBRARY:
+        return _library_derived(info, hw, h)
     out = [
         Derived("volume V = L x A", volume_cm3(hw), "cm3", "hardware.md 8.1"),
         Derived("trigger photons per pulse", trigger_photons_per_pulse(info, hw), "",
