@@ -279,6 +279,12 @@ async def test_presets_runs_fit_help_and_palette(tmp_path):
         v = app.last_viability
         assert v.total_signal < 1e-20 and "atom density" in v.dominant
         assert app.query_one("#f-target-density-cm3", Input).value == "8.9e+14"
+        # A detector preset writes its knobs as overrides.
+        app.apply_detector("ingaas-gated")
+        await pilot.pause()
+        assert app.campaign.get("detector.efficiency") == pytest.approx(0.243)
+        assert app.query_one("#f-detector-dark-rate-Hz", Input).value == "1880"
+        assert app.campaign.doc["hardware_overrides"]["detector"]["gate_width_s"] == 50e-9
         # Help screen and command palette entries.
         await pilot.press("f1")
         await pilot.pause()
@@ -288,7 +294,8 @@ async def test_presets_runs_fit_help_and_palette(tmp_path):
         assert not isinstance(app.screen, HelpScreen)
         titles = [cmd.title for cmd in app.get_system_commands(app.screen)]
         for expected in ("Save campaign", "Open campaign", "Generate: Uniform steps",
-                         "Run sensitivity", "Cancel computation", "Hardware preset: xe-gas"):
+                         "Run sensitivity", "Cancel computation", "Hardware preset: xe-gas",
+                         "Detector preset: uv-snspd"):
             assert expected in titles
 
 

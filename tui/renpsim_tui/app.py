@@ -240,6 +240,11 @@ class PlannerApp(App[None]):
                         yield Select([(n, n) for n in backend.list_target_names()],
                                      value=c.target_name, allow_blank=False, id="target",
                                      classes="field-input")
+                    with Horizontal(classes="field-row"):
+                        yield Label("Detector preset", classes="field-label")
+                        yield Select([(n, n) for n in backend.detector_presets()],
+                                     prompt="(apply...)", id="det-preset",
+                                     classes="field-input")
                     for spec in HARDWARE_FIELDS:
                         yield FieldRow(spec, c.text(spec.key))
                 with Vertical():
@@ -452,6 +457,9 @@ class PlannerApp(App[None]):
             if event.value != self.campaign.hardware_name:
                 self._apply_preset(str(event.value))
             return
+        if sid == "det-preset":
+            self.apply_detector(str(event.value))
+            return
         if sid == "target":
             if event.value == self.campaign.target_name:
                 return
@@ -482,6 +490,17 @@ class PlannerApp(App[None]):
         self.refresh_all()
         self.say(f"hardware preset {name} applied, overrides cleared "
                  f"(target {self.campaign.target_name})")
+
+    def apply_detector(self, name: str) -> None:
+        """Apply a detector preset (its knobs become detector overrides)."""
+        try:
+            self.campaign.apply_detector_preset(name)
+        except RenpsimError as exc:
+            self.say(f"refused: {exc}", error=True)
+            return
+        self.sync_widgets()
+        self.refresh_all()
+        self.say(f"detector preset {name} applied")
 
     def sync_widgets(self) -> None:
         """Put the campaign's values back into every field widget."""
@@ -878,6 +897,9 @@ class PlannerApp(App[None]):
         for name in backend.hardware_presets():
             yield SystemCommand(f"Hardware preset: {name}", "Apply a hardware preset",
                                 lambda n=name: self._apply_preset(n))
+        for name in backend.detector_presets():
+            yield SystemCommand(f"Detector preset: {name}", "Apply a detector preset",
+                                lambda n=name: self.apply_detector(n))
 
 
 def load_campaign_arg(path: str | None) -> Campaign:

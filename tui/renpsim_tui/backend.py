@@ -18,6 +18,7 @@ normalisation only).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -120,15 +121,41 @@ def hardware_sections(name: str) -> dict[str, dict[str, object]]:
     otherwise the STAND-IN subset of renpsim_tui.presets.
     """
     if LIBRARY:
-        from renpsim.hardware.config import load_hardware
-
-        d = load_hardware(name).to_dict()
-        return {k: dict(v) for k, v in d.items() if isinstance(v, dict)}
+        return {k: dict(v) for k, v in _library_sections(name).items()}
     from renpsim_tui.presets import HARDWARE_PRESETS
 
     if name not in HARDWARE_PRESETS:
         raise InputError("hardware", "name", name, "one of " + ", ".join(HARDWARE_PRESETS))
     return {sec: dict(HARDWARE_PRESETS[name].get(sec, {})) for sec in HARDWARE_SECTIONS}
+
+
+def detector_presets() -> dict[str, dict[str, object]]:
+    """Detector presets: name -> detector knobs (hardware schema names).
+
+    The hardware library's ``hardware/detectors.toml`` when it is shipped (every knob but the
+    description and source), else the STAND-IN table of renpsim_tui.presets.
+    """
+    import tomllib
+
+    from renpsim._resources import preset_dir
+
+    path = preset_dir("hardware") / "detectors.toml"
+    if LIBRARY and path.is_file():
+        with path.open("rb") as fh:
+            doc = tomllib.load(fh)
+        return {name: {k: v for k, v in tbl.items() if k not in ("description", "source")}
+                for name, tbl in doc.items() if isinstance(tbl, dict)}
+    from renpsim_tui.presets import DETECTOR_PRESETS
+
+    return {k: dict(v) for k, v in DETECTOR_PRESETS.items()}
+
+
+@functools.cache
+def _library_sections(name: str) -> dict[str, dict[str, object]]:
+    from renpsim.hardware.config import load_hardware
+
+    d = load_hardware(name).to_dict()
+    return {k: dict(v) for k, v in d.items() if isinstance(v, dict)}
 
 
 def campaign_preset_path(name: str) -> Path | None:

@@ -323,6 +323,25 @@ class Campaign:
             del self.doc["hardware_overrides"]
         self.dirty = True
 
+    def apply_detector_preset(self, name: str) -> None:
+        """Write a detector preset's knobs as detector overrides (all checked before storing).
+
+        Raises
+        ------
+        InputError
+            Unknown preset or a value outside a field's range.
+
+        """
+        presets = backend.detector_presets()
+        if name not in presets:
+            raise InputError("campaign", "detector preset", name, "one of " + ", ".join(presets))
+        values = {}
+        for key, value in presets[name].items():
+            spec = self.fields.get(f"detector.{key}")
+            values[key] = value if spec is None else parse_field(spec, format_value(spec, value))
+        for key, value in values.items():
+            self._store(f"detector.{key}", value)
+
     def hypothesis(self, which: str = "truth") -> backend.Hypothesis:
         """Return the campaign's ("truth") or the alternative ("alternative") hypothesis."""
         osc = str(self.get("truth.oscillation"))

@@ -49,3 +49,23 @@ HARDWARE_PRESETS: dict[str, dict[str, dict[str, object]]] = {
         "detector": dict(_UV_SNSPD),
     },
 }
+
+
+#: Detector presets (hardware.md 3.1-3.2; values as in the hardware branch's detectors.toml):
+#: name -> detector knobs the interface writes as overrides.
+DETECTOR_PRESETS: dict[str, dict[str, float]] = {
+    "ideal": {"efficiency": 1.0, "dark_rate_Hz": 0.0, "gate_start_s": 0.0,
+              "gate_width_s": 0.0},
+    "snspd-1157": {"efficiency": 0.80, "dark_rate_Hz": 100.0, "gate_start_s": -5e-9,
+                   "gate_width_s": 50e-9},
+    "ingaas-free": {"efficiency": 0.10, "dark_rate_Hz": 600.0, "gate_start_s": -5e-9,
+                    "gate_width_s": 0.0},
+    "ingaas-gated": {"efficiency": 0.243, "dark_rate_Hz": 1880.0, "gate_start_s": -5e-9,
+                     "gate_width_s": 50e-9},
+    "nir-pmt": {"efficiency": 0.02, "dark_rate_Hz": 1.0e4, "gate_start_s": -5e-9,
+                "gate_width_s": 50e-9},
+    "uv-snspd": {"efficiency": 0.70, "dark_rate_Hz": 1.0e-4, "gate_start_s": -5e-9,
+                 "gate_width_s": 50e-9},
+    "mcp-pmt": {"efficiency": 0.25, "dark_rate_Hz": 30.0, "gate_start_s": -5e-9,
+                "gate_width_s": 50e-9},
+}
