@@ -223,3 +223,29 @@ def test_command_line_argument(tmp_path, monkeypatch):
     copy = load_campaign_arg("my-preset")
     assert copy.path is None and copy.name == "gp21-test"
     assert load_campaign_arg(None).path is None
+
+
+def test_follow_run_while_it_is_written(tmp_path):
+    from renpsim.errors import MissingInputError
+
+    batches = []
+    if not backend.LIBRARY:
+        with pytest.raises(MissingInputError, match=r"renpsim\.runfile"):
+            backend.follow_run_steps(tmp_path / "run.h5", batches.append)
+        return
+    import threading
+
+    import numpy as np
+    from renpsim.daq import simulate
+
+    c = Campaign.new()
+    omega = list(np.linspace(1.069, 1.0717, 40))
+    camp = backend._library_campaign(c.hardware_sections(), omega, [2000.0] * 40, 1)
+    path = tmp_path / "live.h5"
+    writer = threading.Thread(target=simulate, args=(camp, path),
+                              kwargs={"level": "shots", "seed": 1})
+    writer.start()
+    n = backend.follow_run_steps(path, batches.append, timeout_s=30)
+    writer.join()
+    assert n == 40 and sum(b.counts.size for b in batches) == 40
+    assert [w for b in batches for w in b.omega_eV] == pytest.approx(omega)

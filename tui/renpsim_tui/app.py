@@ -643,6 +643,13 @@ class PlannerApp(App[None]):
         if event.worker.group == "simulate":
             self._simulation_done(event)
             return
+        if event.worker.group == "follow" and event.state == WorkerState.ERROR \
+                and not isinstance(event.worker.error, backend.Cancelled):
+            self.say(f"cannot follow the run: {event.worker.error}", error=True)
+            return
+        if event.worker.group == "follow" and event.state == WorkerState.SUCCESS:
+            self.say(f"run complete: {event.worker.result} steps")
+            return
         if event.worker.group != "sensitivity":
             return
         status = self.query_one("#sens-status", Static)
@@ -760,6 +767,16 @@ class PlannerApp(App[None]):
 
     @on(Checkbox.Changed, "#run-follow")
     def _follow_changed(self, event: Checkbox.Changed) -> None:
+        path = self.query_one("#run-path", Input).value.strip()
+        if backend.LIBRARY and path.endswith((".h5", ".hdf5")):
+            if event.value:
+                self.run_table = None
+                self._follow_worker = self._follow_h5(path)
+                self.say(f"following {path} (live, SWMR reader)")
+            elif getattr(self, "_follow_worker", None) is not None:
+                self._follow_worker.cancel()
+                self.say("stopped following the run file")
+            return
         timer = getattr(self, "_follow_timer", None)
         if event.value and timer is None:
             self._follow_timer = self.set_interval(1.0, self.poll_run)
@@ -768,6 +785,24 @@ class PlannerApp(App[None]):
             timer.stop()
             self._follow_timer = None
             self.say("stopped following the run file")
+
+    @work(thread=True, exclusive=True, group="follow", exit_on_error=False)
+    def _follow_h5(self, path: str) -> int:
+        worker = get_current_worker()
+        return backend.follow_run_steps(
+            path, lambda rows: self.call_from_thread(self._append_run, rows),
+            cancelled=lambda: worker.is_cancelled)
+
+    def _append_run(self, rows: backend.StepTable) -> None:
+        t = self.run_table
+        if t is None or t.source != rows.source:
+            self.run_table = rows
+        else:
+            self.run_table = backend.StepTable(
+                np.concatenate([t.omega_eV, rows.omega_eV]),
+                np.concatenate([t.dwell_s, rows.dwell_s]),
+                np.concatenate([t.counts, rows.counts]), t.source)
+        self._show_run()
 
     def poll_run(self) -> None:
         """Re-read the opened step table if the file changed (live view of a growing run)."""

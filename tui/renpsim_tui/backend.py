@@ -808,6 +808,39 @@ def read_step_table(path: str | Path) -> StepTable:
     return StepTable(arr[:, 0], arr[:, 1], arr[:, 2], str(p))
 
 
+def follow_run_steps(path: str | Path, on_rows: Callable[[StepTable], None],
+                     cancelled: Callable[[], bool] | None = None,
+                     timeout_s: float = 60.0) -> int:
+    """Follow a run file while it is written and report each batch of newly committed steps.
+
+    Uses ``renpsim.runfile.reader.follow_run`` (SWMR reader; library mode only). Returns the
+    number of steps seen when the writer finishes, or raises :class:`Cancelled`.
+
+    Raises
+    ------
+    MissingInputError
+        Without the run-file library.
+
+    """
+    if not LIBRARY:
+        raise MissingInputError("follow", "renpsim.runfile", None,
+                                "the run-file library (not in this build); CSV tables can be "
+                                "followed")
+    from renpsim.runfile.reader import follow_run
+
+    seen = 0
+    for df in follow_run(path, poll_s=0.2, timeout_s=timeout_s):
+        if cancelled is not None and cancelled():
+            raise Cancelled
+        channels = sorted(c for c in df.columns if c.startswith("counts_signal_"))
+        counts = sum(df[c].to_numpy(float) for c in channels)
+        on_rows(StepTable(df["set_photon_energy_eV"].to_numpy(float),
+                          df["dwell_s"].to_numpy(float), np.asarray(counts, float),
+                          str(path)))
+        seen += len(df)
+    return seen
+
+
 def file_stamp(path: str | Path) -> tuple[float, int] | None:
     """(modification time, size) of a file, or None if it cannot be read."""
     try:
