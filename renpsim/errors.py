@@ -70,3 +70,19 @@ class DataFileError(RenpsimError):
         self.key = key
         self.problem = problem
         super().__init__(f"{path}: {key}: {problem}")
+
+
+class RunFileError(DataFileError):
+    """An HDF5 run file is missing, unreadable, foreign, truncated or violates the schema.
+
+    Parameters
+    ----------
+    path : str
+        File path.
+    key : str
+        The HDF5 item path (``/scan/counts_signal``, ``/@schema_version`` for a root attribute,
+        ``"-"`` for the file as a whole).
+    problem : str
+        The bad value and what was expected, in words.
+
+    """

@@ -10,6 +10,7 @@ import numpy as np
 
 from renpsim.cli.options import FiniteFloat, GreedyFloats, PhaseType
 from renpsim.errors import InputError
+from renpsim.physics.bsm import bsm_spectrum, parse_term_spec
 from renpsim.physics.kinematics import CHANNEL_LABELS, THRESHOLD_LABELS
 from renpsim.physics.neutrino import neutrino_state
 from renpsim.physics.oscillation import DEFAULT_PRESET, list_presets
@@ -70,10 +71,24 @@ def _gamma0_option(value: str | None) -> float | str | None:
               help="Also give expected events for this time (s of full coherence) per point.")
 @click.option("--gamma0", default=None,
               help="Gamma_0 in s^-1 (needed for Xe), or 'placeholder'; with --dwell-s.")
+@click.option("--vector", "vector_specs", multiple=True, metavar="SPEC",
+              help="Light Z' term, e.g. 'm=20000,gL11=8e-16,gR11=0[,width=EV]': mass in eV, "
+                   "products g^e g^nu_{L/R,ij} (any ij; ji filled as conj). Repeatable.")
+@click.option("--scalar", "scalar_specs", multiple=True, metavar="SPEC",
+              help="Light scalar term, e.g. 'm=20000,yS11=6e-9,yP11=0[,convention=paper]"
+                   "[,width=EV]': products y^e y^nu_{S/P,ij}. Repeatable.")
+@click.option("--dipole", "dipole_specs", multiple=True, metavar="SPEC",
+              help="Neutrino dipole moments in mu_B, e.g. 'mu11=1e-11,eps12=0' (Dirac: ji = "
+                   "conj(ij); Majorana: antisymmetric, ji = -ij).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def spectrum_cmd(target, isotope, E_eg, ordering, m_lightest, nature, oscillation, alpha21,
-                 alpha31, delta, omega, omega_range, dwell_s, gamma0, as_json) -> None:
-    """Evaluate the RENP spectral function I(omega) (physics.md 1.3) and its channels."""
+                 alpha31, delta, omega, omega_range, dwell_s, gamma0, vector_specs, scalar_specs,
+                 dipole_specs, as_json) -> None:
+    """Evaluate the RENP spectral function I(omega) (physics.md 1.3) and its channels.
+
+    With --vector/--scalar/--dipole the spectrum is SM + BSM terms (physics.md 4.1-4.3,
+    docs/bsm.md); the SM spectrum and the ratio I/I_SM are reported too.
+    """
     tgt = load_target(target, isotope)
     if E_eg is not None:
         tgt = tgt.with_E_eg(E_eg)
@@ -84,8 +99,24 @@ def spectrum_cmd(target, isotope, E_eg, ordering, m_lightest, nature, oscillatio
         raise InputError(f"option {option}", "omega_eV", float(bad[0]),
                          f"0 < omega <= E_eg/2 = {tgt.omega_max_eV:.9g} eV for {tgt.name}")
     state = neutrino_state(ordering, m_lightest, nature, oscillation, alpha21, alpha31, delta)
-    result = spectrum(grid, state, tgt)
-    record = spectrum_record(result)
+    specs = [(kind, spec) for kind, given in (("vector", vector_specs),
+                                              ("scalar", scalar_specs),
+                                              ("dipole", dipole_specs)) for spec in given]
+    terms = [parse_term_spec(kind, spec, nature) for kind, spec in specs]
+    if terms:
+        result = bsm_spectrum(grid, state, tgt, terms)
+        record = spectrum_record(result)
+        record["I_sm"] = result.I_sm.tolist()
+        record["ratio"] = [r if math.isfinite(r) else None for r in result.ratio.tolist()]
+        record["inputs"]["bsm"] = [dict(term.describe(), spec=spec)
+                                   for term, (_, spec) in zip(terms, specs, strict=True)]
+        record["conventions"]["bsm"] = (
+            "SM + BSM terms on one amplitude, docs/bsm.md (physics.md 4.1-4.3, corrected); "
+            "ratio = I / I_sm (null where I_sm = 0)"
+        )
+    else:
+        result = spectrum(grid, state, tgt)
+        record = spectrum_record(result)
     if dwell_s is not None:
         g0 = resolve_gamma0(tgt, _gamma0_option(gamma0))
         scale = rate_scale(tgt, gamma0_per_s=g0)
@@ -163,6 +194,10 @@ def _print_table(record: dict) -> None:
     table = Table(show_edge=False)
     table.add_column("omega [eV]", justify="right")
     table.add_column("I(omega)", justify="right")
+    has_bsm = "ratio" in record
+    if has_bsm:
+        table.add_column("I_SM", justify="right")
+        table.add_column("I/I_SM", justify="right")
     has_events = "events" in record
     if has_events:
         table.add_column("events", justify="right")
@@ -170,8 +205,13 @@ def _print_table(record: dict) -> None:
     for k, (w, value) in enumerate(zip(record["omega_eV"], record["I"], strict=True)):
         opened = [lab for lab, t in thr.items() if w < t or (lab == "11" and math.isclose(w, t))]
         row = [f"{w:.7f}", f"{value:.6e}"]
+        if has_bsm:
+            ratio = record["ratio"][k]
+            row += [f"{record['I_sm'][k]:.6e}", "-" if ratio is None else f"{ratio:.6f}"]
         if has_events:
             row.append(f"{record['events'][k]:.4g}")
         row.append(" ".join(opened) or "-")
         table.add_row(*row)
+    for term in inp.get("bsm", []):
+        console.print(f"BSM {term['kind']}: {term['spec']}")
     console.print(table)

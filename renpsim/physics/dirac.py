@@ -92,21 +92,26 @@ def renp_momenta(
 
     Energy E_eg = omega + E_i + E_j and momentum p_i + p_j = -k (zero net initial phase,
     physics.md 1.1). ``E_i`` must lie inside the kinematic range; ``phi`` is the azimuth of
-    p_i about the z axis.
+    the softer of the two neutrino momenta about the z axis.
     """
     E_j = E_eg - omega - E_i
-    pi = math.sqrt(max(E_i * E_i - m_i * m_i, 0.0))
+    pi2 = max(E_i * E_i - m_i * m_i, 0.0)
     pj2 = max(E_j * E_j - m_j * m_j, 0.0)
-    # |p_i + k| = |p_j|  =>  cos(theta_i) from the law of cosines; p_i + p_j = -k.
-    if pi == 0.0:
+    k_vec = np.array([0.0, 0.0, omega])
+    # Place the softer momentum from the law of cosines (|p_soft + k| = |p_hard|) and take the
+    # harder one from p_i + p_j = -k: rounding then lands on the particle whose mass shell it
+    # perturbs least (relative to its energy squared).
+    soft2, hard2 = (pi2, pj2) if pi2 <= pj2 else (pj2, pi2)
+    p_soft = math.sqrt(soft2)
+    if p_soft == 0.0:
         cos_t = 1.0
     else:
-        cos_t = (pj2 - pi * pi - omega * omega) / (2.0 * pi * omega)
+        cos_t = (hard2 - soft2 - omega * omega) / (2.0 * p_soft * omega)
         cos_t = min(1.0, max(-1.0, cos_t))
     sin_t = math.sqrt(max(0.0, 1.0 - cos_t * cos_t))
-    p_i_vec = pi * np.array([sin_t * math.cos(phi), sin_t * math.sin(phi), cos_t])
-    k_vec = np.array([0.0, 0.0, omega])
-    p_j_vec = -k_vec - p_i_vec
+    soft_vec = p_soft * np.array([sin_t * math.cos(phi), sin_t * math.sin(phi), cos_t])
+    hard_vec = -k_vec - soft_vec
+    p_i_vec, p_j_vec = (soft_vec, hard_vec) if pi2 <= pj2 else (hard_vec, soft_vec)
     return (
         np.concatenate([[omega], k_vec]),
         np.concatenate([[E_i], p_i_vec]),

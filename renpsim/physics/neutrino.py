@@ -97,6 +97,45 @@ def electron_row(
     return np.stack(np.broadcast_arrays(u1, u2, u3), axis=-1)
 
 
+def pmns_matrix(
+    sin2_theta12: ArrayLike,
+    sin2_theta13: ArrayLike,
+    sin2_theta23: ArrayLike,
+    delta_rad: ArrayLike,
+    alpha21_rad: ArrayLike = 0.0,
+    alpha31_rad: ArrayLike = 0.0,
+) -> NDArray[np.complex128]:
+    """Full PMNS matrix U (rows e, mu, tau; columns 1, 2, 3), PDG convention (physics.md 1.2).
+
+    U = R23 U13(delta) R12 diag(1, e^{i alpha21/2}, e^{i alpha31/2}); its first row equals
+    :func:`electron_row`. Shape ``broadcast(inputs) + (3, 3)``.
+    """
+    s12 = np.sqrt(np.asarray(sin2_theta12, dtype=float))
+    s13 = np.sqrt(np.asarray(sin2_theta13, dtype=float))
+    s23 = np.sqrt(np.asarray(sin2_theta23, dtype=float))
+    c12, c13, c23 = np.sqrt(1 - s12**2), np.sqrt(1 - s13**2), np.sqrt(1 - s23**2)
+    d = np.asarray(delta_rad, dtype=float)
+    ed = np.exp(1j * d)
+    emd = np.exp(-1j * d)
+    shape = np.broadcast_shapes(s12.shape, s13.shape, s23.shape, d.shape,
+                                np.shape(alpha21_rad), np.shape(alpha31_rad))
+    U = np.zeros((*shape, 3, 3), dtype=complex)
+    U[..., 0, 0] = c12 * c13
+    U[..., 0, 1] = s12 * c13
+    U[..., 0, 2] = s13 * emd
+    U[..., 1, 0] = -s12 * c23 - c12 * s23 * s13 * ed
+    U[..., 1, 1] = c12 * c23 - s12 * s23 * s13 * ed
+    U[..., 1, 2] = s23 * c13
+    U[..., 2, 0] = s12 * s23 - c12 * c23 * s13 * ed
+    U[..., 2, 1] = -c12 * s23 - s12 * c23 * s13 * ed
+    U[..., 2, 2] = c23 * c13
+    a21 = np.asarray(alpha21_rad, dtype=float)
+    a31 = np.asarray(alpha31_rad, dtype=float)
+    U[..., :, 1] *= np.exp(0.5j * a21)[..., None]
+    U[..., :, 2] *= np.exp(0.5j * a31)[..., None]
+    return U
+
+
 def coupling_matrix(Ue: ArrayLike) -> NDArray[np.complex128]:
     """Return the axial coupling a_ij = U_ei U*_ej - delta_ij/2 (GP21 eq. 4), shape (..., 3, 3)."""
     u = np.asarray(Ue, dtype=complex)

@@ -1,0 +1,591 @@
+"""DAQ simulation of a campaign into a run file, in three levels sharing one rate model.
+
+Levels (hardware.md 3.4, 4.3, 5, 9):
+
+* ``steps``: per-step Poisson counts of every component (fast; /scan only);
+* ``shots``: per-shot records: true pulse energies and frequencies (jitter, drift), the shot's
+  coherent exposure (log-normal eta fluctuation, energy dependence), monitor readbacks with
+  noise, Poisson counts; /scan sums them;
+* ``events``: time-tagged photons (T3-like: shot id and time within the shot) drawn from the
+  time profiles (coherent: eta(t); leakage: the trigger pulse; dark/stray: uniform in the gate),
+  then dead time, soft recovery, afterpulsing and jitter act on the time-ordered stream.
+
+Randomness: the root is ``SeedSequence(seed)``; each step (steps level) or each fixed block of
+:data:`BLOCK_SHOTS` shots of a step has its own stream ``SeedSequence(seed, spawn_key=(2, kind,
+step, block))``. Chunks only group blocks for writing, so results do not depend on the chunk
+size, and memory is bounded by the chunk size whatever the run length.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from renpsim.campaign.campaign import KEY_RUN, Campaign
+from renpsim.constants import C_M_PER_S, H_EV_S
+from renpsim.daq.rates import BACKGROUNDS, StepModel, expected_counts, smeared_I, step_model
+from renpsim.errors import InputError
+from renpsim.hardware.detector import process_stream
+from renpsim.hardware.target_cell import FWHM_TO_SIGMA, eta_profile
+from renpsim.physics.spectrum import spectral_function
+from renpsim.runfile import RunConfig, RunIdentity, RunWriter, TruthSpec
+
+LEVELS = ("steps", "shots", "events")
+#: Shots per random-number block (fixed: results must not depend on the chunk size).
+BLOCK_SHOTS = 16384
+#: Steps per random-number block in the steps level.
+BLOCK_STEPS = 1024
+#: Nominal run start of synthetic runs: 2027-01-01T00:00:00Z (fixed for reproducible files).
+RUN_START_UTC_NS = 1_798_761_600 * 10**9
+_STREAM_RUN, _STREAM_STEPS, _STREAM_SHOTS, _STREAM_CAL = 0, 1, 2, 3
+_U16 = np.iinfo(np.uint16).max
+
+ProgressFn = Callable[[int, int], None]
+
+
+def _rng(seed: int, *key: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(KEY_RUN, *key)))
+
+
+@dataclass
+class _StepAcc:
+    """Per-step accumulators over the shots of one step."""
+
+    counts: int = 0
+    exposure: float = 0.0
+    e_sum: np.ndarray | None = None
+    e_sq: np.ndarray | None = None
+    f_sum: np.ndarray | None = None
+    f_sq: np.ndarray | None = None
+    temp_sum: float = 0.0
+    n: int = 0
+
+    def __post_init__(self):
+        self.e_sum, self.e_sq = np.zeros(2), np.zeros(2)
+        self.f_sum, self.f_sq = np.zeros(2), np.zeros(2)
+
+    def add(self, counts, exposure, e_meas, f_meas_rel):
+        self.counts += int(counts.sum())
+        self.exposure += float(exposure.sum())
+        self.e_sum += e_meas.sum(axis=0)
+        self.e_sq += (e_meas.astype(float) ** 2).sum(axis=0)
+        self.f_sum += f_meas_rel.sum(axis=0)
+        self.f_sq += (f_meas_rel**2).sum(axis=0)
+        self.n += len(counts)
+
+    def mean_std(self, s, q):
+        m = s / self.n
+        return m, np.sqrt(np.maximum(q / self.n - m * m, 0.0))
+
+
+class _Sim:
+    """State shared by the levels for one campaign."""
+
+    def __init__(self, campaign: Campaign, seed: int):
+        self.c = campaign
+        self.hw = campaign.hardware
+        self.seed = seed
+        self.m: StepModel = step_model(campaign)
+        self.exp = expected_counts(campaign)
+        self.period = self.hw.period_s
+        self.gate_lo, self.gate_hi = self.hw.gate
+        lasers = self.hw.lasers
+        rr = _rng(seed, _STREAM_RUN)
+        self.wavemeter_offset_Hz = float(rr.normal(0.0, lasers.wavemeter_offset_sigma_Hz)) \
+            if lasers.wavemeter_offset_sigma_Hz > 0 else 0.0
+        self.E0 = np.array([lasers.pulse_energy_J, lasers.pulse_energy_prime_J or
+                            lasers.pulse_energy_J])
+        self.E_eg = self.hw.E_eg_eV
+        # time layout: calibration runs at start, scan, calibration runs at end
+        cal = campaign.calibration
+        self.cal_start = [c for c in cal if c.position == "start"]
+        self.cal_end = [c for c in cal if c.position == "end"]
+        pre = sum(c.shots for c in self.cal_start) * self.period
+        self.scan_t0_ns = RUN_START_UTC_NS + round(pre * 1e9)
+        self.step_start_ns = self.scan_t0_ns + np.rint(self.m.t_start_s * 1e9).astype(np.int64)
+        self.step_stop_ns = self.step_start_ns + np.rint(self.m.n_shots * self.period *
+                                                         1e9).astype(np.int64)
+        self.unit = self.hw.daq.time_unit_s
+        self.period_ticks = round(self.period / self.unit)
+        self._tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    # ---------------------------------------------------------------- per-shot spectral table
+    def I_table(self, s: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """(offset grid in eV, I convolved with the laser line) around the drifted step centre."""
+        m = self.m
+        if m.sigma_total_eV == 0.0 and m.drift_eV_per_s == 0.0:
+            return None
+        if s not in self._tables:
+            half_drift = abs(m.drift_eV_per_s) * m.n_shots[s] * self.period
+            span = 8.0 * m.sigma_total_eV + half_drift + 1e-12
+            x = np.linspace(-span, span, 129)
+            w0 = m.omega_eV[s] + m.drift_eV[s]
+            self._tables = {s: (x, self._line_convolved(w0, x))}
+        return self._tables[s]
+
+    def _line_convolved(self, w0: float, x: np.ndarray) -> np.ndarray:
+        """I(w0 + x) convolved with the laser line (discrete convolution on the grid)."""
+        m = self.m
+        sig = m.sigma_laser_eV
+        h = x[1] - x[0]
+        if sig == 0.0:
+            return spectral_function(w0 + x, self.c.neutrinos, self.hw.atomic, validate=False)
+        K = math.ceil(7.0 * sig / h)
+        if K > 4096:  # line much wider than the table: use the direct rule
+            return smeared_I(w0 + x, sig, self.c.neutrinos, self.c)
+        x_ext = x[0] + h * np.arange(-K, len(x) + K)
+        vals = spectral_function(np.clip(w0 + x_ext, 1e-9, None), self.c.neutrinos,
+                                 self.hw.atomic, validate=False)
+        ker = np.exp(-0.5 * (h * np.arange(-K, K + 1) / sig) ** 2)
+        return np.convolve(vals, ker / ker.sum(), mode="valid")
+
+    # ---------------------------------------------------------------- one block of shots
+    def shots_block(self, s: int, b: int, events: bool):
+        """Simulate shots [b*B, min((b+1)*B, n_s)) of step s; return per-shot columns."""
+        m, hw = self.m, self.hw
+        lasers, coh = hw.lasers, hw.coherence
+        n_s = int(m.n_shots[s])
+        k0 = b * BLOCK_SHOTS
+        n = min(BLOCK_SHOTS, n_s - k0)
+        rng = _rng(self.seed, _STREAM_SHOTS, s, b)
+        local = np.arange(k0, k0 + n)
+        t_rel = local * self.period  # s after step start
+        # pulse energies (true) and their monitor readbacks
+        if lasers.energy_jitter_rel > 0:
+            efac = 1.0 + lasers.energy_jitter_rel * rng.standard_normal((n, 2), dtype=np.float32)
+            np.maximum(efac, 0.0, out=efac)
+        else:
+            efac = np.ones((n, 2), dtype=np.float32)
+        # shot exposure factor: (E1 E2/<E1 E2>)^p x LogNormal(-s^2/2, s)  (hardware.md 5.1)
+        p = coh.energy_exponent
+        f = efac[:, 0] * efac[:, 1]
+        if p != 1.0:
+            f = f ** np.float32(p)
+        if coh.sigma_eta > 0:
+            sig = coh.sigma_eta
+            f = f * np.exp(np.float32(sig) * rng.standard_normal(n, dtype=np.float32)
+                           - np.float32(0.5 * sig * sig))
+        tau = (m.tau_mean_s * f).astype(np.float64)
+        # frequency: drift + jitter (hardware.md 4.3)
+        drift_local = m.drift_eV_per_s * (m.t_start_s[s] + t_rel) - m.drift_eV[s]
+        if lasers.jitter_Hz > 0:
+            jit = (lasers.jitter_Hz * H_EV_S) * rng.standard_normal(n, dtype=np.float32)
+            dw = drift_local + jit
+        else:
+            dw = drift_local
+        table = self.I_table(s)
+        if table is None:
+            I_k = np.full(n, float(self.exp["I_eff"].iloc[s]))
+        else:
+            I_k = np.interp(dw, table[0], table[1])
+        w_k = m.omega_eV[s] + m.drift_eV[s] + dw
+        mu_coh = tau * (m.c_sig[s] * I_k + m.c_mcq3[s])
+        if m.c_psr[s] > 0:
+            mu_coh += tau * m.c_psr[s] * hw.psr_profile(w_k)
+        mu_leak = m.leak_per_shot[s] * efac[:, 0]
+        mu_flat = m.dark_per_shot + m.stray_per_shot
+        # monitors
+        e_meas = self.E0 * efac
+        if lasers.energy_monitor_noise_rel > 0:
+            e_meas = e_meas * (1.0 + lasers.energy_monitor_noise_rel *
+                               rng.standard_normal((n, 2), dtype=np.float32))
+        # measured frequencies relative to the set values, in Hz (omega beam, omega' beam)
+        f_rel = np.empty((n, 2))
+        f_rel[:, 0] = dw / H_EV_S + m.drift_eV[s] / H_EV_S + self.wavemeter_offset_Hz
+        f_rel[:, 1] = self.wavemeter_offset_Hz - f_rel[:, 0] + self.wavemeter_offset_Hz
+        if lasers.wavemeter_noise_Hz > 0:
+            f_rel += lasers.wavemeter_noise_Hz * rng.standard_normal((n, 2))
+        out = {"n": n, "local": local, "tau": tau, "e_meas": e_meas, "f_rel": f_rel}
+        if not events:
+            out["counts"] = rng.poisson(mu_coh + mu_leak + mu_flat)
+            return out
+        # ---- events: photons with times, then the detector stream
+        n_coh = rng.poisson(mu_coh)
+        n_leak = rng.poisson(mu_leak)
+        n_flat = rng.poisson(np.full(n, mu_flat)) if mu_flat > 0 else np.zeros(n, np.int64)
+        shot = np.concatenate((np.repeat(local, n_coh), np.repeat(local, n_leak),
+                               np.repeat(local, n_flat)))
+        t = np.concatenate((self._draw_times("coh", int(n_coh.sum()), rng),
+                            self._draw_times("leak", int(n_leak.sum()), rng),
+                            self._draw_times("flat", int(n_flat.sum()), rng)))
+        src = np.concatenate((np.zeros(int(n_coh.sum()), np.uint8),
+                              np.full(int(n_leak.sum()), 3, np.uint8),
+                              np.full(int(n_flat.sum()), 4, np.uint8)))
+        order = np.lexsort((t, shot))
+        shot, t, src = process_stream(shot[order], t[order], src[order], hw.detector, rng,
+                                      self.gate_hi)
+        out["counts"] = np.bincount(shot - k0, minlength=n) if len(shot) else np.zeros(n,
+                                                                                       np.int64)
+        out["ev_shot"], out["ev_t"], out["ev_src"] = shot, t, src
+        return out
+
+    def _draw_times(self, kind: str, k: int, rng: np.random.Generator) -> np.ndarray:
+        if k == 0:
+            return np.empty(0)
+        grid, cdf = self._cdf(kind)
+        return np.interp(rng.random(k), cdf, grid)
+
+    def _cdf(self, kind: str):
+        key = f"cdf_{kind}"
+        if key not in self.__dict__:
+            lo, hi = self.gate_lo, self.gate_hi
+            if kind == "coh" and self.hw.coherence.eta_model == "level1":
+                lo = max(lo, 0.0)
+            grid = np.linspace(lo, hi, 8193)
+            if kind == "flat" or (kind == "coh" and self.hw.coherence.eta_model == "constant"):
+                dens = np.ones_like(grid)
+            elif kind == "coh":
+                dens = eta_profile(self.hw.coherence, self.hw.lasers.duration_s, grid)
+            else:
+                s = self.hw.lasers.duration_s * FWHM_TO_SIGMA
+                dens = np.exp(-0.5 * (grid / s) ** 2)
+            cdf = np.concatenate(([0.0], np.cumsum(0.5 * (dens[1:] + dens[:-1]) *
+                                                   np.diff(grid))))
+            if cdf[-1] <= 0:
+                cdf = np.linspace(0.0, 1.0, len(grid))
+            self.__dict__[key] = (grid, cdf / cdf[-1])
+        return self.__dict__[key]
+
+
+def _run_config(sim: _Sim, level: str) -> RunConfig:
+    hw, c = sim.hw, sim.c
+    t = hw.target
+    lam = H_EV_S * C_M_PER_S / (sim.E_eg / 2.0)
+    iso = int(t.isotope) if t.isotope.isdigit() else 0
+    las = hw.lasers
+    common = {"nominal_wavelength_m": lam, "linewidth_fwhm_Hz": las.linewidth_Hz,
+              "pulse_fwhm_s": las.duration_s, "rep_rate_Hz": las.rep_rate_Hz,
+              "waist_m": las.waist_m, "polarization": las.polarisation,
+              "source_type": las.source_type}
+    det = hw.detector
+    wg = hw.waveguide
+    return RunConfig(
+        target={"species": t.species, "isotope": iso, "E_eg_eV": sim.E_eg,
+                "E_eg_unc_eV": hw.atomic.E_eg_sigma_eV, "phase": t.phase,
+                "number_density_m3": t.density_cm3 * 1e6, "length_m": t.length_m,
+                "area_m2": t.area_m2, "temperature_K": t.temperature_K,
+                "T1_s": hw.coherence.T1_s, "T2_s": hw.coherence.T2_s, "B_field_T": t.B_field_T,
+                "buffer_pressure_Pa": t.buffer_gas_Pa},
+        lasers=[{"role": "omega", "direction": "+z", "pulse_energy_J": float(sim.E0[0]),
+                 **common},
+                {"role": "omega_prime", "direction": "-z", "pulse_energy_J": float(sim.E0[1]),
+                 **common}],
+        detectors=[{"type": det.technology, "efficiency": det.detection_prob,
+                    "efficiency_unc": 0.0, "dark_rate_Hz": det.dark_rate_Hz,
+                    "dead_time_s": det.dead_time_s, "dead_time_model": det.dead_time_model,
+                    "recovery_tau_s": det.recovery_tau_s, "jitter_sigma_s": det.jitter_sigma_s,
+                    "afterpulse_prob": det.afterpulse_prob,
+                    "afterpulse_tau_s": det.afterpulse_tau_s,
+                    "gate_offset_s": sim.gate_lo, "gate_width_s": sim.gate_hi - sim.gate_lo}],
+        daq={"mode": {"steps": "counts", "shots": "shots", "events": "T3"}[level],
+             "time_unit_s": sim.unit},
+        waveguide=({"type": "photonic_crystal", "cutoff_eV": wg.cutoff_eV,
+                    "gap_lo_eV": wg.gap_lo_eV, "gap_hi_eV": wg.gap_hi_eV, "S_gap": wg.s_gap,
+                    "T_sig": wg.T_sig, "eps_res": wg.eps_res} if wg.enabled else
+                   {"type": "none"}),
+        full={"campaign": c.to_dict(), "simulation": {
+            "level": level, "seed": sim.seed, "block_shots": BLOCK_SHOTS,
+            "block_steps": BLOCK_STEPS, "event_time_origin": "trigger-pulse peak (t_shot)",
+            "notes": "counts before dead time in steps/shots levels; dead time, afterpulsing "
+                     "and jitter act only in the events level"}},
+    )
+
+
+SENSORS = {
+    "laser_energy_omega": ("J", "omega-beam pulse-energy monitor, mean over a block of shots"),
+    "laser_energy_omega_prime": ("J", "omega'-beam pulse-energy monitor, block mean"),
+    "wavemeter_freq_omega": ("Hz", "omega-beam wavemeter reading, block mean"),
+    "target_temperature": ("K", "target cell temperature"),
+}
+
+
+def simulate(campaign: Campaign, path: str | Path, *, level: str = "steps",
+             seed: int | None = None, chunk_shots: int = 1 << 18,
+             progress: ProgressFn | None = None, compression: str | None = "lzf",
+             overwrite: bool = True) -> Path:
+    """Simulate a campaign and write a run file (crash-safe: temporary name, then rename).
+
+    Parameters
+    ----------
+    campaign : Campaign
+        Resolved campaign (:func:`renpsim.campaign.load_campaign`).
+    path : path-like
+        Output run file.
+    level : {"steps", "shots", "events"}
+        Level of detail (see the module docstring).
+    seed : int, optional
+        Overrides the campaign's seed.
+    chunk_shots : int
+        Shots per write chunk (rounded up to a multiple of :data:`BLOCK_SHOTS`); bounds memory.
+        Results are identical for any value.
+    progress : callable, optional
+        ``progress(done, total)`` in shots (steps level: in steps).
+    compression : {"lzf", "gzip", None}
+        HDF5 filter of the chunked datasets.
+    overwrite : bool
+        Replace an existing file (it stays intact until the new one is complete).
+
+    Returns
+    -------
+    pathlib.Path
+        The final path.
+
+    """
+    if level not in LEVELS:
+        raise InputError("simulate", "level", level, "one of " + ", ".join(LEVELS))
+    if chunk_shots < 1:
+        raise InputError("simulate", "chunk_shots", chunk_shots, "a positive integer")
+    seed = campaign.seed if seed is None else int(seed)
+    if seed < 0:
+        raise InputError("simulate", "seed", seed, "an integer >= 0")
+    sim = _Sim(campaign, seed)
+    blocks_per_chunk = max(1, -(-int(chunk_shots) // BLOCK_SHOTS))
+    truth = TruthSpec(params=_truth_params(sim), background_components=list(BACKGROUNDS))
+    ident = RunIdentity(run_id=f"SIM-{campaign.name}-{seed}-{level}", file_kind="synthetic",
+                        experiment=campaign.name, seed=np.random.SeedSequence(seed),
+                        run_start_utc_ns=RUN_START_UTC_NS,
+                        comment=f"renpsim simulate, level {level}")
+    sensors = {k: {"units": u, "description": d,
+                   "nominal_period_s": BLOCK_SHOTS * sim.period if level != "steps" else 0.0}
+               for k, (u, d) in SENSORS.items()}
+    rows = BLOCK_SHOTS * blocks_per_chunk
+    with RunWriter(path, ident, _run_config(sim, level), shots=level != "steps",
+                   events=level == "events", slow_control=sensors, truth=truth,
+                   compression=compression, chunk_rows=min(rows, 1 << 16),
+                   buffer_rows=rows, overwrite=overwrite) as w:
+        if level == "steps":
+            _steps_level(sim, w, progress)
+        else:
+            _shot_levels(sim, w, level == "events", blocks_per_chunk, progress)
+        _calibration(sim, w)
+        stop = int(sim.step_stop_ns[-1]) + round(sum(c.shots for c in sim.cal_end) *
+                                                     sim.period * 1e9)
+        w.set_run_stop(stop)
+    return Path(path)
+
+
+def _truth_params(sim: _Sim) -> dict:
+    t = sim.c.truth
+    return {"neutrinos": {"ordering": t.ordering, "m_lightest_eV": t.m_lightest_eV,
+                          "nature": t.nature, "oscillation": t.oscillation,
+                          "alpha21_rad": t.alpha21_rad, "alpha31_rad": t.alpha31_rad,
+                          "delta_rad": float(np.asarray(sim.c.neutrinos.delta).reshape(-1)[0]),
+                          "masses_eV": np.asarray(sim.c.neutrinos.masses_eV).reshape(-1)
+                          .tolist()},
+            "E_eg_eV": sim.E_eg, "gamma0_ref_per_s": sim.hw.gamma0_per_s(),
+            "rate_per_unit_I_per_s": sim.hw.rate_per_unit_I(),
+            "wavemeter_offset_Hz": sim.wavemeter_offset_Hz,
+            "tau_mean_per_shot_s": sim.m.tau_mean_s, "seed": sim.seed,
+            "expected_total_signal": float(sim.exp["signal"].sum()),
+            "expected_total_background": float(sim.exp["background"].sum())}
+
+
+def _truth_block(sim: _Sim, sl: slice) -> dict:
+    e = sim.exp.iloc[sl]
+    return {"expected_signal": e["signal"].to_numpy(),
+            "expected_background": {b: e[b].to_numpy() for b in BACKGROUNDS}}
+
+
+def _nu_set_Hz(sim: _Sim, sl: slice) -> np.ndarray:
+    w = sim.m.omega_eV[sl]
+    return np.stack((w / H_EV_S, (sim.E_eg - w) / H_EV_S), axis=1)
+
+
+def _steps_level(sim: _Sim, w: RunWriter, progress: ProgressFn | None) -> None:
+    m, hw = sim.m, sim.hw
+    lasers = hw.lasers
+    n_steps = len(m.n_shots)
+    comps = ["signal", *BACKGROUNDS]
+    for b0 in range(0, n_steps, BLOCK_STEPS):
+        sl = slice(b0, min(b0 + BLOCK_STEPS, n_steps))
+        rng = _rng(sim.seed, _STREAM_STEPS, b0 // BLOCK_STEPS)
+        e = sim.exp.iloc[sl]
+        n = len(e)
+        counts = np.zeros(n, np.int64)
+        for comp in comps:
+            counts += rng.poisson(e[comp].to_numpy())
+        shots = m.n_shots[sl].astype(float)
+        nu_set = _nu_set_Hz(sim, sl)
+        sj = math.hypot(lasers.jitter_Hz, lasers.wavemeter_noise_Hz)
+        drift_Hz = m.drift_eV[sl] / H_EV_S
+        meas = nu_set + (drift_Hz * np.array([[1.0], [-1.0]])).T + sim.wavemeter_offset_Hz
+        meas = meas + (sj / np.sqrt(shots))[:, None] * rng.standard_normal((n, 2))
+        e_rel = math.hypot(lasers.energy_jitter_rel, lasers.energy_monitor_noise_rel)
+        e_mean = sim.E0 * (1.0 + (e_rel / np.sqrt(shots))[:, None] *
+                           rng.standard_normal((n, 2)))
+        temp = hw.target.temperature_K + hw.target.temperature_noise_K * rng.standard_normal(n)
+        w.append_steps(
+            omega_eV=m.omega_eV[sl], omega_prime_eV=sim.E_eg - m.omega_eV[sl],
+            set_frequency_Hz=nu_set, meas_frequency_Hz=meas,
+            meas_frequency_std_Hz=np.full((n, 2), sj),
+            t_start_utc_ns=sim.step_start_ns[sl], t_stop_utc_ns=sim.step_stop_ns[sl],
+            dwell_s=m.dwell_s[sl], shots=m.n_shots[sl], live_s=e["gate_live_s"].to_numpy(),
+            exposure_s=e["exposure_s"].to_numpy(), counts=counts,
+            laser_energy_mean_J=e_mean, laser_energy_std_J=np.tile(sim.E0 * e_rel, (n, 1)),
+            target_temperature_K=temp, flags=_flags(sim, sl),
+            detection_efficiency=np.full(n, hw.detector.detection_prob),
+            expected_background_counts=e["background"].to_numpy(),
+            truth=_truth_block(sim, sl))
+        mid = (sim.step_start_ns[sl] + sim.step_stop_ns[sl]) // 2
+        w.append_slow_control("laser_energy_omega", mid, e_mean[:, 0])
+        w.append_slow_control("laser_energy_omega_prime", mid, e_mean[:, 1])
+        w.append_slow_control("wavemeter_freq_omega", mid, meas[:, 0])
+        w.append_slow_control("target_temperature", mid, temp)
+        w.append_gti(sim.step_start_ns[sl], sim.step_stop_ns[sl])
+        if progress:
+            progress(sl.stop, n_steps)
+
+
+#: /scan flag bits (renpsim): 1 = reference step, 2 = within 3 PSR widths of E_eg/2.
+FLAG_REFERENCE, FLAG_NEAR_ENDPOINT = 1, 2
+
+
+def _flags(sim: _Sim, sl: slice) -> np.ndarray:
+    ref = sim.c.steps.is_reference[sl].astype(np.uint32) * FLAG_REFERENCE
+    near = (sim.hw.psr_profile(sim.m.omega_eV[sl]) > math.exp(-4 * math.log(2) * 9))
+    return ref | near.astype(np.uint32) * FLAG_NEAR_ENDPOINT
+
+
+def _shot_levels(sim: _Sim, w: RunWriter, events: bool, blocks_per_chunk: int,
+                 progress: ProgressFn | None) -> None:
+    """Shots/events levels: blocks in acquisition order, written in chunks across steps."""
+    m, hw = sim.m, sim.hw
+    total = int(m.n_shots.sum())
+    shot_offset = np.concatenate(([0], np.cumsum(m.n_shots)))
+    rng_temp = _rng(sim.seed, _STREAM_RUN, 1)
+    sc = {k: ([], []) for k in SENSORS}
+    pending_steps: list[dict] = []
+    parts: list[dict] = []
+    done = 0
+
+    def flush() -> None:
+        nonlocal parts, done
+        if parts:
+            _write_shot_chunk(sim, w, parts, events)
+            done += sum(p["n"] for p in parts)
+            parts = []
+        if pending_steps:
+            _write_step_rows(sim, w, pending_steps)
+            pending_steps.clear()
+        for k, (tt, vv) in sc.items():
+            if tt:
+                w.append_slow_control(k, np.array(tt), np.array(vv))
+                tt.clear()
+                vv.clear()
+        if progress:
+            progress(done, total)
+
+    for s in range(len(m.n_shots)):
+        n_s = int(m.n_shots[s])
+        acc = _StepAcc()
+        temps = []
+        nu0 = float(_nu_set_Hz(sim, slice(s, s + 1))[0, 0])
+        for b in range(-(-n_s // BLOCK_SHOTS)):
+            p = sim.shots_block(s, b, events)
+            p["step"] = s
+            p["shot_id0"] = int(shot_offset[s])
+            acc.add(p["counts"], p["tau"], p["e_meas"], p["f_rel"])
+            mid_ns = int(sim.step_start_ns[s]) + round(
+                (p["local"][0] + p["n"] / 2) * sim.period * 1e9)
+            temp = hw.target.temperature_K + hw.target.temperature_noise_K * \
+                rng_temp.standard_normal()
+            temps.append(temp)
+            for k, v in (("laser_energy_omega", float(p["e_meas"][:, 0].mean())),
+                         ("laser_energy_omega_prime", float(p["e_meas"][:, 1].mean())),
+                         ("wavemeter_freq_omega", nu0 + float(p["f_rel"][:, 0].mean())),
+                         ("target_temperature", temp)):
+                sc[k][0].append(mid_ns)
+                sc[k][1].append(v)
+            parts.append(p)
+            if len(parts) >= blocks_per_chunk:
+                flush()
+        pending_steps.append({"s": s, "acc": acc, "temp": float(np.mean(temps))})
+        if len(pending_steps) >= 256:
+            flush()
+    flush()
+
+
+def _write_shot_chunk(sim: _Sim, w: RunWriter, parts: list[dict], events: bool) -> None:
+    step = np.concatenate([np.full(p["n"], p["step"], np.int64) for p in parts])
+    local = np.concatenate([p["local"] for p in parts])
+    shot_id = np.concatenate([p["shot_id0"] + p["local"] for p in parts])
+    counts = np.concatenate([p["counts"] for p in parts])
+    t0 = ((sim.step_start_ns - RUN_START_UTC_NS) * 1e-9 / sim.unit).round().astype(np.int64)
+    t_shot = t0[step] + local * sim.period_ticks
+    nu_set = _nu_set_Hz(sim, slice(None))
+    w.append_shots(shot_id=shot_id, step=step, t_shot=t_shot,
+                   laser_energy_J=np.concatenate([p["e_meas"] for p in parts]),
+                   laser_freq_Hz=nu_set[step] + np.concatenate([p["f_rel"] for p in parts]),
+                   counts=np.minimum(counts, _U16),
+                   coherent_exposure_s=np.concatenate([p["tau"] for p in parts]),
+                   flags=(counts > _U16).astype(np.uint32))
+    if events:
+        ev_step = np.concatenate([np.full(len(p["ev_shot"]), p["step"], np.int64)
+                                  for p in parts])
+        ev_local = np.concatenate([p["ev_shot"] for p in parts])
+        ev_id = np.concatenate([p["shot_id0"] + p["ev_shot"] for p in parts])
+        dtime = np.rint(np.concatenate([p["ev_t"] for p in parts]) / sim.unit).astype(np.int64)
+        w.append_events(timestamps=t0[ev_step] + ev_local * sim.period_ticks + dtime,
+                        channel=np.zeros(len(ev_id), np.int16), shot_id=ev_id, dtime=dtime)
+
+
+def _write_step_rows(sim: _Sim, w: RunWriter, rows: list[dict]) -> None:
+    m, hw = sim.m, sim.hw
+    idx = np.array([r["s"] for r in rows])
+    sl = slice(int(idx[0]), int(idx[-1]) + 1)
+    nu_set = _nu_set_Hz(sim, sl)
+    e_ms = [r["acc"].mean_std(r["acc"].e_sum, r["acc"].e_sq) for r in rows]
+    f_ms = [r["acc"].mean_std(r["acc"].f_sum, r["acc"].f_sq) for r in rows]
+    ex = sim.exp.iloc[sl]
+    w.append_steps(
+        omega_eV=m.omega_eV[sl], omega_prime_eV=sim.E_eg - m.omega_eV[sl],
+        set_frequency_Hz=nu_set, meas_frequency_Hz=nu_set + np.array([f[0] for f in f_ms]),
+        meas_frequency_std_Hz=np.array([f[1] for f in f_ms]),
+        t_start_utc_ns=sim.step_start_ns[sl], t_stop_utc_ns=sim.step_stop_ns[sl],
+        dwell_s=m.dwell_s[sl], shots=m.n_shots[sl], live_s=ex["gate_live_s"].to_numpy(),
+        exposure_s=np.array([r["acc"].exposure for r in rows]),
+        counts=np.array([r["acc"].counts for r in rows]),
+        laser_energy_mean_J=np.array([e[0] for e in e_ms]),
+        laser_energy_std_J=np.array([e[1] for e in e_ms]),
+        target_temperature_K=np.array([r["temp"] for r in rows]), flags=_flags(sim, sl),
+        detection_efficiency=np.full(len(rows), hw.detector.detection_prob),
+        expected_background_counts=ex["background"].to_numpy(), truth=_truth_block(sim, sl))
+    w.append_gti(sim.step_start_ns[sl], sim.step_stop_ns[sl])
+
+
+def _calibration(sim: _Sim, w: RunWriter) -> None:
+    hw = sim.hw
+    det = hw.detector
+    rng = _rng(sim.seed, _STREAM_CAL)
+    dark_counts, dark_live = 0, 0.0
+    laser_off = []
+    for c in (*sim.cal_start, *sim.cal_end):
+        live = c.shots * sim.m.gate_s
+        rate = det.dark_rate_Hz + (hw.backgrounds.stray_rate_Hz if c.kind == "laser_off" else
+                                   0.0)
+        k = int(rng.poisson(rate * live))
+        if c.kind == "dark":
+            dark_counts += k
+            dark_live += live
+        else:
+            laser_off.append((k, live))
+    if dark_live == 0.0 and laser_off:
+        dark_counts = sum(k for k, _ in laser_off)
+        dark_live = sum(x for _, x in laser_off)
+    lam = H_EV_S * C_M_PER_S / (sim.E_eg / 2.0)
+    w.write_calibration(
+        detector_efficiency={0: {"wavelength_m": [lam], "efficiency": [det.detection_prob],
+                                 "efficiency_unc": [0.0], "method": "preset (synthetic)",
+                                 "date_utc_ns": RUN_START_UTC_NS,
+                                 "reference": hw.source}},
+        dark={0: {"counts": dark_counts, "live_time_s": dark_live,
+                  "temperature_K": hw.target.temperature_K, "date_utc_ns": RUN_START_UTC_NS}},
+        frequency={"offset_Hz": 0.0, "offset_unc_Hz": hw.lasers.wavemeter_offset_sigma_Hz,
+                   "reference": "wavemeter, uncalibrated offset (truth in /truth/params_json)"},
+        dead_time={0: {"value_s": det.dead_time_s, "model": det.dead_time_model}},
+        afterpulse={0: {"prob": det.afterpulse_prob, "tau_s": det.afterpulse_tau_s}},
+    )

@@ -1,0 +1,175 @@
+"""The one rate model shared by the three DAQ levels (hardware.md 3.4, 5.2, 8.1; physics.md 1.5).
+
+Per shot k of step s (counts, before dead time and afterpulsing)::
+
+    mu_sig,k  = Gamma_0' * T_wg(omega) * eps_sep * eps_det * I_L(omega_k) * tau_k
+    mu_McQ3,k = R3_over_RENP_free * Gamma_0' * F_McQ3(omega) * eps_det * tau_k
+    mu_PSR,k  = psr_over_sig * Gamma_0' * T_wg(omega) * eps_sep * eps_det * P(omega_k) * tau_k
+    mu_leak,k = N_trig,gate(omega) * (E1_k/<E1>) * eps_leak * eps_det     ('leak' scheme)
+    mu_dark,k = d * tau_gate,       mu_stray,k = r_stray * tau_gate
+
+with Gamma_0' = Gamma_0 (V/V_ref)(n_a/n_ref)^2(n_gamma/n_ref) (hardware.md 8.1), tau_k the coherent
+exposure of the shot inside the gate (hardware.md 5.2; mean tau_bar, fluctuating with the pulse
+energies and the log-normal factor of mean 1), I_L the spectral function I(omega) (physics.md 1.3)
+convolved with the laser line (Gaussian, FWHM = linewidth) and omega_k = omega_set + drift(t) +
+jitter_k (hardware.md 4.3). The step expectation integrates the jitter analytically:
+I_bar = I convolved with a Gaussian of sigma^2 = sigma_L^2 + sigma_j^2, evaluated at the drifted
+step centre (mid-step time).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from renpsim.campaign.campaign import Campaign
+from renpsim.constants import H_EV_S
+from renpsim.hardware.target_cell import FWHM_TO_SIGMA
+from renpsim.physics.neutrino import NeutrinoState
+from renpsim.physics.spectrum import spectral_function
+
+#: Background components, in the order used everywhere (/truth/expected_background/<name>).
+BACKGROUNDS = ("mcq3", "psr", "leak", "dark", "stray")
+
+# Gaussian kernel on a uniform grid over +-7 sigma: robust where I(omega) has threshold kinks
+# (a Gauss-Hermite rule converges slowly there).
+_K_X = np.linspace(-7.0, 7.0, 201)
+_K_W = np.exp(-0.5 * _K_X**2)
+_K_W = _K_W / _K_W.sum()
+
+
+def smeared_I(omega_eV: NDArray[np.float64], sigma_eV: float, state: NeutrinoState, campaign:
+              Campaign, E_eg_eV: float | None = None) -> NDArray[np.float64]:
+    """Return I(omega) convolved with a Gaussian of standard deviation sigma (201-point rule).
+
+    Points beyond the endpoint E_eg/2 contribute zero (every channel is closed there).
+    """
+    target = campaign.hardware.atomic
+    w = np.asarray(omega_eV, dtype=float)
+    if sigma_eV <= 0.0:
+        return spectral_function(w, state, target, E_eg_eV=E_eg_eV, validate=False)
+    pts = w[..., None] + sigma_eV * _K_X
+    vals = spectral_function(np.clip(pts, 1e-9, None), state, target, E_eg_eV=E_eg_eV,
+                             validate=False)
+    return vals @ _K_W
+
+
+@dataclass(frozen=True)
+class StepModel:
+    """Per-step coefficients of the rate model (arrays over the campaign's steps)."""
+
+    omega_eV: NDArray[np.float64]
+    n_shots: NDArray[np.int64]
+    dwell_s: NDArray[np.float64]
+    t_start_s: NDArray[np.float64]      # step start, seconds after the scan start
+    drift_eV: NDArray[np.float64]       # frequency drift at mid-step
+    c_sig: NDArray[np.float64]          # counts per second of coherence per unit I
+    c_mcq3: NDArray[np.float64]
+    c_psr: NDArray[np.float64]
+    leak_per_shot: NDArray[np.float64]
+    dark_per_shot: float
+    stray_per_shot: float
+    tau_mean_s: float                   # mean coherent exposure per shot (in gate)
+    gate_s: float
+    sigma_laser_eV: float               # laser line sigma
+    sigma_jitter_eV: float              # shot-to-shot jitter sigma
+    drift_eV_per_s: float
+
+    @property
+    def sigma_total_eV(self) -> float:
+        """Combined Gaussian width of laser line and shot jitter."""
+        return math.hypot(self.sigma_laser_eV, self.sigma_jitter_eV)
+
+
+def step_model(campaign: Campaign) -> StepModel:
+    """Evaluate the hardware response for every step of the campaign (no randomness)."""
+    hw = campaign.hardware
+    st = campaign.steps
+    w = st.omega_eV
+    det = hw.detector
+    bg = hw.backgrounds
+    eps_det = det.detection_prob
+    scale = np.array([hw.rate_per_unit_I(float(x)) for x in w]) if hw.target.n_gamma == \
+        "from_laser" else np.full(len(w), hw.rate_per_unit_I())
+    T = hw.waveguide.signal_transmission(w)
+    c_sig = scale * T * bg.signal_sep_eff * eps_det
+    c_mcq3 = bg.R3_over_RENP_free * scale * hw.waveguide.mcq3_factor(w, hw.E_eg_eV) * eps_det
+    c_psr = bg.psr_over_sig * scale * T * bg.signal_sep_eff * eps_det
+    if bg.detection_scheme == "leak":
+        leak = np.array([hw.trigger_photons_in_gate(float(x)) for x in w]) * \
+            bg.trigger_leak_eps * eps_det
+    else:
+        leak = np.zeros(len(w))
+    gate = hw.gate_width_s
+    period = hw.period_s
+    t_start = np.concatenate(([0.0], np.cumsum(st.n_shots[:-1] * period)))
+    drift_rate = hw.lasers.drift_Hz_per_h / 3600.0 * H_EV_S
+    drift = drift_rate * (t_start + 0.5 * st.n_shots * period)
+    return StepModel(
+        omega_eV=w, n_shots=st.n_shots, dwell_s=st.dwell_s, t_start_s=t_start, drift_eV=drift,
+        c_sig=c_sig, c_mcq3=c_mcq3, c_psr=c_psr, leak_per_shot=leak,
+        dark_per_shot=det.dark_rate_Hz * gate, stray_per_shot=bg.stray_rate_Hz * gate,
+        tau_mean_s=hw.exposure_per_shot_s(), gate_s=gate,
+        sigma_laser_eV=hw.lasers.linewidth_Hz * FWHM_TO_SIGMA * H_EV_S,
+        sigma_jitter_eV=hw.lasers.jitter_Hz * H_EV_S, drift_eV_per_s=drift_rate,
+    )
+
+
+def expected_counts(campaign: Campaign, *, neutrinos: NeutrinoState | None = None,
+                    E_eg_eV: float | None = None) -> pd.DataFrame:
+    """Return the expected counts per step: signal, each background, exposure.
+
+    This is the rate model shared by the three DAQ levels.
+
+    Parameters
+    ----------
+    campaign : Campaign
+        A resolved campaign (see :func:`renpsim.campaign.load_campaign`).
+    neutrinos : NeutrinoState, optional
+        Hypothesis for the signal (unbatched); default the campaign's truth hypothesis. For
+        many hypotheses use :func:`step_model` once and :func:`smeared_I` per hypothesis:
+        ``signal = c_sig * smeared_I(omega + drift, sigma_total) * n_shots * tau_mean``.
+    E_eg_eV : float, optional
+        Override of E_eg (an isotope-shift nuisance) for the spectral function.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per step in acquisition order: ``step``, ``omega_eV``, ``dwell_s``, ``n_shots``,
+        ``is_reference``, ``exposure_s`` (coherent, seconds of full coherence),
+        ``gate_live_s``, ``I_eff`` (smeared spectral function), ``signal``, ``mcq3``, ``psr``,
+        ``leak``, ``dark``, ``stray``, ``background`` (sum) and ``total``: expected counts before
+        dead time and afterpulsing.
+
+    """
+    m = step_model(campaign)
+    state = campaign.neutrinos if neutrinos is None else neutrinos
+    hw = campaign.hardware
+    n = m.n_shots.astype(float)
+    exposure = n * m.tau_mean_s
+    w_eff = m.omega_eV + m.drift_eV
+    I_eff = smeared_I(w_eff, m.sigma_total_eV, state, campaign, E_eg_eV)
+    prof = hw.psr_profile(w_eff)
+    out = pd.DataFrame({
+        "step": np.arange(len(n)),
+        "omega_eV": m.omega_eV,
+        "dwell_s": m.dwell_s,
+        "n_shots": m.n_shots,
+        "is_reference": campaign.steps.is_reference,
+        "exposure_s": exposure,
+        "gate_live_s": n * m.gate_s,
+        "I_eff": I_eff,
+        "signal": m.c_sig * I_eff * exposure,
+        "mcq3": m.c_mcq3 * exposure,
+        "psr": m.c_psr * prof * exposure,
+        "leak": m.leak_per_shot * n,
+        "dark": m.dark_per_shot * n,
+        "stray": m.stray_per_shot * n,
+    })
+    out["background"] = out[list(BACKGROUNDS)].sum(axis=1)
+    out["total"] = out["signal"] + out["background"]
+    return out

@@ -1,0 +1,313 @@
+"""Import of real data: a table of counts per step plus a metadata TOML becomes a run file.
+
+Table (CSV, or anything pandas reads: .parquet, .json, .xlsx, .feather), one row per step:
+
+* required: ``omega_eV``, ``dwell_s``, and ``counts`` (one channel) or ``counts_0``,
+  ``counts_1``, ... (one per detector channel);
+* optional: ``omega_prime_eV`` (default E_eg - omega_eV), ``n_shots`` (default 0), ``live_s``
+  or ``live_s_<c>`` (default dwell_s), ``counts_background`` / ``counts_background_<c>``
+  (default 0), ``t_start_utc_ns`` and ``t_stop_utc_ns`` (default: consecutive steps from the run
+  start), ``exposure_s`` (default NaN = unknown), ``flags``, ``target_temperature_K``.
+
+Metadata TOML: ``[run]`` (run_id, experiment, file_kind = "real", run_start_utc_ns or
+run_start ISO text, software, software_version, comment), ``[target]``, ``[[lasers]]``,
+``[[detectors]]``, ``[waveguide]``, ``[daq]`` (the /config attributes of docs/runfile-format.md),
+and ``[calibration]`` with ``frequency = {offset_Hz, offset_unc_Hz, reference}``,
+``[[calibration.dark]]`` (channel, counts, live_time_s, ...) and
+``[[calibration.detector_efficiency]]`` (channel, wavelength_m, efficiency, efficiency_unc,
+method, date_utc_ns, reference).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from renpsim import __version__
+from renpsim.errors import InputError
+from renpsim.runfile.writer import RunConfig, RunIdentity, RunWriter
+
+_SECTIONS = {"run", "target", "lasers", "detectors", "waveguide", "daq", "calibration",
+             "config"}
+_RUN_KEYS = {"run_id", "experiment", "file_kind", "run_start_utc_ns", "run_start",
+             "software", "software_version", "git_commit", "comment"}
+_CAL_KEYS = {"frequency", "dark", "detector_efficiency", "afterpulse", "dead_time",
+             "laser_energy", "waveguide"}
+_KNOWN_COLS = {"step", "omega_eV", "omega_prime_eV", "dwell_s", "n_shots", "live_s",
+               "t_start_utc_ns", "t_stop_utc_ns", "exposure_s", "flags", "target_temperature_K",
+               "counts", "counts_background"}
+def _read_csv(path: Path) -> pd.DataFrame:
+    df = pd.read_csv(path, encoding="utf-8-sig")
+    if len(df.columns) == 1 and any(c in str(df.columns[0]) for c in ";\t"):
+        df = pd.read_csv(path, sep=None, engine="python", encoding="utf-8-sig")
+    return df
+
+
+_READERS = {".csv": _read_csv, ".tsv": lambda p: pd.read_csv(p, sep="\t"),
+            ".txt": lambda p: pd.read_csv(p, sep=None, engine="python"),
+            ".parquet": pd.read_parquet, ".json": pd.read_json, ".xlsx": pd.read_excel,
+            ".feather": pd.read_feather}
+
+
+def load_metadata(path: str | os.PathLike) -> dict[str, Any]:
+    """Read an import metadata TOML (errors name the file and the key)."""
+    p = str(path)
+    try:
+        with open(p, "rb") as fh:
+            meta = tomllib.load(fh)
+    except FileNotFoundError:
+        raise InputError(p, "-", p, "an existing metadata TOML file") from None
+    except OSError as exc:
+        raise InputError(p, "-", p, f"a readable file ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(p, "-", str(exc), "valid TOML") from None
+    return meta
+
+
+def _read_table(table: Any) -> tuple[pd.DataFrame, str]:
+    if isinstance(table, pd.DataFrame):
+        return table.reset_index(drop=True), "table"
+    p = Path(table)
+    where = str(p)
+    if not p.is_file():
+        raise InputError(where, "-", where, "an existing counts table (CSV or pandas-readable)")
+    reader = _READERS.get(p.suffix.lower(), _read_csv)
+    try:
+        df = reader(p)
+    except (ValueError, OSError, ImportError, pd.errors.ParserError,
+            pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(where, "-", " ".join(str(exc).split())[:100],
+                         "a table with a header row (CSV or pandas-readable)") from None
+    df.columns = [str(c).strip() for c in df.columns]
+    return df, where
+
+
+def _numeric(df: pd.DataFrame, where: str, col: str, *, integer: bool = False,
+             nonneg: bool = False, finite: bool = True) -> np.ndarray:
+    line_offset = 2 if where != "table" else 0   # CSV line: header is line 1
+
+    def row_name(i: int) -> str:
+        return f"row {i + line_offset}" if line_offset else f"row {i}"
+
+    raw = df[col]
+    vals = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+    bad = np.isnan(vals) & ~raw.isna().to_numpy()
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InputError(where, f"{row_name(i)}, column {col}", raw.iloc[i], "a number")
+    if finite and not np.isfinite(vals).all():
+        i = int(np.argmax(~np.isfinite(vals)))
+        raise InputError(where, f"{row_name(i)}, column {col}", raw.iloc[i],
+                         "a finite number (no NaN or empty cell)")
+    if nonneg and (vals < 0).any():
+        i = int(np.argmax(vals < 0))
+        raise InputError(where, f"{row_name(i)}, column {col}", raw.iloc[i], "a value >= 0")
+    if integer:
+        frac = np.isfinite(vals) & (vals != np.round(vals))
+        if frac.any():
+            i = int(np.argmax(frac))
+            raise InputError(where, f"{row_name(i)}, column {col}", raw.iloc[i],
+                             "a whole number")
+    return vals
+
+
+def _per_channel(df: pd.DataFrame, where: str, base: str, n_channels: int, *,
+                 required: bool, integer: bool, default: np.ndarray | None) -> np.ndarray:
+    if n_channels == 1 and base in df.columns:
+        cols = [base]
+    else:
+        cols = [f"{base}_{c}" for c in range(n_channels)]
+        if base in df.columns and n_channels > 1:
+            raise InputError(where, f"column {base}", "(one column)",
+                             f"one column per channel: {', '.join(cols)}")
+    present = [c in df.columns for c in cols]
+    if not any(present):
+        if required:
+            raise InputError(where, f"column {cols[0] if n_channels > 1 else base}",
+                             "(missing)", "a column of " + base + " per step")
+        return np.repeat(np.asarray(default, float).reshape(-1, 1), n_channels, axis=1)
+    if not all(present):
+        missing = cols[present.index(False)]
+        raise InputError(where, f"column {missing}", "(missing)", "one column per channel")
+    return np.stack([_numeric(df, where, c, integer=integer, nonneg=True) for c in cols], axis=1)
+
+
+def _iso_to_ns(where: str, text: str) -> int:
+    try:
+        t = _dt.datetime.fromisoformat(str(text))
+    except ValueError:
+        raise InputError(where, "run.run_start", text, "ISO 8601 date-time") from None
+    if t.tzinfo is None:
+        raise InputError(where, "run.run_start", text, "a date-time with a time zone")
+    delta = t - _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+    return (delta.days * 86400 + delta.seconds) * 10**9 + delta.microseconds * 1000
+
+
+def import_counts(table: Any, metadata: str | os.PathLike | Mapping[str, Any],
+                  output: str | os.PathLike) -> Path:
+    """Turn a counts-per-step table plus metadata into a valid run file.
+
+    Parameters
+    ----------
+    table : path-like or pandas.DataFrame
+        Counts per step (see the module docstring for the columns).
+    metadata : path-like or mapping
+        Metadata TOML file (or its parsed content).
+    output : path-like
+        Run file to write (crash-safe: temporary name, then rename).
+
+    Returns
+    -------
+    pathlib.Path
+        ``output``.
+
+    Raises
+    ------
+    InputError
+        Bad table (missing columns, non-numeric cells, negative dwell, NaN counts: the message
+        names file, row and column) or bad metadata (file and key).
+
+    """
+    if isinstance(metadata, Mapping):
+        meta, mwhere = dict(metadata), "metadata"
+    else:
+        mwhere = str(metadata)
+        meta = load_metadata(metadata)
+    df, where = _read_table(table)
+    for key in meta:
+        if key not in _SECTIONS:
+            raise InputError(mwhere, key, "(section)", "one of " + ", ".join(sorted(_SECTIONS)))
+    run = dict(meta.get("run", {}))
+    for key in run:
+        if key not in _RUN_KEYS:
+            raise InputError(mwhere, f"run.{key}", run[key], "one of " + ", ".join(
+                sorted(_RUN_KEYS)))
+    for sec in ("target", "lasers", "detectors", "daq"):
+        if sec not in meta:
+            raise InputError(mwhere, sec, "(missing)", f"a [{sec}] section")
+    if "run_id" not in run:
+        raise InputError(mwhere, "run.run_id", "(missing)", "a run identifier")
+    lasers, detectors = meta["lasers"], meta["detectors"]
+    if not isinstance(lasers, list) or not isinstance(detectors, list):
+        raise InputError(mwhere, "lasers/detectors", "(table)",
+                         "arrays of tables ([[lasers]], [[detectors]])")
+    n_ch = len(detectors)
+    if len(df) == 0:
+        raise InputError(where, "-", "(no rows)", "at least one step")
+    for col in df.columns:
+        base = col.rsplit("_", 1)[0] if col.rsplit("_", 1)[-1].isdigit() else col
+        if col not in _KNOWN_COLS and base not in {"counts", "counts_background", "live_s"}:
+            raise InputError(where, f"column {col}", "(column)",
+                             "one of " + ", ".join(sorted(_KNOWN_COLS)))
+    for col in ("omega_eV", "dwell_s"):
+        if col not in df.columns:
+            raise InputError(where, f"column {col}", "(missing)", f"a column {col} per step")
+    omega = _numeric(df, where, "omega_eV")
+    if (omega <= 0).any():
+        i = int(np.argmax(omega <= 0))
+        raise InputError(where, f"row {i + 2}, column omega_eV", omega[i], "a value > 0")
+    dwell = _numeric(df, where, "dwell_s", nonneg=True)
+    counts = _per_channel(df, where, "counts", n_ch, required=True, integer=True, default=None)
+    bg = _per_channel(df, where, "counts_background", n_ch, required=False, integer=True,
+                      default=np.zeros(len(df)))
+    live = _per_channel(df, where, "live_s", n_ch, required=False, integer=False,
+                        default=dwell)
+    target = meta["target"]
+    E_eg = target.get("E_eg_eV")
+    if "omega_prime_eV" in df.columns:
+        omega_p = _numeric(df, where, "omega_prime_eV")
+    elif isinstance(E_eg, int | float):
+        omega_p = float(E_eg) - omega
+    else:
+        raise InputError(mwhere, "target.E_eg_eV", E_eg, "a number (or give omega_prime_eV)")
+    start_ns = run.get("run_start_utc_ns")
+    if start_ns is None:
+        start_ns = _iso_to_ns(mwhere, run["run_start"]) if "run_start" in run else 0
+    cols: dict[str, Any] = {"omega_eV": omega, "omega_prime_eV": omega_p, "dwell_s": dwell,
+                            "counts": counts, "counts_background": bg, "live_s": live}
+    if "t_start_utc_ns" in df.columns:
+        cols["t_start_utc_ns"] = _numeric(df, where, "t_start_utc_ns", integer=True)
+        if "t_stop_utc_ns" in df.columns:
+            cols["t_stop_utc_ns"] = _numeric(df, where, "t_stop_utc_ns", integer=True)
+        else:
+            cols["t_stop_utc_ns"] = cols["t_start_utc_ns"] + np.round(dwell * 1e9)
+    else:
+        edges = int(start_ns) + np.concatenate([[0], np.cumsum(np.round(dwell * 1e9))])
+        cols["t_start_utc_ns"], cols["t_stop_utc_ns"] = edges[:-1], edges[1:]
+    cols["n_shots"] = _numeric(df, where, "n_shots", integer=True, nonneg=True) \
+        if "n_shots" in df.columns else 0
+    for src, dst in (("exposure_s", "exposure_s"), ("flags", "flags"),
+                     ("target_temperature_K", "target_temperature_K")):
+        if src in df.columns:
+            cols[dst] = _numeric(df, where, src, finite=src != "exposure_s",
+                                 integer=src == "flags", nonneg=True)
+    cfg = RunConfig(target=target, lasers=lasers, detectors=detectors, daq=meta["daq"],
+                    waveguide=meta.get("waveguide", {"type": "none"}),
+                    full=meta.get("config", {k: v for k, v in meta.items()
+                                             if k != "calibration"}))
+    ident = RunIdentity(run_id=str(run["run_id"]), file_kind=run.get("file_kind", "real"),
+                        experiment=str(run.get("experiment", "")),
+                        software=str(run.get("software", "renpsim import")),
+                        software_version=str(run.get("software_version", __version__)),
+                        git_commit=str(run.get("git_commit", "")),
+                        run_start_utc_ns=int(start_ns), comment=str(run.get("comment", "")))
+    cal = dict(meta.get("calibration", {}))
+    for key in cal:
+        if key not in _CAL_KEYS:
+            raise InputError(mwhere, f"calibration.{key}", "(key)",
+                             "one of " + ", ".join(sorted(_CAL_KEYS)))
+    for key in ("frequency", "dark", "detector_efficiency"):
+        if key not in cal:
+            raise InputError(mwhere, f"calibration.{key}", "(missing)",
+                             "calibration data (required by the run-file format)")
+    try:
+        with RunWriter(output, ident, cfg) as w:
+            try:
+                w.append_steps(cols)
+            except InputError as exc:
+                raise InputError(where, exc.key, exc.value, exc.expected) from None
+            w.append_gti(cols["t_start_utc_ns"], cols["t_stop_utc_ns"])
+            kwargs: dict[str, Any] = {}
+            for key in ("dark", "detector_efficiency", "afterpulse", "dead_time"):
+                if key in cal:
+                    kwargs[key] = _by_channel(mwhere, f"calibration.{key}", cal[key])
+            if "laser_energy" in cal:
+                kwargs["laser_energy"] = _by_channel(mwhere, "calibration.laser_energy",
+                                                     cal["laser_energy"], "laser")
+            for key in ("frequency", "waveguide"):
+                if key in cal:
+                    kwargs[key] = cal[key]
+            try:
+                w.write_calibration(**kwargs)
+            except InputError as exc:
+                raise InputError(mwhere, f"calibration: {exc.key}", exc.value,
+                                 exc.expected) from None
+            w.set_provenance(converter="renpsim import", converter_version=__version__,
+                             source_files=[] if where == "table" else [where])
+    except InputError as exc:
+        if exc.where.startswith("RunWriter("):
+            section = exc.where.split(" ", 1)[1] if " " in exc.where else ""
+            section = section.replace("config.", "").replace(".write_calibration", "calibration")
+            raise InputError(mwhere, f"{section}.{exc.key}".strip("."), exc.value,
+                             exc.expected) from None
+        raise
+    return Path(output)
+
+
+def _by_channel(where: str, key: str, items: Any, index: str = "channel") -> dict[int, dict]:
+    if not isinstance(items, list):
+        raise InputError(where, key, "(table)", f"an array of tables ([[{key}]]) with {index}")
+    out = {}
+    for k, item in enumerate(items):
+        item = dict(item)
+        if index not in item:
+            raise InputError(where, f"{key}[{k}].{index}", "(missing)", f"the {index} number")
+        out[int(item.pop(index))] = item
+    return out

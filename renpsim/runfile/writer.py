@@ -1,0 +1,1094 @@
+"""Streaming, crash-safe, SWMR-followable writer of run files (hardware.md section 9).
+
+Life cycle of one file:
+
+1. The writer creates ``.<name>.partial-<pid>`` beside the final name with ``libver="latest"``,
+   creates every group and dataset the run will fill (resizable, chunked, compressed), and
+   switches SWMR mode on (hardware.md 9.5).
+2. ``append_*`` calls stream rows. Step rows are flushed at once and counted in
+   ``/quality/n_steps_committed`` after the flush; shot and event rows are buffered up to
+   ``buffer_rows`` rows (bounded memory) and flushed the same way.
+3. ``close()`` flushes, sets ``/quality/writer_state`` = 1, closes, reopens the file (not SWMR) to
+   add calibration, provenance and the final root attributes, validates the structure, fsyncs and
+   renames it atomically onto the final name. An existing file under the final name is replaced
+   only then; after a crash it is untouched and the partial file is left for
+   :func:`clean_partials`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import re
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from renpsim import __version__
+from renpsim.errors import InputError, RunFileError
+from renpsim.runfile._common import (
+    PARTIAL_RE,
+    fsync_path,
+    iso_from_ns,
+    partial_name,
+    pid_alive,
+    str_array,
+)
+from renpsim.runfile.schema import NUMPY_DTYPES, group_spec, load_schema, schema_version
+
+_LOG = logging.getLogger("renpsim.runfile")
+FILE_KINDS = ("synthetic", "real", "calibration", "dark")
+_STR = h5py.string_dtype("utf-8")
+_INT64_MAX = np.iinfo(np.int64).max
+_SPLIT_RE = re.compile(r"^(?P<base>.+)_(?P<j>\d+)$")
+
+
+@dataclass(frozen=True)
+class RunIdentity:
+    """Identity and provenance of one run (root attributes, hardware.md 9.2).
+
+    Parameters
+    ----------
+    run_id : str
+        Unique run identifier.
+    file_kind : {"synthetic", "real", "calibration", "dark"}
+        What the file holds.
+    experiment : str
+        Experiment or preset name.
+    software, software_version, git_commit : str
+        Producer of the data (simulator, DAQ or converter).
+    seed : numpy.random.SeedSequence, optional
+        Seed sequence of a synthetic run; its entropy and spawn key are recorded.
+    run_start_utc_ns : int
+        Start of the run, ns since the Unix epoch (synthetic: the campaign's nominal start).
+    run_stop_utc_ns : int, optional
+        End of the run; default the last step's ``t_stop_utc_ns`` (or the start).
+    comment : str
+        Free text.
+
+    """
+
+    run_id: str
+    file_kind: str = "synthetic"
+    experiment: str = ""
+    software: str = "renpsim"
+    software_version: str = __version__
+    git_commit: str = ""
+    seed: np.random.SeedSequence | None = None
+    run_start_utc_ns: int = 0
+    run_stop_utc_ns: int | None = None
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Frozen configuration written to ``/config`` (hardware.md 9.2).
+
+    Parameters
+    ----------
+    target : mapping
+        Attributes of ``/config/target`` (species, isotope, E_eg_eV, ...).
+    lasers : sequence of mapping
+        One mapping per laser (``/config/lasers/laser_<i>``; role, nominal_wavelength_m, ...).
+    detectors : sequence of mapping
+        One mapping per channel (``/config/detector/det_<c>``); ``channel`` defaults to c.
+    daq : mapping
+        Attributes of ``/config/daq`` (mode, time_unit_s, ...).
+    waveguide : mapping
+        Attributes of ``/config/waveguide``; ``{"type": "none"}`` when there is none.
+    full : mapping, optional
+        The full resolved configuration (campaign and hardware) stored as JSON in
+        ``/config/config_json``; default the four sections above.
+    campaign_toml, hardware_toml : str, optional
+        Verbatim text of the campaign and hardware files the run came from
+        (``/config/campaign_toml``, ``/config/hardware_toml``).
+
+    """
+
+    target: Mapping[str, Any]
+    lasers: Sequence[Mapping[str, Any]]
+    detectors: Sequence[Mapping[str, Any]]
+    daq: Mapping[str, Any]
+    waveguide: Mapping[str, Any] = field(default_factory=lambda: {"type": "none"})
+    full: Mapping[str, Any] | None = None
+    campaign_toml: str | None = None
+    hardware_toml: str | None = None
+
+    def as_json(self) -> str:
+        """Return the text stored in ``/config/config_json`` (sorted keys, deterministic)."""
+        full = self.full
+        if full is None:
+            full = {"target": dict(self.target), "lasers": [dict(x) for x in self.lasers],
+                    "detectors": [dict(x) for x in self.detectors], "daq": dict(self.daq),
+                    "waveguide": dict(self.waveguide)}
+        return json.dumps(full, sort_keys=True, default=_json_default, allow_nan=True)
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+@dataclass(frozen=True)
+class TruthSpec:
+    """What ``/truth`` will hold (synthetic runs only).
+
+    Parameters
+    ----------
+    params : mapping
+        True physics and hardware parameters (``/truth/params_json``).
+    background_components : sequence of str
+        Names of the background components (``/truth/expected_background/<name>``) that each
+        ``append_steps(..., truth=...)`` call supplies.
+
+    """
+
+    params: Mapping[str, Any]
+    background_components: Sequence[str] = ()
+
+
+# ---------------------------------------------------------------------------------------------
+# Input coercion
+
+
+def _dims(n_lasers: int, n_channels: int) -> dict[str, int]:
+    return {"N_lasers": n_lasers, "N_channels": n_channels}
+
+
+def _coerce(where: str, name: str, spec: Mapping[str, Any], value: Any, n: int,
+            dims: Mapping[str, int]) -> np.ndarray:
+    """Convert one column to the schema dtype and shape ``(n, width...)``, checking values."""
+    dtype = np.dtype(NUMPY_DTYPES[spec["dtype"]])
+    width = tuple(dims[d] for d in spec["shape"][1:])
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as exc:
+        raise InputError(where, name, value, f"an array ({exc})") from None
+    if arr.dtype == object or arr.dtype.kind in "USV":
+        raise InputError(where, name, _show(arr), "numbers")
+    if arr.ndim == 0:
+        arr = np.broadcast_to(arr, (n, *width))
+    elif width and arr.ndim == 1 and width == (1,):
+        arr = arr.reshape(-1, 1)
+    elif width and arr.ndim == 1 and arr.shape[0] == width[0] and n == 1:
+        arr = arr.reshape(1, -1)
+    if arr.shape != (n, *width):
+        raise InputError(where, name, f"shape {arr.shape}", f"shape {(n, *width)}")
+    checks = spec.get("checks", ())
+    if dtype.kind in "iu":
+        if arr.dtype.kind == "f":
+            bad = ~np.isfinite(arr) | (arr != np.round(arr))
+            if bad.any():
+                raise InputError(where, name, _first_bad(arr, bad), "whole numbers (no NaN)")
+        if arr.dtype.kind == "b":
+            arr = arr.astype(np.int64)
+        info = np.iinfo(dtype)
+        if arr.size:
+            lo, hi = arr.min(), arr.max()
+            if lo < info.min or hi > info.max:
+                bad = (arr < info.min) | (arr > info.max)
+                raise InputError(where, name, _first_bad(arr, bad),
+                                 f"values in [{info.min}, {info.max}] ({spec['dtype']})")
+    elif dtype.kind == "f":
+        if arr.dtype.kind not in "iufb":
+            raise InputError(where, name, _show(arr), "numbers")
+        if "finite" in checks and arr.size:
+            bad = ~np.isfinite(arr)
+            if bad.any():
+                raise InputError(where, name, _first_bad(arr, bad), "finite values")
+        if ("nonneg" in checks or "nonneg_or_nan" in checks) and arr.size:
+            bad = arr < 0
+            if bad.any():
+                raise InputError(where, name, _first_bad(arr, bad), "values >= 0")
+        if "positive" in checks and arr.size:
+            bad = ~(arr > 0)
+            if bad.any():
+                raise InputError(where, name, _first_bad(arr, bad), "values > 0")
+    return np.ascontiguousarray(arr, dtype=dtype)
+
+
+def _show(arr: np.ndarray) -> Any:
+    flat = arr.reshape(-1)
+    return flat[0] if flat.size else arr
+
+
+def _first_bad(arr: np.ndarray, bad: np.ndarray) -> str:
+    idx = np.argwhere(bad)[0]
+    return f"{arr[tuple(idx)]!r} at row {int(idx[0])}"
+
+
+def _fill(spec: Mapping[str, Any], n: int, dims: Mapping[str, int], columns: Mapping[str, Any],
+          first_row: int) -> np.ndarray | None:
+    dtype = np.dtype(NUMPY_DTYPES[spec["dtype"]])
+    shape = (n, *(dims[d] for d in spec["shape"][1:]))
+    kind = spec.get("fill")
+    if kind == "nan":
+        return np.full(shape, np.nan, dtype)
+    if kind == "zero":
+        return np.zeros(shape, dtype)
+    if kind == "one":
+        return np.ones(shape, dtype)
+    if kind == "row_index":
+        return np.arange(first_row, first_row + n, dtype=dtype)
+    if kind in columns:
+        return np.asarray(columns[kind], dtype=dtype).reshape(shape)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# The writer
+
+
+class _Table:
+    """A set of equal-length resizable datasets in one group, written row blocks at a time."""
+
+    def __init__(self, group: h5py.Group, gpath: str, specs: Sequence[Mapping[str, Any]],
+                 dims: Mapping[str, int], chunk_rows: int, compression: str | None,
+                 where: str, extra_attrs: Mapping[str, Mapping[str, Any]] | None = None,
+                 level: int = 4):
+        self.gpath = gpath
+        self.specs = list(specs)
+        self.dims = dims
+        self.where = where
+        self.n = 0
+        self.datasets: dict[str, h5py.Dataset] = {}
+        self.alias = {}
+        for spec in self.specs:
+            self.alias[spec["name"]] = spec["name"]
+            for a in spec.get("aliases", ()):
+                self.alias[a] = spec["name"]
+            width = tuple(dims[d] for d in spec["shape"][1:])
+            dtype = np.dtype(NUMPY_DTYPES[spec["dtype"]])
+            row_bytes = dtype.itemsize * int(np.prod(width, dtype=np.int64))
+            # Chunk of about chunk_rows rows, capped at 4 MiB per chunk.
+            rows = max(1, min(chunk_rows, (4 << 20) // max(1, row_bytes)))
+            ds = group.create_dataset(
+                spec["name"], shape=(0, *width), maxshape=(None, *width), dtype=dtype,
+                chunks=(rows, *width), compression=compression,
+                compression_opts=level if compression == "gzip" else None,
+                shuffle=compression is not None)
+            _dataset_attrs(ds, spec)
+            for k, v in (extra_attrs or {}).get(spec["name"], {}).items():
+                ds.attrs[k] = v
+            self.datasets[spec["name"]] = ds
+        self.buffer: list[dict[str, np.ndarray]] = []
+        self.buffered = 0
+        self.last: dict[str, Any] = {}   # last value of each ordered column
+        self.last_names = [s["name"] for s in self.specs if {"nondecreasing", "increasing"} &
+                           set(s.get("checks", ()))]
+
+    def prepare(self, columns: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        """Resolve aliases, fill defaults and coerce; return the block of rows."""
+        cols: dict[str, Any] = {}
+        split: dict[str, dict[int, Any]] = {}
+        for key, value in columns.items():
+            name = self.alias.get(key)
+            m = _SPLIT_RE.match(key) if name is None else None
+            if m and self.alias.get(m["base"]) in self.datasets and \
+                    self.datasets[self.alias[m["base"]]].ndim == 2:
+                # a column <name>_<j> of a split 2-D dataset (as in RunFile.scan)
+                split.setdefault(self.alias[m["base"]], {})[int(m["j"])] = value
+                continue
+            if name is None:
+                raise InputError(self.where, key, "(column)",
+                                 "one of " + ", ".join(sorted(self.datasets)))
+            if name in cols:
+                raise InputError(self.where, key, "(column)", "each column given once")
+            cols[name] = value
+        for name, parts in split.items():
+            width = self.datasets[name].shape[1]
+            if name in cols or sorted(parts) != list(range(width)):
+                raise InputError(self.where, name, sorted(parts),
+                                 f"either {name} or all of {name}_0 .. {name}_{width - 1}")
+            cols[name] = np.stack([np.asarray(parts[j]) for j in range(width)], axis=-1)
+        n = None
+        for spec in self.specs:
+            if spec["name"] in cols:
+                v = np.asarray(cols[spec["name"]])
+                if v.ndim >= 1:
+                    n = v.shape[0]
+                    break
+        if n is None:
+            n = 1
+        out: dict[str, np.ndarray] = {}
+        for spec in self.specs:
+            name = spec["name"]
+            if name in cols:
+                out[name] = _coerce(self.where, name, spec, cols[name], n, self.dims)
+        for spec in self.specs:
+            name = spec["name"]
+            if name not in out:
+                filled = _fill(spec, n, self.dims, out, self.n + self.buffered)
+                if filled is None:
+                    raise InputError(self.where, name, "(missing)",
+                                     "a value for every row (required column)")
+                out[name] = filled
+        for spec in self.specs:
+            checks = spec.get("checks", ())
+            for c in ("nondecreasing", "increasing"):
+                if c in checks and len(out[spec["name"]]):
+                    self._ordered(spec["name"], out[spec["name"]], c == "increasing")
+        return out
+
+    def _ordered(self, name: str, a: np.ndarray, strict: bool) -> None:
+        """Check that a column continues in order (within the block and after earlier rows)."""
+        prev = self.last.get(name)
+        b = a if prev is None else np.concatenate([np.asarray([prev], a.dtype), a])
+        bad = (b[1:] <= b[:-1]) if strict else (b[1:] < b[:-1])
+        if bad.any():
+            k = int(np.argmax(bad))
+            i = k + 1 if prev is None else k
+            raise InputError(self.where, name, f"{a[i]!r} at row {i} (after {b[k]!r})",
+                             "increasing values" if strict else "non-decreasing values")
+
+    def add(self, block: dict[str, np.ndarray], flush_rows: int) -> bool:
+        """Buffer a block; write when ``flush_rows`` are pending. Return True if written."""
+        n = len(next(iter(block.values())))
+        self.buffer.append(block)
+        self.buffered += n
+        if n:
+            for name in self.last_names:
+                self.last[name] = block[name][-1]
+        if self.buffered >= flush_rows:
+            self.write_buffer()
+            return True
+        return False
+
+    def write_buffer(self) -> None:
+        if not self.buffered:
+            return
+        if len(self.buffer) == 1:
+            block = self.buffer[0]
+        else:
+            block = {k: np.concatenate([b[k] for b in self.buffer]) for k in self.datasets}
+        n0, n1 = self.n, self.n + self.buffered
+        for name, ds in self.datasets.items():
+            ds.resize(n1, axis=0)
+            ds[n0:n1] = block[name]
+        self.n = n1
+        self.buffer = []
+        self.buffered = 0
+
+
+def _dataset_attrs(ds: h5py.Dataset, spec: Mapping[str, Any]) -> None:
+    ds.attrs["units"] = spec["units"]
+    ds.attrs["description"] = spec["description"]
+    ds.attrs["TITLE"] = spec["description"]
+
+
+def _scalar(group: h5py.Group, spec: Mapping[str, Any], value: Any) -> h5py.Dataset:
+    if spec["dtype"] == "str":
+        ds = group.create_dataset(spec["name"], data=str(value), dtype=_STR)
+    else:
+        ds = group.create_dataset(spec["name"], data=np.asarray(
+            value, dtype=NUMPY_DTYPES[spec["dtype"]]))
+    _dataset_attrs(ds, spec)
+    return ds
+
+
+def _set_attrs(where: str, obj: h5py.HLObject, gpath: str, values: Mapping[str, Any]) -> None:
+    """Write group attributes, checking names and types against the schema group ``gpath``."""
+    specs = {a["name"]: a for a in group_spec(gpath)["attributes"]}
+    for name, a in specs.items():
+        if a["required"] and name not in values:
+            raise InputError(where, name, "(missing)", f"a value ({a['description']})")
+    for name, value in values.items():
+        a = specs.get(name)
+        if a is None:
+            raise InputError(where, name, value, "one of " + ", ".join(sorted(specs)))
+        obj.attrs[name] = _attr_value(where, name, a, value)
+
+
+def _attr_value(where: str, name: str, a: Mapping[str, Any], value: Any) -> Any:
+    t = a["type"]
+    if a.get("values") and value not in a["values"]:
+        raise InputError(where, name, value, "one of " + ", ".join(a["values"]))
+    try:
+        if t == "str":
+            if not isinstance(value, str):
+                raise TypeError
+            return value
+        if t == "str[]":
+            return str_array(value).astype(_STR)
+        if t == "bool":
+            if not isinstance(value, bool | np.bool_):
+                raise TypeError
+            return np.bool_(value)
+        if t == "int64":
+            if isinstance(value, bool) or int(value) != value:
+                raise TypeError
+            return np.int64(value)
+        if t == "int64[]":
+            return np.asarray(value, dtype=np.int64)
+        if t == "float64":
+            if isinstance(value, bool | str):
+                raise TypeError
+            return np.float64(value)
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(where, name, value, f"a {t}") from None
+    raise AssertionError(t)
+
+
+def _short(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:120]
+
+
+def _io_guard(method):
+    """Turn OS/HDF5 write failures (disk full, ...) into RunFileError.
+
+    The partial file is removed first; calls on a finished or aborted writer are refused.
+    """
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        if self._state != "open":
+            raise RunFileError(str(self.path), "-", f"the writer is {self._state}: no more "
+                               "writes")
+        try:
+            return method(self, *args, **kwargs)
+        except OSError as exc:
+            self._abort()
+            raise RunFileError(str(self.tmp), "-", f"write failed ({_short(exc)}); partial file "
+                               f"removed, {self.path} untouched") from None
+    return wrapper
+
+
+def clean_partials(path: str | os.PathLike, *, remove: bool = True) -> list[Path]:
+    """Find (and by default delete) temporary files left by writers that no longer run.
+
+    Parameters
+    ----------
+    path : path-like
+        A final run-file name (only its own temporaries are considered) or a directory (all
+        ``.*.partial-<pid>`` files in it).
+    remove : bool
+        Delete the stale temporaries (default). Temporaries of a live process are never touched.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The stale temporaries found (deleted when ``remove``).
+
+    """
+    p = Path(path)
+    if p.is_dir():
+        directory, only = p, None
+    else:
+        directory, only = p.parent, p.name
+    found = []
+    try:
+        entries = sorted(directory.iterdir())
+    except OSError:
+        return []
+    for entry in entries:
+        m = PARTIAL_RE.match(entry.name)
+        if not m or (only is not None and m["name"] != only):
+            continue
+        if pid_alive(int(m["pid"])):
+            continue
+        found.append(entry)
+        if remove:
+            try:
+                entry.unlink()
+            except OSError:
+                pass
+    return found
+
+
+class RunWriter:
+    """Write one run file by streaming steps, shots and events (hardware.md section 9).
+
+    Parameters
+    ----------
+    path : path-like
+        Final file name. Data go to ``.<name>.partial-<pid>`` in the same directory, renamed
+        onto ``path`` by :meth:`close`.
+    identity : RunIdentity
+        Root attributes.
+    config : RunConfig
+        Frozen configuration (defines ``N_lasers`` and ``N_channels``).
+    shots, events : bool
+        Create ``/shots`` (per-shot records) and ``/events`` (time tags).
+    slow_control : mapping, optional
+        ``{sensor: {"units": ..., "description": ..., "sensor_id": ..., "nominal_period_s":
+        ...}}``; each sensor gets ``/slow_control/<sensor>``.
+    truth : TruthSpec, optional
+        Create ``/truth`` (synthetic runs only).
+    compression : {"gzip", "lzf", None}
+        Filter of every chunked dataset (gzip with shuffle by default).
+    compression_level : int
+        gzip level (0-9) of ``/shots`` and ``/events`` (default 4, as hardware.md 9.1; 1 is
+        about 1.5 times faster for 20 % more bytes; ``lzf`` is faster still).
+    chunk_rows : int
+        Target rows per chunk of the per-shot and per-event datasets (steps use
+        ``min(chunk_rows, 256)``). Dataset contents do not depend on it.
+    buffer_rows : int
+        Shot and event rows kept in memory before a write (bounds memory).
+    swmr : bool
+        Switch SWMR mode on so a reader can follow the file live.
+    overwrite : bool
+        Replace an existing file under ``path`` on success (it stays intact until then).
+
+    Examples
+    --------
+    See the :mod:`renpsim.runfile` package docstring.
+
+    """
+
+    def __init__(self, path: str | os.PathLike, identity: RunIdentity, config: RunConfig, *,
+                 shots: bool = False, events: bool = False,
+                 slow_control: Mapping[str, Mapping[str, Any]] | None = None,
+                 truth: TruthSpec | None = None, compression: str | None = "gzip",
+                 compression_level: int = 4, chunk_rows: int = 65536,
+                 buffer_rows: int = 1 << 18, swmr: bool = True, overwrite: bool = True) -> None:
+        self.path = Path(path)
+        self.where = f"RunWriter({self.path})"
+        if identity.file_kind not in FILE_KINDS:
+            raise InputError(self.where, "identity.file_kind", identity.file_kind,
+                             "one of " + ", ".join(FILE_KINDS))
+        if identity.file_kind == "synthetic" and identity.seed is None:
+            raise InputError(self.where, "identity.seed", None,
+                             "the numpy SeedSequence of a synthetic run (recorded in the file)")
+        if identity.seed is not None and not isinstance(identity.seed,
+                                                        np.random.SeedSequence):
+            raise InputError(self.where, "identity.seed", identity.seed,
+                             "a numpy.random.SeedSequence")
+        if truth is not None and identity.file_kind != "synthetic":
+            raise InputError(self.where, "truth", "(given)", "truth only for synthetic runs")
+        if compression not in ("gzip", "lzf", None):
+            raise InputError(self.where, "compression", compression, "gzip, lzf or None")
+        if not isinstance(compression_level, int) or not 0 <= compression_level <= 9:
+            raise InputError(self.where, "compression_level", compression_level,
+                             "an integer in [0, 9]")
+        self._level = compression_level
+        if int(chunk_rows) < 1 or int(buffer_rows) < 1:
+            raise InputError(self.where, "chunk_rows/buffer_rows", (chunk_rows, buffer_rows),
+                             "positive integers")
+        if not self.path.parent.is_dir():
+            raise InputError(self.where, "path", str(self.path), "a file in an existing folder")
+        if self.path.exists() and not overwrite:
+            raise InputError(self.where, "path", str(self.path),
+                             "a new file name (overwrite=False)")
+        if self.path.is_dir():
+            raise InputError(self.where, "path", str(self.path), "a file name, not a folder")
+        self.stale_partials = clean_partials(self.path)
+        for stale in self.stale_partials:
+            _LOG.warning("removed a partial file left by a writer that stopped: %s", stale)
+        self.identity = identity
+        self.config = config
+        self.n_lasers = len(config.lasers)
+        self.n_channels = len(config.detectors)
+        if self.n_lasers < 1 or self.n_channels < 1:
+            raise InputError(self.where, "config", (self.n_lasers, self.n_channels),
+                             "at least one laser and one detector channel")
+        self.dims = _dims(self.n_lasers, self.n_channels)
+        self.buffer_rows = int(buffer_rows)
+        self.truth_spec = truth
+        self._calibration: dict[str, Any] = {}
+        self._provenance: dict[str, Any] = {}
+        self._state = "open"
+        self.tmp = partial_name(self.path)
+        if self.tmp.exists():
+            self.tmp.unlink()
+        try:
+            self._f = h5py.File(self.tmp, "w", libver="latest")
+        except OSError as exc:
+            raise RunFileError(str(self.tmp), "-", f"cannot create: {exc}") from None
+        try:
+            self._create(shots, events, slow_control or {}, compression, int(chunk_rows))
+            if swmr:
+                self._f.swmr_mode = True
+        except BaseException:
+            self._abort()
+            raise
+
+    # -- layout ---------------------------------------------------------------------------
+    def _create(self, shots: bool, events: bool, slow: Mapping[str, Mapping[str, Any]],
+                compression: str | None, chunk_rows: int) -> None:
+        f, ident, cfg = self._f, self.identity, self.config
+        now = time.time_ns()
+        seed = ident.seed
+        entropy = "" if seed is None else str(seed.entropy)
+        spawn = "[]" if seed is None else json.dumps([int(k) for k in seed.spawn_key])
+        random_seed = -1
+        if seed is not None and isinstance(seed.entropy, int) and 0 <= seed.entropy <= _INT64_MAX:
+            random_seed = seed.entropy
+        root = {
+            "schema_name": "renp-run", "schema_version": schema_version(),
+            "file_kind": ident.file_kind, "run_id": str(ident.run_id),
+            "experiment": str(ident.experiment), "created_utc_ns": now,
+            "created_iso": iso_from_ns(now), "run_start_utc_ns": int(ident.run_start_utc_ns),
+            "run_start_iso": iso_from_ns(ident.run_start_utc_ns),
+            "run_stop_utc_ns": int(ident.run_start_utc_ns),
+            "run_stop_iso": iso_from_ns(ident.run_start_utc_ns),
+            "software": str(ident.software), "software_version": str(ident.software_version),
+            "renpsim_version": __version__, "git_commit": str(ident.git_commit),
+            "random_seed": random_seed, "seed_entropy": entropy, "seed_spawn_key": spawn,
+            "has_truth": self.truth_spec is not None, "comment": str(ident.comment),
+            "complete": False, "default": "scan",
+        }
+        rspecs = {a["name"]: a for a in load_schema()["root_attributes"]}
+        for k, v in root.items():
+            f.attrs[k] = _attr_value(self.where, k, rspecs[k], v)
+
+        g = f.create_group("config")
+        cspecs = {d["name"]: d for d in group_spec("/config")["datasets"]}
+        _scalar(g, cspecs["config_json"], cfg.as_json())
+        for name in ("campaign_toml", "hardware_toml"):
+            text = getattr(cfg, name)
+            if text is not None:
+                if not isinstance(text, str):
+                    raise InputError(f"{self.where} config", name, text, "text (str)")
+                _scalar(g, cspecs[name], text)
+        _set_attrs(f"{self.where} config.target", g.create_group("target"), "/config/target",
+                   cfg.target)
+        lasers = g.create_group("lasers")
+        for i, las in enumerate(cfg.lasers):
+            _set_attrs(f"{self.where} config.lasers[{i}]", lasers.create_group(f"laser_{i}"),
+                       "/config/lasers/laser_{i}", las)
+        _set_attrs(f"{self.where} config.waveguide", g.create_group("waveguide"),
+                   "/config/waveguide", cfg.waveguide)
+        det = g.create_group("detector")
+        for c, d in enumerate(cfg.detectors):
+            d = {"channel": c, **d}
+            if d["channel"] != c:
+                raise InputError(f"{self.where} config.detectors[{c}]", "channel", d["channel"],
+                                 f"{c} (channels are numbered in order)")
+            _set_attrs(f"{self.where} config.detectors[{c}]", det.create_group(f"det_{c}"),
+                       "/config/detector/det_{c}", d)
+        _set_attrs(f"{self.where} config.daq", g.create_group("daq"), "/config/daq", cfg.daq)
+        tick = float(cfg.daq["time_unit_s"])
+
+        scan = f.create_group("scan")
+        scan.attrs["NX_class"] = "NXdata"
+        scan.attrs["signal"] = "counts_signal"
+        scan.attrs["axes"] = str_array(["set_photon_energy_eV", "."]).astype(_STR)
+        scan.attrs["set_photon_energy_eV_indices"] = np.int64(0)
+        self._scan = _Table(scan, "/scan", group_spec("/scan")["datasets"], self.dims,
+                            min(chunk_rows, 256), compression, f"{self.where}.append_steps")
+
+        q = f.create_group("quality")
+        self._counters = {}
+        for spec in group_spec("/quality")["datasets"]:
+            self._counters[spec["name"]] = _scalar(q, spec, 0)
+        gti = q.create_group("good_time_intervals")
+        self._gti = _Table(gti, "/quality/good_time_intervals",
+                           group_spec("/quality/good_time_intervals")["datasets"], self.dims,
+                           min(chunk_rows, 1024), compression, f"{self.where}.append_gti")
+
+        tick_attrs = {"t_shot": {"time_unit_s": tick}, "timestamps": {"time_unit_s": tick},
+                      "dtime": {"time_unit_s": tick}}
+        self._shots = self._events = None
+        if shots:
+            self._shots = _Table(f.create_group("shots"), "/shots",
+                                 group_spec("/shots")["datasets"], self.dims, chunk_rows,
+                                 compression, f"{self.where}.append_shots", tick_attrs,
+                                 self._level)
+        if events:
+            self._events = _Table(f.create_group("events"), "/events",
+                                  group_spec("/events")["datasets"], self.dims, chunk_rows,
+                                  compression, f"{self.where}.append_events", tick_attrs,
+                                  self._level)
+
+        self._slow: dict[str, _Table] = {}
+        if slow:
+            sc = f.create_group("slow_control")
+            for sensor, meta in slow.items():
+                where = f"{self.where} slow_control[{sensor!r}]"
+                if not sensor or "/" in sensor or sensor.startswith("."):
+                    raise InputError(where, "sensor", sensor, "a plain name")
+                sg = sc.create_group(sensor)
+                _set_attrs(where, sg, "/slow_control/{sensor}", meta)
+                specs = [dict(s) for s in group_spec("/slow_control/{sensor}")["datasets"]]
+                specs[1]["units"] = str(meta["units"])
+                self._slow[sensor] = _Table(sg, f"/slow_control/{sensor}", specs, self.dims,
+                                            min(chunk_rows, 4096), compression,
+                                            f"{self.where}.append_slow_control({sensor})")
+
+        self._truth = None
+        self._truth_bg: dict[str, _Table] = {}
+        if self.truth_spec is not None:
+            tg = f.create_group("truth")
+            tspecs = group_spec("/truth")["datasets"]
+            _scalar(tg, tspecs[0], json.dumps(dict(self.truth_spec.params), sort_keys=True,
+                                              default=_json_default))
+            self._truth = _Table(tg, "/truth", tspecs[1:], self.dims, min(chunk_rows, 256),
+                                 compression, f"{self.where}.append_steps truth")
+            bg = tg.create_group("expected_background")
+            pat = group_spec("/truth/expected_background/{component}")
+            for comp in self.truth_spec.background_components:
+                spec = {"name": comp, "dtype": pat["dtype"], "shape": pat["shape"],
+                        "units": pat["units"], "required": True,
+                        "description": f"Expected background counts from {comp}.",
+                        "checks": ["nonneg_or_nan"]}
+                self._truth_bg[comp] = _Table(bg, "/truth/expected_background", [spec],
+                                              self.dims, min(chunk_rows, 256), compression,
+                                              f"{self.where}.append_steps truth[{comp}]")
+        f.create_group("user")
+
+    # -- streaming ------------------------------------------------------------------------
+    @property
+    def n_steps(self) -> int:
+        """Number of step rows written so far."""
+        return self._scan.n
+
+    @_io_guard
+    def append_steps(self, data: Mapping[str, Any] | None = None, *,
+                     truth: Mapping[str, Any] | None = None, **columns: Any) -> None:
+        """Append one or more scan steps and commit them (visible to live readers at once).
+
+        Parameters
+        ----------
+        data : mapping, optional
+            Columns by name (a dict or a pandas DataFrame); keyword arguments add more.
+            Names are the ``/scan`` dataset names or their aliases (``omega_eV``,
+            ``omega_prime_eV``, ``live_s``, ``shots``, ``counts``, ``exposure_s``, ``step``).
+            Per-channel columns have shape ``(n, N_channels)`` (1-D if one channel); per-laser
+            columns ``(n, N_lasers)``. Scalars broadcast. Columns with a writer default may be
+            omitted (see the schema document).
+        truth : mapping, optional
+            Required when the writer has a TruthSpec: ``{"expected_signal": (n, N_channels),
+            "expected_background": {component: (n, N_channels)}}``.
+        **columns
+            More columns by name (same rules as ``data``).
+
+        """
+        cols = _merge(data, columns)
+        block = self._scan.prepare(cols)
+        n = len(block["subrun_index"])
+        expected = np.arange(self._scan.n, self._scan.n + n)
+        if not np.array_equal(block["subrun_index"], expected):
+            raise InputError(f"{self.where}.append_steps", "subrun_index",
+                             block["subrun_index"][:5].tolist(),
+                             f"consecutive step indices starting at {self._scan.n}")
+        bad = block["t_stop_utc_ns"] < block["t_start_utc_ns"]
+        if bad.any():
+            raise InputError(f"{self.where}.append_steps", "t_stop_utc_ns",
+                             _first_bad(block["t_stop_utc_ns"], bad), ">= t_start_utc_ns")
+        bad = block["n_shots_good"] > block["n_shots"]
+        if bad.any():
+            raise InputError(f"{self.where}.append_steps", "n_shots_good",
+                             _first_bad(block["n_shots_good"], bad), "<= n_shots")
+        tblocks = self._prepare_truth(truth, n)
+        self._scan.add(block, 0)
+        for table, tb in tblocks:
+            table.add(tb, 0)
+        self._commit("n_steps_committed", self._scan.n)
+
+    def _prepare_truth(self, truth: Mapping[str, Any] | None, n: int):
+        if self._truth is None:
+            if truth is not None:
+                raise InputError(f"{self.where}.append_steps", "truth", "(given)",
+                                 "no truth: the writer was created without a TruthSpec")
+            return []
+        where = f"{self.where}.append_steps"
+        if truth is None:
+            raise InputError(where, "truth", None, "expected_signal and expected_background")
+        unknown = set(truth) - {"expected_signal", "expected_background"}
+        if unknown:
+            raise InputError(where, "truth", sorted(unknown),
+                             "keys expected_signal, expected_background")
+        out = [(self._truth, self._truth.prepare({"expected_signal":
+                                                  truth.get("expected_signal")}))]
+        bgs = dict(truth.get("expected_background") or {})
+        if set(bgs) != set(self._truth_bg):
+            raise InputError(where, "truth.expected_background", sorted(bgs),
+                             f"exactly the components {sorted(self._truth_bg)}")
+        for comp, table in self._truth_bg.items():
+            out.append((table, table.prepare({comp: bgs[comp]})))
+        for _, b in out:
+            m = len(next(iter(b.values())))
+            if m != n:
+                raise InputError(where, "truth", f"{m} rows", f"{n} rows (as the steps)")
+        return out
+
+    @_io_guard
+    def append_shots(self, data: Mapping[str, Any] | None = None, **columns: Any) -> None:
+        """Append per-shot rows (buffered; see :meth:`append_steps` for the column rules)."""
+        if self._shots is None:
+            raise InputError(self.where, "shots", False, "RunWriter(..., shots=True)")
+        block = self._shots.prepare(_merge(data, columns))
+        if self._shots.add(block, self.buffer_rows):
+            self._commit("n_shots_committed", self._shots.n)
+
+    @_io_guard
+    def append_events(self, data: Mapping[str, Any] | None = None, **columns: Any) -> None:
+        """Append time-tag rows (buffered; see :meth:`append_steps` for the column rules)."""
+        if self._events is None:
+            raise InputError(self.where, "events", False, "RunWriter(..., events=True)")
+        block = self._events.prepare(_merge(data, columns))
+        if self._events.add(block, self.buffer_rows):
+            self._commit("n_events_committed", self._events.n)
+
+    @_io_guard
+    def append_gti(self, start_utc_ns: Any, stop_utc_ns: Any, reason: Any = 0) -> None:
+        """Append good time intervals (``/quality/good_time_intervals``)."""
+        block = self._gti.prepare({"start_utc_ns": start_utc_ns, "stop_utc_ns": stop_utc_ns,
+                                   "reason": reason})
+        bad = block["stop_utc_ns"] < block["start_utc_ns"]
+        if bad.any():
+            raise InputError(f"{self.where}.append_gti", "stop_utc_ns",
+                             _first_bad(block["stop_utc_ns"], bad), ">= start_utc_ns")
+        self._gti.add(block, 0)
+        self._flush()
+
+    @_io_guard
+    def append_slow_control(self, sensor: str, time_utc_ns: Any, value: Any) -> None:
+        """Append samples of one slow-control sensor declared at construction."""
+        table = self._slow.get(sensor)
+        if table is None:
+            raise InputError(f"{self.where}.append_slow_control", "sensor", sensor,
+                             "one of " + ", ".join(sorted(self._slow)))
+        table.add(table.prepare({"time_utc_ns": time_utc_ns, "value": value}), 0)
+        self._flush()
+
+    write_slow_control = append_slow_control
+
+    def write_calibration(self, *, detector_efficiency: Mapping[int, Mapping[str, Any]] |
+                          None = None, dark: Mapping[int, Mapping[str, Any]] | None = None,
+                          frequency: Mapping[str, Any] | None = None,
+                          afterpulse: Mapping[int, Mapping[str, Any]] | None = None,
+                          dead_time: Mapping[int, Mapping[str, Any]] | None = None,
+                          laser_energy: Mapping[int, Mapping[str, Any]] | None = None,
+                          waveguide: Mapping[str, Any] | None = None) -> None:
+        """Record calibration data; written to ``/calibration`` by :meth:`close`.
+
+        Parameters
+        ----------
+        detector_efficiency : mapping
+            ``{channel: {"wavelength_m": [...], "efficiency": [...], "efficiency_unc": [...],
+            "method": str, "date_utc_ns": int, "reference": str}}`` (required, every channel).
+        dark : mapping
+            ``{channel: {"counts": int, "live_time_s": float, "temperature_K": float,
+            "date_utc_ns": int}}`` (required, every channel): raw counts and live time.
+        frequency : mapping
+            ``{"offset_Hz": float, "offset_unc_Hz": float, "reference": str}`` (required).
+        afterpulse, dead_time, laser_energy, waveguide : mapping, optional
+            ``{c: {"prob", "tau_s"}}``, ``{c: {"value_s", "model"}}``,
+            ``{i: {"scale", "scale_unc"}}``, ``{"T_sig", "T_sig_unc"}``.
+
+        Calls accumulate; a later value for the same item replaces the earlier one.
+
+        """
+        for key, val in (("detector_efficiency", detector_efficiency), ("dark", dark),
+                         ("afterpulse", afterpulse), ("dead_time", dead_time),
+                         ("laser_energy", laser_energy)):
+            if val is not None:
+                self._calibration.setdefault(key, {}).update(
+                    {int(k): dict(v) for k, v in val.items()})
+        if frequency is not None:
+            self._calibration["frequency"] = dict(frequency)
+        if waveguide is not None:
+            self._calibration["waveguide"] = dict(waveguide)
+
+    def set_provenance(self, *, converter: str | None = None,
+                       converter_version: str | None = None,
+                       source_files: Sequence[str] = (), source_sha256: Sequence[str] = (),
+                       parent_run_ids: Sequence[str] = (),
+                       parent_sha256: Sequence[str] = (),
+                       truth_stripped: bool | None = None) -> None:
+        """Record ``/provenance`` (written by :meth:`close`)."""
+        self._provenance = {k: v for k, v in {
+            "converter": converter, "converter_version": converter_version,
+            "source_files": list(source_files), "source_sha256": list(source_sha256),
+            "parent_run_ids": list(parent_run_ids), "parent_sha256": list(parent_sha256),
+            "truth_stripped": truth_stripped}.items() if v not in (None, [])}
+
+    def set_run_stop(self, run_stop_utc_ns: int) -> None:
+        """Set the end of the run (default: the last step's stop time)."""
+        self._run_stop = int(run_stop_utc_ns)
+
+    def _flush(self) -> None:
+        self._f.flush()
+
+    def _commit(self, counter: str, n: int) -> None:
+        # Data first, then the counter: a SWMR reader that reads the counter first always
+        # finds at least that many complete rows.
+        self._f.flush()
+        self._counters[counter][()] = np.uint64(n)
+        self._f.flush()
+
+    # -- finishing ------------------------------------------------------------------------
+    def close(self) -> Path:
+        """Finish the file: flush, add calibration and provenance, validate, rename atomically.
+
+        Returns
+        -------
+        pathlib.Path
+            The final path.
+
+        Raises
+        ------
+        RunFileError
+            If required calibration is missing or the result does not validate; the partial
+            file is then removed and any existing file under the final name is untouched.
+
+        """
+        if self._state == "closed":
+            return self.path
+        if self._state != "open":
+            raise RunFileError(str(self.path), "-", f"the writer is {self._state}: nothing "
+                               "to close")
+        try:
+            for table, counter in ((self._shots, "n_shots_committed"),
+                                   (self._events, "n_events_committed")):
+                if table is not None:
+                    table.write_buffer()
+                    self._commit(counter, table.n)
+            self._counters["writer_state"][()] = np.uint8(1)
+            self._f.flush()
+            self._f.close()
+            with _reopen(self.tmp) as f:
+                self._finish(f)
+            from renpsim.runfile.validate import validate_run
+
+            validate_run(self.tmp, deep=False)
+            fsync_path(self.tmp)
+            os.replace(self.tmp, self.path)
+            fsync_path(self.path.parent)
+        except OSError as exc:
+            self._abort()
+            raise RunFileError(str(self.tmp), "-", f"finishing failed ({_short(exc)}); partial "
+                               f"file removed, {self.path} untouched") from None
+        except BaseException:
+            self._abort()
+            raise
+        self._state = "closed"
+        return self.path
+
+    def _finish(self, f: h5py.File) -> None:
+        cal = self._calibration
+        where = f"{self.where}.write_calibration"
+        for key in ("detector_efficiency", "dark"):
+            missing = sorted(set(range(self.n_channels)) - set(cal.get(key, {})))
+            if missing:
+                raise RunFileError(str(self.path), f"/calibration/{key}/det_{missing[0]}",
+                                   "missing: call write_calibration(" + key + "=...) for every"
+                                   " channel before close()")
+        if "frequency" not in cal:
+            raise RunFileError(str(self.path), "/calibration/frequency",
+                               "missing: call write_calibration(frequency=...) before close()")
+        g = f.create_group("calibration")
+        for key, items in cal.items():
+            if key in ("frequency", "waveguide"):
+                _write_cal_group(where, g.create_group(key), f"/calibration/{key}", items)
+                continue
+            sub = g.create_group(key)
+            pat = "laser_{i}" if key == "laser_energy" else "det_{c}"
+            limit = self.n_lasers if key == "laser_energy" else self.n_channels
+            for idx, vals in sorted(items.items()):
+                if not 0 <= idx < limit:
+                    raise InputError(where, f"{key}[{idx}]", idx, f"an index in [0, {limit})")
+                name = pat.replace("{i}", str(idx)).replace("{c}", str(idx))
+                _write_cal_group(f"{where} {key}[{idx}]", sub.create_group(name),
+                                 f"/calibration/{key}/{pat}", vals)
+        if self._provenance:
+            p = f.create_group("provenance")
+            specs = {d["name"]: d for d in group_spec("/provenance")["datasets"]}
+            for k, v in self._provenance.items():
+                if k in specs:
+                    ds = p.create_dataset(k, data=str_array(v).astype(_STR), dtype=_STR)
+                    _dataset_attrs(ds, specs[k])
+                else:
+                    p.attrs[k] = np.bool_(v) if isinstance(v, bool) else str(v)
+        stop = getattr(self, "_run_stop", None)
+        if stop is None:
+            stop = self.identity.run_stop_utc_ns
+        if stop is None:
+            t = f["scan/t_stop_utc_ns"]
+            stop = int(t[-1]) if t.shape[0] else int(self.identity.run_start_utc_ns)
+        f.attrs["run_stop_utc_ns"] = np.int64(stop)
+        f.attrs["run_stop_iso"] = iso_from_ns(stop)
+        f.attrs["complete"] = np.bool_(True)
+
+    def abort(self) -> None:
+        """Stop writing and delete the partial file (the final name is never touched)."""
+        self._abort()
+
+    def _abort(self) -> None:
+        self._state = "aborted"
+        try:
+            if self._f.id.valid:
+                self._f.close()
+        except Exception:
+            pass
+        try:
+            self.tmp.unlink()
+        except OSError:
+            pass
+
+    def __enter__(self) -> RunWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        elif self._state == "open":
+            self._abort()
+
+
+def _reopen(path: Path) -> h5py.File:
+    """Reopen the partial file read-write after the SWMR phase.
+
+    A live reader (SWMR) may still hold the HDF5 file lock; followers stop once they see
+    ``writer_state`` = 1, so wait briefly, then open without locking: the partial file has a
+    unique per-process name and no other writer.
+    """
+    deadline = time.monotonic() + 2.0
+    while True:
+        try:
+            return h5py.File(path, "r+")
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                return h5py.File(path, "r+", locking=False)
+            time.sleep(0.02)
+
+
+def _merge(data: Mapping[str, Any] | None, columns: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if data is not None:
+        if hasattr(data, "columns") and hasattr(data, "to_numpy"):  # pandas DataFrame
+            out.update({str(c): data[c].to_numpy() for c in data.columns})
+        else:
+            out.update(data)
+    out.update(columns)
+    return out
+
+
+def _write_cal_group(where: str, g: h5py.Group, gpath: str, values: Mapping[str, Any]) -> None:
+    spec = group_spec(gpath)
+    attrs = {a["name"]: a for a in spec["attributes"]}
+    dsets = {d["name"]: d for d in spec["datasets"]}
+    for name in list(attrs) + list(dsets):
+        req = (attrs.get(name) or dsets.get(name))
+        if name not in values and req["required"] and req.get("fill") is None:
+            raise InputError(where, name, "(missing)", req["description"])
+    for name, value in values.items():
+        if name in attrs:
+            g.attrs[name] = _attr_value(where, name, attrs[name], value)
+        elif name in dsets:
+            d = dsets[name]
+            if d["shape"]:
+                arr = _coerce(where, name, d, np.atleast_1d(value), len(np.atleast_1d(value)),
+                              {})
+                ds = g.create_dataset(name, data=arr)
+                _dataset_attrs(ds, d)
+            else:
+                arr = _coerce(where, name, d, np.atleast_1d(value), 1, {})
+                _scalar(g, d, arr[0])
+        else:
+            raise InputError(where, name, value, "one of " + ", ".join(sorted(attrs | dsets)))
+    for name, d in dsets.items():
+        if name not in values and d.get("fill") is not None:
+            _scalar(g, d, {"nan": np.nan, "zero": 0}[d["fill"]])
