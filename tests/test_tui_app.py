@@ -180,6 +180,9 @@ async def test_sensitivity_runs_in_worker_and_reports():
         assert res.rows[2]["delta_chi2"] < 0.01
         status = str(app.query_one("#sens-status", Static).render())
         assert "1 dof" in status and "3.84" in status
+        # Existing bounds (renpsim.limits) shown beside the lightest-mass scan.
+        assert app.query_one("#limits-table", DataTable).row_count == len(app.mass_limits) > 0
+        assert "best existing bound" in status
 
 
 @sync

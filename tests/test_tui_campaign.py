@@ -236,6 +236,7 @@ def test_follow_run_while_it_is_written(tmp_path):
     import threading
 
     import numpy as np
+
     from renpsim.daq import simulate
 
     c = Campaign.new()
@@ -249,3 +250,18 @@ def test_follow_run_while_it_is_written(tmp_path):
     writer.join()
     assert n == 40 and sum(b.counts.size for b in batches) == 40
     assert [w for b in batches for w in b.omega_eV] == pytest.approx(omega)
+
+
+def test_existing_limits_as_lightest_mass_bounds():
+    no = backend.Hypothesis("NO", 0.01, "dirac", "nufit-6.0")
+    io = backend.Hypothesis("IO", 0.01, "dirac", "nufit-6.0")
+    lim_no = {(x.record_id, x.quantity): x for x in backend.lightest_mass_limits(no)}
+    lim_io = {(x.record_id, x.quantity): x for x in backend.lightest_mass_limits(io)}
+    sums = [k for k, x in lim_no.items() if x.quantity == "sum_mnu" and x.bound_eV == 0.12]
+    assert sums  # Planck 2018-class bound Sum m < 0.12 eV
+    # NO: m1 = 0.030 eV gives Sum m = 0.120 eV (m2 ~ 0.031, m3 ~ 0.058; physics.md 3.1 inputs).
+    assert lim_no[sums[0]].m_lightest_eV == pytest.approx(0.030, abs=0.001)
+    # IO needs Sum m >= ~0.099 eV: a 0.072 eV bound excludes it outright, not NO.
+    tight = [k for k, x in lim_io.items() if x.quantity == "sum_mnu" and x.bound_eV < 0.09]
+    assert tight and all(lim_io[k].m_lightest_eV is None for k in tight)
+    assert all(lim_no[k].m_lightest_eV is not None for k in tight if lim_no[k].bound_eV > 0.06)

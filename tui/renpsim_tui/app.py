@@ -178,7 +178,7 @@ class PlannerApp(App[None]):
     #derived { height: 1fr; }
     #viability { height: 3; padding: 0 1; border: round $accent; }
     #forecast-plot { height: 1fr; min-height: 14; }
-    #mass-plot { height: 1fr; min-height: 10; }
+    #mass-plot { height: 1fr; min-height: 10; width: 1fr; }
     #fc-left { width: 60; }
     #fc-left .field-label { width: 22; }
     #gen-grid { grid-size: 4; grid-gutter: 0 1; grid-rows: 1 3; height: 4; }
@@ -190,6 +190,8 @@ class PlannerApp(App[None]):
     .bar Select { width: 16; }
     #run-path { width: 48; }
     #steps-table, #fc-table, #run-table, #sens-table { height: 1fr; }
+    #sens-bottom { height: 2fr; }
+    #limits-table { width: 58; height: 1fr; }
     #total-time, #sens-status, #run-status { height: 2; padding: 0 1; }
     #help-box { width: 90; height: 90%; border: thick $accent; background: $surface; }
     HelpScreen, PathScreen { align: center middle; }
@@ -220,6 +222,7 @@ class PlannerApp(App[None]):
         self.sensitivity_result: backend.SensitivityResult | None = None
         self.run_table: backend.StepTable | None = None
         self.sensitivity_fn = backend.sensitivity  # replaceable (tests use a slow stand-in)
+        self.mass_limits: list[backend.MassLimit] = []
         self._sens_worker: Worker | None = None
 
     # -- layout -------------------------------------------------------------------------------
@@ -296,7 +299,9 @@ class PlannerApp(App[None]):
                 yield ProgressBar(total=100, show_eta=False, id="sens-progress")
                 yield Static(id="sens-status")
                 yield DataTable(id="sens-table", cursor_type="none", zebra_stripes=True)
-                yield PlotextPlot(id="mass-plot")
+                with Horizontal(id="sens-bottom"):
+                    yield PlotextPlot(id="mass-plot")
+                    yield DataTable(id="limits-table", cursor_type="none", zebra_stripes=True)
             with TabPane("Runs", id="runs"), Vertical():
                 with Horizontal(classes="bar"):
                     yield Button("Simulate counts", id="run-simulate")
@@ -320,6 +325,8 @@ class PlannerApp(App[None]):
             "#", "omega eV", "I(omega)", "signal", "background")
         self.query_one("#sens-table", DataTable).add_columns(
             "alternative", "Delta chi^2", "exposure x for threshold")
+        self.query_one("#limits-table", DataTable).add_columns(
+            "limit", "bound eV", "CL", "m_lightest eV")
         self.query_one("#run-table", DataTable).add_columns(
             "#", "omega eV", "dwell s", "counts", "expected", "pull")
         self._reset_generator_defaults()
@@ -684,12 +691,26 @@ class PlannerApp(App[None]):
             self.say(f"simulation failed: {event.worker.error}", error=True)
 
     def _show_sensitivity(self, res: backend.SensitivityResult) -> None:
+        h = self.campaign.hypothesis()
+        self.mass_limits = backend.lightest_mass_limits(h)
+        lt = self.query_one("#limits-table", DataTable)
+        lt.clear()
+        for lim in self.mass_limits:
+            m = (f"< {lim.m_lightest_eV:.3g}" if lim.m_lightest_eV is not None
+                 else f"excludes {h.ordering}")
+            lt.add_row(f"{lim.record_id} {lim.quantity} [{lim.tag}]", f"{lim.bound_eV:g}",
+                       "-" if lim.cl is None else f"{lim.cl:g}", m)
         table = self.query_one("#sens-table", DataTable)
         table.clear()
         for row in res.rows:
             table.add_row(row["test"], _fmt(row["delta_chi2"]), _fmt(row["exposure_factor"]))
         allowed = ("none" if res.allowed_mass is None
                    else f"{res.allowed_mass[0]:.4g} ... {res.allowed_mass[1]:.4g} eV")
+        bounds = [lim.m_lightest_eV for lim in self.mass_limits if lim.m_lightest_eV is not None]
+        if bounds and res.allowed_mass is not None:
+            best = min(bounds)
+            allowed += (f"; best existing bound m_lightest < {best:.3g} eV (grey lines): RENP "
+                        + ("stronger" if res.allowed_mass[1] < best else "weaker"))
         self.query_one("#sens-status", Static).update(
             f"Asimov, Delta chi^2 = {res.delta_chi2:g} ({res.dof} dof), normalisation "
             f"{'profiled' if res.profile_norm else 'fixed'}; lightest masses not excluded: "
@@ -704,6 +725,9 @@ class PlannerApp(App[None]):
             plt.plot(res.mass_grid.tolist(), d.tolist(), marker="braille",
                      label="Delta chi^2 vs test lightest mass")
             plt.hline(res.delta_chi2, "red")
+            for lim in self.mass_limits:
+                if lim.m_lightest_eV is not None and lim.m_lightest_eV <= res.mass_grid.max():
+                    plt.vline(lim.m_lightest_eV, "gray")
             plt.ylim(0.0, top)
             plt.title(f"lightest-mass reach, exact at {res.mass_grid.size} grid masses; "
                       f"clipped at {top:g}; red: threshold")
