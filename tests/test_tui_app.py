@@ -268,25 +268,24 @@ async def test_presets_runs_fit_help_and_palette(tmp_path):
         await pilot.click("#run-follow")  # stop following
         await pilot.pause()
         assert not app.query_one("#run-follow", Checkbox).value
-        if backend.LIBRARY:
-            # Simulate to a run file in a worker, then read it back with the run-file reader.
-            run = tmp_path / "run.h5"
-            app.query_one("#run-path", Input).value = str(run)
-            await pilot.click("#run-simulate")
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            assert run.is_file()
-            assert app.run_table.source == str(run) and app.run_table.counts.size == 3
-            assert app.query_one("#run-progress", ProgressBar).progress == pytest.approx(100.0)
-            # Follow it with the live (SWMR) reader: a finished file yields all its steps.
-            await pilot.click("#run-follow")
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            assert app.run_table.counts.size == 3
-            await pilot.pause()
-            assert any("run complete: 3 steps" in m for m in app.messages)
-            await pilot.click("#run-follow")  # off again
-            await pilot.pause()
+        # Simulate to a run file in a worker, then read it back with the run-file reader.
+        run = tmp_path / "run.h5"
+        app.query_one("#run-path", Input).value = str(run)
+        await pilot.click("#run-simulate")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert run.is_file()
+        assert app.run_table.source == str(run) and app.run_table.counts.size == 3
+        assert app.query_one("#run-progress", ProgressBar).progress == pytest.approx(100.0)
+        # Follow it with the live (SWMR) reader: a finished file yields all its steps.
+        await pilot.click("#run-follow")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.run_table.counts.size == 3
+        await pilot.pause()
+        assert any("run complete: 3 steps" in m for m in app.messages)
+        await pilot.click("#run-follow")  # off again
+        await pilot.pause()
         # A hardware preset far from the benchmark: the viability line names the gap.
         app._apply_preset("yb-vapour")
         await pilot.pause()

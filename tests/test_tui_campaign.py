@@ -200,15 +200,12 @@ def test_poisson_deviance_cases():
         == pytest.approx(0.0, abs=1e-12)
 
 
-def test_generated_schedule_resolved_or_noted(tmp_path):
+def test_generated_schedule_is_resolved(tmp_path):
     p = tmp_path / "scan.toml"
     p.write_text(GP21_TOML.replace('generator = "explicit"', 'generator = "endpoint"'))
     c = Campaign.load(p)
-    if backend.LIBRARY:  # renpsim.campaign resolves the generator
-        assert len(c.steps) == 200 and not c.notes
-    else:
-        assert c.steps == []
-        assert any("endpoint" in n for n in c.notes)
+    assert len(c.steps) == 200  # renpsim.campaign defaults: n_steps = 200
+    assert all(w <= c.target.omega_max_eV for w in (s.omega_eV for s in c.steps))
 
 
 def test_command_line_argument(tmp_path, monkeypatch):
@@ -226,19 +223,13 @@ def test_command_line_argument(tmp_path, monkeypatch):
 
 
 def test_follow_run_while_it_is_written(tmp_path):
-    from renpsim.errors import MissingInputError
-
-    batches = []
-    if not backend.LIBRARY:
-        with pytest.raises(MissingInputError, match=r"renpsim\.runfile"):
-            backend.follow_run_steps(tmp_path / "run.h5", batches.append)
-        return
     import threading
 
     import numpy as np
 
     from renpsim.daq import simulate
 
+    batches = []
     c = Campaign.new()
     omega = list(np.linspace(1.069, 1.0717, 40))
     camp = backend._library_campaign(c.hardware_sections(), omega, [2000.0] * 40, 1)

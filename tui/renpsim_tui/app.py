@@ -331,8 +331,7 @@ class PlannerApp(App[None]):
             "#", "omega eV", "dwell s", "counts", "expected", "pull")
         self._reset_generator_defaults()
         self.refresh_all()
-        self.say(f"campaign: {self.campaign.path or 'new (unsaved)'}; F1 for help; "
-                 f"hardware/DAQ model: {backend.MODE}"
+        self.say(f"campaign: {self.campaign.path or 'new (unsaved)'}; F1 for help"
                  + "".join(f"; {n}" for n in self.campaign.notes))
 
     # -- messages -----------------------------------------------------------------------------
@@ -751,15 +750,15 @@ class PlannerApp(App[None]):
     def action_simulate(self) -> None:
         """Simulate the campaign.
 
-        With the DAQ library and a ``.h5`` name in the path box: a run file, written in a
-        worker with a progress bar, then opened. Otherwise Poisson counts per step in memory.
+        With a ``.h5`` name in the path box: a run file (renpsim.daq), written in a worker with
+        a progress bar, then opened. Otherwise Poisson counts per step in memory (quick look).
         """
         fc = self.last_forecast
         if fc.omega_eV.size == 0:
             self.say("no scan steps to simulate", error=True)
             return
         target = self.query_one("#run-path", Input).value.strip()
-        if backend.LIBRARY and target.endswith((".h5", ".hdf5")):
+        if target.endswith((".h5", ".hdf5")):
             self.query_one("#run-progress", ProgressBar).update(total=100, progress=0)
             self.query_one("#run-status", Static).update(f"simulating to {target} ...")
             self._sim_worker = self._simulate_file(target)
@@ -792,7 +791,7 @@ class PlannerApp(App[None]):
     @on(Checkbox.Changed, "#run-follow")
     def _follow_changed(self, event: Checkbox.Changed) -> None:
         path = self.query_one("#run-path", Input).value.strip()
-        if backend.LIBRARY and path.endswith((".h5", ".hdf5")):
+        if path.endswith((".h5", ".hdf5")):
             if event.value:
                 self.run_table = None
                 self._follow_worker = self._follow_h5(path)

@@ -1,19 +1,17 @@
 """The only module of the interface that calls renpsim library APIs.
 
-Everything the screens show is computed here from plain values (target name, hypothesis,
-hardware scalars, steps), so replacing a stand-in by the real hardware/campaign, run-file or
-statistics API is a local change.
+Everything the screens show is computed here from plain values (target, hypothesis, hardware
+sections, steps), so a change of a library API is a local change.
 
-Wired to the real library (renpsim.physics): targets, neutrino states, the spectral function
-I(omega) (physics.md 1.3), thresholds (GP21 eq. 13), the rate normalisation (physics.md 1.5).
+Wired to the library: targets, neutrino states, I(omega) and thresholds (``renpsim.physics``);
+hardware presets, detector presets and the resolved hardware knobs (``renpsim.hardware``);
+campaign validation and step resolution (``renpsim.campaign``); expected counts per step and
+simulation to a run file (``renpsim.daq``); reading and live-following run files
+(``renpsim.runfile``); existing bounds (``renpsim.limits``).
 
-Stand-ins, to be replaced when the corresponding branches are merged (each is marked
-``STAND-IN``): hardware presets and the hardware response (the hardware.md 8.1 normalisation
-chain and the 5.2 exposure estimate instead of the models of ``renpsim.hardware``), backgrounds
-(dark counts, trigger leakage and stray light per gate, hardware.md 8.2 notes), the
-Asimov sensitivity (physics.md 6.1 deviance with an optional analytic normalisation profile, no
-other nuisances), simulation (Poisson counts per step, no run file) and the fit (profiled
-normalisation only).
+Stand-ins until the statistics engine (``renpsim.stats``) is merged, each marked ``STAND-IN``:
+the Asimov sensitivity (physics.md 6.1 deviance with an optional analytic normalisation profile,
+no other nuisances) and the fit (signal normalisation only).
 """
 
 from __future__ import annotations
@@ -31,13 +29,9 @@ from renpsim.errors import DataFileError, InputError, MissingInputError
 from renpsim.physics import load_target, neutrino_state, spectral_function
 from renpsim.physics.kinematics import THRESHOLD_LABELS, threshold_matrix
 from renpsim.physics.oscillation import DEFAULT_PRESET, list_presets
-from renpsim.physics.rate import rate_scale, resolve_gamma0
+from renpsim.physics.rate import resolve_gamma0
 from renpsim.physics.targets import list_isotopes, list_targets
 
-#: Photon energy unit conversion (CODATA 2018 exact): 1 eV in joules.
-EV_IN_J = 1.602176634e-19
-#: Speed of light in m/s (exact).
-C_M_PER_S = 299_792_458.0
 #: GP21's three frequencies in eV and total time (hardware.md 8.2 preset 1: 2.3 days in total).
 PAPER_OMEGAS_EV = (1.0688, 1.0699, 1.0711)
 PAPER_TOTAL_S = 2.3 * 86400.0
@@ -47,19 +41,8 @@ PAPER_TOTAL_S = 2.3 * 86400.0
 HARDWARE_SECTIONS = ("target", "coherence", "lasers", "waveguide", "backgrounds", "detector")
 
 
-def _library_available() -> bool:
-    import importlib.util
-
-    return all(importlib.util.find_spec(m) is not None
-               for m in ("renpsim.hardware", "renpsim.campaign", "renpsim.daq"))
-
-
-#: True when the hardware/campaign/DAQ library (issue 4) is installed: the adapter then uses it
-#: for presets, campaign validation and step resolution, expected counts, simulation and run
-#: files; otherwise the stand-ins of this module are used.
-LIBRARY = _library_available()
 #: Which implementation is active (shown in the interface).
-MODE = "library" if LIBRARY else "stand-in"
+MODE = "library"
 
 
 class Cancelled(Exception):  # noqa: N818 (a request, not an error)
@@ -104,58 +87,38 @@ def list_target_names() -> list[str]:
 
 
 def hardware_presets() -> list[str]:
-    """Names of the hardware presets (library, else STAND-IN renpsim_tui.presets)."""
-    if LIBRARY:
-        from renpsim.hardware.config import list_hardware_presets
+    """Names of the shipped hardware presets (``renpsim.hardware``)."""
+    from renpsim.hardware.config import list_hardware_presets
 
-        return list_hardware_presets()
-    from renpsim_tui.presets import HARDWARE_PRESETS
+    return list_hardware_presets()
 
-    return list(HARDWARE_PRESETS)
+
+@functools.cache
+def _preset_sections(name: str) -> dict[str, dict[str, object]]:
+    from renpsim.hardware.config import load_hardware
+
+    d = load_hardware(name).to_dict()
+    return {k: dict(v) for k, v in d.items() if isinstance(v, dict)}
 
 
 def hardware_sections(name: str) -> dict[str, dict[str, object]]:
-    """Return a hardware preset as sections of knobs, hardware-schema names.
-
-    With the library: every knob of the resolved configuration (detector preset expanded);
-    otherwise the STAND-IN subset of renpsim_tui.presets.
-    """
-    if LIBRARY:
-        return {k: dict(v) for k, v in _library_sections(name).items()}
-    from renpsim_tui.presets import HARDWARE_PRESETS
-
-    if name not in HARDWARE_PRESETS:
-        raise InputError("hardware", "name", name, "one of " + ", ".join(HARDWARE_PRESETS))
-    return {sec: dict(HARDWARE_PRESETS[name].get(sec, {})) for sec in HARDWARE_SECTIONS}
+    """Return a hardware preset as sections of knobs (every knob, detector preset expanded)."""
+    return {k: dict(v) for k, v in _preset_sections(name).items()}
 
 
 def detector_presets() -> dict[str, dict[str, object]]:
-    """Detector presets: name -> detector knobs (hardware schema names).
+    """Detector presets of ``hardware/detectors.toml``: name -> detector knobs.
 
-    The hardware library's ``hardware/detectors.toml`` when it is shipped (every knob but the
-    description and source), else the STAND-IN table of renpsim_tui.presets.
+    Every knob but the description and source; applying one writes them as overrides.
     """
     import tomllib
 
     from renpsim._resources import preset_dir
 
-    path = preset_dir("hardware") / "detectors.toml"
-    if LIBRARY and path.is_file():
-        with path.open("rb") as fh:
-            doc = tomllib.load(fh)
-        return {name: {k: v for k, v in tbl.items() if k not in ("description", "source")}
-                for name, tbl in doc.items() if isinstance(tbl, dict)}
-    from renpsim_tui.presets import DETECTOR_PRESETS
-
-    return {k: dict(v) for k, v in DETECTOR_PRESETS.items()}
-
-
-@functools.cache
-def _library_sections(name: str) -> dict[str, dict[str, object]]:
-    from renpsim.hardware.config import load_hardware
-
-    d = load_hardware(name).to_dict()
-    return {k: dict(v) for k, v in d.items() if isinstance(v, dict)}
+    with (preset_dir("hardware") / "detectors.toml").open("rb") as fh:
+        doc = tomllib.load(fh)
+    return {name: {k: v for k, v in tbl.items() if k not in ("description", "source")}
+            for name, tbl in doc.items() if isinstance(tbl, dict)}
 
 
 def campaign_preset_path(name: str) -> Path | None:
@@ -227,107 +190,35 @@ def thresholds(h: Hypothesis, target: TargetInfo | str) -> dict[str, float]:
     return {lab: float(thr[int(lab[0]) - 1, int(lab[1]) - 1]) for lab in THRESHOLD_LABELS}
 
 
-# -- hardware response (STAND-IN for renpsim.hardware) -------------------------------------------
+# -- hardware response (renpsim.hardware) -----------------------------------------------------
 Hardware = dict[str, dict[str, object]]
 
 
-def _num(hw: Hardware, sec: str, key: str, default: float = 0.0) -> float:
-    value = hw.get(sec, {}).get(key)
-    return default if value is None else float(value)
+def hardware_config(hw: Hardware):
+    """Return the library's validated HardwareConfig for resolved hardware sections."""
+    from renpsim.hardware.config import hardware_from_dict
 
-
-def volume_cm3(hw: Hardware) -> float:
-    """Target volume V = L x A in cm^3 (hardware.md 8.1)."""
-    return _num(hw, "target", "length_m") * _num(hw, "target", "area_m2") * 1e6
-
-
-def period_s(hw: Hardware) -> float:
-    """Shot period 1/f_rep in s."""
-    return 1.0 / _num(hw, "lasers", "rep_rate_Hz", 10.0)
-
-
-def gate_s(hw: Hardware) -> float:
-    """Return the counting window per shot (the whole period when the gate width is 0)."""
-    g = _num(hw, "detector", "gate_width_s")
-    return period_s(hw) if g == 0.0 else min(g, period_s(hw))
+    return hardware_from_dict({k: dict(v) for k, v in hw.items()}, "hardware")
 
 
 def trigger_photons_per_pulse(info: TargetInfo, hw: Hardware) -> float:
     """Photons per trigger pulse E_pulse / omega at omega = E_eg/2 (hardware.md 8.2 notes)."""
-    return _num(hw, "lasers", "pulse_energy_J") / (info.omega_max_eV * EV_IN_J)
+    from renpsim.hardware.lasers import photons_per_pulse
+
+    return photons_per_pulse(float(hw["lasers"]["pulse_energy_J"]), info.omega_max_eV)
 
 
 def n_gamma_from_laser_cm3(info: TargetInfo, hw: Hardware) -> float:
     """n_gamma = E_pulse / (omega pi w^2/2 c tau_L) in cm^-3 (hardware.md 8.4 [A])."""
-    w = _num(hw, "lasers", "waist_m")
-    mode_cm3 = math.pi * w * w / 2 * C_M_PER_S * _num(hw, "lasers", "duration_s") * 1e6
-    return trigger_photons_per_pulse(info, hw) / mode_cm3
+    from renpsim.hardware.lasers import n_gamma_from_laser
+
+    return n_gamma_from_laser(hardware_config(hw).lasers, info.omega_max_eV)
 
 
-def n_gamma_cm3(info: TargetInfo, hw: Hardware) -> float:
-    """Trigger photon density for the chosen model (hardware.md 8.4: equal_n_a by default)."""
-    mode = hw.get("target", {}).get("n_gamma", "equal_n_a")
-    if mode == "explicit" and hw["target"].get("n_gamma_cm3") is not None:
-        return _num(hw, "target", "n_gamma_cm3")
-    if mode == "from_laser":
-        return n_gamma_from_laser_cm3(info, hw)
-    return _num(hw, "target", "density_cm3")
-
-
-def exposure_per_shot_s(hw: Hardware) -> float:
-    """Coherent exposure per shot, int eta dt (hardware.md 5.2, STAND-IN estimate).
-
-    constant model: eta0 x counting window; level1: eta0 4|rho_ge(0)|^2 min(tau_L, T2/2).
-    """
-    eta0 = _num(hw, "coherence", "eta0", 1.0)
-    if hw.get("coherence", {}).get("eta_model", "level1") == "constant":
-        return eta0 * gate_s(hw)
-    rho = _num(hw, "coherence", "rho_ge0", 0.1)
-    return eta0 * 4 * rho * rho * min(_num(hw, "lasers", "duration_s"),
-                                      0.5 * _num(hw, "coherence", "T2_s"))
-
-
-def signal_efficiency(hw: Hardware) -> float:
-    """T_sig (if the waveguide is enabled) x eps_sep x eps_det (hardware.md 8.1)."""
-    t_sig = _num(hw, "waveguide", "T_sig", 1.0) if hw.get("waveguide", {}).get("enabled") \
-        else 1.0
-    return t_sig * _num(hw, "backgrounds", "signal_sep_eff", 1.0) * \
-        _num(hw, "detector", "efficiency", 1.0)
-
-
-def signal_scale_per_s(info: TargetInfo, hw: Hardware) -> float:
-    """Return counts per second of coherent exposure per unit I(omega).
-
-    R_sig / I = Gamma_0 (V/100 cm^3)(n_a/1e21)^2(n_gamma/1e21) T_sig eps_sep eps_det
-    (hardware.md 8.1 normalisation chain; physics.md 1.5 with eq. 11b corrected).
-
-    Raises
-    ------
-    MissingInputError
-        No Gamma_0 is known for the target (Xe) and none was given.
-
-    """
-    if info.gamma0_per_s is None:
-        raise MissingInputError(info.name, "target.gamma0_per_s", None, info.gamma0_note)
-    scale = rate_scale(_target(info), volume_cm3=volume_cm3(hw),
-                       n_atoms_cm3=_num(hw, "target", "density_cm3"),
-                       n_gamma_cm3=n_gamma_cm3(info, hw), eta=1.0,
-                       gamma0_per_s=info.gamma0_per_s)
-    return float(scale) * signal_efficiency(hw)
-
-
-def background_per_shot(info: TargetInfo, hw: Hardware) -> dict[str, float]:
-    """Return the expected background counts per shot by source (hardware.md 8.2 notes).
-
-    dark = dark rate x window; leak = N_trigger x eps_leak x eps_det; stray = rate x window.
-    """
-    window = gate_s(hw)
-    return {
-        "dark": _num(hw, "detector", "dark_rate_Hz") * window,
-        "trigger leakage": trigger_photons_per_pulse(info, hw)
-        * _num(hw, "backgrounds", "trigger_leak_eps") * _num(hw, "detector", "efficiency", 1.0),
-        "stray light": _num(hw, "backgrounds", "stray_rate_Hz") * window,
-    }
+def signal_efficiency(cfg, omega_eV: float) -> float:
+    """T_sig(omega) x eps_sep x eps_det x optics (hardware.md 8.1)."""
+    t_sig = float(np.ravel(cfg.waveguide.signal_transmission(np.array([omega_eV])))[0])
+    return t_sig * cfg.backgrounds.signal_sep_eff * cfg.detector.detection_prob
 
 
 @dataclass(frozen=True)
@@ -340,12 +231,16 @@ class Derived:
     note: str = ""
 
 
-def _library_derived(info: TargetInfo, hw: Hardware, h: Hypothesis) -> list[Derived]:
-    """Compute the derived quantities with ``renpsim.hardware`` and the DAQ rate model."""
-    from renpsim.daq import expected_counts
-    from renpsim.hardware.config import hardware_from_dict
+def derived_quantities(info: TargetInfo, hw: Hardware, h: Hypothesis) -> list[Derived]:
+    """Quantities derived with ``renpsim.hardware`` and the DAQ rate model.
 
-    cfg = hardware_from_dict({k: dict(v) for k, v in hw.items()}, "hardware")
+    Volume, trigger photons, photon density (hardware.md 8.4), coherent exposure per shot and
+    duty cycle (hardware.md 5.2), signal rate per unit I (hardware.md 8.1) and at the peak of
+    I(omega) below E_eg/2, and the background per shot by component (``renpsim.daq``).
+    """
+    from renpsim.daq import expected_counts
+
+    cfg = hardware_config(hw)
     tau = cfg.exposure_per_shot_s()
     out = [
         Derived("volume V = L x A", cfg.target.volume_cm3, "cm3", "hardware.md 8.1"),
@@ -380,54 +275,13 @@ def _library_derived(info: TargetInfo, hw: Hardware, h: Hypothesis) -> list[Deri
     return out
 
 
-def derived_quantities(info: TargetInfo, hw: Hardware, h: Hypothesis) -> list[Derived]:
-    """Quantities derived from the hardware (hardware.md 5.2, 8.1, 8.2 notes, 8.4)."""
-    if LIBRARY:
-        return _library_derived(info, hw, h)
-    out = [
-        Derived("volume V = L x A", volume_cm3(hw), "cm3", "hardware.md 8.1"),
-        Derived("trigger photons per pulse", trigger_photons_per_pulse(info, hw), "",
-                "E_pulse / (E_eg/2)"),
-        Derived("trigger photon density (lasers)", n_gamma_from_laser_cm3(info, hw), "cm-3",
-                "E_pulse/(omega pi w^2/2 c tau_L), hardware.md 8.4 [A]"),
-        Derived("n_gamma used", n_gamma_cm3(info, hw), "cm-3",
-                str(hw.get("target", {}).get("n_gamma", "equal_n_a"))),
-        Derived("coherent exposure per shot", exposure_per_shot_s(hw), "s",
-                "int eta dt, hardware.md 5.2 (stand-in)"),
-        Derived("coherent duty cycle", exposure_per_shot_s(hw) / period_s(hw), "",
-                "exposure per shot x f_rep"),
-    ]
-    try:
-        scale = signal_scale_per_s(info, hw)
-    except MissingInputError:
-        scale = None
-    out.append(Derived("signal rate per unit I", scale, "s-1",
-                       "per second of full coherence" if scale is not None
-                       else "needs target.gamma0_per_s"))
-    if scale is not None:
-        grid = np.linspace(info.omega_max_eV - 2.5e-3, info.omega_max_eV, 2001)
-        spec = spectral(grid, h, info)
-        k = int(np.argmax(spec))
-        out.append(Derived("signal rate at the peak below E_eg/2",
-                           scale * float(spec[k]) * exposure_per_shot_s(hw) / period_s(hw),
-                           "s-1", f"wall-clock, at omega = {grid[k]:.7f} eV (I(E_eg/2) = 0)"))
-    bkg = background_per_shot(info, hw)
-    for name, value in bkg.items():
-        out.append(Derived(f"background per shot: {name}", value, "", "hardware.md 8.2 notes"))
-    out.append(Derived("background rate", sum(bkg.values()) / period_s(hw), "s-1",
-                       "wall-clock"))
-    return out
-
-
 # -- library adapters (renpsim.campaign, renpsim.daq, renpsim.runfile) ---------------------------
 def resolve_campaign(doc: dict, where: str, base_dir: Path | None = None):
     """Validate a campaign document with ``renpsim.campaign`` and return its resolved steps.
 
-    Returns ``None`` without the library (the caller resolves explicit steps itself).
-
     Returns
     -------
-    tuple of (list of float, list of float) or None
+    tuple of (list of float, list of float)
         omega_eV and dwell_s of every step in acquisition order (reference steps included).
 
     Raises
@@ -436,8 +290,6 @@ def resolve_campaign(doc: dict, where: str, base_dir: Path | None = None):
         The library's validation error (file, key, value, expectation).
 
     """
-    if not LIBRARY:
-        return None
     from renpsim.campaign import campaign_from_dict
 
     camp = campaign_from_dict(doc, where, base_dir)
@@ -468,6 +320,7 @@ def _library_campaign(hw: Hardware, omega_eV: Sequence[float], dwell_s: Sequence
 
 def _library_forecast(info: TargetInfo, hw: Hardware, h: Hypothesis, w: NDArray,
                       T: NDArray) -> StepForecast:
+    """Return the expected counts per step from ``renpsim.daq.expected_counts``."""
     from renpsim.daq import expected_counts
 
     camp = _library_campaign(hw, w, T)
@@ -491,17 +344,7 @@ def simulate_run(info: TargetInfo, hw: Hardware, h: Hypothesis, omega_eV: Sequen
                  dwell_s: Sequence[float], seed: int, path: str | Path, *,
                  progress: Callable[[float], None] | None = None,
                  cancelled: Callable[[], bool] | None = None) -> Path:
-    """Simulate the campaign to a run file with ``renpsim.daq.simulate`` (steps level).
-
-    Raises
-    ------
-    MissingInputError
-        Without the DAQ library (use :func:`simulate_counts`).
-
-    """
-    if not LIBRARY:
-        raise MissingInputError("simulate", "renpsim.daq", None,
-                                "the DAQ library (hardware branch), not in this build")
+    """Simulate the campaign to a run file with ``renpsim.daq.simulate`` (steps level)."""
     import dataclasses
 
     from renpsim.campaign.campaign import TruthConfig
@@ -542,40 +385,32 @@ class StepForecast:
 
 def forecast(info: TargetInfo, hw: Hardware, h: Hypothesis,
              omega_eV: Sequence[float], dwell_s: Sequence[float]) -> StepForecast:
-    """Return the expected signal and background per step.
+    """Return the expected signal and background per step (``renpsim.daq.expected_counts``).
 
-    shots = round(dwell x f_rep); mu_sig = R_sig/I x I(omega) x shots x exposure per shot;
-    mu_bkg = shots x background per shot (hardware.md 5.2, 8.1). When Gamma_0 is unknown the
-    signal is NaN and ``note`` says why.
+    Signal = Gamma_0' T_sig eps I_eff(omega) x coherent exposure (I smeared by the laser line and
+    jitter); background = the sum of the rate model's components (hardware.md 8.1, 8.4). When
+    Gamma_0 is unknown the signal is NaN and ``note`` says why.
     """
     w = np.asarray(omega_eV, float)
     T = np.asarray(dwell_s, float)
-    if LIBRARY and w.size:
-        return _library_forecast(info, hw, h, w, T)
-    shots = np.rint(T / period_s(hw))
-    exposure = shots * exposure_per_shot_s(hw)
-    spec = spectral(w, h, info) if w.size else np.zeros(0)
-    try:
-        scale = signal_scale_per_s(info, hw)
-        note = ""
-    except MissingInputError as exc:
-        scale, note = None, str(exc)
-    signal = spec * exposure * scale if scale is not None else np.full_like(spec, np.nan)
-    background = shots * sum(background_per_shot(info, hw).values())
-    return StepForecast(w, T, spec, signal, background, scale, note)
+    if w.size == 0:
+        return StepForecast(w, T, np.zeros(0), np.zeros(0), np.zeros(0), None, "no steps")
+    return _library_forecast(info, hw, h, w, T)
 
 
-#: Knobs of the rate: label, exponent, value getter, reference value getter. The reference point
-#: is GP21's (hardware.md 8.1: V = 100 cm^3, n = 1e21 cm^-3, eta = 1, ideal detector, full
-#: coherence over the whole period).
+#: Knobs of the rate: label, exponent, value getter (HardwareConfig, TargetInfo), reference value
+#: getter. The reference point is GP21's (hardware.md 8.1: V = 100 cm^3, n = 1e21 cm^-3, eta = 1,
+#: ideal detector, full coherence over the whole shot period).
 _KNOBS = (
-    ("target volume V", 1, volume_cm3, lambda i: i.V_ref_cm3),
-    ("atom density n_a (enters squared)", 2, lambda hw: _num(hw, "target", "density_cm3"),
+    ("target volume V", 1, lambda cfg, i: cfg.target.volume_cm3, lambda i: i.V_ref_cm3),
+    ("atom density n_a (enters squared)", 2, lambda cfg, i: cfg.target.density_cm3,
      lambda i: i.n_ref_cm3),
-    ("trigger photon density n_gamma", 1, None, lambda i: i.n_ref_cm3),
+    ("trigger photon density n_gamma", 1, lambda cfg, i: cfg.n_gamma_cm3(),
+     lambda i: i.n_ref_cm3),
     ("coherent duty cycle (eta, pulse length, T2)", 1,
-     lambda hw: exposure_per_shot_s(hw) / period_s(hw), lambda i: 1.0),
-    ("signal efficiency (T_sig x eps_sep x eps_det)", 1, signal_efficiency, lambda i: 1.0),
+     lambda cfg, i: cfg.exposure_per_shot_s() / cfg.period_s, lambda i: 1.0),
+    ("signal efficiency (T_sig x eps_sep x eps_det)", 1,
+     lambda cfg, i: signal_efficiency(cfg, i.omega_max_eV), lambda i: 1.0),
 )
 
 
@@ -609,9 +444,10 @@ def viability(info: TargetInfo, hw: Hardware, fc: StepForecast) -> Viability:
         return Viability(n, None, None, head + ": every step is above its thresholds or has no "
                          "dwell time (I = 0)")
     factor = 1.0 / n
+    cfg = hardware_config(hw)
     shortfall = {}
     for label, power, get, ref in _KNOBS:
-        value = n_gamma_cm3(info, hw) if get is None else get(hw)
+        value = get(cfg, info)
         shortfall[label] = power * math.log10(ref(info) / value) if value > 0 else math.inf
     dominant, gap = max(shortfall.items(), key=lambda kv: kv[1])
     msg = (f"{head}: rate x exposure must grow by {factor:.3g} (10^{math.log10(factor):.1f}) "
@@ -802,7 +638,7 @@ def lightest_mass_limits(h: Hypothesis) -> list[MassLimit]:
     return out
 
 
-# -- runs (STAND-IN for the runfile branch) -----------------------------------------------------
+# -- runs -----------------------------------------------------
 @dataclass(frozen=True)
 class StepTable:
     """Counts per step, from a simulation or a file, with their expectation."""
@@ -814,7 +650,7 @@ class StepTable:
 
 
 def simulate_counts(fc: StepForecast, seed: int) -> StepTable:
-    """Poisson counts per step from the forecast (STAND-IN: no run file is written).
+    """Poisson counts per step drawn from the forecast, in memory (a quick look; no file).
 
     The generator is seeded from ``SeedSequence(seed)`` (TEAM.md randomness rule).
     """
@@ -825,7 +661,7 @@ def simulate_counts(fc: StepForecast, seed: int) -> StepTable:
 
 
 def read_step_table(path: str | Path) -> StepTable:
-    """Read counts per step: a run file (``.h5``, with the library) or a CSV table.
+    """Read counts per step: a run file (``.h5``, renpsim.runfile) or a CSV table.
 
     A CSV table has the columns omega_eV, dwell_s, counts (the ``renpsim import`` format).
 
@@ -838,7 +674,7 @@ def read_step_table(path: str | Path) -> StepTable:
     import pandas as pd
 
     p = Path(path)
-    if p.suffix in (".h5", ".hdf5") and LIBRARY:
+    if p.suffix in (".h5", ".hdf5"):
         from renpsim.runfile.reader import open_run
 
         steps = open_run(p).steps
@@ -865,19 +701,9 @@ def follow_run_steps(path: str | Path, on_rows: Callable[[StepTable], None],
                      timeout_s: float = 60.0) -> int:
     """Follow a run file while it is written and report each batch of newly committed steps.
 
-    Uses ``renpsim.runfile.reader.follow_run`` (SWMR reader; library mode only). Returns the
-    number of steps seen when the writer finishes, or raises :class:`Cancelled`.
-
-    Raises
-    ------
-    MissingInputError
-        Without the run-file library.
-
+    Uses ``renpsim.runfile.reader.follow_run`` (SWMR reader). Returns the number of steps seen
+    when the writer finishes, or raises :class:`Cancelled`.
     """
-    if not LIBRARY:
-        raise MissingInputError("follow", "renpsim.runfile", None,
-                                "the run-file library (not in this build); CSV tables can be "
-                                "followed")
     from renpsim.runfile.reader import follow_run
 
     seen = 0

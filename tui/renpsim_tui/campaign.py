@@ -119,17 +119,16 @@ class Campaign:
             if raw is not None:
                 self._check_stored(spec, raw, where, self._doc_key(key))
         try:
-            info = self.target
+            self.target  # noqa: B018 - validates species, isotope, E_eg and Gamma_0
         except InputError as exc:
             raise InputError(where, "hardware_overrides.target." + exc.key.split(".")[-1]
                              if exc.key in ("name", "isotope") else exc.key, exc.value,
                              exc.expected) from None
+        # The campaign library validates the whole document and resolves every generator.
         resolved = backend.resolve_campaign(self.doc.unwrap(), where,
                                             path.parent if path is not None else None)
-        if resolved is None:
-            self.steps: list[Step] = self._read_steps(where, info.omega_max_eV)
-        else:
-            self.steps = [Step(float(w), float(t)) for w, t in zip(*resolved, strict=True)]
+        self.steps: list[Step] = [Step(float(w), float(t))
+                                  for w, t in zip(*resolved, strict=True)]
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
@@ -353,40 +352,6 @@ class Campaign:
         )
 
     # -- steps --------------------------------------------------------------------------------
-    def _read_steps(self, where: str, half: float) -> list[Step]:
-        scan = self._lookup("scan")
-        if scan is None:
-            return []
-        if not isinstance(scan, dict):
-            raise InputError(where, "scan", scan, "a [scan] table")
-        gen = scan.get("generator", "explicit")
-        if gen == "gp21":
-            omegas = list(backend.PAPER_OMEGAS_EV)
-        elif gen == "explicit":
-            omegas = scan.get("omega_eV") or []
-            if not isinstance(omegas, list):
-                raise InputError(where, "scan.omega_eV", omegas, "a list of energies in eV")
-        else:
-            self.notes.append(f"scan generator {gen!r} is resolved by renpsim.campaign (not in "
-                              "this build): no steps shown; regenerate them on the Schedule tab")
-            return []
-        n = len(omegas)
-        rate = float(self.get("lasers.rep_rate_Hz"))
-        dwell = scan.get("dwell_s")
-        if scan.get("total_time_s") is not None:
-            dwells = [float(scan["total_time_s"]) / max(n, 1)] * n
-        elif scan.get("shots_per_step") is not None:
-            dwells = [float(scan["shots_per_step"]) / rate] * n
-        elif isinstance(dwell, int | float) and not isinstance(dwell, bool):
-            dwells = [float(dwell)] * n
-        elif isinstance(dwell, list) and len(dwell) in (1, n):
-            dwells = dwell * n if len(dwell) == 1 else dwell
-        else:
-            raise InputError(where, "scan.dwell_s", dwell,
-                             f"one value or {n} values (or scan.total_time_s / shots_per_step)")
-        return [validate_step(w, t, half, where, i) for i, (w, t) in
-                enumerate(zip(omegas, dwells, strict=True))]
-
     def set_steps(self, steps: list[Step]) -> None:
         """Replace the schedule by explicit steps (validated first; nothing changes on error)."""
         half = self.target.omega_max_eV
