@@ -22,14 +22,16 @@ def cli() -> None:
 
 
 def _register() -> None:
+    from renpsim.cli.fit import fit_cmd
     from renpsim.cli.limits import cite_cmd, limits_group
     from renpsim.cli.runfile import import_cmd, inspect_cmd, strip_truth_cmd, validate_cmd
+    from renpsim.cli.sensitivity import sensitivity_cmd
     from renpsim.cli.simulate import simulate_cmd
     from renpsim.cli.spectrum import spectrum_cmd
     from renpsim.cli.tui import tui_cmd
 
     for cmd in (spectrum_cmd, simulate_cmd, inspect_cmd, validate_cmd, strip_truth_cmd,
-                import_cmd, limits_group, cite_cmd, tui_cmd):
+                import_cmd, limits_group, cite_cmd, fit_cmd, sensitivity_cmd, tui_cmd):
         cli.add_command(cmd)
 
 

@@ -1,0 +1,201 @@
+"""Binned datasets: what the fitter consumes (scan steps, dwell times, counts, calibration).
+
+A :class:`BinnedDataset` is plain data (numpy arrays and floats), so it pickles cheaply to worker
+processes and Dask workers. It can be built by hand, from a campaign
+(:mod:`renpsim.stats.benchmark`) or from a run file (:func:`renpsim.stats.io.load_dataset`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from renpsim.errors import InputError
+
+
+def _opt_pos(where: str, key: str, value, allow_zero: bool = False) -> float | None:
+    if value is None:
+        return None
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InputError(where, key, value, "a number") from None
+    ok = v >= 0.0 if allow_zero else v > 0.0
+    if not (math.isfinite(v) and ok):
+        raise InputError(where, key, value, "a finite number " + (">= 0" if allow_zero else "> 0"))
+    return v
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Calibration inputs that constrain the nuisance parameters.
+
+    A ``None`` entry means "no calibration for this nuisance": the nuisance is then fixed at its
+    nominal value by default, and asking for it to be free is an :class:`InputError`.
+
+    Attributes
+    ----------
+    rate_scale_per_s : float or array
+        Nominal rate per unit I(omega): Gamma_0 (V/V_ref)(n_a/n_ref)^2(n_g/n_ref) eta in s^-1
+        (physics.md 1.5), one value or one per step (a step-dependent response, e.g. from the
+        hardware model). The fitted ``norm`` multiplies it.
+    norm_sigma_rel : float or None
+        Relative 1 sigma of the normalisation (Gamma_0 x density x coherence); Gaussian term.
+        ``None``: norm is unconstrained when free (physics.md 6.1 "profile a free scale").
+    efficiency, efficiency_sigma : float, float or None
+        Detector efficiency and its 1 sigma (Gaussian constraint).
+    dark_counts, dark_live_s : float or None
+        Dark-run counts and live time (s): Poisson constraint on the dark rate.
+    background_rate_per_s : array or None
+        Background photon rate per step (s^-1, before efficiency), e.g. QED backgrounds.
+    background_sigma_rel : float or None
+        Relative 1 sigma of the background scale (Gaussian).
+    freq_offset_sigma_eV : float or None
+        1 sigma of a common trigger-frequency offset (Gaussian around 0).
+    E_eg_sigma_eV : float or None
+        1 sigma of E_eg (isotope shift / level uncertainty; Gaussian around 0).
+
+    """
+
+    rate_scale_per_s: float | NDArray[np.float64]
+    norm_sigma_rel: float | None = None
+    efficiency: float = 1.0
+    efficiency_sigma: float | None = None
+    dark_counts: float | None = None
+    dark_live_s: float | None = None
+    background_rate_per_s: NDArray[np.float64] | None = None
+    background_sigma_rel: float | None = None
+    freq_offset_sigma_eV: float | None = None
+    E_eg_sigma_eV: float | None = None
+
+    def __post_init__(self) -> None:
+        w = "calibration"
+        try:
+            r0 = np.asarray(self.rate_scale_per_s, dtype=float)
+        except (TypeError, ValueError):
+            raise InputError(w, "rate_scale_per_s", self.rate_scale_per_s, "rates > 0") from None
+        if r0.ndim > 1 or not np.all(np.isfinite(r0)) or np.any(r0 <= 0):
+            raise InputError(w, "rate_scale_per_s", r0.tolist(), "finite rates > 0 (s^-1)")
+        object.__setattr__(self, "rate_scale_per_s", float(r0) if r0.ndim == 0 else r0)
+        _opt_pos(w, "norm_sigma_rel", self.norm_sigma_rel)
+        eff = _opt_pos(w, "efficiency", self.efficiency)
+        if eff is not None and eff > 1.0:
+            raise InputError(w, "efficiency", self.efficiency, "a number in (0, 1]")
+        _opt_pos(w, "efficiency_sigma", self.efficiency_sigma)
+        _opt_pos(w, "dark_counts", self.dark_counts, allow_zero=True)
+        _opt_pos(w, "dark_live_s", self.dark_live_s)
+        if (self.dark_counts is None) != (self.dark_live_s is None):
+            raise InputError(w, "dark_counts/dark_live_s", (self.dark_counts, self.dark_live_s),
+                             "both given (dark-run counts and live time) or neither")
+        _opt_pos(w, "background_sigma_rel", self.background_sigma_rel)
+        _opt_pos(w, "freq_offset_sigma_eV", self.freq_offset_sigma_eV)
+        _opt_pos(w, "E_eg_sigma_eV", self.E_eg_sigma_eV)
+        if self.background_rate_per_s is not None:
+            b = np.asarray(self.background_rate_per_s, dtype=float)
+            if not np.all(np.isfinite(b)) or np.any(b < 0):
+                raise InputError(w, "background_rate_per_s", b.tolist(), "finite rates >= 0")
+            object.__setattr__(self, "background_rate_per_s", b)
+
+    @property
+    def dark_rate_nominal_per_s(self) -> float:
+        """Dark rate estimate from the dark run (0 without one)."""
+        if self.dark_counts is None:
+            return 0.0
+        return self.dark_counts / self.dark_live_s
+
+
+@dataclass(frozen=True)
+class BinnedDataset:
+    """Counts per scan step with the exposure and the physics context of the run.
+
+    Attributes
+    ----------
+    omega_eV : numpy.ndarray
+        Nominal trigger photon energy of each step (eV).
+    dwell_s : numpy.ndarray
+        Coherent exposure time of each step (s), physics.md 1.5 convention (T per frequency).
+    counts : numpy.ndarray
+        Observed counts per step (float64; Asimov data may be non-integer).
+    calibration : Calibration
+        Nuisance constraints.
+    target : str
+        Target name for :func:`renpsim.physics.load_target` (e.g. ``"Yb-gp21"``).
+    oscillation : str
+        Oscillation preset that constrains the oscillation nuisances.
+    label : str
+        Free text (run id, campaign name).
+
+    """
+
+    omega_eV: NDArray[np.float64]
+    dwell_s: NDArray[np.float64]
+    counts: NDArray[np.float64]
+    calibration: Calibration
+    target: str = "Yb"
+    oscillation: str = "nufit-5.0"
+    label: str = ""
+    live_s: NDArray[np.float64] | None = None
+    meta: dict = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        w = f"dataset {self.label}".strip()
+        arrays = {}
+        keys = ("omega_eV", "dwell_s", "counts") + (() if self.live_s is None else ("live_s",))
+        for key in keys:
+            try:
+                arr = np.atleast_1d(np.asarray(getattr(self, key), dtype=np.float64))
+            except (TypeError, ValueError):
+                raise InputError(w, key, getattr(self, key), "an array of numbers") from None
+            if arr.ndim != 1 or not np.all(np.isfinite(arr)):
+                raise InputError(w, key, arr.tolist(), "a 1-d array of finite numbers")
+            arrays[key] = arr
+        n = arrays["omega_eV"].size
+        for key, arr in arrays.items():
+            if arr.size != n:
+                raise InputError(w, key, f"{arr.size} entries", f"{n} entries (one per step)")
+        if n == 0:
+            raise InputError(w, "omega_eV", [], "at least one scan step")
+        if np.any(arrays["omega_eV"] <= 0):
+            raise InputError(w, "omega_eV", arrays["omega_eV"].tolist(), "energies > 0 eV")
+        for key in ("dwell_s", "live_s"):
+            if key in arrays and np.any(arrays[key] < 0):
+                raise InputError(w, key, arrays[key].tolist(), "times >= 0 s")
+        if np.any(arrays["counts"] < 0):
+            raise InputError(w, "counts", arrays["counts"].tolist(), "counts >= 0")
+        r0 = np.asarray(self.calibration.rate_scale_per_s)
+        if r0.shape not in ((), (n,)):
+            raise InputError(w, "calibration.rate_scale_per_s", r0.tolist(),
+                             f"one rate or {n} rates (one per step)")
+        bkg = self.calibration.background_rate_per_s
+        if bkg is not None and bkg.shape not in ((), (n,)):
+            raise InputError(w, "calibration.background_rate_per_s", bkg.tolist(),
+                             f"one rate or {n} rates (one per step)")
+        for key, arr in arrays.items():
+            object.__setattr__(self, key, arr)
+
+    @property
+    def n_steps(self) -> int:
+        """Number of scan steps (bins)."""
+        return int(self.omega_eV.size)
+
+    def with_counts(self, counts: ArrayLike) -> BinnedDataset:
+        """Copy with other counts (toys, Asimov)."""
+        return replace(self, counts=np.asarray(counts, dtype=np.float64))
+
+    def with_dwell(self, dwell_s: ArrayLike) -> BinnedDataset:
+        """Copy with other dwell times (exposure planning); live times scale alike."""
+        new = np.asarray(dwell_s, dtype=np.float64)
+        live = None
+        if self.live_s is not None:
+            ratio = np.where(self.dwell_s > 0, new / np.where(self.dwell_s > 0, self.dwell_s, 1),
+                             1.0)
+            live = self.live_s * ratio
+        return replace(self, dwell_s=new, live_s=live)
+
+    @property
+    def dark_exposure_s(self) -> NDArray[np.float64]:
+        """Time over which dark counts accumulate per step (``live_s`` or ``dwell_s``)."""
+        return self.dwell_s if self.live_s is None else self.live_s
