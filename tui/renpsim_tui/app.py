@@ -324,7 +324,7 @@ class PlannerApp(App[None]):
         self.query_one("#fc-table", DataTable).add_columns(
             "#", "omega eV", "I(omega)", "signal", "background")
         self.query_one("#sens-table", DataTable).add_columns(
-            "alternative", "Delta chi^2", "exposure x for threshold")
+            "against", "Delta chi^2", "exposure x for threshold", "computed by")
         self.query_one("#limits-table", DataTable).add_columns(
             "limit", "bound eV", "CL", "m_lightest eV")
         self.query_one("#run-table", DataTable).add_columns(
@@ -702,7 +702,8 @@ class PlannerApp(App[None]):
         table = self.query_one("#sens-table", DataTable)
         table.clear()
         for row in res.rows:
-            table.add_row(row["test"], _fmt(row["delta_chi2"]), _fmt(row["exposure_factor"]))
+            table.add_row(row["test"], _fmt(row["delta_chi2"]), _fmt(row["exposure_factor"]),
+                          row.get("source", ""))
         allowed = ("none" if res.allowed_mass is None
                    else f"{res.allowed_mass[0]:.4g} ... {res.allowed_mass[1]:.4g} eV")
         bounds = [lim.m_lightest_eV for lim in self.mass_limits if lim.m_lightest_eV is not None]
@@ -713,7 +714,7 @@ class PlannerApp(App[None]):
         self.query_one("#sens-status", Static).update(
             f"Asimov, Delta chi^2 = {res.delta_chi2:g} ({res.dof} dof), normalisation "
             f"{'profiled' if res.profile_norm else 'fixed'}; lightest masses not excluded: "
-            f"{allowed}  (stand-in until the stats engine is merged)")
+            f"{allowed}")
         widget = self.query_one("#mass-plot", PlotextPlot)
         plt = widget.plt
         plt.clear_data()

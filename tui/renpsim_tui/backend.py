@@ -9,15 +9,17 @@ campaign validation and step resolution (``renpsim.campaign``); expected counts 
 simulation to a run file (``renpsim.daq``); reading and live-following run files
 (``renpsim.runfile``); existing bounds (``renpsim.limits``).
 
-Stand-ins until the statistics engine (``renpsim.stats``) is merged, each marked ``STAND-IN``:
-the Asimov sensitivity (physics.md 6.1 deviance with an optional analytic normalisation profile,
-no other nuisances) and the fit (signal normalisation only).
+Discrete decisions (ordering, nature, lightest mass = 0) come from the statistics engine
+(``renpsim.stats.planning``). Computed here: the Asimov deviance against a user-chosen
+alternative and the lightest-mass scan (physics.md 6.1, optional analytic normalisation
+profile), and the quick fit of the Runs tab (signal normalisation only, marked ``STAND-IN``).
 """
 
 from __future__ import annotations
 
 import functools
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -459,7 +461,7 @@ def viability(info: TargetInfo, hw: Hardware, fc: StepForecast) -> Viability:
                      "exposure (dwell time) dominates")
 
 
-# -- sensitivity (STAND-IN for the stats branch) ------------------------------------------------
+# -- sensitivity ---------------------------------------------------------------------------------
 def poisson_deviance(n_true: NDArray, n_test: NDArray, profile_norm: bool = False) -> float:
     """Asimov Delta chi^2 = 2 sum[N_test - N_true + N_true ln(N_true/N_test)] (physics.md 6.1).
 
@@ -477,6 +479,39 @@ def poisson_deviance(n_true: NDArray, n_test: NDArray, profile_norm: bool = Fals
         ratio = np.where(pos & (b > 0), a / np.where(b > 0, b, 1.0), np.inf)
     out[pos] += 2.0 * a[pos] * np.log(ratio[pos])
     return float(out.sum())
+
+
+def stats_decision(info: TargetInfo, hw: Hardware, h: Hypothesis, omega_eV: Sequence[float],
+                   dwell_s: Sequence[float], decision: str, threshold: float,
+                   profile_norm: bool) -> dict:
+    """Asimov Delta chi^2 of a discrete decision from ``renpsim.stats.planning``.
+
+    The campaign's expected counts (``renpsim.daq.expected_counts``) become the statistics
+    engine's dataset through ``campaign_from_counts_table`` (the DAQ seam of renpsim.stats).
+    ``decision`` is ``"ordering"``, ``"nature"`` or ``"lightest-mass"``; the exposure factor is
+    the one that brings Delta chi^2 to ``threshold`` (``exposure_for_decision`` with
+    n_sigma = sqrt(threshold)).
+    """
+    from renpsim.daq import expected_counts
+    from renpsim.stats.benchmark import campaign_from_counts_table
+    from renpsim.stats.model import ModelSpec
+    from renpsim.stats.planning import decision_delta_chi2, exposure_for_decision
+
+    df = expected_counts(_library_campaign(hw, omega_eV, dwell_s), neutrinos=_state(h))
+    sc = campaign_from_counts_table("tui", df, target=info.name, ordering=h.ordering,
+                                    nature=h.nature, oscillation=h.oscillation,
+                                    m_lightest_eV=h.m_lightest_eV)
+    ds = sc.dataset()
+    truth = ModelSpec(ordering=h.ordering, nature=h.nature, m_lightest_eV=h.m_lightest_eV)
+    with warnings.catch_warnings():
+        # With every parameter fixed (e.g. no free normalisation) iminuit warns that HESSE has
+        # nothing to do; the minimum is still the answer.
+        warnings.filterwarnings("ignore", message="Hesse called with all parameters fixed")
+        d = decision_delta_chi2(ds, truth, decision, profile_norm=profile_norm)["delta_chi2"]
+        e = exposure_for_decision(ds, truth, decision, math.sqrt(threshold),
+                                  profile_norm=profile_norm)
+    return {"delta_chi2": float(d), "exposure_factor": float(e["factor"]),
+            "source": f"renpsim.stats ({decision})"}
 
 
 @dataclass
@@ -521,12 +556,14 @@ def sensitivity(info: TargetInfo, hw: Hardware, h: Hypothesis, alt: Hypothesis,
                 progress: Callable[[float], None] | None = None,
                 cancelled: Callable[[], bool] | None = None,
                 chunk: int = 8) -> SensitivityResult:
-    """Asimov reach of the campaign (STAND-IN until the stats engine is merged).
+    """Asimov reach of the campaign.
 
-    Rows: the main hypothesis against (a) the chosen alternative, (b) the other ordering with the
-    lightest mass profiled over ``mass_grid``, (c) the other nature at the same masses. Each row
-    gives Delta chi^2 at the campaign's exposure and the factor by which all dwell times must
-    grow to reach ``threshold``. The mass scan gives Delta chi^2(m_test) for the same ordering
+    Rows: the main hypothesis against (a) the chosen alternative (Asimov Poisson deviance of the
+    expected counts, physics.md 6.1, computed here), and the decisions of the statistics engine
+    (``renpsim.stats.planning``): (b) the other ordering, (c) the other nature, (d) lightest
+    mass = 0, each with the lightest mass profiled by the fit. Each row gives Delta chi^2 at the
+    campaign's exposure and the factor by which all dwell times must grow to reach
+    ``threshold``. The mass scan (computed here) gives Delta chi^2(m_test) for the same ordering
     and nature, and the interval with Delta chi^2 < threshold.
 
     ``progress(fraction)`` is called between chunks; ``cancelled()`` returning true aborts with
@@ -546,9 +583,7 @@ def sensitivity(info: TargetInfo, hw: Hardware, h: Hypothesis, alt: Hypothesis,
                               "majorana" if h.nature == "dirac" else "dirac", h.oscillation)
     jobs: list[tuple[str, Hypothesis]] = [("mass", Hypothesis(h.ordering, float(m), h.nature,
                                                               h.oscillation)) for m in grid]
-    jobs += [("order", Hypothesis(other_order.ordering, float(m), h.nature, h.oscillation))
-             for m in grid]
-    total = len(jobs) + 2
+    total = len(jobs) + 4
     results: list[tuple[str, Hypothesis, NDArray]] = []
     for start in range(0, len(jobs), chunk):
         if cancelled is not None and cancelled():
@@ -563,18 +598,19 @@ def sensitivity(info: TargetInfo, hw: Hardware, h: Hypothesis, alt: Hypothesis,
     def row(name: str, mu_alt: NDArray) -> dict:
         d = poisson_deviance(mu + bkg, mu_alt + bkg, profile_norm)
         return {"test": name, "delta_chi2": d,
-                "exposure_factor": _exposure_factor(mu, mu_alt, bkg, threshold, profile_norm)}
+                "exposure_factor": _exposure_factor(mu, mu_alt, bkg, threshold, profile_norm),
+                "source": "adapter (physics.md 6.1)"}
 
     res.rows.append(row(f"alternative: {alt.label()}",
                         forecast(info, hw, alt, fc.omega_eV, fc.dwell_s).signal))
-    order_d = [(poisson_deviance(mu + bkg, s + bkg, profile_norm), hyp, s)
-               for kind, hyp, s in results if kind == "order"]
-    if order_d:
-        best = min(order_d, key=lambda x: x[0])
-        res.rows.append(row(f"{other_order.ordering} (lightest mass profiled, best "
-                            f"{best[1].m_lightest_eV:g} eV)", best[2]))
-    res.rows.append(row(f"{other_nature.nature} at the same masses",
-                        forecast(info, hw, other_nature, fc.omega_eV, fc.dwell_s).signal))
+    for decision, label in (("ordering", f"{other_order.ordering} (lightest mass profiled)"),
+                            ("nature", f"{other_nature.nature} (lightest mass profiled)"),
+                            ("lightest-mass", "lightest mass = 0")):
+        if cancelled is not None and cancelled():
+            raise Cancelled
+        d = stats_decision(info, hw, h, fc.omega_eV, fc.dwell_s, decision, threshold,
+                           profile_norm)
+        res.rows.append({"test": label, **d})
     mass_d = np.array([poisson_deviance(mu + bkg, s + bkg, profile_norm)
                        for kind, _, s in results if kind == "mass"])
     res.mass_grid = grid
