@@ -29,9 +29,11 @@ def _register() -> None:
     from renpsim.cli.sensitivity import sensitivity_cmd
     from renpsim.cli.simulate import simulate_cmd
     from renpsim.cli.spectrum import spectrum_cmd
+    from renpsim.cli.tui import tui_cmd
 
     for cmd in (spectrum_cmd, simulate_cmd, inspect_cmd, validate_cmd, strip_truth_cmd,
-                import_cmd, limits_group, cite_cmd, fit_cmd, sensitivity_cmd, run_cmd):
+                import_cmd, limits_group, cite_cmd, fit_cmd, sensitivity_cmd, run_cmd,
+                tui_cmd):
         cli.add_command(cmd)
 
 

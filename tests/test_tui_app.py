@@ -1,0 +1,329 @@
+"""The planner driven headless with Textual's Pilot: edit, generate, forecast, save, cancel."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+import tomllib
+
+import pytest
+from renpsim_tui import backend
+from renpsim_tui.app import HelpScreen, PlannerApp
+from renpsim_tui.campaign import Campaign
+from textual.widgets import Checkbox, DataTable, Input, ProgressBar, Static, TabbedContent
+from textual.worker import WorkerState
+from tui_helpers import GP21_TOML, gp21_app
+
+SIZE = (140, 45)
+
+
+def sync(fn):
+    """Run an async test with asyncio.run (no asyncio pytest plugin is a dependency)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return asyncio.run(fn(*args, **kwargs))
+
+    return wrapper
+
+
+def message(app: PlannerApp) -> str:
+    return str(app.query_one("#message", Static).render())
+
+
+async def type_into(pilot, widget_id: str, text: str) -> None:
+    """Replace the text of an input the way a user would: focus, select all, type."""
+    inp = pilot.app.query_one(f"#{widget_id}", Input)
+    inp.focus()
+    await pilot.pause()
+    await pilot.press("ctrl+shift+a")  # select all: the first key typed replaces the text
+    await pilot.press(*list(text))
+    await pilot.pause()
+
+
+@pytest.fixture
+def gp21_file(tmp_path):
+    p = tmp_path / "gp21.toml"
+    p.write_text(GP21_TOML, encoding="utf-8")
+    return p
+
+
+@sync
+async def test_load_edit_generate_forecast_save_reload(gp21_file):
+    app = PlannerApp(Campaign.load(gp21_file))
+    app.animation_level = "none"
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.last_viability.total_signal == pytest.approx(20.8, abs=0.1)
+        # Change a field through the keyboard: half the density. With n_gamma = n_a (the
+        # preset's equal_n_a, hardware.md 8.1) the rate goes as n_a^3: an eighth of the signal.
+        await type_into(pilot, "f-target-density-cm3", "5e20")
+        assert app.campaign.get("target.density_cm3") == 5e20
+        assert app.last_viability.total_signal == pytest.approx(20.76 / 8, abs=0.01)
+        # Regenerate the steps on the Schedule tab.
+        await pilot.press("f3")
+        await pilot.pause()
+        assert app.query_one("#tabs", TabbedContent).active == "schedule"
+        await type_into(pilot, "gen-lo", "1.0690")
+        await type_into(pilot, "gen-hi", "1.0710")
+        await type_into(pilot, "gen-n", "5")
+        await type_into(pilot, "gen-total", "10 h")
+        await pilot.click("#gen-uniform")
+        await pilot.pause()
+        steps = app.campaign.steps
+        assert [s.omega_eV for s in steps] == pytest.approx([1.069, 1.0695, 1.070, 1.0705, 1.071])
+        assert app.campaign.total_time_s == pytest.approx(36000.0)
+        assert app.query_one("#steps-table", DataTable).row_count == 5
+        # The forecast follows: per-step counts use the new steps.
+        await pilot.press("f4")
+        await pilot.pause()
+        fc = app.last_forecast
+        assert fc.omega_eV.size == 5
+        assert app.query_one("#fc-table", DataTable).row_count == 5
+        assert "expected signal" in str(app.query_one("#viability", Static).render())
+        # Save to the file it came from.
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "saved" in message(app)
+    text = gp21_file.read_text()
+    assert "# the benchmark density" in text and "# lightest mass comment" in text
+    doc = tomllib.loads(text)
+    assert doc["hardware_overrides"]["target"]["density_cm3"] == 5e20
+    assert doc["scan"]["generator"] == "explicit"
+    assert doc["scan"]["omega_eV"] == pytest.approx([s.omega_eV for s in steps])
+    assert doc["scan"]["dwell_s"] == pytest.approx([7200.0] * 5)
+    again = Campaign.load(gp21_file)
+    assert [s.omega_eV for s in again.steps] == pytest.approx([s.omega_eV for s in steps])
+    assert again.get("target.density_cm3") == 5e20
+    app2 = PlannerApp(again)
+    app2.animation_level = "none"
+    async with app2.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app2.query_one("#f-target-density-cm3", Input).value == "5e+20"
+        assert app2.last_viability.total_signal == pytest.approx(fc.total_signal)
+
+
+@pytest.mark.parametrize(("text", "typed"), [("-3", True), ("abc", True), ("0", True),
+                                             ("10 mJ", False), ("2e25", False)])
+@sync
+async def test_invalid_edit_refused_with_visible_message(text, typed):
+    # Typed texts are invalid at every prefix; the others are pasted in one go (their prefixes,
+    # e.g. "10", would be valid edits in their own right).
+    app = gp21_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        before = app.campaign.dumps()
+        if typed:
+            await type_into(pilot, "f-target-density-cm3", text)
+        else:
+            app.query_one("#f-target-density-cm3", Input).value = text
+            await pilot.pause()
+        assert app.campaign.dumps() == before
+        assert app.campaign.get("target.density_cm3") == 1e21
+        assert app.query_one("#f-target-density-cm3", Input).has_class("-invalid")
+        msg = message(app)
+        assert "refused" in msg and "target.density_cm3" in msg
+        assert app.query_one("#message", Static).has_class("error")
+        assert app.last_viability.total_signal == pytest.approx(20.8, abs=0.1)
+
+
+@sync
+async def test_invalid_step_and_file_refused(tmp_path):
+    app = gp21_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3")
+        await pilot.pause()
+        before = list(app.campaign.steps)
+        await type_into(pilot, "add-omega", "1.2")  # above E_eg/2
+        await type_into(pilot, "add-dwell", "1 h")
+        await pilot.click("#add-step")
+        await pilot.pause()
+        assert app.campaign.steps == before
+        assert "omega" in message(app) and "E_eg/2" in message(app)
+        await type_into(pilot, "add-omega", "1.0705")
+        await pilot.click("#add-step")
+        await pilot.pause()
+        assert len(app.campaign.steps) == 4
+        assert app.campaign.steps[-1].dwell_s == pytest.approx(3600.0)
+        # Remove the selected (first) row with the Delete key.
+        app.query_one("#steps-table", DataTable).focus()
+        await pilot.press("delete")
+        await pilot.pause()
+        assert [s.omega_eV for s in app.campaign.steps] == [1.0699, 1.0711, 1.0705]
+        # An invalid campaign file leaves the current campaign in place.
+        bad = tmp_path / "bad.toml"
+        bad.write_text('hardware = "gp21-benchmark"\n[hardware_overrides.coherence]\n'
+                       "eta0 = 2.0\n")
+        app.open_path(str(bad))
+        await pilot.pause()
+        assert "cannot open" in message(app)
+        assert "hardware_overrides.coherence.eta0" in message(app)
+        assert len(app.campaign.steps) == 3
+
+
+@sync
+async def test_sensitivity_runs_in_worker_and_reports():
+    app = gp21_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        res = app.sensitivity_result
+        assert res is not None
+        assert app.query_one("#sens-progress", ProgressBar).progress == pytest.approx(100.0)
+        assert app.query_one("#sens-table", DataTable).row_count == 4
+        rows = {r["source"].split(" ")[-1].strip("()"): r for r in res.rows}
+        # No background: Delta chi^2 is linear in exposure, so factor x Delta chi^2 = threshold.
+        for row in res.rows:
+            assert row["exposure_factor"] * row["delta_chi2"] == pytest.approx(3.84, rel=1e-3)
+        # The adapter's own deviance against IO with the same m agrees in size with the
+        # statistics engine's profiled NO-vs-IO decision (which can only be smaller).
+        assert 0 < rows["ordering"]["delta_chi2"] <= res.rows[0]["delta_chi2"] + 1e-9
+        # physics.md 6.3 lesson 3: Dirac vs Majorana is out of reach at O(20) events.
+        assert rows["nature"]["delta_chi2"] < 0.01
+        status = str(app.query_one("#sens-status", Static).render())
+        assert "1 dof" in status and "3.84" in status
+        # Existing bounds (renpsim.limits) shown beside the lightest-mass scan.
+        assert app.query_one("#limits-table", DataTable).row_count == len(app.mass_limits) > 0
+        assert "best existing bound" in status
+
+
+@sync
+async def test_long_computation_can_be_cancelled_and_app_stays_responsive():
+    def slow(*args, progress, cancelled, **kwargs):
+        for i in range(2000):
+            if cancelled():
+                raise backend.Cancelled
+            progress(i / 2000)
+            time.sleep(0.005)
+        raise AssertionError("the computation was not cancelled")
+
+    app = gp21_app()
+    app.sensitivity_fn = slow
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+r")
+        bar = app.query_one("#sens-progress", ProgressBar)
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if (bar.progress or 0) > 0:
+                break
+        assert bar.progress > 0
+        worker = app._sens_worker
+        assert worker.state == WorkerState.RUNNING
+        # Responsive while it runs: switch tabs and edit a field.
+        await pilot.press("f2")
+        await pilot.pause()
+        assert app.query_one("#tabs", TabbedContent).active == "hardware"
+        await type_into(pilot, "f-coherence-eta0", "0.5")
+        assert app.campaign.get("coherence.eta0") == 0.5
+        assert worker.state == WorkerState.RUNNING
+        app.set_focus(None)
+        t0 = time.monotonic()
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        stopped_after = time.monotonic() - t0
+        await pilot.pause()
+        assert worker.state == WorkerState.CANCELLED
+        # It stopped long before the 2000 x 5 ms the computation would have taken.
+        assert stopped_after < 5.0
+        assert "cancelled" in str(app.query_one("#sens-status", Static).render())
+        assert app.sensitivity_result is None
+        # The app still works after the cancellation.
+        await pilot.press("f4")
+        await pilot.pause()
+        assert app.query_one("#tabs", TabbedContent).active == "forecast"
+
+
+@sync
+async def test_presets_runs_fit_help_and_palette(tmp_path):
+    app = gp21_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f6")
+        await pilot.click("#run-simulate")
+        await pilot.pause()
+        table = app.run_table
+        assert table is not None and table.counts.size == 3
+        assert table.source.endswith("seed 7")  # the campaign's seed
+        app.action_simulate()
+        assert list(app.run_table.counts) == list(table.counts)  # same seed, same counts
+        assert app.query_one("#run-table", DataTable).row_count == 3
+        await pilot.click("#run-fit")
+        await pilot.pause()
+        fit = app.last_fit
+        assert abs(fit.k - 1.0) < 4 * fit.k_error
+        # A CSV step table opens and is compared with the expectation.
+        csv = tmp_path / "steps.csv"
+        csv.write_text("omega_eV,dwell_s,counts\n1.0688,66240,9\n1.0699,66240,5\n")
+        app.query_one("#run-path", Input).value = str(csv)  # pasted
+        await pilot.click("#run-open")
+        await pilot.pause()
+        assert app.query_one("#run-table", DataTable).row_count == 2
+        assert list(app.run_table.counts) == [9.0, 5.0]
+        # Follow it while it grows (the poll is called directly instead of waiting for the timer).
+        await pilot.click("#run-follow")
+        await pilot.pause()
+        with csv.open("a") as fh:
+            fh.write("1.0711,66240,4\n")
+        app.poll_run()
+        await pilot.pause()
+        assert app.query_one("#run-table", DataTable).row_count == 3
+        assert "following" in " ".join(app.messages)
+        await pilot.click("#run-follow")  # stop following
+        await pilot.pause()
+        assert not app.query_one("#run-follow", Checkbox).value
+        # Simulate to a run file in a worker, then read it back with the run-file reader.
+        run = tmp_path / "run.h5"
+        app.query_one("#run-path", Input).value = str(run)
+        await pilot.click("#run-simulate")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert run.is_file()
+        assert app.run_table.source == str(run) and app.run_table.counts.size == 3
+        assert app.query_one("#run-progress", ProgressBar).progress == pytest.approx(100.0)
+        # Follow it with the live (SWMR) reader: a finished file yields all its steps.
+        await pilot.click("#run-follow")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.run_table.counts.size == 3
+        await pilot.pause()
+        assert any("run complete: 3 steps" in m for m in app.messages)
+        await pilot.click("#run-follow")  # off again
+        await pilot.pause()
+        # A hardware preset far from the benchmark: the viability line names the gap.
+        app._apply_preset("yb-vapour")
+        await pilot.pause()
+        assert app.campaign.target_name == "Yb-174"
+        v = app.last_viability
+        assert v.total_signal < 1e-20 and "atom density" in v.dominant
+        assert app.query_one("#f-target-density-cm3", Input).value == "8.9e+14"
+        # A detector preset writes its knobs as overrides.
+        app.apply_detector("ingaas-gated")
+        await pilot.pause()
+        assert app.campaign.get("detector.efficiency") == pytest.approx(0.243)
+        assert app.query_one("#f-detector-dark-rate-Hz", Input).value == "1880"
+        assert app.campaign.doc["hardware_overrides"]["detector"]["gate_width_s"] == 50e-9
+        # Help screen and command palette entries.
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+        titles = [cmd.title for cmd in app.get_system_commands(app.screen)]
+        for expected in ("Save campaign", "Open campaign", "Generate: Uniform steps",
+                         "Run sensitivity", "Cancel computation", "Hardware preset: xe-gas",
+                         "Detector preset: uv-snspd"):
+            assert expected in titles
+
+
+def test_cli_tui_rejects_invalid_file(tmp_path, capsys):
+    from renpsim.cli.main import main
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text("not = [valid\n")
+    with pytest.raises(SystemExit) as exc:
+        main(["tui", str(bad)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "bad.toml" in err[0] and "not valid TOML" in err[0]

@@ -1,0 +1,807 @@
+"""The only module of the interface that calls renpsim library APIs.
+
+Everything the screens show is computed here from plain values (target, hypothesis, hardware
+sections, steps), so a change of a library API is a local change.
+
+Wired to the library: targets, neutrino states, I(omega) and thresholds (``renpsim.physics``);
+hardware presets, detector presets and the resolved hardware knobs (``renpsim.hardware``);
+campaign validation and step resolution (``renpsim.campaign``); expected counts per step and
+simulation to a run file (``renpsim.daq``); reading and live-following run files
+(``renpsim.runfile``); existing bounds (``renpsim.limits``).
+
+Discrete decisions (ordering, nature, lightest mass = 0) come from the statistics engine
+(``renpsim.stats.planning``). Computed here: the Asimov deviance against a user-chosen
+alternative and the lightest-mass scan (physics.md 6.1, optional analytic normalisation
+profile), and the quick fit of the Runs tab (signal normalisation only, marked ``STAND-IN``).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from renpsim.errors import DataFileError, InputError, MissingInputError
+from renpsim.physics import load_target, neutrino_state, spectral_function
+from renpsim.physics.kinematics import THRESHOLD_LABELS, threshold_matrix
+from renpsim.physics.oscillation import DEFAULT_PRESET, list_presets
+from renpsim.physics.rate import resolve_gamma0
+from renpsim.physics.targets import list_isotopes, list_targets
+
+#: GP21's three frequencies in eV and total time (hardware.md 8.2 preset 1: 2.3 days in total).
+PAPER_OMEGAS_EV = (1.0688, 1.0699, 1.0711)
+PAPER_TOTAL_S = 2.3 * 86400.0
+
+
+#: Sections of a hardware configuration (hardware schema).
+HARDWARE_SECTIONS = ("target", "coherence", "lasers", "waveguide", "backgrounds", "detector")
+
+
+#: Which implementation is active (shown in the interface).
+MODE = "library"
+
+
+class Cancelled(Exception):  # noqa: N818 (a request, not an error)
+    """Raised inside a computation when the interface asked it to stop."""
+
+
+@dataclass(frozen=True)
+class TargetInfo:
+    """What the interface needs to know about a target."""
+
+    name: str
+    species: str
+    E_eg_eV: float
+    E_eg_sigma_eV: float
+    E_vg_eV: float
+    omega_max_eV: float
+    gamma0_per_s: float | None
+    gamma0_note: str
+    V_ref_cm3: float
+    n_ref_cm3: float
+    E_eg_override_eV: float | None = None
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """A neutrino hypothesis: ordering, lightest mass, nature, oscillation preset."""
+
+    ordering: str = "NO"
+    m_lightest_eV: float = 0.01
+    nature: str = "dirac"
+    oscillation: str = DEFAULT_PRESET
+
+    def label(self) -> str:
+        """Short label for legends, e.g. ``"NO m1=0.01 eV dirac"``."""
+        m = "m1" if self.ordering == "NO" else "m3"
+        return f"{self.ordering} {m}={self.m_lightest_eV:g} eV {self.nature}"
+
+
+def list_target_names() -> list[str]:
+    """All target labels ``species-isotope`` known to the physics data."""
+    return [f"{sp}-{iso}" for sp in list_targets() for iso in list_isotopes(sp)]
+
+
+def hardware_presets() -> list[str]:
+    """Names of the shipped hardware presets (``renpsim.hardware``)."""
+    from renpsim.hardware.config import list_hardware_presets
+
+    return list_hardware_presets()
+
+
+@functools.cache
+def _preset_sections(name: str) -> dict[str, dict[str, object]]:
+    from renpsim.hardware.config import load_hardware
+
+    d = load_hardware(name).to_dict()
+    return {k: dict(v) for k, v in d.items() if isinstance(v, dict)}
+
+
+def hardware_sections(name: str) -> dict[str, dict[str, object]]:
+    """Return a hardware preset as sections of knobs (every knob, detector preset expanded)."""
+    return {k: dict(v) for k, v in _preset_sections(name).items()}
+
+
+def detector_presets() -> dict[str, dict[str, object]]:
+    """Detector presets of ``hardware/detectors.toml``: name -> detector knobs.
+
+    Every knob but the description and source; applying one writes them as overrides.
+    """
+    import tomllib
+
+    from renpsim._resources import preset_dir
+
+    with (preset_dir("hardware") / "detectors.toml").open("rb") as fh:
+        doc = tomllib.load(fh)
+    return {name: {k: v for k, v in tbl.items() if k not in ("description", "source")}
+            for name, tbl in doc.items() if isinstance(tbl, dict)}
+
+
+def campaign_preset_path(name: str) -> Path | None:
+    """Path of a shipped campaign preset (``campaigns/NAME.toml``), or None."""
+    from renpsim._resources import preset_dir
+
+    p = preset_dir("campaigns") / f"{name}.toml"
+    return p if p.is_file() else None
+
+
+def oscillation_presets() -> list[str]:
+    """Names of the oscillation-parameter presets."""
+    return list_presets()
+
+
+def _target(info: TargetInfo | str):
+    if isinstance(info, str):
+        return load_target(info)
+    t = load_target(info.name)
+    return t if info.E_eg_override_eV is None else t.with_E_eg(info.E_eg_override_eV)
+
+
+def target_info(name: str, gamma0_per_s: float | str | None = None,
+                E_eg_eV: float | None = None) -> TargetInfo:
+    """Summarise a target; Gamma_0 is ``None`` (with a note) where no source gives it.
+
+    Parameters
+    ----------
+    name : str
+        ``"Yb-174"``, ``"Yb-gp21"``, ``"Xe-natural"``...
+    gamma0_per_s : float, optional
+        Explicit Gamma_0 at the reference point.
+    E_eg_eV : float, optional
+        Override of the isotope's E_eg (hardware ``target.E_eg_eV``).
+
+    Raises
+    ------
+    InputError
+        Unknown target, bad Gamma_0 or E_eg.
+
+    """
+    t = load_target(str(name))
+    if E_eg_eV is not None:
+        t = t.with_E_eg(float(E_eg_eV))
+    try:
+        g0 = resolve_gamma0(t, gamma0_per_s)
+        note = "explicit value" if gamma0_per_s is not None else t.sources.get("gamma0", "")
+    except MissingInputError as exc:
+        g0, note = None, exc.expected
+    return TargetInfo(t.name, t.species, t.E_eg_eV, t.E_eg_sigma_eV, t.E_vg_eV, t.omega_max_eV,
+                      g0, note, t.V_ref_cm3, t.n_ref_cm3,
+                      None if E_eg_eV is None else float(E_eg_eV))
+
+
+def _state(h: Hypothesis):
+    return neutrino_state(h.ordering, h.m_lightest_eV, h.nature, h.oscillation)
+
+
+def spectral(omega_eV: Sequence[float] | NDArray, h: Hypothesis,
+             target: TargetInfo | str) -> NDArray:
+    """I(omega) for one hypothesis (physics.md 1.3), evaluated exactly at each omega."""
+    return np.asarray(spectral_function(np.asarray(omega_eV, float), _state(h), _target(target)))
+
+
+def thresholds(h: Hypothesis, target: TargetInfo | str) -> dict[str, float]:
+    """Return the six channel thresholds omega_ij^max in eV (GP21 eq. 13), keyed "11".."33"."""
+    t = _target(target)
+    thr = threshold_matrix(t.E_eg_eV, _state(h).masses_eV)
+    return {lab: float(thr[int(lab[0]) - 1, int(lab[1]) - 1]) for lab in THRESHOLD_LABELS}
+
+
+# -- hardware response (renpsim.hardware) -----------------------------------------------------
+Hardware = dict[str, dict[str, object]]
+
+
+def hardware_config(hw: Hardware):
+    """Return the library's validated HardwareConfig for resolved hardware sections."""
+    from renpsim.hardware.config import hardware_from_dict
+
+    return hardware_from_dict({k: dict(v) for k, v in hw.items()}, "hardware")
+
+
+def trigger_photons_per_pulse(info: TargetInfo, hw: Hardware) -> float:
+    """Photons per trigger pulse E_pulse / omega at omega = E_eg/2 (hardware.md 8.2 notes)."""
+    from renpsim.hardware.lasers import photons_per_pulse
+
+    return photons_per_pulse(float(hw["lasers"]["pulse_energy_J"]), info.omega_max_eV)
+
+
+def n_gamma_from_laser_cm3(info: TargetInfo, hw: Hardware) -> float:
+    """n_gamma = E_pulse / (omega pi w^2/2 c tau_L) in cm^-3 (hardware.md 8.4 [A])."""
+    from renpsim.hardware.lasers import n_gamma_from_laser
+
+    return n_gamma_from_laser(hardware_config(hw).lasers, info.omega_max_eV)
+
+
+def signal_efficiency(cfg, omega_eV: float) -> float:
+    """T_sig(omega) x eps_sep x eps_det x optics (hardware.md 8.1)."""
+    t_sig = float(np.ravel(cfg.waveguide.signal_transmission(np.array([omega_eV])))[0])
+    return t_sig * cfg.backgrounds.signal_sep_eff * cfg.detector.detection_prob
+
+
+@dataclass(frozen=True)
+class Derived:
+    """One derived quantity for the Hardware tab."""
+
+    label: str
+    value: float | None
+    unit: str
+    note: str = ""
+
+
+def derived_quantities(info: TargetInfo, hw: Hardware, h: Hypothesis) -> list[Derived]:
+    """Quantities derived with ``renpsim.hardware`` and the DAQ rate model.
+
+    Volume, trigger photons, photon density (hardware.md 8.4), coherent exposure per shot and
+    duty cycle (hardware.md 5.2), signal rate per unit I (hardware.md 8.1) and at the peak of
+    I(omega) below E_eg/2, and the background per shot by component (``renpsim.daq``).
+    """
+    from renpsim.daq import expected_counts
+
+    cfg = hardware_config(hw)
+    tau = cfg.exposure_per_shot_s()
+    out = [
+        Derived("volume V = L x A", cfg.target.volume_cm3, "cm3", "hardware.md 8.1"),
+        Derived("trigger photons per pulse", trigger_photons_per_pulse(info, hw), "",
+                "E_pulse / (E_eg/2)"),
+        Derived("trigger photons in the gate", cfg.trigger_photons_in_gate(info.omega_max_eV),
+                "", "renpsim.hardware"),
+        Derived("trigger photon density (lasers)", n_gamma_from_laser_cm3(info, hw), "cm-3",
+                "E_pulse/(omega pi w^2/2 c tau_L), hardware.md 8.4 [A]"),
+        Derived("n_gamma used", cfg.n_gamma_cm3(), "cm-3", str(cfg.target.n_gamma)),
+        Derived("coherent exposure per shot", tau, "s", "int eta dt in the gate (hardware.md 5.2)"),
+        Derived("coherent duty cycle", tau / cfg.period_s, "", "exposure per shot x f_rep"),
+    ]
+    try:
+        scale = cfg.rate_per_unit_I()
+    except MissingInputError:
+        out.append(Derived("signal rate per unit I", None, "s-1", "needs target.gamma0_per_s"))
+        return out
+    out.append(Derived("signal rate per unit I", scale, "s-1",
+                       "Gamma_0' per second of full coherence, before T_sig and eps"))
+    grid = np.linspace(info.omega_max_eV - 2.5e-3, info.omega_max_eV, 2001)
+    w_peak = float(grid[int(np.argmax(spectral(grid, h, info)))])
+    one = expected_counts(_library_campaign(hw, [w_peak], [cfg.period_s]), neutrinos=_state(h))
+    row = one.iloc[0]
+    out.append(Derived("signal rate at the peak below E_eg/2", float(row["signal"])
+                       / cfg.period_s, "s-1", f"wall-clock, at omega = {w_peak:.7f} eV"))
+    for name in ("leak", "dark", "stray", "mcq3", "psr"):
+        out.append(Derived(f"background per shot: {name}", float(row[name]), "",
+                           "renpsim.daq rate model, at the same omega"))
+    out.append(Derived("background rate", float(row["background"]) / cfg.period_s, "s-1",
+                       "wall-clock"))
+    return out
+
+
+# -- library adapters (renpsim.campaign, renpsim.daq, renpsim.runfile) ---------------------------
+def resolve_campaign(doc: dict, where: str, base_dir: Path | None = None):
+    """Validate a campaign document with ``renpsim.campaign`` and return its resolved steps.
+
+    Returns
+    -------
+    tuple of (list of float, list of float)
+        omega_eV and dwell_s of every step in acquisition order (reference steps included).
+
+    Raises
+    ------
+    InputError
+        The library's validation error (file, key, value, expectation).
+
+    """
+    from renpsim.campaign import campaign_from_dict
+
+    camp = campaign_from_dict(doc, where, base_dir)
+    return camp.steps.omega_eV.tolist(), camp.steps.dwell_s.tolist()
+
+
+_CAMPAIGN_CACHE: dict = {}
+
+
+def _library_campaign(hw: Hardware, omega_eV: Sequence[float], dwell_s: Sequence[float],
+                      seed: int = 0):
+    """Build (or reuse) a library Campaign from inline hardware sections and explicit steps."""
+    import json
+
+    from renpsim.campaign import campaign_from_dict
+
+    key = (json.dumps(hw, sort_keys=True, default=str), tuple(omega_eV), tuple(dwell_s), seed)
+    camp = _CAMPAIGN_CACHE.get(key)
+    if camp is None:
+        doc = {"name": "tui", "seed": int(seed), "hardware": {k: dict(v) for k, v in hw.items()},
+               "scan": {"generator": "explicit", "omega_eV": [float(w) for w in omega_eV],
+                        "dwell_s": [float(t) for t in dwell_s], "order": "as_listed"}}
+        camp = campaign_from_dict(doc, "campaign")
+        _CAMPAIGN_CACHE.clear()
+        _CAMPAIGN_CACHE[key] = camp
+    return camp
+
+
+def _library_forecast(info: TargetInfo, hw: Hardware, h: Hypothesis, w: NDArray,
+                      T: NDArray) -> StepForecast:
+    """Return the expected counts per step from ``renpsim.daq.expected_counts``."""
+    from renpsim.daq import expected_counts
+
+    camp = _library_campaign(hw, w, T)
+    try:
+        df = expected_counts(camp, neutrinos=_state(h))
+    except MissingInputError as exc:
+        nan = np.full(w.size, np.nan)
+        return StepForecast(w, T, nan, nan, np.zeros(w.size), None, str(exc))
+    exposure = df["exposure_s"].to_numpy()
+    I_eff = df["I_eff"].to_numpy()
+    signal = df["signal"].to_numpy()
+    den = I_eff * exposure
+    scale = float(np.max(np.divide(signal, den, out=np.zeros_like(den), where=den > 0)))
+    return StepForecast(df["omega_eV"].to_numpy(), df["dwell_s"].to_numpy(), I_eff, signal,
+                        df["background"].to_numpy(), scale,
+                        "library rate model (renpsim.daq.expected_counts; I smeared by the "
+                        "laser line and jitter)")
+
+
+def simulate_run(info: TargetInfo, hw: Hardware, h: Hypothesis, omega_eV: Sequence[float],
+                 dwell_s: Sequence[float], seed: int, path: str | Path, *,
+                 progress: Callable[[float], None] | None = None,
+                 cancelled: Callable[[], bool] | None = None) -> Path:
+    """Simulate the campaign to a run file with ``renpsim.daq.simulate`` (steps level)."""
+    import dataclasses
+
+    from renpsim.campaign.campaign import TruthConfig
+    from renpsim.daq import simulate
+
+    camp = _library_campaign(hw, omega_eV, dwell_s, seed)
+    camp = dataclasses.replace(camp, truth=TruthConfig(
+        ordering=h.ordering, m_lightest_eV=h.m_lightest_eV, nature=h.nature,
+        oscillation=h.oscillation))
+
+    def cb(done: int, total: int) -> None:
+        if cancelled is not None and cancelled():
+            raise Cancelled
+        if progress is not None and total:
+            progress(done / total)
+
+    return simulate(camp, path, level="steps", seed=seed, progress=cb)
+
+
+# -- forecast ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StepForecast:
+    """Expected counts per scan step."""
+
+    omega_eV: NDArray
+    dwell_s: NDArray
+    spectral: NDArray
+    signal: NDArray
+    background: NDArray
+    scale_per_s: float | None
+    note: str = ""
+
+    @property
+    def total_signal(self) -> float:
+        """Sum of the expected signal counts."""
+        return float(self.signal.sum())
+
+
+def forecast(info: TargetInfo, hw: Hardware, h: Hypothesis,
+             omega_eV: Sequence[float], dwell_s: Sequence[float]) -> StepForecast:
+    """Return the expected signal and background per step (``renpsim.daq.expected_counts``).
+
+    Signal = Gamma_0' T_sig eps I_eff(omega) x coherent exposure (I smeared by the laser line and
+    jitter); background = the sum of the rate model's components (hardware.md 8.1, 8.4). When
+    Gamma_0 is unknown the signal is NaN and ``note`` says why.
+    """
+    w = np.asarray(omega_eV, float)
+    T = np.asarray(dwell_s, float)
+    if w.size == 0:
+        return StepForecast(w, T, np.zeros(0), np.zeros(0), np.zeros(0), None, "no steps")
+    return _library_forecast(info, hw, h, w, T)
+
+
+#: Knobs of the rate: label, exponent, value getter (HardwareConfig, TargetInfo), reference value
+#: getter. The reference point is GP21's (hardware.md 8.1: V = 100 cm^3, n = 1e21 cm^-3, eta = 1,
+#: ideal detector, full coherence over the whole shot period).
+_KNOBS = (
+    ("target volume V", 1, lambda cfg, i: cfg.target.volume_cm3, lambda i: i.V_ref_cm3),
+    ("atom density n_a (enters squared)", 2, lambda cfg, i: cfg.target.density_cm3,
+     lambda i: i.n_ref_cm3),
+    ("trigger photon density n_gamma", 1, lambda cfg, i: cfg.n_gamma_cm3(),
+     lambda i: i.n_ref_cm3),
+    ("coherent duty cycle (eta, pulse length, T2)", 1,
+     lambda cfg, i: cfg.exposure_per_shot_s() / cfg.period_s, lambda i: 1.0),
+    ("signal efficiency (T_sig x eps_sep x eps_det)", 1,
+     lambda cfg, i: signal_efficiency(cfg, i.omega_max_eV), lambda i: 1.0),
+)
+
+
+@dataclass(frozen=True)
+class Viability:
+    """The viability line of the Forecast tab."""
+
+    total_signal: float | None
+    factor_needed: float | None
+    dominant: str | None
+    message: str
+
+
+def viability(info: TargetInfo, hw: Hardware, fc: StepForecast) -> Viability:
+    """State the expected signal events and, when far below one, how far rate x exposure must grow.
+
+    The dominant knob is the factor with the largest shortfall against the GP21 reference point
+    (V_ref, n_ref, eta = 1, T_sig = 1, eps = 1), counting its exponent in the rate.
+    """
+    if fc.scale_per_s is None:
+        return Viability(None, None, None, f"no signal forecast: {fc.note}")
+    if fc.omega_eV.size == 0:
+        return Viability(0.0, None, None, "no scan steps: add or generate steps")
+    n = fc.total_signal
+    bkg = float(fc.background.sum())
+    head = (f"expected signal {n:.3g} events, background {bkg:.3g} in {fc.dwell_s.sum():.4g} s "
+            "(wall time)")
+    if n >= 0.1:
+        return Viability(n, None, None, head)
+    if n <= 0.0:
+        return Viability(n, None, None, head + ": every step is above its thresholds or has no "
+                         "dwell time (I = 0)")
+    factor = 1.0 / n
+    cfg = hardware_config(hw)
+    shortfall = {}
+    for label, power, get, ref in _KNOBS:
+        value = get(cfg, info)
+        shortfall[label] = power * math.log10(ref(info) / value) if value > 0 else math.inf
+    dominant, gap = max(shortfall.items(), key=lambda kv: kv[1])
+    msg = (f"{head}: rate x exposure must grow by {factor:.3g} (10^{math.log10(factor):.1f}) "
+           "for one event")
+    if gap > 0:
+        msg += f"; largest shortfall vs the GP21 reference: {dominant} (10^{gap:.1f})"
+        return Viability(n, factor, dominant, msg)
+    return Viability(n, factor, "exposure", msg + "; hardware is at the reference point: "
+                     "exposure (dwell time) dominates")
+
+
+# -- sensitivity ---------------------------------------------------------------------------------
+def poisson_deviance(n_true: NDArray, n_test: NDArray, profile_norm: bool = False) -> float:
+    """Asimov Delta chi^2 = 2 sum[N_test - N_true + N_true ln(N_true/N_test)] (physics.md 6.1).
+
+    Bins with N_true = 0 contribute 2 N_test; bins with both zero contribute 0. With
+    ``profile_norm`` the test expectation is scaled by k = sum N_true / sum N_test (analytic
+    Poisson profile of a free normalisation, physics.md 6.1).
+    """
+    a = np.asarray(n_true, float)
+    b = np.asarray(n_test, float)
+    if profile_norm and b.sum() > 0:
+        b = b * (a.sum() / b.sum())
+    out = 2.0 * (b - a)
+    pos = a > 0
+    with np.errstate(divide="ignore"):
+        ratio = np.where(pos & (b > 0), a / np.where(b > 0, b, 1.0), np.inf)
+    out[pos] += 2.0 * a[pos] * np.log(ratio[pos])
+    return float(out.sum())
+
+
+def stats_decision(info: TargetInfo, hw: Hardware, h: Hypothesis, omega_eV: Sequence[float],
+                   dwell_s: Sequence[float], decision: str, threshold: float,
+                   profile_norm: bool) -> dict:
+    """Asimov Delta chi^2 of a discrete decision from ``renpsim.stats.planning``.
+
+    The campaign's expected counts (``renpsim.daq.expected_counts``) become the statistics
+    engine's dataset through ``campaign_from_counts_table`` (the DAQ seam of renpsim.stats).
+    ``decision`` is ``"ordering"``, ``"nature"`` or ``"lightest-mass"``; the exposure factor is
+    the one that brings Delta chi^2 to ``threshold`` (``exposure_for_decision`` with
+    n_sigma = sqrt(threshold)).
+    """
+    from renpsim.daq import expected_counts
+    from renpsim.stats.benchmark import campaign_from_counts_table
+    from renpsim.stats.model import ModelSpec
+    from renpsim.stats.planning import decision_delta_chi2, exposure_for_decision
+
+    df = expected_counts(_library_campaign(hw, omega_eV, dwell_s), neutrinos=_state(h))
+    sc = campaign_from_counts_table("tui", df, target=info.name, ordering=h.ordering,
+                                    nature=h.nature, oscillation=h.oscillation,
+                                    m_lightest_eV=h.m_lightest_eV)
+    ds = sc.dataset()
+    truth = ModelSpec(ordering=h.ordering, nature=h.nature, m_lightest_eV=h.m_lightest_eV)
+    with warnings.catch_warnings():
+        # With every parameter fixed (e.g. no free normalisation) iminuit warns that HESSE has
+        # nothing to do; the minimum is still the answer.
+        warnings.filterwarnings("ignore", message="Hesse called with all parameters fixed")
+        d = decision_delta_chi2(ds, truth, decision, profile_norm=profile_norm)["delta_chi2"]
+        e = exposure_for_decision(ds, truth, decision, math.sqrt(threshold),
+                                  profile_norm=profile_norm)
+    return {"delta_chi2": float(d), "exposure_factor": float(e["factor"]),
+            "source": f"renpsim.stats ({decision})"}
+
+
+@dataclass
+class SensitivityResult:
+    """Asimov sensitivity of a campaign against alternative hypotheses."""
+
+    delta_chi2: float
+    dof: int
+    profile_norm: bool
+    rows: list[dict] = field(default_factory=list)
+    mass_grid: NDArray | None = None
+    mass_dchi2: NDArray | None = None
+    allowed_mass: tuple[float, float] | None = None
+
+
+def _exposure_factor(mu_true: NDArray, mu_alt: NDArray, bkg: NDArray, threshold: float,
+                     profile: bool) -> float:
+    """Multiplier of all dwell times that makes Delta chi^2 reach ``threshold`` (bisection)."""
+
+    def d(f: float) -> float:
+        return poisson_deviance(f * (mu_true + bkg), f * (mu_alt + bkg), profile)
+
+    if d(1.0) == math.inf:
+        return 0.0
+    lo, hi = 1e-12, 1e30
+    if d(hi) < threshold:
+        return math.inf
+    for _ in range(200):
+        mid = math.sqrt(lo * hi)
+        if d(mid) >= threshold:
+            hi = mid
+        else:
+            lo = mid
+        if hi / lo < 1.0001:
+            break
+    return hi
+
+
+def sensitivity(info: TargetInfo, hw: Hardware, h: Hypothesis, alt: Hypothesis,
+                omega_eV: Sequence[float], dwell_s: Sequence[float], *, threshold: float,
+                dof: int, profile_norm: bool, mass_grid: Sequence[float],
+                progress: Callable[[float], None] | None = None,
+                cancelled: Callable[[], bool] | None = None,
+                chunk: int = 8) -> SensitivityResult:
+    """Asimov reach of the campaign.
+
+    Rows: the main hypothesis against (a) the chosen alternative (Asimov Poisson deviance of the
+    expected counts, physics.md 6.1, computed here), and the decisions of the statistics engine
+    (``renpsim.stats.planning``): (b) the other ordering, (c) the other nature, (d) lightest
+    mass = 0, each with the lightest mass profiled by the fit. Each row gives Delta chi^2 at the
+    campaign's exposure and the factor by which all dwell times must grow to reach
+    ``threshold``. The mass scan (computed here) gives Delta chi^2(m_test) for the same ordering
+    and nature, and the interval with Delta chi^2 < threshold.
+
+    ``progress(fraction)`` is called between chunks; ``cancelled()`` returning true aborts with
+    :class:`Cancelled`.
+    """
+    fc = forecast(info, hw, h, omega_eV, dwell_s)
+    if fc.scale_per_s is None:
+        raise MissingInputError(info.name, "target.gamma0_per_s", None, fc.note)
+    if fc.omega_eV.size == 0:
+        raise InputError("campaign", "scan.steps", [], "at least one scan step")
+    bkg = fc.background
+    mu = fc.signal
+    grid = np.asarray(mass_grid, float)
+    other_order = Hypothesis("IO" if h.ordering == "NO" else "NO", h.m_lightest_eV, h.nature,
+                             h.oscillation)
+    other_nature = Hypothesis(h.ordering, h.m_lightest_eV,
+                              "majorana" if h.nature == "dirac" else "dirac", h.oscillation)
+    jobs: list[tuple[str, Hypothesis]] = [("mass", Hypothesis(h.ordering, float(m), h.nature,
+                                                              h.oscillation)) for m in grid]
+    total = len(jobs) + 4
+    results: list[tuple[str, Hypothesis, NDArray]] = []
+    for start in range(0, len(jobs), chunk):
+        if cancelled is not None and cancelled():
+            raise Cancelled
+        for kind, hyp in jobs[start:start + chunk]:
+            sig = forecast(info, hw, hyp, fc.omega_eV, fc.dwell_s).signal
+            results.append((kind, hyp, sig))
+        if progress is not None:
+            progress(min(1.0, (start + chunk) / total))
+    res = SensitivityResult(threshold, dof, profile_norm)
+
+    def row(name: str, mu_alt: NDArray) -> dict:
+        d = poisson_deviance(mu + bkg, mu_alt + bkg, profile_norm)
+        return {"test": name, "delta_chi2": d,
+                "exposure_factor": _exposure_factor(mu, mu_alt, bkg, threshold, profile_norm),
+                "source": "adapter (physics.md 6.1)"}
+
+    res.rows.append(row(f"alternative: {alt.label()}",
+                        forecast(info, hw, alt, fc.omega_eV, fc.dwell_s).signal))
+    for decision, label in (("ordering", f"{other_order.ordering} (lightest mass profiled)"),
+                            ("nature", f"{other_nature.nature} (lightest mass profiled)"),
+                            ("lightest-mass", "lightest mass = 0")):
+        if cancelled is not None and cancelled():
+            raise Cancelled
+        d = stats_decision(info, hw, h, fc.omega_eV, fc.dwell_s, decision, threshold,
+                           profile_norm)
+        res.rows.append({"test": label, **d})
+    mass_d = np.array([poisson_deviance(mu + bkg, s + bkg, profile_norm)
+                       for kind, _, s in results if kind == "mass"])
+    res.mass_grid = grid
+    res.mass_dchi2 = mass_d
+    ok = grid[mass_d < threshold]
+    res.allowed_mass = (float(ok.min()), float(ok.max())) if ok.size else None
+    if progress is not None:
+        progress(1.0)
+    return res
+
+
+# -- existing limits (renpsim.limits) ------------------------------------------------------------
+@dataclass(frozen=True)
+class MassLimit:
+    """An existing bound translated into a bound on the lightest mass for one ordering."""
+
+    record_id: str
+    quantity: str
+    bound_eV: float
+    cl: float | None
+    description: str
+    tag: str
+    m_lightest_eV: float | None  # None: the bound excludes this ordering outright
+
+
+def lightest_mass_limits(h: Hypothesis) -> list[MassLimit]:
+    """Existing bounds on m_lightest, sum m_nu and m_beta as bounds on the lightest mass.
+
+    Records from ``renpsim.limits`` (physics.md 3.3, 7). Sum m_nu and m_beta bounds are turned
+    into lightest-mass bounds for the hypothesis' ordering and oscillation preset by solving
+    Sum m(m_l) = bound or m_beta(m_l) = bound (both increase with m_l); a bound below the
+    ordering's minimum (m_l = 0) excludes the ordering and is reported with ``None``. Empty
+    without the limits library.
+    """
+    try:
+        from renpsim.limits import applicable_records, record_limit_at
+    except ImportError:
+        return []
+    from scipy.optimize import brentq
+
+    def func(quantity: str):
+        def f(m: float) -> float:
+            st = neutrino_state(h.ordering, m, h.nature, h.oscillation)
+            return float(st.sum_masses_eV if quantity == "sum_mnu" else st.m_beta_eV)
+        return f
+
+    out = []
+    for quantity in ("m_lightest", "sum_mnu", "m_beta"):
+        for r in applicable_records(quantity):
+            bound = float(np.ravel(record_limit_at(r, None))[0])
+            if quantity == "m_lightest":
+                m = bound
+            else:
+                f = func(quantity)
+                if f(0.0) >= bound:
+                    m = None
+                else:
+                    m = float(brentq(lambda x, f=f, b=bound: f(x) - b, 0.0, 10.0, xtol=1e-7))
+            out.append(MassLimit(r.id, quantity, bound, getattr(r, "cl", None),
+                                 str(r.description), str(r.tag), m))
+    return out
+
+
+# -- runs -----------------------------------------------------
+@dataclass(frozen=True)
+class StepTable:
+    """Counts per step, from a simulation or a file, with their expectation."""
+
+    omega_eV: NDArray
+    dwell_s: NDArray
+    counts: NDArray
+    source: str
+
+
+def simulate_counts(fc: StepForecast, seed: int) -> StepTable:
+    """Poisson counts per step drawn from the forecast, in memory (a quick look; no file).
+
+    The generator is seeded from ``SeedSequence(seed)`` (TEAM.md randomness rule).
+    """
+    mu = np.nan_to_num(fc.signal, nan=0.0) + fc.background
+    rng = np.random.default_rng(np.random.SeedSequence(int(seed)))
+    return StepTable(fc.omega_eV, fc.dwell_s, rng.poisson(mu).astype(float),
+                     f"simulated in memory, seed {seed}")
+
+
+def read_step_table(path: str | Path) -> StepTable:
+    """Read counts per step: a run file (``.h5``, renpsim.runfile) or a CSV table.
+
+    A CSV table has the columns omega_eV, dwell_s, counts (the ``renpsim import`` format).
+
+    Raises
+    ------
+    DataFileError
+        Missing file, missing column or non-numeric values.
+
+    """
+    import pandas as pd
+
+    p = Path(path)
+    if p.suffix in (".h5", ".hdf5"):
+        from renpsim.runfile.reader import open_run
+
+        steps = open_run(p).steps
+        arr = steps[["omega_eV", "dwell_s", "counts"]].to_numpy(dtype=float)
+        return StepTable(arr[:, 0], arr[:, 1], arr[:, 2], str(p))
+    try:
+        df = pd.read_csv(p)
+    except (OSError, ValueError) as exc:
+        raise DataFileError(str(p), "-", f"cannot read a CSV table: {exc}") from None
+    for col in ("omega_eV", "dwell_s", "counts"):
+        if col not in df.columns:
+            raise DataFileError(str(p), col, "missing column (need omega_eV, dwell_s, counts)")
+    try:
+        arr = df[["omega_eV", "dwell_s", "counts"]].to_numpy(dtype=float)
+    except ValueError:
+        raise DataFileError(str(p), "-", "non-numeric values") from None
+    if not np.all(np.isfinite(arr)) or np.any(arr[:, 1:] < 0):
+        raise DataFileError(str(p), "-", "values must be finite, dwell_s and counts >= 0")
+    return StepTable(arr[:, 0], arr[:, 1], arr[:, 2], str(p))
+
+
+def follow_run_steps(path: str | Path, on_rows: Callable[[StepTable], None],
+                     cancelled: Callable[[], bool] | None = None,
+                     timeout_s: float = 60.0) -> int:
+    """Follow a run file while it is written and report each batch of newly committed steps.
+
+    Uses ``renpsim.runfile.reader.follow_run`` (SWMR reader). Returns the number of steps seen
+    when the writer finishes, or raises :class:`Cancelled`.
+    """
+    from renpsim.runfile.reader import follow_run
+
+    seen = 0
+    for df in follow_run(path, poll_s=0.2, timeout_s=timeout_s):
+        if cancelled is not None and cancelled():
+            raise Cancelled
+        channels = sorted(c for c in df.columns if c.startswith("counts_signal_"))
+        counts = sum(df[c].to_numpy(float) for c in channels)
+        on_rows(StepTable(df["set_photon_energy_eV"].to_numpy(float),
+                          df["dwell_s"].to_numpy(float), np.asarray(counts, float),
+                          str(path)))
+        seen += len(df)
+    return seen
+
+
+def file_stamp(path: str | Path) -> tuple[float, int] | None:
+    """(modification time, size) of a file, or None if it cannot be read."""
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return None
+    return (st.st_mtime, st.st_size)
+
+
+@dataclass(frozen=True)
+class NormFit:
+    """Fit of an overall normalisation k (signal scale) to a step table (STAND-IN)."""
+
+    k: float
+    k_error: float
+    deviance: float
+    ndof: int
+
+
+def fit_normalisation(table: StepTable, fc: StepForecast) -> NormFit:
+    """Maximum-likelihood signal scale k with background fixed; Poisson deviance at the best fit.
+
+    Solved by bisection on d lnL/dk = sum n_i s_i/(k s_i + b_i) - sum s_i = 0 (k >= 0); the error
+    is from the curvature, 1/sqrt(sum n_i s_i^2/(k s_i + b_i)^2).
+    """
+    s = np.nan_to_num(fc.signal, nan=0.0)
+    b = fc.background
+    n = table.counts
+    if s.sum() <= 0:
+        raise InputError("fit", "signal", 0.0, "a campaign with a non-zero signal forecast")
+
+    def grad(k: float) -> float:
+        den = k * s + b
+        return float(np.sum(np.where(n > 0, n * s / np.where(den > 0, den, 1.0), 0.0)) - s.sum())
+
+    lo, hi = 0.0, max(1.0, 10.0 * n.sum() / s.sum() + 10.0)
+    if grad(1e-300) <= 0:
+        k = 0.0
+    else:
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            if grad(mid) > 0:
+                lo = mid
+            else:
+                hi = mid
+        k = 0.5 * (lo + hi)
+    den = k * s + b
+    info = float(np.sum(np.where(den > 0, n * s * s / np.where(den > 0, den, 1.0) ** 2, 0.0)))
+    err = 1.0 / math.sqrt(info) if info > 0 else math.inf
+    return NormFit(k, err, poisson_deviance(n, k * s + b), int(n.size - 1))

@@ -1,0 +1,262 @@
+"""Editable campaign fields: TOML key, unit, allowed range and the parser that validates them.
+
+Every value the interface lets a user type goes through :func:`parse_field`, which either returns
+the parsed value or raises :class:`~renpsim.errors.InputError` naming the field, the bad text and
+what would be accepted. Widgets call it on every keystroke (validation as you type) and the
+campaign refuses to store anything that does not pass it.
+
+Defaults and ranges follow hardware.md section 7.1 (Yb reference table) and section 8.4 (open
+questions as knobs); knobs tagged ``[A]`` there are assumptions and are labelled as such here.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from renpsim.errors import InputError
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One editable scalar of a campaign.
+
+    Attributes
+    ----------
+    key : str
+        Dotted TOML key, e.g. ``"hardware.volume_cm3"``.
+    label : str
+        Short human label.
+    unit : str
+        Unit shown next to the field (``""`` for dimensionless or text).
+    kind : {"float", "float?", "int", "choice", "text"}
+        Value type (``"float?"``: blank text means unset).
+    default : object
+        Value used when the campaign file does not set the key.
+    minimum, maximum : float or None
+        Allowed closed range (``min_open``/``max_open`` make an end open).
+    choices : tuple of str
+        Allowed values for ``kind == "choice"``.
+    tag : str
+        Evidence tag from hardware.md: ``"[A]"`` assumption, ``"[U]"`` unverified, or ``""``.
+    help : str
+        One line shown below the form when the field has focus.
+
+    """
+
+    key: str
+    label: str
+    unit: str
+    kind: str
+    default: object
+    minimum: float | None = None
+    maximum: float | None = None
+    min_open: bool = False
+    max_open: bool = False
+    choices: tuple[str, ...] = ()
+    tag: str = ""
+    help: str = ""
+
+    @property
+    def widget_id(self) -> str:
+        """Identifier usable as a Textual widget id."""
+        return "f-" + self.key.replace(".", "-").replace("_", "-")
+
+    def expected(self) -> str:
+        """Describe the accepted values in words (used in error messages)."""
+        if self.kind == "choice":
+            return "one of " + ", ".join(self.choices)
+        if self.kind == "text":
+            return "non-empty text"
+        lo = "-inf" if self.minimum is None else f"{self.minimum:g}"
+        hi = "inf" if self.maximum is None else f"{self.maximum:g}"
+        left = "(" if self.min_open or self.minimum is None else "["
+        right = ")" if self.max_open or self.maximum is None else "]"
+        what = "a whole number" if self.kind == "int" else "a number"
+        unit = f" {self.unit}" if self.unit else ""
+        return f"{what} in {left}{lo}, {hi}{right}{unit}"
+
+
+_UNIT_SUFFIXES = {
+    # Accept an explicit unit typed after the number when it is the field's own unit.
+    "eV": 1.0, "meV": 1e-3, "ueV": 1e-6, "µeV": 1e-6,
+    "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9, "min": 60.0, "h": 3600.0,
+    "d": 86400.0, "day": 86400.0, "days": 86400.0,
+    "J": 1.0, "mJ": 1e-3, "uJ": 1e-6,
+    "m": 1.0, "mm": 1e-3, "um": 1e-6, "cm": 1e-2,
+    "Hz": 1.0, "kHz": 1e3, "MHz": 1e6,
+}
+_UNIT_FAMILY = {
+    "eV": {"eV", "meV", "ueV", "µeV"},
+    "s": {"s", "ms", "us", "µs", "ns", "min", "h", "d", "day", "days"},
+    "J": {"J", "mJ", "uJ"},
+    "m": {"m", "mm", "um", "cm"},
+    "Hz": {"Hz", "kHz", "MHz"},
+}
+
+
+_NUMBER_RE = re.compile(
+    r"^(?P<number>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?inf|nan)\s*(?P<unit>[A-Za-zµ]*)$"
+)
+
+
+def parse_number(text: str, unit: str) -> float:
+    """Parse ``"1.5e3"`` or ``"2.3 d"`` into a float in the field's unit.
+
+    Raises
+    ------
+    ValueError
+        The text is not a number (optionally followed by a compatible unit).
+
+    """
+    m = _NUMBER_RE.match(text.strip().replace("_", ""))
+    if m is None:
+        raise ValueError("not a number")
+    raw, suffix = m["number"], m["unit"]
+    value = float(raw)
+    if suffix:
+        family = _UNIT_FAMILY.get(unit, {unit} if unit else set())
+        if suffix not in family:
+            raise ValueError(f"unit {suffix!r} is not compatible with {unit or 'a pure number'}")
+        value *= _UNIT_SUFFIXES.get(suffix, 1.0) / _UNIT_SUFFIXES.get(unit, 1.0)
+    return value
+
+
+def parse_field(spec: FieldSpec, text: str, where: str = "campaign") -> object:
+    """Validate the text typed into a field and return the value to store.
+
+    Parameters
+    ----------
+    spec : FieldSpec
+        The field.
+    text : str
+        What the user typed (a number may carry a compatible unit: ``"2.3 d"``, ``"10 mJ"``).
+    where : str
+        Context for the error message (file name or ``"campaign"``).
+
+    Raises
+    ------
+    InputError
+        The text is not acceptable; the message names the field, the text and the range.
+
+    """
+    if spec.kind == "text":
+        value = text.strip()
+        if not value:
+            raise InputError(where, spec.key, text, spec.expected())
+        return value
+    if spec.kind == "float?" and not text.strip():
+        return None
+    if spec.kind == "choice":
+        value = text.strip()
+        for choice in spec.choices:
+            if value.lower() == choice.lower():
+                return choice
+        raise InputError(where, spec.key, text, spec.expected())
+    try:
+        value = parse_number(text, spec.unit)
+    except ValueError:
+        raise InputError(where, spec.key, text, spec.expected()) from None
+    if not math.isfinite(value):
+        raise InputError(where, spec.key, text, spec.expected())
+    if spec.kind == "int":
+        if value != int(value):
+            raise InputError(where, spec.key, text, spec.expected())
+        value = int(value)
+    lo, hi = spec.minimum, spec.maximum
+    if lo is not None and (value < lo or (spec.min_open and value == lo)):
+        raise InputError(where, spec.key, text, spec.expected())
+    if hi is not None and (value > hi or (spec.max_open and value == hi)):
+        raise InputError(where, spec.key, text, spec.expected())
+    return value
+
+
+def format_value(spec: FieldSpec, value: object) -> str:
+    """Text shown in the input box for a stored value."""
+    if value is None:
+        return ""
+    if spec.kind in ("float", "float?"):
+        return f"{float(value):.10g}"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _f(key, label, unit, default, lo=None, hi=None, *, min_open=False, max_open=False, tag="",
+       help="", kind="float"):
+    return FieldSpec(key, label, unit, kind, default, lo, hi, min_open, max_open, (), tag, help)
+
+
+def _c(key, label, choices, default, *, tag="", help=""):
+    return FieldSpec(key, label, "", "choice", default, choices=choices, tag=tag, help=help)
+
+
+#: Hardware knobs of the Hardware tab, keyed ``SECTION.KEY`` as in the hardware schema (written
+#: to ``[hardware_overrides.SECTION]`` of the campaign). Ranges and tags from hardware.md 7.1, 8.4
+#: and the hardware branch's knob table.
+HARDWARE_FIELDS: tuple[FieldSpec, ...] = (
+    _f("target.density_cm3", "Atom density n_a", "cm-3", 8.9e14, 0.0, 1e24, min_open=True,
+       tag="[C]", help="Number density; enters the rate squared (hardware.md 7.1)"),
+    _f("target.length_m", "Cell length L", "m", 0.10, 0.0, 10.0, min_open=True, tag="[A]",
+       help="V = L x A (hardware.md 8.1)"),
+    _f("target.area_m2", "Cell area A", "m2", 1e-4, 0.0, 1.0, min_open=True, tag="[A]"),
+    _c("target.n_gamma", "n_gamma model", ("equal_n_a", "from_laser", "explicit"), "equal_n_a",
+       tag="[A]", help="Trigger photon density (hardware.md 8.4)"),
+    _f("target.n_gamma_cm3", "n_gamma (explicit)", "cm-3", None, 0.0, 1e24, min_open=True,
+       tag="[A]", kind="float?", help="Used with n_gamma = explicit; blank = unset"),
+    _f("target.gamma0_per_s", "Gamma_0 override", "s-1", None, 0.0, 1e3, min_open=True,
+       tag="[A]", kind="float?", help="Blank = the target's value (required for Xe)"),
+    _c("coherence.eta_model", "eta model", ("constant", "level1"), "level1", tag="[A]"),
+    _f("coherence.eta0", "Peak coherence eta0", "", 1e-2, 0.0, 1.0, min_open=True, tag="[A]",
+       help="hardware.md 5.1: 1e-2, range 1e-5..1"),
+    _f("coherence.rho_ge0", "Prepared |rho_ge(0)|", "", 0.1, 0.0, 0.5, min_open=True, tag="[A]"),
+    _f("coherence.T2_s", "Dephasing T2", "s", 10e-9, 0.0, 1.0, min_open=True, tag="[A]"),
+    _f("lasers.pulse_energy_J", "Laser pulse energy", "J", 10e-3, 0.0, 10.0, min_open=True,
+       tag="[A]", help="hardware.md 7.1: 10 mJ, range 0.1-100 mJ"),
+    _f("lasers.duration_s", "Laser pulse FWHM", "s", 5e-9, 0.0, 1e-3, min_open=True, tag="[A]"),
+    _f("lasers.rep_rate_Hz", "Repetition rate", "Hz", 10.0, 0.0, 1e9, min_open=True, tag="[A]"),
+    _f("lasers.waist_m", "Beam waist", "m", 2e-3, 0.0, 0.1, min_open=True, tag="[A]"),
+    _c("waveguide.enabled", "PhC waveguide", ("true", "false"), "true", tag="[A]"),
+    _f("waveguide.T_sig", "Waveguide T_sig", "", 0.5, 0.0, 1.0, tag="[A]",
+       help="Signal transmission (hardware.md 2.2)"),
+    _f("backgrounds.trigger_leak_eps", "Trigger leakage eps_leak", "", 1e-20, 0.0, 1.0,
+       tag="[A]", help="hardware.md 8.4: 1e-20, range 1e-24..1e-12"),
+    _f("backgrounds.stray_rate_Hz", "Stray light rate", "Hz", 0.0, 0.0, 1e9, tag="[A]"),
+    _f("detector.efficiency", "Detector efficiency", "", 0.80, 0.0, 1.0),
+    _f("detector.dark_rate_Hz", "Dark rate", "Hz", 100.0, 0.0, 1e9),
+    _f("detector.gate_width_s", "Gate width (0 = open)", "s", 50e-9, 0.0, 1.0),
+)
+
+def _oscillation_presets() -> list[str]:
+    from renpsim_tui.backend import oscillation_presets
+
+    return oscillation_presets()
+
+
+#: The neutrino hypothesis used for the forecast (``[truth]`` of the campaign).
+TRUTH_FIELDS: tuple[FieldSpec, ...] = (
+    _c("truth.ordering", "Ordering", ("NO", "IO"), "NO"),
+    _f("truth.m_lightest_eV", "Lightest mass", "eV", 0.01, 0.0, 1.0),
+    _c("truth.nature", "Nature", ("dirac", "majorana"), "dirac"),
+    _c("truth.oscillation", "Oscillation preset", tuple(_oscillation_presets()), "nufit-6.0",
+       help="Oscillation parameters (renpsim/data/oscillation)"),
+)
+
+#: Interface-only settings (not part of the campaign schema; kept for the session).
+SESSION_FIELDS: tuple[FieldSpec, ...] = (
+    _c("alternative.ordering", "Alt. ordering", ("NO", "IO"), "IO"),
+    _f("alternative.m_lightest_eV", "Alt. lightest mass", "eV", 0.01, 0.0, 1.0),
+    _c("alternative.nature", "Alt. nature", ("dirac", "majorana"), "dirac"),
+    _f("statistics.delta_chi2", "Delta chi^2 threshold", "", 3.84, 0.0, 1e3, min_open=True,
+       help="3.84 = 95% CL for 1 dof; GP21 uses 5.99 (2 dof) (physics.md 6.2)"),
+    FieldSpec("statistics.dof", "Degrees of freedom", "", "int", 1, 1, 10),
+)
+
+#: Fields shown on the Forecast tab.
+NEUTRINO_FIELDS = TRUTH_FIELDS + SESSION_FIELDS[:3]
+
+
+def all_fields() -> dict[str, FieldSpec]:
+    """Every scalar field keyed by its dotted key."""
+    return {f.key: f for f in (*HARDWARE_FIELDS, *TRUTH_FIELDS, *SESSION_FIELDS)}
