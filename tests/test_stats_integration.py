@@ -25,7 +25,7 @@ def _term(name, value, mass):
     if c.kind in ("gL", "gR"):
         return bsm.VectorMediator(mass, **{c.kind: mat})
     if c.kind in ("yS", "yP"):
-        return bsm.ScalarMediator(mass, **{c.kind: mat}, convention="paper")
+        return bsm.ScalarMediator(mass, **{c.kind: mat}, convention="physical")
     return bsm.DipoleMoments(**{c.kind: mat})
 
 

@@ -59,8 +59,8 @@ def test_majorana_only_gl_minus_gr_matters():
 def test_scalar_quadratic_in_gp21_phase_and_linear_term_physical():
     st = neutrino_state("NO", 0.01, "dirac", "nufit-5.0")
     kw = dict(mediator_mass_eV=1e-3, coupling=parse_coupling("yP11"))
-    p = _ours(st, coupling_value=1e-18, **kw)
-    m = _ours(st, coupling_value=-1e-18, **kw)
+    p = _ours(st, coupling_value=1e-18, scalar_phase="gp21", **kw)
+    m = _ours(st, coupling_value=-1e-18, scalar_phase="gp21", **kw)
     assert np.allclose(p, m, rtol=1e-13)  # GP21 phase: no interference for diagonal y
     pp = _ours(st, coupling_value=1e-18, scalar_phase="physical", **kw)
     mp = _ours(st, coupling_value=-1e-18, scalar_phase="physical", **kw)

@@ -58,7 +58,7 @@ def _masses(masses, mass_range) -> np.ndarray:
               show_default=True, help="Coupling sign tested (both: the weaker limit).")
 @click.option("--profile-norm", is_flag=True,
               help="Profile a free normalisation (default: fixed, as GP21).")
-@click.option("--scalar-phase", type=click.Choice(["gp21", "physical"]), default="gp21",
+@click.option("--scalar-phase", type=click.Choice(["gp21", "physical"]), default="physical",
               show_default=True, help="Pseudoscalar current phase convention (physics.md 0.7).")
 @click.option("--width-fraction", type=FiniteFloat(0.0), default=1e-6, show_default=True,
               help="Mediator width Gamma/M [assumption].")

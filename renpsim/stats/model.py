@@ -88,7 +88,7 @@ class ModelSpec:
     m_lightest_eV: float = 0.01
     alpha21: float = 0.0
     alpha31: float = 0.0
-    scalar_phase: str = "gp21"
+    scalar_phase: str = "physical"
     width_fraction: float = 1e-6
 
     def __post_init__(self) -> None:

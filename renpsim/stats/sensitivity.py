@@ -82,7 +82,7 @@ class AsimovSetup:
     m_lightest_eV: float = 0.01
     profile_norm: bool = False
     width_fraction: float = 1e-6
-    scalar_phase: str = "gp21"
+    scalar_phase: str = "physical"
 
     @classmethod
     def from_campaign(cls, campaign, **overrides) -> AsimovSetup:

@@ -24,7 +24,8 @@ Conventions (stated because they matter):
 * Scalar: effective vertex y with no "+h.c." doubling (physics.md 4.2 "convention trap"); Dirac
   only (the Majorana scalar/pseudoscalar terms are unconfirmed, physics.md 4.2).
 * Scalar interference phase: ``"gp21"`` (J_P real, reproduces GP21) or ``"physical"``
-  (J_P = +i q.J_A/(2 m_e), physics.md 0 item 7). Default ``"gp21"``.
+  (J_P = +i q.J_A/(2 m_e), physics.md 0 item 7). Default ``"physical"`` (issue 3: the physically
+  consistent form by default; ``"gp21"`` reproduces the printed GP21 eq. 29).
 * Mediator width: s - M^2 -> s - M^2 + i M Gamma with Gamma = ``width_fraction`` x M, an
   assumption knob [A] (GP21 keeps the pole without a width; physics.md 4.1 recommends one).
   The default 1e-6 only regularises the exact pole.
@@ -165,7 +166,7 @@ def bsm_spectral_function(
     coupling_value: ArrayLike = 0.0,
     mediator_mass_eV: ArrayLike = 1.0,
     width_fraction: float = 1e-6,
-    scalar_phase: str = "gp21",
+    scalar_phase: str = "physical",
 ) -> NDArray[np.float64]:
     """I(omega) for SM (+ one light-mediator coupling), fully broadcast.
 
