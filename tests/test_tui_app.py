@@ -281,6 +281,19 @@ async def test_presets_runs_fit_help_and_palette(tmp_path):
         assert run.is_file()
         assert app.run_table.source == str(run) and app.run_table.counts.size == 3
         assert app.query_one("#run-progress", ProgressBar).progress == pytest.approx(100.0)
+        # Fitting a run file uses the statistics engine (the same fit as `renpsim fit`).
+        await pilot.click("#run-fit")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        from renpsim.stats.fit_report import fit_run
+
+        rep = app.last_fit
+        direct = fit_run(run, model="sm-dirac", ordering="NO", oscillation="nufit-5.0",
+                         compare="ordering")
+        assert rep["deviance"] == pytest.approx(direct["deviance"], rel=1e-6)
+        assert rep["comparison"]["preferred"] in ("NO", "IO")
+        status = str(app.query_one("#run-status", Static).render())
+        assert "fit sm-dirac" in status and "95% profile interval" in status
         # Follow it with the live (SWMR) reader: a finished file yields all its steps.
         await pilot.click("#run-follow")
         await app.workers.wait_for_complete()

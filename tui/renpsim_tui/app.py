@@ -309,7 +309,7 @@ class PlannerApp(App[None]):
                                 id="run-path")
                     yield Button("Open", id="run-open")
                     yield Checkbox("follow", id="run-follow")
-                    yield Button("Fit normalisation", id="run-fit")
+                    yield Button("Fit", id="run-fit")
                 yield ProgressBar(total=100, show_eta=False, id="run-progress")
                 yield Static(id="run-status")
                 yield DataTable(id="run-table", cursor_type="none", zebra_stripes=True)
@@ -649,6 +649,9 @@ class PlannerApp(App[None]):
         if event.worker.group == "simulate":
             self._simulation_done(event)
             return
+        if event.worker.group == "fit":
+            self._fit_done(event)
+            return
         if event.worker.group == "follow" and event.state == WorkerState.ERROR \
                 and not isinstance(event.worker.error, backend.Cancelled):
             self.say(f"cannot follow the run: {event.worker.error}", error=True)
@@ -862,9 +865,14 @@ class PlannerApp(App[None]):
 
     @on(Button.Pressed, "#run-fit")
     def action_fit(self) -> None:
-        """Fit the signal normalisation to the loaded counts (stand-in)."""
+        """Fit the loaded run: the statistics engine for a run file, else the normalisation."""
         if self.run_table is None:
             self.say("no run loaded: simulate or open one first", error=True)
+            return
+        source = self.run_table.source
+        if source.endswith((".h5", ".hdf5")) and Path(source).is_file():
+            self.query_one("#run-status", Static).update(f"fitting {source} ...")
+            self._fit_worker = self._fit_file(source)
             return
         try:
             fit = backend.fit_normalisation(self.run_table, self.run_forecast)
@@ -873,10 +881,24 @@ class PlannerApp(App[None]):
             return
         self.last_fit = fit
         self.query_one("#run-status", Static).update(
-            f"fit (signal scale k, background fixed): k = {fit.k:.4g} +- {fit.k_error:.2g}, "
-            f"deviance {fit.deviance:.4g} for {fit.ndof} dof  "
-            "(stand-in until the stats engine is merged)")
+            f"normalisation-only fit (no run file: in-memory or CSV counts; signal scale k, "
+            f"background fixed): k = {fit.k:.4g} +- {fit.k_error:.2g}, "
+            f"deviance {fit.deviance:.4g} for {fit.ndof} dof")
         self.say("fit done")
+
+    @work(thread=True, exclusive=True, group="fit", exit_on_error=False)
+    def _fit_file(self, path: str) -> dict:
+        return backend.fit_run_file(path, self.campaign.hypothesis())
+
+    def _fit_done(self, event: Worker.StateChanged) -> None:
+        status = self.query_one("#run-status", Static)
+        if event.state == WorkerState.SUCCESS:
+            self.last_fit = event.worker.result
+            status.update(escape(backend.describe_fit(event.worker.result)))
+            self.say("fit done (renpsim.stats, as renpsim fit)")
+        elif event.state == WorkerState.ERROR:
+            status.update(escape(f"fit failed: {event.worker.error}"))
+            self.say(f"fit failed: {event.worker.error}", error=True)
 
     # -- files --------------------------------------------------------------------------------
     def action_save(self) -> None:
@@ -949,7 +971,8 @@ class PlannerApp(App[None]):
         yield SystemCommand("Cancel computation", "Stop the sensitivity worker",
                             self.action_cancel)
         yield SystemCommand("Simulate counts", "Poisson counts per step", self.action_simulate)
-        yield SystemCommand("Fit normalisation", "Fit the loaded run", self.action_fit)
+        yield SystemCommand("Fit", "Fit the loaded run (as renpsim fit for a run file)",
+                            self.action_fit)
         for tab in TABS:
             yield SystemCommand(f"Go to {tab.title()}", f"Show the {tab} tab",
                                 lambda t=tab: self.action_tab(t))

@@ -696,6 +696,41 @@ def simulate_counts(fc: StepForecast, seed: int) -> StepTable:
                      f"simulated in memory, seed {seed}")
 
 
+def fit_run_file(path: str | Path, hypothesis: Hypothesis) -> dict:
+    """Fit a run file with the statistics engine (the same fit as ``renpsim fit``).
+
+    SM model of the hypothesis' nature and ordering, oscillation constraints from its preset, the
+    mass ordering compared by profiled minima; see :func:`renpsim.stats.fit_report.fit_run`.
+    """
+    from renpsim.stats.fit_report import fit_run
+
+    return fit_run(path, model=f"sm-{hypothesis.nature}", ordering=hypothesis.ordering,
+                   oscillation=hypothesis.oscillation, compare="ordering")
+
+
+def describe_fit(rep: dict) -> str:
+    """One-paragraph summary of a :func:`fit_run_file` report for the Runs tab."""
+    par = rep["parameters"]
+    ml = par["m_lightest_eV"]["value"]
+    parts = [f"fit {rep['model']['name']} ({rep['model']['ordering']}): "
+             f"deviance {rep['deviance']:.4g} for {rep['ndof']} dof"
+             + (f", p = {rep['p_value']:.3g}" if rep.get("p_value") is not None else "")]
+    iv = rep.get("intervals", {}).get("m_lightest_eV")
+    if iv:
+        lo, hi = iv["95%"]
+        parts.append(f"m_lightest = {ml:.3g} eV, 95% profile interval [{lo:.3g}, {hi:.3g}] eV")
+    else:
+        parts.append(f"m_lightest = {ml:.3g} eV")
+    if "norm" in par:
+        parts.append(f"norm = {par['norm']['value']:.4g} +- {par['norm']['error']:.2g}")
+    cmp_ = rep.get("comparison")
+    if cmp_:
+        d = cmp_.get("delta_chi2", {})
+        parts.append(f"ordering: {cmp_.get('preferred')} preferred, "
+                     + ", ".join(f"Delta chi^2({k}) = {v:.3g}" for k, v in d.items()))
+    return "; ".join(parts)
+
+
 def read_step_table(path: str | Path) -> StepTable:
     """Read counts per step: a run file (``.h5``, renpsim.runfile) or a CSV table.
 
