@@ -465,20 +465,17 @@ def viability(info: TargetInfo, hw: Hardware, fc: StepForecast) -> Viability:
 def poisson_deviance(n_true: NDArray, n_test: NDArray, profile_norm: bool = False) -> float:
     """Asimov Delta chi^2 = 2 sum[N_test - N_true + N_true ln(N_true/N_test)] (physics.md 6.1).
 
-    Bins with N_true = 0 contribute 2 N_test; bins with both zero contribute 0. With
+    Computed by :func:`renpsim.stats.deviance.poisson_deviance` (zero-count bins exact). With
     ``profile_norm`` the test expectation is scaled by k = sum N_true / sum N_test (analytic
     Poisson profile of a free normalisation, physics.md 6.1).
     """
+    from renpsim.stats.deviance import poisson_deviance as deviance
+
     a = np.asarray(n_true, float)
     b = np.asarray(n_test, float)
     if profile_norm and b.sum() > 0:
         b = b * (a.sum() / b.sum())
-    out = 2.0 * (b - a)
-    pos = a > 0
-    with np.errstate(divide="ignore"):
-        ratio = np.where(pos & (b > 0), a / np.where(b > 0, b, 1.0), np.inf)
-    out[pos] += 2.0 * a[pos] * np.log(ratio[pos])
-    return float(out.sum())
+    return float(deviance(a, b, axis=None))
 
 
 def stats_decision(info: TargetInfo, hw: Hardware, h: Hypothesis, omega_eV: Sequence[float],
