@@ -340,3 +340,22 @@ def test_cli_tui_rejects_invalid_file(tmp_path, capsys):
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "bad.toml" in err[0] and "not valid TOML" in err[0]
+
+
+@sync
+async def test_dwell_optimiser_is_one_action():
+    app = gp21_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3")
+        await pilot.pause()
+        before = [s.dwell_s for s in app.campaign.steps]
+        await pilot.click("#optimise-dwell")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        res = app.last_optimisation
+        assert res is not None and res["decision"] == "ordering"
+        after = [s.dwell_s for s in app.campaign.steps]
+        assert sum(after) == pytest.approx(sum(before), rel=1e-9)  # same total time
+        assert after != before
+        assert res["after"] >= res["before"]
+        assert any("dwell optimised" in m for m in app.messages)

@@ -220,6 +220,7 @@ class PlannerApp(App[None]):
         self.initial_path = path
         self.messages: list[str] = []
         self.sensitivity_result: backend.SensitivityResult | None = None
+        self.last_optimisation: dict | None = None
         self.run_table: backend.StepTable | None = None
         self.sensitivity_fn = backend.sensitivity  # replaceable (tests use a slow stand-in)
         self.mass_limits: list[backend.MassLimit] = []
@@ -274,6 +275,7 @@ class PlannerApp(App[None]):
                     yield Input("", placeholder="dwell (s, h, d)", id="add-dwell")
                     yield Button("Add step", id="add-step")
                     yield Button("Remove selected", id="remove-step")
+                    yield Button("Optimise dwell (ordering)", id="optimise-dwell")
                 yield Static(id="total-time")
                 yield DataTable(id="steps-table", cursor_type="row", zebra_stripes=True)
             with TabPane("Forecast", id="forecast"), Horizontal():
@@ -584,6 +586,48 @@ class PlannerApp(App[None]):
         self.refresh_all()
         self.say(f"added step {len(c.steps) - 1}: omega = {w} eV, dwell = {t} s")
 
+    @on(Button.Pressed, "#optimise-dwell")
+    def action_optimise_dwell(self) -> None:
+        """Reallocate the dwell times to maximise the expected mass-ordering Delta chi^2."""
+        if len(self.campaign.steps) < 2:
+            self.say("the optimiser needs at least two steps", error=True)
+            return
+        self.say("optimising the dwell times for the mass ordering (renpsim.stats) ...")
+        c = self.campaign
+        self._optimise_worker = self._optimise(
+            c.target, c.hardware_sections(), c.hypothesis(),
+            [s.omega_eV for s in c.steps], [s.dwell_s for s in c.steps])
+
+    @work(thread=True, exclusive=True, group="optimise", exit_on_error=False)
+    def _optimise(self, info, hw, h, omega, dwell) -> dict:
+        return backend.optimise_dwell(info, hw, h, omega, dwell, "ordering")
+
+    def _optimise_done(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self.say(f"optimiser failed: {event.worker.error}", error=True)
+            return
+        if event.state != WorkerState.SUCCESS:
+            return
+        res = event.worker.result
+        c = self.campaign
+        total = float(sum(res["dwell_s"]))
+        # The optimiser may move all the time away from a step: such steps are dropped.
+        kept = [(s, t) for s, t in zip(c.steps, res["dwell_s"], strict=True)
+                if t > 1e-9 * total]
+        try:
+            steps = [validate_step(s.omega_eV, t, c.target.omega_max_eV, "campaign", i)
+                     for i, (s, t) in enumerate(kept)]
+            c.set_steps(steps)
+        except RenpsimError as exc:
+            self.say(f"optimiser result refused: {exc}", error=True)
+            return
+        self.last_optimisation = {**res, "dropped_steps": len(res["dwell_s"]) - len(kept)}
+        self.refresh_all()
+        dropped = len(res["dwell_s"]) - len(kept)
+        self.say(f"dwell optimised for the ordering: Delta chi^2 {res['before']:.4g} -> "
+                 f"{res['after']:.4g} at the same total time"
+                 + (f"; {dropped} step(s) left without time were removed" if dropped else ""))
+
     @on(Button.Pressed, "#remove-step")
     def action_remove_step(self) -> None:
         """Remove the step under the cursor of the Schedule table."""
@@ -651,6 +695,9 @@ class PlannerApp(App[None]):
             return
         if event.worker.group == "fit":
             self._fit_done(event)
+            return
+        if event.worker.group == "optimise":
+            self._optimise_done(event)
             return
         if event.worker.group == "follow" and event.state == WorkerState.ERROR \
                 and not isinstance(event.worker.error, backend.Cancelled):

@@ -478,6 +478,46 @@ def poisson_deviance(n_true: NDArray, n_test: NDArray, profile_norm: bool = Fals
     return float(deviance(a, b, axis=None))
 
 
+def _stats_dataset(info: TargetInfo, hw: Hardware, h: Hypothesis, omega_eV: Sequence[float],
+                   dwell_s: Sequence[float]):
+    """Return the statistics engine's Asimov dataset and truth model for the edited campaign.
+
+    The campaign's expected counts (``renpsim.daq.expected_counts``) become a
+    :class:`renpsim.stats.dataset.BinnedDataset` through ``campaign_from_counts_table`` (the DAQ
+    seam of renpsim.stats).
+    """
+    from renpsim.daq import expected_counts
+    from renpsim.stats.benchmark import campaign_from_counts_table
+    from renpsim.stats.model import ModelSpec
+
+    df = expected_counts(_library_campaign(hw, omega_eV, dwell_s), neutrinos=_state(h))
+    sc = campaign_from_counts_table("tui", df, target=info.name, ordering=h.ordering,
+                                    nature=h.nature, oscillation=h.oscillation,
+                                    m_lightest_eV=h.m_lightest_eV)
+    truth = ModelSpec(ordering=h.ordering, nature=h.nature, m_lightest_eV=h.m_lightest_eV)
+    return sc.dataset(), truth
+
+
+def optimise_dwell(info: TargetInfo, hw: Hardware, h: Hypothesis, omega_eV: Sequence[float],
+                   dwell_s: Sequence[float], decision: str = "ordering") -> dict:
+    """Reallocate the dwell times (total fixed) to maximise a decision's Asimov Delta chi^2.
+
+    Calls ``renpsim.stats.planning.optimise_dwell_for_decision`` (physics.md 6.3: the choice of
+    frequencies and their exposure split matters as much as the exposure). Returns the new wall
+    dwell times (same order and total as the input) and the Delta chi^2 before and after.
+    """
+    from renpsim.stats.planning import optimise_dwell_for_decision
+
+    ds, truth = _stats_dataset(info, hw, h, omega_eV, dwell_s)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Hesse called with all parameters fixed")
+        plan = optimise_dwell_for_decision(ds, truth, decision)
+    wall = np.asarray(dwell_s, float)
+    frac = np.asarray(plan.dwell_after_s, float) / float(np.sum(plan.dwell_after_s))
+    return {"decision": decision, "dwell_s": (frac * wall.sum()).tolist(),
+            "before": plan.figure_before, "after": plan.figure_after}
+
+
 def stats_decision(info: TargetInfo, hw: Hardware, h: Hypothesis, omega_eV: Sequence[float],
                    dwell_s: Sequence[float], decision: str, threshold: float,
                    profile_norm: bool) -> dict:
@@ -489,17 +529,9 @@ def stats_decision(info: TargetInfo, hw: Hardware, h: Hypothesis, omega_eV: Sequ
     the one that brings Delta chi^2 to ``threshold`` (``exposure_for_decision`` with
     n_sigma = sqrt(threshold)).
     """
-    from renpsim.daq import expected_counts
-    from renpsim.stats.benchmark import campaign_from_counts_table
-    from renpsim.stats.model import ModelSpec
     from renpsim.stats.planning import decision_delta_chi2, exposure_for_decision
 
-    df = expected_counts(_library_campaign(hw, omega_eV, dwell_s), neutrinos=_state(h))
-    sc = campaign_from_counts_table("tui", df, target=info.name, ordering=h.ordering,
-                                    nature=h.nature, oscillation=h.oscillation,
-                                    m_lightest_eV=h.m_lightest_eV)
-    ds = sc.dataset()
-    truth = ModelSpec(ordering=h.ordering, nature=h.nature, m_lightest_eV=h.m_lightest_eV)
+    ds, truth = _stats_dataset(info, hw, h, omega_eV, dwell_s)
     with warnings.catch_warnings():
         # With every parameter fixed (e.g. no free normalisation) iminuit warns that HESSE has
         # nothing to do; the minimum is still the answer.
