@@ -359,3 +359,30 @@ async def test_dwell_optimiser_is_one_action():
         assert after != before
         assert res["after"] >= res["before"]
         assert any("dwell optimised" in m for m in app.messages)
+
+
+@sync
+async def test_bsm_reach_matches_the_sensitivity_engine():
+    from renpsim.campaign import load_campaign
+    from renpsim.daq import expected_counts
+    from renpsim.stats.benchmark import from_hardware_campaign
+    from renpsim.stats.scan import sensitivity_scan
+    from renpsim.stats.sensitivity import AsimovSetup
+
+    app = gp21_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f5")
+        await pilot.pause()
+        await pilot.click("#bsm-run")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        res = app.bsm_result
+        assert res is not None
+        thr = res["delta_chi2"]
+        camp = load_campaign("gp21-benchmark")
+        setup = AsimovSetup.from_campaign(from_hardware_campaign(camp, expected_counts(camp)))
+        ref = sensitivity_scan(setup, "mediator-mass", "gL11", [1e-3], delta_chi2=thr, dof=1)
+        assert res["curves"]["gL11"]["limit"][0] == pytest.approx(ref.frame["limit"][0],
+                                                                  rel=1e-6)
+        assert res["dipole"]["mu11"] > 0
+        assert "BSM reach" in str(app.query_one("#bsm-status", Static).render())

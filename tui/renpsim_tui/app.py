@@ -221,6 +221,7 @@ class PlannerApp(App[None]):
         self.messages: list[str] = []
         self.sensitivity_result: backend.SensitivityResult | None = None
         self.last_optimisation: dict | None = None
+        self.bsm_result: dict | None = None
         self.run_table: backend.StepTable | None = None
         self.sensitivity_fn = backend.sensitivity  # replaceable (tests use a slow stand-in)
         self.mass_limits: list[backend.MassLimit] = []
@@ -298,8 +299,10 @@ class PlannerApp(App[None]):
                     yield Checkbox("profile a free normalisation", id="profile-norm")
                     yield Button("Run (Ctrl+R)", id="sens-run", variant="primary")
                     yield Button("Cancel (Esc)", id="sens-cancel")
+                    yield Button("BSM reach", id="bsm-run")
                 yield ProgressBar(total=100, show_eta=False, id="sens-progress")
                 yield Static(id="sens-status")
+                yield Static(id="bsm-status")
                 yield DataTable(id="sens-table", cursor_type="none", zebra_stripes=True)
                 with Horizontal(id="sens-bottom"):
                     yield PlotextPlot(id="mass-plot")
@@ -586,6 +589,30 @@ class PlannerApp(App[None]):
         self.refresh_all()
         self.say(f"added step {len(c.steps) - 1}: omega = {w} eV, dwell = {t} s")
 
+    @on(Button.Pressed, "#bsm-run")
+    def action_bsm_reach(self) -> None:
+        """Light-mediator and dipole reach of the campaign, compared with existing limits."""
+        c = self.campaign
+        self.query_one("#bsm-status", Static).update("computing the BSM reach ...")
+        self._bsm_worker = self._bsm(
+            c.target, c.hardware_sections(), c.hypothesis(), [s.omega_eV for s in c.steps],
+            [s.dwell_s for s in c.steps], float(c.get("statistics.delta_chi2")),
+            int(c.get("statistics.dof")))
+
+    @work(thread=True, exclusive=True, group="bsm", exit_on_error=False)
+    def _bsm(self, info, hw, h, omega, dwell, thr, dof) -> dict:
+        return backend.bsm_reach(info, hw, h, omega, dwell, thr, dof)
+
+    def _bsm_done(self, event: Worker.StateChanged) -> None:
+        status = self.query_one("#bsm-status", Static)
+        if event.state == WorkerState.SUCCESS:
+            self.bsm_result = event.worker.result
+            status.update(escape(backend.describe_bsm_reach(event.worker.result)))
+            self.say("BSM reach done")
+        elif event.state == WorkerState.ERROR:
+            status.update(escape(f"BSM reach failed: {event.worker.error}"))
+            self.say(f"BSM reach failed: {event.worker.error}", error=True)
+
     @on(Button.Pressed, "#optimise-dwell")
     def action_optimise_dwell(self) -> None:
         """Reallocate the dwell times to maximise the expected mass-ordering Delta chi^2."""
@@ -698,6 +725,9 @@ class PlannerApp(App[None]):
             return
         if event.worker.group == "optimise":
             self._optimise_done(event)
+            return
+        if event.worker.group == "bsm":
+            self._bsm_done(event)
             return
         if event.worker.group == "follow" and event.state == WorkerState.ERROR \
                 and not isinstance(event.worker.error, backend.Cancelled):
