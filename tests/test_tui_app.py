@@ -386,3 +386,31 @@ async def test_bsm_reach_matches_the_sensitivity_engine():
                                                                   rel=1e-6)
         assert res["dipole"]["mu11"] > 0
         assert "BSM reach" in str(app.query_one("#bsm-status", Static).render())
+
+
+@sync
+async def test_bsm_alternative_curve_and_invalid_spec_refused():
+    from renpsim.physics import neutrino_state
+    from renpsim.physics.bsm import VectorMediator, spectral_function_bsm
+    from renpsim.physics.targets import load_target
+
+    app = gp21_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4")
+        await pilot.pause()
+        field = app.query_one("#f-alternative-bsm", Input)
+        field.value = "vector m=0.05,gL11=1e-26"
+        await pilot.pause()
+        h = app.campaign.hypothesis("alternative")
+        assert h.bsm == "vector m=0.05,gL11=1e-26"
+        w = [1.0688, 1.0711]
+        got = backend.spectral(w, h, app.campaign.target)
+        state = neutrino_state(h.ordering, h.m_lightest_eV, h.nature, h.oscillation)
+        ref = spectral_function_bsm(w, state, load_target(app.campaign.target.name),
+                                    [VectorMediator(0.05, gL=1e-26)])
+        assert list(got) == pytest.approx(list(ref), rel=1e-12)
+        # An invalid term is refused and leaves the hypothesis unchanged.
+        field.value = "vector m=-1,gL11=1"
+        await pilot.pause()
+        assert app.campaign.hypothesis("alternative").bsm == "vector m=0.05,gL11=1e-26"
+        assert any("refused" in m or "ERROR" in m for m in app.messages[-3:])

@@ -76,11 +76,13 @@ class Hypothesis:
     m_lightest_eV: float = 0.01
     nature: str = "dirac"
     oscillation: str = DEFAULT_PRESET
+    bsm: str = "none"
 
     def label(self) -> str:
         """Short label for legends, e.g. ``"NO m1=0.01 eV dirac"``."""
         m = "m1" if self.ordering == "NO" else "m3"
-        return f"{self.ordering} {m}={self.m_lightest_eV:g} eV {self.nature}"
+        extra = "" if self.bsm == "none" else f" + {self.bsm}"
+        return f"{self.ordering} {m}={self.m_lightest_eV:g} eV {self.nature}{extra}"
 
 
 def list_target_names() -> list[str]:
@@ -179,10 +181,38 @@ def _state(h: Hypothesis):
     return neutrino_state(h.ordering, h.m_lightest_eV, h.nature, h.oscillation)
 
 
+def check_bsm_spec(text: str, where: str = "campaign", key: str = "alternative.bsm") -> None:
+    """Validate a BSM term written as ``KIND SPEC`` (``none`` for no term).
+
+    KIND is ``vector``, ``scalar`` or ``dipole``; SPEC uses the ``renpsim spectrum`` syntax,
+    parsed by :func:`renpsim.physics.bsm.parse_term_spec`.
+    """
+    _bsm_terms(text, "dirac", where, key)
+
+
+def _bsm_terms(text: str, nature: str, where: str = "campaign", key: str = "alternative.bsm"):
+    from renpsim.errors import InputError
+    from renpsim.physics.bsm import parse_term_spec
+
+    text = text.strip()
+    if text in ("", "none"):
+        return []
+    kind, _, spec = text.partition(" ")
+    if kind not in ("vector", "scalar", "dipole") or not spec.strip():
+        raise InputError(where, key, text, "'none' or 'vector|scalar|dipole key=value,...'")
+    return [parse_term_spec(kind, spec.strip(), nature=nature, where=f"{where}: {key}")]
+
+
 def spectral(omega_eV: Sequence[float] | NDArray, h: Hypothesis,
              target: TargetInfo | str) -> NDArray:
-    """I(omega) for one hypothesis (physics.md 1.3), evaluated exactly at each omega."""
-    return np.asarray(spectral_function(np.asarray(omega_eV, float), _state(h), _target(target)))
+    """I(omega) for one hypothesis, exact at each omega (physics.md 1.3; BSM term: physics.md 4)."""
+    w = np.asarray(omega_eV, float)
+    terms = _bsm_terms(h.bsm, h.nature)
+    if not terms:
+        return np.asarray(spectral_function(w, _state(h), _target(target)))
+    from renpsim.physics.bsm import spectral_function_bsm
+
+    return np.asarray(spectral_function_bsm(w, _state(h), _target(target), terms))
 
 
 def thresholds(h: Hypothesis, target: TargetInfo | str) -> dict[str, float]:

@@ -349,6 +349,7 @@ class Campaign:
             m_lightest_eV=float(self.get(f"{which}.m_lightest_eV")),
             nature=str(self.get(f"{which}.nature")),
             oscillation=osc,
+            bsm=str(self.get("alternative.bsm")) if which == "alternative" else "none",
         )
 
     # -- steps --------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ class FieldSpec:
         Short human label.
     unit : str
         Unit shown next to the field (``""`` for dimensionless or text).
-    kind : {"float", "float?", "int", "choice", "text"}
+    kind : {"float", "float?", "int", "choice", "text", "bsm"}
         Value type (``"float?"``: blank text means unset).
     default : object
         Value used when the campaign file does not set the key.
@@ -69,6 +69,9 @@ class FieldSpec:
             return "one of " + ", ".join(self.choices)
         if self.kind == "text":
             return "non-empty text"
+        if self.kind == "bsm":
+            return ("'none' or a BSM term: 'vector m=..,gL11=..', 'scalar m=..,yS11=..' or "
+                    "'dipole mu11=..' (renpsim spectrum syntax)")
         lo = "-inf" if self.minimum is None else f"{self.minimum:g}"
         hi = "inf" if self.maximum is None else f"{self.maximum:g}"
         left = "(" if self.min_open or self.minimum is None else "["
@@ -141,6 +144,12 @@ def parse_field(spec: FieldSpec, text: str, where: str = "campaign") -> object:
         The text is not acceptable; the message names the field, the text and the range.
 
     """
+    if spec.kind == "bsm":
+        from renpsim_tui import backend
+
+        value = text.strip() or "none"
+        backend.check_bsm_spec(value, where, spec.key)
+        return value
     if spec.kind == "text":
         value = text.strip()
         if not value:
@@ -248,13 +257,15 @@ SESSION_FIELDS: tuple[FieldSpec, ...] = (
     _c("alternative.ordering", "Alt. ordering", ("NO", "IO"), "IO"),
     _f("alternative.m_lightest_eV", "Alt. lightest mass", "eV", 0.01, 0.0, 1.0),
     _c("alternative.nature", "Alt. nature", ("dirac", "majorana"), "dirac"),
+    FieldSpec("alternative.bsm", "Alt. BSM term", "", "bsm", "none",
+              help="e.g. vector m=0.05,gL11=1e-26 | scalar m=0.05,yS11=1e-18 | dipole mu11=1e-9"),
     _f("statistics.delta_chi2", "Delta chi^2 threshold", "", 3.84, 0.0, 1e3, min_open=True,
        help="3.84 = 95% CL for 1 dof; GP21 uses 5.99 (2 dof) (physics.md 6.2)"),
     FieldSpec("statistics.dof", "Degrees of freedom", "", "int", 1, 1, 10),
 )
 
 #: Fields shown on the Forecast tab.
-NEUTRINO_FIELDS = TRUTH_FIELDS + SESSION_FIELDS[:3]
+NEUTRINO_FIELDS = TRUTH_FIELDS + SESSION_FIELDS[:4]
 
 
 def all_fields() -> dict[str, FieldSpec]:
