@@ -11,7 +11,7 @@ from renpsim_tui.campaign import Campaign, Step
 from renpsim_tui.fields import all_fields, parse_field, parse_number
 from tui_helpers import GP21_EVENTS, GP21_TOML
 
-from renpsim.errors import DataFileError, InputError
+from renpsim.errors import InputError
 
 
 @pytest.fixture
@@ -104,7 +104,8 @@ def test_units_are_converted():
 def test_invalid_file_gives_clear_error(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("[campaign\nname = 1\n")
-    with pytest.raises(DataFileError, match=r"bad\.toml.*not valid TOML"):
+    with pytest.raises(InputError, match=r"bad\.toml: line 1, column 10 = '\[campaign': "
+                       r"expected valid TOML"):
         Campaign.load(bad)
     bad.write_text(GP21_TOML.replace("density_cm3 = 1e21", "density_cm3 = -1"))
     with pytest.raises(InputError,
@@ -122,7 +123,7 @@ def test_invalid_file_gives_clear_error(tmp_path):
     bad.write_text(GP21_TOML.replace("dwell_s = 66240.0", "dwell_s = [1.0, 2.0]"))
     with pytest.raises(InputError, match=r"scan\.dwell_s"):
         Campaign.load(bad)
-    with pytest.raises(DataFileError, match="cannot read"):
+    with pytest.raises(InputError, match=r"missing\.toml.*expected an existing file"):
         Campaign.load(tmp_path / "missing.toml")
 
 

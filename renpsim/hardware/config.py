@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -22,6 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from renpsim._resources import preset_dir
+from renpsim._toml import read_toml
 from renpsim.errors import InputError, MissingInputError
 from renpsim.hardware.detector import DetectorConfig
 from renpsim.hardware.lasers import LaserConfig, hz_to_eV, n_gamma_from_laser, photons_per_pulse
@@ -177,13 +177,7 @@ def list_detector_presets() -> list[str]:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(str(path), "-", "(file)", f"valid TOML ({exc})") from None
-    except OSError as exc:
-        raise InputError(str(path), "-", "(file)", f"a readable file ({exc.strerror})") from None
+    return read_toml(path, what="a TOML file")
 
 
 def resolve_preset(kind: str, name_or_path: str | Path) -> Path:

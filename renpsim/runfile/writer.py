@@ -426,10 +426,26 @@ def _attr_value(where: str, name: str, a: Mapping[str, Any], value: Any) -> Any:
         if t == "float64":
             if isinstance(value, bool | str):
                 raise TypeError
-            return np.float64(value)
+            v = np.float64(value)
     except (TypeError, ValueError, OverflowError):
         raise InputError(where, name, value, f"a {t}") from None
-    raise AssertionError(t)
+    if t != "float64":
+        raise AssertionError(t)
+    lo, hi, what = _ATTR_RANGE.get(a.get("units", ""), (-np.inf, np.inf, "a finite number"))
+    lo, hi, what = _ATTR_RANGE.get(name, (lo, hi, what))
+    if not (np.isfinite(v) and lo <= v <= hi):
+        raise InputError(where, name, value, f"{what} ({a.get('units') or 'no unit'})")
+    return v
+
+
+#: Plausible ranges of float attributes, by name or by units (catches unit mistakes such as a
+#: wavelength in nm or an efficiency in percent). Not in the schema JSON: ranges are checks of
+#: this writer, the format itself only fixes type and unit.
+_ATTR_RANGE: dict[str, tuple[float, float, str]] = {
+    "1": (0.0, 1.0, "a number in [0, 1]"),
+    "nominal_wavelength_m": (1e-9, 1e-3, "a vacuum wavelength in metres, in [1e-9, 1e-3]"),
+    "E_eg_eV": (0.0, 1e3, "an energy in eV, in [0, 1e3]"),
+}
 
 
 def _short(exc: BaseException) -> str:
