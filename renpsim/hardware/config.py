@@ -253,7 +253,7 @@ def hardware_from_dict(data: dict, where: str, overrides: Mapping[str, Any] | No
     if "preset" in det_table:
         presets = _read_toml(preset_dir("hardware") / "detectors.toml")
         name = det_table["preset"]
-        if name not in presets:
+        if not isinstance(name, str) or name not in presets:
             raise InputError(where, "detector.preset", name,
                              "one of " + ", ".join(sorted(presets)))
         base = {k: v for k, v in presets[name].items() if k not in ("description", "source")}
