@@ -32,14 +32,13 @@ import h5py
 import numpy as np
 
 from renpsim import __version__
+from renpsim._atomic import remove_stale_partials
 from renpsim._json import json_default
 from renpsim.errors import InputError, RunFileError
 from renpsim.runfile._common import (
-    PARTIAL_RE,
     fsync_path,
     iso_from_ns,
     partial_name,
-    pid_alive,
     str_array,
 )
 from renpsim.runfile.schema import NUMPY_DTYPES, group_spec, load_schema, schema_version
@@ -471,48 +470,6 @@ def _io_guard(method):
     return wrapper
 
 
-def clean_partials(path: str | os.PathLike, *, remove: bool = True) -> list[Path]:
-    """Find (and by default delete) temporary files left by writers that no longer run.
-
-    Parameters
-    ----------
-    path : path-like
-        A final run-file name (only its own temporaries are considered) or a directory (all
-        ``.*.partial-<pid>`` files in it).
-    remove : bool
-        Delete the stale temporaries (default). Temporaries of a live process are never touched.
-
-    Returns
-    -------
-    list of pathlib.Path
-        The stale temporaries found (deleted when ``remove``).
-
-    """
-    p = Path(path)
-    if p.is_dir():
-        directory, only = p, None
-    else:
-        directory, only = p.parent, p.name
-    found = []
-    try:
-        entries = sorted(directory.iterdir())
-    except OSError:
-        return []
-    for entry in entries:
-        m = PARTIAL_RE.match(entry.name)
-        if not m or (only is not None and m["name"] != only):
-            continue
-        if pid_alive(int(m["pid"])):
-            continue
-        found.append(entry)
-        if remove:
-            try:
-                entry.unlink()
-            except OSError:
-                pass
-    return found
-
-
 class RunWriter:
     """Write one run file by streaming steps, shots and events (hardware.md section 9).
 
@@ -589,9 +546,7 @@ class RunWriter:
                              "a new file name (overwrite=False)")
         if self.path.is_dir():
             raise InputError(self.where, "path", str(self.path), "a file name, not a folder")
-        self.stale_partials = clean_partials(self.path)
-        for stale in self.stale_partials:
-            _LOG.warning("removed a partial file left by a writer that stopped: %s", stale)
+        self.stale_partials = remove_stale_partials(self.path)
         self.identity = identity
         self.config = config
         self.n_lasers = len(config.lasers)
