@@ -31,14 +31,18 @@ def partial_name(final: Path, pid: int | None = None) -> Path:
 
 
 def pid_alive(pid: int) -> bool:
-    """Return True when a process with this id exists (on this machine)."""
+    """Return True when a process with this id runs (on this machine); zombies are dead."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:   # Linux: a killed process not yet reaped by its parent is a zombie ("Z")
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]
 
 
 def clean_partials(path: str | os.PathLike, *, remove: bool = True) -> list[Path]:

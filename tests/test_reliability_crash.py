@@ -191,3 +191,24 @@ def test_sigkill_at_random_moments(writer: Writer, tmp_path: Path) -> None:
         writer.check(f)
     if writer.name == "run":
         assert len(writer.finals(d)) == len(finals)   # every report file is there again
+
+
+def test_killed_unreaped_writer_counts_as_dead():
+    """A SIGKILLed writer whose parent has not reaped it yet (a zombie) is not 'alive'.
+
+    Otherwise its temporaries would never be cleaned and a live reader would wait forever.
+    """
+    from renpsim._atomic import pid_alive
+
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert pid_alive(proc.pid)
+        proc.send_signal(signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while pid_alive(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not pid_alive(proc.pid)
+        assert proc.poll() is not None or Path(f"/proc/{proc.pid}").exists()
+    finally:
+        proc.kill()
+        proc.wait()
