@@ -364,7 +364,15 @@ def _resolve_steps(c: Campaign, where: str) -> Steps:
         else:
             raise InputError(where, "scan.dwell_s", s.dwell_s,
                              f"one value or {n} values (one per step)")
-        shots = np.rint(dwell * f_rep).astype(np.int64)
+        shots_f = np.rint(dwell * f_rep)
+        if not np.all(shots_f <= 1e13):     # before the cast to int64 (which would overflow)
+            i = int(np.argmax(~(shots_f <= 1e13)))
+            raise InputError(where, "scan.total_time_s" if s.total_time_s is not None
+                             else "scan.dwell_s", s.total_time_s if s.total_time_s is not None
+                             else float(dwell[i]),
+                             f"at most 1e13 shots per step ({1e13 / f_rep:.3g} s at "
+                             f"{f_rep:g} Hz)")
+        shots = shots_f.astype(np.int64)
         if np.any(shots < 1):
             raise InputError(where, "scan.dwell_s", float(dwell.min()),
                              f"at least one shot period ({1 / f_rep:g} s) per step")

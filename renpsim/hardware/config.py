@@ -108,6 +108,10 @@ class HardwareConfig:
         if self.target.gamma0_per_s is not None:
             return self.target.gamma0_per_s
         if self.target.gamma0_placeholder:
+            if self.atomic.gamma0_placeholder_per_s is None:
+                raise InputError(self.source, "target.gamma0_placeholder", True,
+                                 f"false: {self.target.species} has no placeholder Gamma_0 "
+                                 "(its value comes from the target data)")
             return float(self.atomic.gamma0_placeholder_per_s)
         if self.atomic.gamma0_ref_per_s is None:
             raise MissingInputError(self.source, "target.gamma0_per_s", None,

@@ -423,7 +423,7 @@ def _attr_value(where: str, name: str, a: Mapping[str, Any], value: Any) -> Any:
         if t == "int64[]":
             return np.asarray(value, dtype=np.int64)
         if t == "float64":
-            if isinstance(value, bool | str):
+            if isinstance(value, bool | str) or np.ndim(value) != 0:
                 raise TypeError
             v = np.float64(value)
     except (TypeError, ValueError, OverflowError):
