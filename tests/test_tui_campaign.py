@@ -257,3 +257,26 @@ def test_existing_limits_as_lightest_mass_bounds():
     tight = [k for k, x in lim_io.items() if x.quantity == "sum_mnu" and x.bound_eV < 0.09]
     assert tight and all(lim_io[k].m_lightest_eV is None for k in tight)
     assert all(lim_no[k].m_lightest_eV is not None for k in tight if lim_no[k].bound_eV > 0.06)
+
+
+def test_campaign_naming_a_hardware_file_opens(tmp_path):
+    """A campaign may name a hardware TOML file (relative to its folder), as the library allows.
+
+    The planner shows that file's knobs; a bad hardware file is reported with its own name.
+    """
+    from renpsim._resources import preset_dir
+
+    hw_text = (preset_dir("hardware") / "gp21-benchmark.toml").read_text(encoding="utf-8")
+    (tmp_path / "setups").mkdir()
+    hw = tmp_path / "setups" / "my-setup.toml"
+    assert "length_m = 0.1 " in hw_text
+    hw.write_text(hw_text.replace("length_m = 0.1 ", "length_m = 0.05 "), encoding="utf-8")
+    camp = tmp_path / "camp.toml"
+    camp.write_text(GP21_TOML.replace('hardware = "gp21-benchmark"',
+                                      'hardware = "setups/my-setup.toml"'), encoding="utf-8")
+    c = Campaign.load(camp)
+    assert c.get("target.length_m") == 0.05
+    assert c.hardware_name == "setups/my-setup.toml"
+    hw.write_text(hw_text.replace("length_m = 0.1 ", "length_m = -1.0 "), encoding="utf-8")
+    with pytest.raises(InputError, match=r"my-setup\.toml: target\.length_m = -1"):
+        Campaign.load(camp)
