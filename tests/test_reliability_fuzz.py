@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from runfile_helpers import h5_items
 
 from renpsim._resources import preset_dir
 from renpsim.campaign import load_campaign
@@ -96,17 +97,6 @@ def _read_everything(path: Path, out: Path) -> None:
     assert not out.exists() or exc is None or open_run(out)
 
 
-def _items(path: Path) -> list[tuple[str, str | None]]:
-    out: list[tuple[str, str | None]] = []
-    with h5py.File(path, "r") as f:
-        def visit(name, obj):
-            out.append((name, None))
-            out.extend((name, a) for a in obj.attrs)
-        f.visititems(visit)
-        out.extend(("", a) for a in f.attrs)
-    return out
-
-
 @fuzz
 @given(flips=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 7)),
                       min_size=1, max_size=8))
@@ -133,7 +123,7 @@ def test_run_file_truncated(tmp_path, frac):
 def test_run_file_items_deleted_retyped_or_shuffled(tmp_path, data):
     p = tmp_path / "edited.h5"
     p.write_bytes(_base_run(tmp_path))
-    items = _items(p)
+    items = h5_items(p)
     name, attr = data.draw(st.sampled_from(items), label="item")
     action = data.draw(st.sampled_from(["delete", "retype", "swap", "scale"]), label="action")
     with h5py.File(p, "r+") as f:
