@@ -843,9 +843,17 @@ class RunWriter:
         Calls accumulate; a later value for the same item replaces the earlier one.
 
         """
-        for key, val in (("detector_efficiency", detector_efficiency), ("dark", dark),
-                         ("afterpulse", afterpulse), ("dead_time", dead_time),
-                         ("laser_energy", laser_energy)):
+        for key, val in (("frequency", frequency), ("waveguide", waveguide)):
+            if val is not None and not isinstance(val, Mapping):
+                raise InputError(self.where, key, val, "a table of calibration values")
+        per_item = {"detector_efficiency": detector_efficiency, "dark": dark,
+                    "afterpulse": afterpulse, "dead_time": dead_time,
+                    "laser_energy": laser_energy}
+        for key, val in per_item.items():
+            if val is not None and not (isinstance(val, Mapping) and all(
+                    isinstance(v, Mapping) for v in val.values())):
+                raise InputError(self.where, key, val, "a table per channel (or laser)")
+        for key, val in per_item.items():
             if val is not None:
                 self._calibration.setdefault(key, {}).update(
                     {int(k): dict(v) for k, v in val.items()})
