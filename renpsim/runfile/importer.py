@@ -31,7 +31,7 @@ import pandas as pd
 
 from renpsim import __version__
 from renpsim._toml import read_toml
-from renpsim.errors import InputError
+from renpsim.errors import InputError, RunFileError
 from renpsim.runfile.writer import RunConfig, RunIdentity, RunWriter
 
 _SECTIONS = {"run", "target", "lasers", "detectors", "waveguide", "daq", "calibration",
@@ -297,6 +297,11 @@ def import_counts(table: Any, metadata: str | os.PathLike | Mapping[str, Any],
             raise InputError(mwhere, f"{section}.{exc.key}".strip("."), exc.value,
                              exc.expected) from None
         raise
+    except RunFileError as exc:
+        # The writer validates the file before the rename: a violation here comes from the
+        # metadata (e.g. lists of different lengths in one calibration table).
+        raise InputError(mwhere, exc.key, "(inconsistent values)",
+                         f"metadata that make a valid run file ({exc.problem})") from None
     return Path(output)
 
 
