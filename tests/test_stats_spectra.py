@@ -1,4 +1,4 @@
-"""Batched SM + mediator spectra of the statistics engine (temporary BSM implementation)."""
+"""The statistics engine's spectra: thin wrappers of the physics layer (SM and one coupling)."""
 
 import numpy as np
 import pytest
@@ -82,8 +82,10 @@ def test_bad_inputs():
     with pytest.raises(InputError):
         parse_coupling("gL14")
     st = neutrino_state("NO", 0.01, "majorana", "nufit-5.0")
-    with pytest.raises(InputError):
-        _ours(st, coupling=parse_coupling("yS11"), coupling_value=1e-19)
+    with pytest.raises(InputError, match=r"mu11.*diagonal Majorana dipole moments vanish"):
+        _ours(st, coupling=parse_coupling("mu11"), coupling_value=1e-11)
+    with pytest.raises(InputError, match=r"yP11.*would have no effect"):
+        _ours(st, coupling=parse_coupling("yP11"), coupling_value=1e-18, scalar_phase="gp21")
     with pytest.raises(InputError):
         _ours(st, scalar_phase="weird")
 

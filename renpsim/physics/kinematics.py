@@ -84,5 +84,6 @@ def phase_space_delta(
     root = np.sqrt(np.maximum(x, 0.0) * np.maximum(y, 0.0))
     out = np.zeros(shape)
     np.divide(root, s, out=out, where=(s > 0.0) & (x > 0.0))
-    massless_end = (s == 0.0) & ((mi + mj) == 0.0)
-    return np.where(massless_end, 1.0, out)
+    if np.any(s == 0.0):
+        out = np.where((s == 0.0) & ((mi + mj) == 0.0), 1.0, out)
+    return out
