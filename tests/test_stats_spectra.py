@@ -150,3 +150,15 @@ def test_dipole_term_reproduces_physics_md_b6(kind, expected):
     with pytest.raises(InputError):
         bsm_spectral_function(w, maj.masses_eV, maj.coupling, majorana=True,
                               coupling=parse_coupling(kind), coupling_value=1e-11, **kw)
+
+
+def test_likelihood_rejects_nan_parameters_and_clamps_impossible_masses():
+    # a minimiser probing NaN must see the rejection value, not a massless spectrum
+    from renpsim.stats.benchmark import gp21_benchmark
+    from renpsim.stats.model import BinnedLikelihood, ModelSpec
+
+    lik = BinnedLikelihood(gp21_benchmark().dataset(), ModelSpec(ordering="IO"))
+    assert lik(lik.vector({"m_lightest_eV": float("nan")})) == 1e300
+    # IO with dm2_3l pushed above zero: m2^2 < 0 is clamped to m2 = 0, m1 = 0 (no NaN)
+    masses, _ = lik._state(lik.vector({"m_lightest_eV": 0.0, "dm2_3l_eV2": 1e-4}))
+    assert np.array_equal(masses, [0.0, 0.0, 0.0])

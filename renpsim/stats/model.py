@@ -130,6 +130,9 @@ def model_from_name(name: str, *, ordering: str = "NO", coupling: str | None = N
         if coupling is not None:
             raise InputError("option --coupling", "coupling", coupling,
                              "no coupling for an SM model (use --model vector/scalar)")
+        if nature is not None and nature != name[3:]:
+            raise InputError("option --nature", "nature", nature,
+                             f"'{name[3:]}' for --model {name} (or no --nature)")
         return ModelSpec(ordering=ordering, nature=nature or name[3:], **kw)
     default = {"vector": "gL11", "scalar": "yS11",
                "dipole": "mu12" if nature == "majorana" else "mu11"}[name]
@@ -350,10 +353,12 @@ class BinnedLikelihood:
         x = np.asarray(x, dtype=float)
         idx = self._index
         ml = np.maximum(x[..., idx["m_lightest_eV"]], 0.0)
+        dm21, dm3l = x[..., idx["dm2_21_eV2"]], x[..., idx["dm2_3l_eV2"]]
         with np.errstate(invalid="ignore"):
-            masses = masses_from_lightest(ml, self.model.ordering, x[..., idx["dm2_21_eV2"]],
-                                          x[..., idx["dm2_3l_eV2"]])
-        masses = np.nan_to_num(masses, nan=0.0)
+            masses = masses_from_lightest(ml, self.model.ordering, dm21, dm3l)
+        # sqrt of a negative mass^2 -> 0; a NaN input stays NaN (the objective rejects it)
+        finite = np.isfinite(ml) & np.isfinite(dm21) & np.isfinite(dm3l)
+        masses = np.where(np.isnan(masses) & finite[..., None], 0.0, masses)
         ue = electron_row(np.clip(x[..., idx["sin2_theta12"]], 0.0, 1.0),
                           np.clip(x[..., idx["sin2_theta13"]], 0.0, 1.0), self.osc.delta_cp_rad,
                           self.model.alpha21, self.model.alpha31)
