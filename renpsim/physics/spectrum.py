@@ -89,6 +89,8 @@ def _stack_pairs(values: NDArray, ndim: int) -> NDArray:
     """Move a trailing pair axis (length 6) to the front, padded to ``ndim`` broadcast axes."""
     batch = values.shape[:-1]
     lead = (1,) * (ndim - len(batch))
+    if not batch:  # the common unbatched case, without the cost of moveaxis
+        return values.reshape((len(UNORDERED_PAIRS), *lead))
     return np.moveaxis(values, -1, 0).reshape((len(UNORDERED_PAIRS), *lead, *batch))
 
 

@@ -260,6 +260,9 @@ class BinnedLikelihood:
         self._exp_idx = [k for k in self._spec_idx
                          if not (self._coupling and self.names[k] == self._coupling.name)]
         self._exp_key: tuple | None = None
+        self._state_idx = [self._index[n] for n in ("m_lightest_eV", *OSC_PARAMS)]
+        self._state_key: tuple | None = None
+        self._state_val: tuple | None = None
         self._exp: CouplingExpansion | None = None
 
     def _set_data_terms(self) -> None:
@@ -378,7 +381,10 @@ class BinnedLikelihood:
             return self._cache_I
         g = self._get
         c = self._coupling
-        masses, a = self._state(x)
+        state_key = tuple(x[self._state_idx])
+        if state_key != self._state_key:
+            self._state_key, self._state_val = state_key, self._state(x)
+        masses, a = self._state_val
         omega = self.dataset.omega_eV + g(x, "freq_offset_eV")
         E_eg = self.target.E_eg_eV + g(x, "dE_eg_eV")
         if c is None:
