@@ -162,3 +162,17 @@ def test_likelihood_rejects_nan_parameters_and_clamps_impossible_masses():
     # IO with dm2_3l pushed above zero: m2^2 < 0 is clamped to m2 = 0, m1 = 0 (no NaN)
     masses, _ = lik._state(lik.vector({"m_lightest_eV": 0.0, "dm2_3l_eV2": 1e-4}))
     assert np.array_equal(masses, [0.0, 0.0, 0.0])
+
+
+def test_bare_pole_of_the_gp21_scalar_phase_excludes_without_warnings():
+    # the paper convention has no width: at M^2 = s of a step any coupling gives an infinite
+    # rate; the scan reports "excluded at the lower end of the search" (status 1), no NaN
+    from renpsim.physics.kinematics import pole_mass
+    from renpsim.stats.benchmark import gp21_benchmark
+    from renpsim.stats.sensitivity import AsimovSetup, coupling_limits_vs_mass
+
+    M = float(pole_mass(1.0699, TGT.E_eg_eV))
+    setup = AsimovSetup.from_campaign(gp21_benchmark(), scalar_phase="gp21")
+    r = coupling_limits_vs_mass(setup, "yS11", [M, 1.001 * M], 3.84)
+    assert list(r["status"]) == [1, 0]
+    assert r["limit"][0] < 1e-30 < r["limit"][1] < 1e-15

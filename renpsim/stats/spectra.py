@@ -56,6 +56,7 @@ from renpsim.physics.neutrino import NeutrinoArrays
 from renpsim.physics.spectrum import spectral_function_arrays
 
 __all__ = [
+    "AT_POLE",
     "K_EM_INV_EV2",
     "MEDIATOR_OF",
     "SCALAR_PHASES",
@@ -74,6 +75,9 @@ _COUPLING_RE = re.compile(r"^(?P<kind>gL|gR|yS|yP|mu|eps)(?P<i>[123])(?P<j>[123]
 #: Mediator kind for each coupling family (the photon for the dipole moments).
 MEDIATOR_OF = {"gL": "vector", "gR": "vector", "yS": "scalar", "yP": "scalar",
                "mu": "dipole", "eps": "dipole"}
+
+#: Stand-in for the infinite I (or counts) at an exact bare mediator pole with g != 0.
+AT_POLE = 1e300
 
 #: Scalar phase conventions of the statistics engine -> ScalarMediator convention.
 SCALAR_PHASES = {"physical": "physical", "gp21": "paper", "paper": "paper"}
@@ -222,7 +226,8 @@ class CouplingExpansion:
     I0, c1, c2 : numpy.ndarray
         Coefficients, all of one broadcast shape (omega last).
     pole : numpy.ndarray or None
-        Where the bare mediator pole makes I infinite for any g != 0 (GP21 scalar phase only).
+        Where the bare mediator pole makes I infinite for any g != 0 (GP21 scalar phase only);
+        there the value is :data:`AT_POLE` (finite, so that deviances stay finite and exclude).
 
     """
 
@@ -236,11 +241,11 @@ class CouplingExpansion:
         g = np.asarray(g, dtype=float)
         out = self.I0 + g * (self.c1 + g * self.c2)
         if self.pole is not None:
-            out = np.where(self.pole & (g != 0.0), np.inf, out)
+            out = np.where(self.pole & (g != 0.0), AT_POLE, out)
         return out
 
     def scaled(self, factor: ArrayLike) -> CouplingExpansion:
-        """Return the expansion of ``factor`` x I (e.g. counts per unit I)."""
+        """Return the expansion of ``factor`` x I (e.g. counts per unit I; poles stay AT_POLE)."""
         f = np.asarray(factor, dtype=float)
         return CouplingExpansion(f * self.I0, f * self.c1, f * self.c2, self.pole)
 
