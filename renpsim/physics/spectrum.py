@@ -52,8 +52,11 @@ def dirac_kernel(
     mi = np.asarray(m_i_eV, dtype=float)
     mj = np.asarray(m_j_eV, dtype=float)
     dm2 = mi * mi - mj * mj
-    ratio = np.zeros(np.broadcast_shapes(s.shape, dm2.shape))
-    np.divide(dm2, s, out=ratio, where=s > 0.0)
+    if s.size and s.min() > 0.0:
+        ratio = dm2 / s
+    else:
+        ratio = np.zeros(np.broadcast_shapes(s.shape, dm2.shape))
+        np.divide(dm2, s, out=ratio, where=s > 0.0)
     e_pair = np.asarray(E_eg_eV, dtype=float) - w
     d = np.asarray(delta, dtype=float)
     return (

@@ -359,12 +359,18 @@ class BinnedLikelihood:
         dm21, dm3l = x[..., idx["dm2_21_eV2"]], x[..., idx["dm2_3l_eV2"]]
         with np.errstate(invalid="ignore"):
             masses = masses_from_lightest(ml, self.model.ordering, dm21, dm3l)
-        # sqrt of a negative mass^2 -> 0; a NaN input stays NaN (the objective rejects it)
-        finite = np.isfinite(ml) & np.isfinite(dm21) & np.isfinite(dm3l)
-        masses = np.where(np.isnan(masses) & finite[..., None], 0.0, masses)
-        ue = electron_row(np.clip(x[..., idx["sin2_theta12"]], 0.0, 1.0),
-                          np.clip(x[..., idx["sin2_theta13"]], 0.0, 1.0), self.osc.delta_cp_rad,
-                          self.model.alpha21, self.model.alpha31)
+        nan = np.isnan(masses)
+        if nan.any():
+            # sqrt of a negative mass^2 -> 0; a NaN input stays NaN (the objective rejects it)
+            finite = np.isfinite(ml) & np.isfinite(dm21) & np.isfinite(dm3l)
+            masses = np.where(nan & finite[..., None], 0.0, masses)
+        s12, s13 = x[..., idx["sin2_theta12"]], x[..., idx["sin2_theta13"]]
+        if x.ndim == 1:  # scalar clamps without the cost of np.clip on 0-d values
+            s12, s13 = min(max(s12, 0.0), 1.0), min(max(s13, 0.0), 1.0)
+        else:
+            s12, s13 = np.clip(s12, 0.0, 1.0), np.clip(s13, 0.0, 1.0)
+        ue = electron_row(s12, s13, self.osc.delta_cp_rad, self.model.alpha21,
+                          self.model.alpha31)
         return masses, coupling_matrix(ue)
 
     def spectral(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
