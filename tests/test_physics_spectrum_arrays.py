@@ -58,3 +58,21 @@ def test_neutrino_arrays_is_a_state_for_both_spectral_functions():
                                   spectral_function_bsm(w, st, YB, term))
     with pytest.raises(InputError):
         NeutrinoArrays(st.masses_eV, st.coupling, "weyl")
+
+
+def test_below_endpoint_shortcut_gives_the_general_values():
+    # phase_space_delta / dirac_kernel take a direct path when every s > 0; appending one point
+    # beyond the endpoint forces the general path: the shared points must agree exactly
+    from renpsim.physics.kinematics import pair_mass2, phase_space_delta
+    from renpsim.physics.spectrum import dirac_kernel
+
+    w = np.linspace(1.0, YB.E_eg_eV / 2 - 1e-9, 57)
+    w_all = np.append(w, YB.E_eg_eV / 2 + 0.01)
+    mi = np.array([0.0, 0.01, 0.05])[:, None]
+    mj = np.array([0.0, 0.0087, 0.05])[:, None]
+    s, s_all = pair_mass2(w, YB.E_eg_eV), pair_mass2(w_all, YB.E_eg_eV)
+    d, d_all = phase_space_delta(s, mi, mj), phase_space_delta(s_all, mi, mj)
+    np.testing.assert_array_equal(d, d_all[:, :-1])
+    assert np.all(d_all[:, -1] == 0.0)
+    np.testing.assert_array_equal(dirac_kernel(w, s, d, YB.E_eg_eV, mi, mj),
+                                  dirac_kernel(w_all, s_all, d_all, YB.E_eg_eV, mi, mj)[:, :-1])
