@@ -7,12 +7,11 @@ package. Both are searched, package copy first.
 
 from __future__ import annotations
 
-import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from renpsim.errors import DataFileError
+from renpsim._toml import read_toml
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = _PACKAGE_DIR / "data"
@@ -45,13 +44,7 @@ def data_path(*parts: str) -> Path:
 
 @cache
 def _load_toml_cached(path: str) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise DataFileError(path, "-", f"invalid TOML: {exc}") from None
-    except OSError as exc:
-        raise DataFileError(path, "-", f"cannot read: {exc.strerror}") from None
+    return read_toml(path, data_file=True, what="a data file shipped with renpsim")
 
 
 def load_toml(path: Path) -> dict[str, Any]:

@@ -37,7 +37,10 @@ class InputError(RenpsimError, ValueError):
         super().__init__(self._format())
 
     def _format(self) -> str:
-        value = repr(self.value)
+        v = self.value
+        if type(v).__module__ == "numpy" and getattr(v, "ndim", None) == 0:
+            v = v.item()        # show 6.5, not np.float64(6.5)
+        value = repr(v)
         if len(value) > 80:
             value = value[:77] + "..."
         return f"{self.where}: {self.key} = {value}: expected {self.expected}"

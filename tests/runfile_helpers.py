@@ -124,3 +124,17 @@ if __name__ == "__main__":
     import sys
 
     slow_writer(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]))
+
+
+def h5_items(path: Path) -> list[tuple[str, str | None]]:
+    """Every group/dataset (name, None) and attribute (name, attr) of an HDF5 file."""
+    import h5py
+
+    out: list[tuple[str, str | None]] = []
+    with h5py.File(path, "r") as f:
+        def visit(name, obj):
+            out.append((name, None))
+            out.extend((name, a) for a in obj.attrs)
+        f.visititems(visit)
+        out.extend(("", a) for a in f.attrs)
+    return out

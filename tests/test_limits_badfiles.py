@@ -49,7 +49,8 @@ def test_bad_record_fields(tmp_path, rid, edit, field):
 def test_invalid_toml(tmp_path):
     root = copy_database(tmp_path)
     (root / "records" / "M2.toml").write_text("id = 'M2'\nvalue = [unclosed\n")
-    msg = _expect(root, "M2.toml", "invalid TOML")
+    msg = _expect(root, "M2.toml", "line 2, column 10")
+    assert "expected valid TOML" in msg
     assert "\n" not in msg.strip()
 
 

@@ -1,4 +1,7 @@
-"""Run files: mutated files give a valid result or RunFileError, never another exception."""
+"""Run files: mutated files give a valid result or RunFileError, never another exception.
+
+Byte flips and truncation of simulated files (every reader): tests/test_reliability_fuzz.py.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +9,9 @@ from pathlib import Path
 
 import h5py
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from runfile_helpers import write_run
+from runfile_helpers import h5_items, write_run
 
 from renpsim.errors import RunFileError
 from renpsim.runfile import open_run, strip_truth, validate_run
@@ -39,44 +41,11 @@ _fuzz = settings(suppress_health_check=[HealthCheck.function_scoped_fixture], de
 
 
 @_fuzz
-@given(flips=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 7)),
-                      min_size=1, max_size=4))
-def test_byte_flips(tmp_path, flips):
-    data = bytearray(_base(tmp_path))
-    for pos, bit in flips:
-        data[int(pos * len(data))] ^= 1 << bit
-    p = tmp_path / "flip.h5"
-    p.write_bytes(bytes(data))
-    _exercise(p, tmp_path / "flip_out.h5")
-
-
-@_fuzz
-@given(frac=st.floats(0, 1, exclude_max=True))
-def test_truncation(tmp_path, frac):
-    data = _base(tmp_path)
-    p = tmp_path / "cut.h5"
-    p.write_bytes(data[: int(frac * len(data))])
-    with pytest.raises(RunFileError):
-        open_run(p)
-
-
-def _items(path: Path) -> list[tuple[str, str | None]]:
-    out: list[tuple[str, str | None]] = []
-    with h5py.File(path, "r") as f:
-        def visit(name, obj):
-            out.append((name, None))
-            out.extend((name, a) for a in obj.attrs)
-        f.visititems(visit)
-        out.extend(("", a) for a in f.attrs)
-    return out
-
-
-@_fuzz
 @given(data=st.data())
 def test_deleted_or_retyped_items(tmp_path, data):
     p = tmp_path / "del.h5"
     p.write_bytes(_base(tmp_path))
-    name, attr = data.draw(st.sampled_from(_items(p)))
+    name, attr = data.draw(st.sampled_from(h5_items(p)))
     action = data.draw(st.sampled_from(["delete", "retype"]))
     with h5py.File(p, "r+") as f:
         obj = f[name] if name else f

@@ -339,7 +339,8 @@ def test_cli_tui_rejects_invalid_file(tmp_path, capsys):
         main(["tui", str(bad)])
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "bad.toml" in err[0] and "not valid TOML" in err[0]
+    assert len(err) == 1 and "bad.toml: line 1, column 8" in err[0] and \
+        "expected valid TOML" in err[0]
 
 
 @sync

@@ -11,7 +11,7 @@ from renpsim_tui.campaign import Campaign, Step
 from renpsim_tui.fields import all_fields, parse_field, parse_number
 from tui_helpers import GP21_EVENTS, GP21_TOML
 
-from renpsim.errors import DataFileError, InputError
+from renpsim.errors import InputError
 
 
 @pytest.fixture
@@ -104,7 +104,8 @@ def test_units_are_converted():
 def test_invalid_file_gives_clear_error(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("[campaign\nname = 1\n")
-    with pytest.raises(DataFileError, match=r"bad\.toml.*not valid TOML"):
+    with pytest.raises(InputError, match=r"bad\.toml: line 1, column 10 = '\[campaign': "
+                       r"expected valid TOML"):
         Campaign.load(bad)
     bad.write_text(GP21_TOML.replace("density_cm3 = 1e21", "density_cm3 = -1"))
     with pytest.raises(InputError,
@@ -122,7 +123,7 @@ def test_invalid_file_gives_clear_error(tmp_path):
     bad.write_text(GP21_TOML.replace("dwell_s = 66240.0", "dwell_s = [1.0, 2.0]"))
     with pytest.raises(InputError, match=r"scan\.dwell_s"):
         Campaign.load(bad)
-    with pytest.raises(DataFileError, match="cannot read"):
+    with pytest.raises(InputError, match=r"missing\.toml.*expected an existing file"):
         Campaign.load(tmp_path / "missing.toml")
 
 
@@ -256,3 +257,26 @@ def test_existing_limits_as_lightest_mass_bounds():
     tight = [k for k, x in lim_io.items() if x.quantity == "sum_mnu" and x.bound_eV < 0.09]
     assert tight and all(lim_io[k].m_lightest_eV is None for k in tight)
     assert all(lim_no[k].m_lightest_eV is not None for k in tight if lim_no[k].bound_eV > 0.06)
+
+
+def test_campaign_naming_a_hardware_file_opens(tmp_path):
+    """A campaign may name a hardware TOML file (relative to its folder), as the library allows.
+
+    The planner shows that file's knobs; a bad hardware file is reported with its own name.
+    """
+    from renpsim._resources import preset_dir
+
+    hw_text = (preset_dir("hardware") / "gp21-benchmark.toml").read_text(encoding="utf-8")
+    (tmp_path / "setups").mkdir()
+    hw = tmp_path / "setups" / "my-setup.toml"
+    assert "length_m = 0.1 " in hw_text
+    hw.write_text(hw_text.replace("length_m = 0.1 ", "length_m = 0.05 "), encoding="utf-8")
+    camp = tmp_path / "camp.toml"
+    camp.write_text(GP21_TOML.replace('hardware = "gp21-benchmark"',
+                                      'hardware = "setups/my-setup.toml"'), encoding="utf-8")
+    c = Campaign.load(camp)
+    assert c.get("target.length_m") == 0.05
+    assert c.hardware_name == "setups/my-setup.toml"
+    hw.write_text(hw_text.replace("length_m = 0.1 ", "length_m = -1.0 "), encoding="utf-8")
+    with pytest.raises(InputError, match=r"my-setup\.toml: target\.length_m = -1"):
+        Campaign.load(camp)

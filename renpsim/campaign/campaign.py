@@ -198,6 +198,41 @@ def _apply_overrides(doc: dict, overrides: Mapping[str, Any] | None, where: str)
     return hw_over
 
 
+def resolve_hardware_ref(ref: str, where: str, base_dir: Path | None = None) -> Path:
+    """Find the hardware file a campaign's ``hardware`` key names.
+
+    Parameters
+    ----------
+    ref : str
+        A hardware preset name or a path to a hardware TOML file (relative paths are taken
+        relative to ``base_dir``, the campaign file's folder, when that file exists there).
+    where : str
+        The campaign file (for the error message).
+    base_dir : Path, optional
+        The campaign file's folder.
+
+    Returns
+    -------
+    Path
+        The hardware TOML file.
+
+    Raises
+    ------
+    InputError
+        Neither an existing file nor a preset name (the message names the campaign file).
+
+    """
+    p = Path(ref)
+    if base_dir is not None and not p.is_absolute() and (base_dir / p).is_file():
+        return resolve_preset("hardware", base_dir / p)
+    try:
+        return resolve_preset("hardware", ref)
+    except InputError as exc:
+        rel = " (relative to this file's folder)" if base_dir is not None else ""
+        raise InputError(where, "hardware", ref, f"{exc.expected}{rel} or a hardware preset "
+                         "name") from None
+
+
 def campaign_from_dict(doc: dict, where: str, base_dir: Path | None = None,
                        overrides: Mapping[str, Any] | None = None) -> Campaign:
     """Validate a campaign document and resolve its steps (see :func:`load_campaign`)."""
@@ -230,11 +265,7 @@ def campaign_from_dict(doc: dict, where: str, base_dir: Path | None = None,
             hw = hardware_from_dict(ref, f"{where} [hardware]", merged)
             hw_ref = "inline"
         elif isinstance(ref, str):
-            p = Path(ref)
-            if base_dir is not None and not p.is_absolute() and (base_dir / p).is_file():
-                path = resolve_preset("hardware", base_dir / p)
-            else:
-                path = resolve_preset("hardware", ref)
+            path = resolve_hardware_ref(ref, where, base_dir)
             hw = hardware_from_dict(_read_toml(path), str(path), merged)
             hw_ref = ref
         else:
@@ -268,7 +299,8 @@ def campaign_from_dict(doc: dict, where: str, base_dir: Path | None = None,
     try:
         camp.neutrinos  # noqa: B018 - validates the truth hypothesis
     except InputError as exc:
-        raise InputError(where, f"truth.{exc.key}", exc.value, exc.expected) from None
+        key = "oscillation" if exc.where == "oscillation" else exc.key
+        raise InputError(where, f"truth.{key}", exc.value, exc.expected) from None
     steps = _resolve_steps(camp, where)
     marks = doc.get("resolved_reference_steps")
     if marks is not None:
@@ -332,7 +364,15 @@ def _resolve_steps(c: Campaign, where: str) -> Steps:
         else:
             raise InputError(where, "scan.dwell_s", s.dwell_s,
                              f"one value or {n} values (one per step)")
-        shots = np.rint(dwell * f_rep).astype(np.int64)
+        shots_f = np.rint(dwell * f_rep)
+        if not np.all(shots_f <= 1e13):     # before the cast to int64 (which would overflow)
+            i = int(np.argmax(~(shots_f <= 1e13)))
+            raise InputError(where, "scan.total_time_s" if s.total_time_s is not None
+                             else "scan.dwell_s", s.total_time_s if s.total_time_s is not None
+                             else float(dwell[i]),
+                             f"at most 1e13 shots per step ({1e13 / f_rep:.3g} s at "
+                             f"{f_rep:g} Hz)")
+        shots = shots_f.astype(np.int64)
         if np.any(shots < 1):
             raise InputError(where, "scan.dwell_s", float(dwell.min()),
                              f"at least one shot period ({1 / f_rep:g} s) per step")

@@ -59,8 +59,21 @@ def _fmt(v) -> str:
 
 
 @click.group("limits")
-def limits_group() -> None:
+@click.option("--database", type=click.Path(file_okay=False), default=None,
+              help="A limits database folder (records/ and curves/, docs/limits.md) to use "
+                   "instead of the shipped one.")
+@click.pass_context
+def limits_group(ctx: click.Context, database: str | None) -> None:
     """Existing limits (physics.md 3.3, 7) and their comparison with RENP sensitivity."""
+    ctx.obj = {"database": database}
+
+
+def _database():
+    """Load the database chosen with ``renpsim limits --database`` (default: shipped)."""
+    from renpsim.limits.database import load_database
+
+    obj = click.get_current_context().obj or {}
+    return load_database(obj.get("database"))
 
 
 @limits_group.command("list")
@@ -73,9 +86,7 @@ def limits_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of records.")
 def list_cmd(quantities, kinds, provenances, no_md, as_json) -> None:
     """List the records of the limits database."""
-    from renpsim.limits.database import load_database
-
-    recs = load_database().query(quantity=quantities or None, kind=kinds or None,
+    recs = _database().query(quantity=quantities or None, kind=kinds or None,
                                  provenance=provenances or None,
                                  include_model_dependent=not no_md)
     if as_json:
@@ -100,9 +111,7 @@ def list_cmd(quantities, kinds, provenances, no_md, as_json) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the full record as JSON.")
 def show_cmd(record_id, as_json) -> None:
     """Show one record in full (metadata, curve, source)."""
-    from renpsim.limits.database import load_database
-
-    rec = load_database().get(record_id)
+    rec = _database().get(record_id)
     d = rec.to_dict()
     if as_json:
         click.echo(_dump(d))
@@ -151,7 +160,7 @@ def plot_cmd(quantity, with_file, output, x_range, kinds, no_md) -> None:
     if not output.lower().endswith(PLOT_FORMATS):
         raise InputError("option --output", "output", output, "a .png or .pdf file name")
     sens = _read_with(with_file, quantity) if with_file else None
-    plot = plot_limits(quantity, sens, include_model_dependent=not no_md,
+    plot = plot_limits(quantity, sens, db=_database(), include_model_dependent=not no_md,
                        kinds=kinds or None, x_range=tuple(x_range) if x_range else None)
     plot.save(output)
     click.echo(f"wrote {output}: {len(plot.drawn)} limits drawn "
@@ -177,7 +186,7 @@ def compare_cmd(quantity, with_file, mu_definition, mediator_mass_GeV, kinds, no
     from renpsim.limits.compare import compare
 
     sens = _read_with(with_file, quantity)
-    comp = compare(sens, include_model_dependent=not no_md, kinds=kinds or None,
+    comp = compare(sens, _database(), include_model_dependent=not no_md, kinds=kinds or None,
                    mu_definition=mu_definition, mediator_mass_GeV=mediator_mass_GeV)
     if as_json:
         click.echo(_dump(comp.to_dict()))

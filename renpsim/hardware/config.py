@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -22,6 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from renpsim._resources import preset_dir
+from renpsim._toml import read_toml
 from renpsim.errors import InputError, MissingInputError
 from renpsim.hardware.detector import DetectorConfig
 from renpsim.hardware.lasers import LaserConfig, hz_to_eV, n_gamma_from_laser, photons_per_pulse
@@ -108,6 +108,10 @@ class HardwareConfig:
         if self.target.gamma0_per_s is not None:
             return self.target.gamma0_per_s
         if self.target.gamma0_placeholder:
+            if self.atomic.gamma0_placeholder_per_s is None:
+                raise InputError(self.source, "target.gamma0_placeholder", True,
+                                 f"false: {self.target.species} has no placeholder Gamma_0 "
+                                 "(its value comes from the target data)")
             return float(self.atomic.gamma0_placeholder_per_s)
         if self.atomic.gamma0_ref_per_s is None:
             raise MissingInputError(self.source, "target.gamma0_per_s", None,
@@ -177,13 +181,7 @@ def list_detector_presets() -> list[str]:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(str(path), "-", "(file)", f"valid TOML ({exc})") from None
-    except OSError as exc:
-        raise InputError(str(path), "-", "(file)", f"a readable file ({exc.strerror})") from None
+    return read_toml(path, what="a TOML file")
 
 
 def resolve_preset(kind: str, name_or_path: str | Path) -> Path:
@@ -259,7 +257,7 @@ def hardware_from_dict(data: dict, where: str, overrides: Mapping[str, Any] | No
     if "preset" in det_table:
         presets = _read_toml(preset_dir("hardware") / "detectors.toml")
         name = det_table["preset"]
-        if name not in presets:
+        if not isinstance(name, str) or name not in presets:
             raise InputError(where, "detector.preset", name,
                              "one of " + ", ".join(sorted(presets)))
         base = {k: v for k, v in presets[name].items() if k not in ("description", "source")}

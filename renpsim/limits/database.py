@@ -12,7 +12,6 @@ Every record is validated on load (:mod:`renpsim.limits.schema`); a bad file rai
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -22,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from renpsim._resources import data_path
+from renpsim._toml import read_toml
 from renpsim.errors import DataFileError, InputError
 from renpsim.limits.quantities import QUANTITIES, Quantity
 from renpsim.limits.schema import load_schema, validate_record
@@ -232,13 +232,7 @@ class LimitDatabase:
 
 def _load_record(path: Path, curve_dir: Path) -> LimitRecord:
     spath = str(path)
-    try:
-        with open(path, "rb") as fh:
-            raw = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise DataFileError(spath, "-", f"invalid TOML: {exc}") from None
-    except OSError as exc:
-        raise DataFileError(spath, "-", f"cannot read: {exc.strerror}") from None
+    raw = read_toml(spath, data_file=True, what="a limit record")
     curve = validate_record(raw, spath, curve_dir)
     return LimitRecord(id=raw["id"], quantity=raw["quantity"], unit=raw["unit"],
                        description=raw["description"], bound_type=raw["bound_type"],

@@ -117,10 +117,10 @@ def run_report(campaign: str | Path = DEFAULT_CAMPAIGN, outdir: str | Path = "re
     out = Path(outdir)
     if out.exists() and not out.is_dir():
         raise InputError("option -o", "OUTDIR", str(out), "a directory (or a new path)")
-    out.mkdir(parents=True, exist_ok=True)
     stages = 6
-    camp = load_campaign(str(campaign))
+    camp = load_campaign(str(campaign))   # bad input fails before OUTDIR is created
     expected = expected_counts(camp)
+    out.mkdir(parents=True, exist_ok=True)
     viab = assess_viability(camp, expected, settings.target_events)
     _write_csv(expected, out / "expected_counts.csv")
     progress("campaign and expected counts", 1, stages)

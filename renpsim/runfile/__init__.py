@@ -62,6 +62,7 @@ Other entry points: :func:`strip_truth`, :func:`import_counts`, :func:`clean_par
 :func:`render_markdown` (the format document is generated from the shipped schema).
 """
 
+from renpsim._atomic import clean_partials
 from renpsim.runfile.importer import import_counts
 from renpsim.runfile.reader import Calibration, DarkCalibration, RunFile, follow_run, open_run
 from renpsim.runfile.schema import load_schema, render_markdown, schema_version
@@ -72,7 +73,6 @@ from renpsim.runfile.writer import (
     RunIdentity,
     RunWriter,
     TruthSpec,
-    clean_partials,
 )
 
 __all__ = [

@@ -4,29 +4,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import re
 from pathlib import Path
 
 import numpy as np
 
-PARTIAL_RE = re.compile(r"^\.(?P<name>.+)\.partial-(?P<pid>\d+)$")
+from renpsim._atomic import PARTIAL_RE, partial_name, pid_alive
 
-
-def partial_name(final: Path, pid: int | None = None) -> Path:
-    """Return the temporary name ``.<name>.partial-<pid>`` beside ``final``."""
-    pid = os.getpid() if pid is None else pid
-    return final.with_name(f".{final.name}.partial-{pid}")
-
-
-def pid_alive(pid: int) -> bool:
-    """Return True when a process with this id exists (on this machine)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+__all__ = ["PARTIAL_RE", "partial_name", "pid_alive"]
 
 
 def iso_from_ns(ns: int) -> str:

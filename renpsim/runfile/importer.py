@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from renpsim import __version__
+from renpsim._toml import read_toml
 from renpsim.errors import InputError
 from renpsim.runfile.writer import RunConfig, RunIdentity, RunWriter
 
@@ -59,16 +59,7 @@ _READERS = {".csv": _read_csv, ".tsv": lambda p: pd.read_csv(p, sep="\t"),
 def load_metadata(path: str | os.PathLike) -> dict[str, Any]:
     """Read an import metadata TOML (errors name the file and the key)."""
     p = str(path)
-    try:
-        with open(p, "rb") as fh:
-            meta = tomllib.load(fh)
-    except FileNotFoundError:
-        raise InputError(p, "-", p, "an existing metadata TOML file") from None
-    except OSError as exc:
-        raise InputError(p, "-", p, f"a readable file ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(p, "-", str(exc), "valid TOML") from None
-    return meta
+    return read_toml(p, what="an import metadata TOML file")
 
 
 def _read_table(table: Any) -> tuple[pd.DataFrame, str]:
@@ -223,7 +214,15 @@ def import_counts(table: Any, metadata: str | os.PathLike | Mapping[str, Any],
     E_eg = target.get("E_eg_eV")
     if "omega_prime_eV" in df.columns:
         omega_p = _numeric(df, where, "omega_prime_eV")
-    elif isinstance(E_eg, int | float):
+    elif isinstance(E_eg, int | float) and not isinstance(E_eg, bool):
+        over = ~(omega <= 0.5 * float(E_eg) * (1 + 1e-12))
+        if over.any():
+            # physics.md 1.2: the RENP photon is the softer one, omega <= E_eg/2.
+            i = int(np.argmax(over))
+            raise InputError(where, f"row {i + 2}, column omega_eV", omega[i],
+                             f"a photon energy in eV, 0 < omega <= E_eg/2 = "
+                             f"{0.5 * float(E_eg):.7g} eV (target.E_eg_eV of {mwhere}; "
+                             "a unit mistake, e.g. nm?)")
         omega_p = float(E_eg) - omega
     else:
         raise InputError(mwhere, "target.E_eg_eV", E_eg, "a number (or give omega_prime_eV)")
@@ -277,10 +276,10 @@ def import_counts(table: Any, metadata: str | os.PathLike | Mapping[str, Any],
             kwargs: dict[str, Any] = {}
             for key in ("dark", "detector_efficiency", "afterpulse", "dead_time"):
                 if key in cal:
-                    kwargs[key] = _by_channel(mwhere, f"calibration.{key}", cal[key])
+                    kwargs[key] = _by_channel(mwhere, f"calibration.{key}", cal[key], n_ch)
             if "laser_energy" in cal:
                 kwargs["laser_energy"] = _by_channel(mwhere, "calibration.laser_energy",
-                                                     cal["laser_energy"], "laser")
+                                                     cal["laser_energy"], len(lasers), "laser")
             for key in ("frequency", "waveguide"):
                 if key in cal:
                     kwargs[key] = cal[key]
@@ -301,13 +300,19 @@ def import_counts(table: Any, metadata: str | os.PathLike | Mapping[str, Any],
     return Path(output)
 
 
-def _by_channel(where: str, key: str, items: Any, index: str = "channel") -> dict[int, dict]:
-    if not isinstance(items, list):
+def _by_channel(where: str, key: str, items: Any, n: int,
+                index: str = "channel") -> dict[int, dict]:
+    if not isinstance(items, list) or not all(isinstance(i, Mapping) for i in items):
         raise InputError(where, key, "(table)", f"an array of tables ([[{key}]]) with {index}")
     out = {}
     for k, item in enumerate(items):
         item = dict(item)
         if index not in item:
             raise InputError(where, f"{key}[{k}].{index}", "(missing)", f"the {index} number")
-        out[int(item.pop(index))] = item
+        idx = item.pop(index)
+        if isinstance(idx, bool) or not isinstance(idx, int) or not 0 <= idx < n:
+            what = "[[detectors]]" if index == "channel" else "[[lasers]]"
+            raise InputError(where, f"{key}[{k}].{index}", idx,
+                             f"an integer in [0, {n}) (one per entry of {what})")
+        out[idx] = item
     return out

@@ -9,11 +9,12 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from renpsim._atomic import remove_stale_partials
 from renpsim.errors import RunFileError
 from renpsim.runfile._common import fsync_path, partial_name, str_array
 from renpsim.runfile.schema import group_spec
 from renpsim.runfile.validate import open_h5, validate_run
-from renpsim.runfile.writer import _dataset_attrs, clean_partials
+from renpsim.runfile.writer import _dataset_attrs
 
 _STR = h5py.string_dtype("utf-8")
 
@@ -51,7 +52,7 @@ def strip_truth(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
     validate_run(src_p, deep=False)
     if not dst_p.parent.is_dir():
         raise RunFileError(str(dst_p), "-", "output folder does not exist")
-    clean_partials(dst_p)
+    remove_stale_partials(dst_p)
     digest = sha256_file(src_p)
     tmp = partial_name(dst_p)
     try:

@@ -375,6 +375,7 @@ class _Checker:
     def _consistency(self, dims: dict[str, int]) -> None:
         f = self.f
         self._run_window()
+        self._photon_energy_range()
         has_truth = f.attrs.get("has_truth")
         if has_truth is not None and bool(has_truth) != ("truth" in f):
             self.err("/@has_truth", f"{bool(has_truth)}: expected {'truth' in f} (whether "
@@ -415,6 +416,30 @@ class _Checker:
                     self.err(f"/shots/subrun_index[{row}]", f"{int(ds[row])}: expected a step "
                              f"index < N_steps = {n_steps}")
                     break
+
+    def _photon_energy_range(self) -> None:
+        """Check 0 < omega <= E_eg/2 for every step (physics.md 1.2).
+
+        The RENP photon is the softer of the pair; larger values are a unit mistake (e.g. meV)
+        or a wrong target.
+        """
+        f = self.f
+        tgt = f.get("config/target")
+        ds = f.get("scan/set_photon_energy_eV")
+        if not isinstance(tgt, h5py.Group) or not isinstance(ds, h5py.Dataset) or \
+                ds.ndim != 1 or ds.dtype.kind != "f":
+            return
+        e_eg = tgt.attrs.get("E_eg_eV")
+        if not _attr_ok(e_eg, "float64") or not np.isfinite(e_eg) or e_eg <= 0:
+            return
+        omega = ds[()]
+        bad = ~((omega > 0) & (omega <= 0.5 * float(e_eg) * (1 + 1e-12)))
+        bad &= np.isfinite(omega)   # non-finite values are reported by the value checks
+        if bad.any():
+            i = int(np.argmax(bad))
+            self.err(f"/scan/set_photon_energy_eV[{i}]", f"{_val(omega[i])}: expected 0 < "
+                     f"omega <= E_eg/2 = {0.5 * float(e_eg):.7g} eV (/config/target@E_eg_eV; "
+                     "a unit mistake?)")
 
     def _run_window(self) -> None:
         """Check that steps lie inside [run_start_utc_ns, run_stop_utc_ns] (unit mistakes)."""

@@ -32,14 +32,13 @@ import h5py
 import numpy as np
 
 from renpsim import __version__
+from renpsim._atomic import remove_stale_partials
 from renpsim._json import json_default
 from renpsim.errors import InputError, RunFileError
 from renpsim.runfile._common import (
-    PARTIAL_RE,
     fsync_path,
     iso_from_ns,
     partial_name,
-    pid_alive,
     str_array,
 )
 from renpsim.runfile.schema import NUMPY_DTYPES, group_spec, load_schema, schema_version
@@ -424,12 +423,28 @@ def _attr_value(where: str, name: str, a: Mapping[str, Any], value: Any) -> Any:
         if t == "int64[]":
             return np.asarray(value, dtype=np.int64)
         if t == "float64":
-            if isinstance(value, bool | str):
+            if isinstance(value, bool | str) or np.ndim(value) != 0:
                 raise TypeError
-            return np.float64(value)
+            v = np.float64(value)
     except (TypeError, ValueError, OverflowError):
         raise InputError(where, name, value, f"a {t}") from None
-    raise AssertionError(t)
+    if t != "float64":
+        raise AssertionError(t)
+    lo, hi, what = _ATTR_RANGE.get(a.get("units", ""), (-np.inf, np.inf, "a finite number"))
+    lo, hi, what = _ATTR_RANGE.get(name, (lo, hi, what))
+    if not (np.isfinite(v) and lo <= v <= hi):
+        raise InputError(where, name, value, f"{what} ({a.get('units') or 'no unit'})")
+    return v
+
+
+#: Plausible ranges of float attributes, by name or by units (catches unit mistakes such as a
+#: wavelength in nm or an efficiency in percent). Not in the schema JSON: ranges are checks of
+#: this writer, the format itself only fixes type and unit.
+_ATTR_RANGE: dict[str, tuple[float, float, str]] = {
+    "1": (0.0, 1.0, "a number in [0, 1]"),
+    "nominal_wavelength_m": (1e-9, 1e-3, "a vacuum wavelength in metres, in [1e-9, 1e-3]"),
+    "E_eg_eV": (0.0, 1e3, "an energy in eV, in [0, 1e3]"),
+}
 
 
 def _short(exc: BaseException) -> str:
@@ -453,48 +468,6 @@ def _io_guard(method):
             raise RunFileError(str(self.tmp), "-", f"write failed ({_short(exc)}); partial file "
                                f"removed, {self.path} untouched") from None
     return wrapper
-
-
-def clean_partials(path: str | os.PathLike, *, remove: bool = True) -> list[Path]:
-    """Find (and by default delete) temporary files left by writers that no longer run.
-
-    Parameters
-    ----------
-    path : path-like
-        A final run-file name (only its own temporaries are considered) or a directory (all
-        ``.*.partial-<pid>`` files in it).
-    remove : bool
-        Delete the stale temporaries (default). Temporaries of a live process are never touched.
-
-    Returns
-    -------
-    list of pathlib.Path
-        The stale temporaries found (deleted when ``remove``).
-
-    """
-    p = Path(path)
-    if p.is_dir():
-        directory, only = p, None
-    else:
-        directory, only = p.parent, p.name
-    found = []
-    try:
-        entries = sorted(directory.iterdir())
-    except OSError:
-        return []
-    for entry in entries:
-        m = PARTIAL_RE.match(entry.name)
-        if not m or (only is not None and m["name"] != only):
-            continue
-        if pid_alive(int(m["pid"])):
-            continue
-        found.append(entry)
-        if remove:
-            try:
-                entry.unlink()
-            except OSError:
-                pass
-    return found
 
 
 class RunWriter:
@@ -573,9 +546,7 @@ class RunWriter:
                              "a new file name (overwrite=False)")
         if self.path.is_dir():
             raise InputError(self.where, "path", str(self.path), "a file name, not a folder")
-        self.stale_partials = clean_partials(self.path)
-        for stale in self.stale_partials:
-            _LOG.warning("removed a partial file left by a writer that stopped: %s", stale)
+        self.stale_partials = remove_stale_partials(self.path)
         self.identity = identity
         self.config = config
         self.n_lasers = len(config.lasers)

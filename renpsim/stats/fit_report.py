@@ -94,6 +94,7 @@ def fit_run(
               oscillation_constraints=oscillation_constraints)
     lik = BinnedLikelihood(ds, spec, **kw)
     result = fit_multistart(lik, hypothesis=model)
+    _require_finite_fit(run, ds, lik, result)
     out = result.to_dict()
     out["run"] = str(run)
     out["steps"] = {
@@ -141,3 +142,23 @@ def fit_run(
         out["truth"] = truth
         out["pulls"] = pulls
     return out
+
+
+def _require_finite_fit(run, ds, lik, result) -> None:
+    """Refuse a fit whose best deviance is infinite (counts where the model predicts none).
+
+    That happens when a step has counts but neither signal (e.g. omega beyond the RENP endpoint
+    E_eg/2, or a unit mistake) nor any background or dark-count term: reporting the "best fit"
+    of such data would be meaningless (physics.md 6.1, the Poisson deviance is +inf there).
+    """
+    from renpsim.errors import InputError
+
+    if np.isfinite(result.deviance):
+        return
+    mu = lik.expected(lik.vector(result.values))
+    bad = np.flatnonzero((ds.counts > 0) & ~(mu > 0))
+    k = int(bad[0]) if bad.size else int(np.argmax(~np.isfinite(mu)))
+    raise InputError(str(run), f"counts of step {k} (omega_eV = {ds.omega_eV[k]:.7g})",
+                     float(ds.counts[k]), "no counts where the model (signal + background + "
+                     "dark) predicts none: check the omega units and the endpoint E_eg/2, or "
+                     "give a background/dark calibration")

@@ -221,6 +221,10 @@ def _from_runfile(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict
         run = open_run(path)
     except RunFileError as exc:
         raise DataFileError(str(path), exc.key, exc.problem) from None
+    if run.identity.get("complete") is not True:
+        raise DataFileError(str(path), "/@complete", f"{run.identity.get('complete')!r}: "
+                            "expected True (the writer did not finish: a partial file, or "
+                            "one still being written; fit it once complete)")
     steps = run.steps
     doc = run.config.get("campaign") if isinstance(run.config, dict) else None
     if not isinstance(doc, dict):

@@ -98,7 +98,7 @@ def hardware_presets() -> list[str]:
 
 
 @functools.cache
-def _preset_sections(name: str) -> dict[str, dict[str, object]]:
+def _preset_sections(name: str, mtime_ns: int) -> dict[str, dict[str, object]]:
     from renpsim.hardware.config import load_hardware
 
     d = load_hardware(name).to_dict()
@@ -106,8 +106,40 @@ def _preset_sections(name: str) -> dict[str, dict[str, object]]:
 
 
 def hardware_sections(name: str) -> dict[str, dict[str, object]]:
-    """Return a hardware preset as sections of knobs (every knob, detector preset expanded)."""
-    return {k: dict(v) for k, v in _preset_sections(name).items()}
+    """Return a hardware preset or file as sections of knobs (every knob, detector expanded).
+
+    ``name`` is a preset name or the path :func:`hardware_file` returned (a file is read again
+    when it changes).
+    """
+    p = Path(name)
+    mtime = p.stat().st_mtime_ns if p.suffix == ".toml" and p.is_file() else 0
+    return {k: dict(v) for k, v in _preset_sections(name, mtime).items()}
+
+
+def check_toml_file(path: Path, what: str) -> None:
+    """Raise the library's one-line error if ``path`` is unreadable, not UTF-8 or not TOML."""
+    from renpsim._toml import read_toml
+
+    read_toml(path, what=what)
+
+
+def hardware_file(ref: object, where: str, base_dir: Path | None) -> str:
+    """Resolve a campaign's ``hardware`` key: a preset name, or the path of a hardware file.
+
+    Raises
+    ------
+    InputError
+        Not a string, or neither a preset name nor an existing hardware TOML file.
+
+    """
+    from renpsim.campaign.campaign import resolve_hardware_ref
+
+    if not isinstance(ref, str):
+        raise InputError(where, "hardware", ref, "a hardware preset name (" +
+                         ", ".join(hardware_presets()) + ") or a hardware TOML file")
+    if ref in hardware_presets():
+        return ref
+    return str(resolve_hardware_ref(ref, where, base_dir))
 
 
 def detector_presets() -> dict[str, dict[str, object]]:

@@ -104,10 +104,11 @@ class Campaign:
             if key not in TOP_KEYS:
                 raise InputError(where, key, value.unwrap() if hasattr(value, "unwrap")
                                  else value, "one of " + ", ".join(TOP_KEYS))
-        ref = self._lookup("hardware")
-        if not isinstance(ref, str) or ref not in backend.hardware_presets():
-            raise InputError(where, "hardware", ref,
-                             "a hardware preset name: " + ", ".join(backend.hardware_presets()))
+        # A preset name, or a hardware TOML file (relative to the campaign's folder); a bad
+        # hardware file is reported with its own name and key.
+        self._hardware = backend.hardware_file(self._lookup("hardware"), where,
+                                               path.parent if path is not None else None)
+        backend.hardware_sections(self._hardware)
         seed = self._lookup("seed")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)
                                  or seed < 0):
@@ -149,12 +150,8 @@ class Campaign:
 
         """
         p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise DataFileError(str(p), "-", f"cannot read: {exc.strerror or exc}") from None
-        except UnicodeDecodeError:
-            raise DataFileError(str(p), "-", "not a UTF-8 text file") from None
+        backend.check_toml_file(p, "a campaign TOML file")   # errors give line and column
+        text = p.read_text(encoding="utf-8")
         try:
             doc = tomlkit.parse(text)
         except TOMLKitError as exc:
@@ -176,12 +173,12 @@ class Campaign:
 
     @property
     def hardware_name(self) -> str:
-        """The hardware preset the campaign refers to."""
+        """The hardware preset (or hardware file) the campaign refers to."""
         return str(self._lookup("hardware"))
 
     def hardware_sections(self) -> dict[str, dict[str, object]]:
-        """Return the preset's hardware sections with the campaign's overrides applied."""
-        base = backend.hardware_sections(self.hardware_name)
+        """Return the hardware's sections with the campaign's overrides applied."""
+        base = backend.hardware_sections(self._hardware)
         over = self._lookup("hardware_overrides") or {}
         return {sec: {**vals, **(over.get(sec) or {})} for sec, vals in base.items()}
 
@@ -291,7 +288,7 @@ class Campaign:
         info = backend.target_info(name)
         self._check_steps_fit(info)
         species, isotope = info.name.split("-", 1)
-        base = backend.hardware_sections(self.hardware_name)["target"]
+        base = backend.hardware_sections(self._hardware)["target"]
         for key, value in (("species", species), ("isotope", isotope)):
             self._store(f"target.{key}", None if base.get(key) == value else value)
         # A preset's E_eg belongs to its own isotope: drop it when the target changes.
@@ -318,6 +315,7 @@ class Campaign:
                                    t.get("E_eg_eV"))
         self._check_steps_fit(info)
         self.doc["hardware"] = name
+        self._hardware = name
         if "hardware_overrides" in self.doc:
             del self.doc["hardware_overrides"]
         self.dirty = True
