@@ -158,10 +158,14 @@ def test_bad_parameter_requests():
         model_from_name("dipole", coupling="gL11")
     with pytest.raises(InputError):
         model_from_name("quadrupole")
-    with pytest.raises(InputError, match="Dirac"):
-        model_from_name("dipole", nature="majorana")
-    with pytest.raises(InputError, match="Dirac"):
-        ModelSpec(nature="majorana", coupling="yS11")
+    # Majorana scalar and dipole models exist; a diagonal Majorana moment vanishes: refused
+    assert model_from_name("dipole", nature="majorana").coupling == "mu12"
+    assert ModelSpec(nature="majorana", coupling="yS11").coupling == "yS11"
+    for name in ("mu11", "eps22"):
+        with pytest.raises(InputError, match=rf"{name}.*diagonal Majorana dipole moments vanish"):
+            model_from_name("dipole", nature="majorana", coupling=name)
+    with pytest.raises(InputError, match="scalar_phase"):
+        ModelSpec(scalar_phase="weird")
 
 
 def test_bad_dataset():

@@ -1,4 +1,4 @@
-"""Batched SM + mediator spectra of the statistics engine (temporary BSM implementation)."""
+"""The statistics engine's spectra: thin wrappers of the physics layer (SM and one coupling)."""
 
 import numpy as np
 import pytest
@@ -82,8 +82,10 @@ def test_bad_inputs():
     with pytest.raises(InputError):
         parse_coupling("gL14")
     st = neutrino_state("NO", 0.01, "majorana", "nufit-5.0")
-    with pytest.raises(InputError):
-        _ours(st, coupling=parse_coupling("yS11"), coupling_value=1e-19)
+    with pytest.raises(InputError, match=r"mu11.*diagonal Majorana dipole moments vanish"):
+        _ours(st, coupling=parse_coupling("mu11"), coupling_value=1e-11)
+    with pytest.raises(InputError, match=r"yP11.*would have no effect"):
+        _ours(st, coupling=parse_coupling("yP11"), coupling_value=1e-18, scalar_phase="gp21")
     with pytest.raises(InputError):
         _ours(st, scalar_phase="weird")
 
@@ -148,3 +150,29 @@ def test_dipole_term_reproduces_physics_md_b6(kind, expected):
     with pytest.raises(InputError):
         bsm_spectral_function(w, maj.masses_eV, maj.coupling, majorana=True,
                               coupling=parse_coupling(kind), coupling_value=1e-11, **kw)
+
+
+def test_likelihood_rejects_nan_parameters_and_clamps_impossible_masses():
+    # a minimiser probing NaN must see the rejection value, not a massless spectrum
+    from renpsim.stats.benchmark import gp21_benchmark
+    from renpsim.stats.model import BinnedLikelihood, ModelSpec
+
+    lik = BinnedLikelihood(gp21_benchmark().dataset(), ModelSpec(ordering="IO"))
+    assert lik(lik.vector({"m_lightest_eV": float("nan")})) == 1e300
+    # IO with dm2_3l pushed above zero: m2^2 < 0 is clamped to m2 = 0, m1 = 0 (no NaN)
+    masses, _ = lik._state(lik.vector({"m_lightest_eV": 0.0, "dm2_3l_eV2": 1e-4}))
+    assert np.array_equal(masses, [0.0, 0.0, 0.0])
+
+
+def test_bare_pole_of_the_gp21_scalar_phase_excludes_without_warnings():
+    # the paper convention has no width: at M^2 = s of a step any coupling gives an infinite
+    # rate; the scan reports "excluded at the lower end of the search" (status 1), no NaN
+    from renpsim.physics.kinematics import pole_mass
+    from renpsim.stats.benchmark import gp21_benchmark
+    from renpsim.stats.sensitivity import AsimovSetup, coupling_limits_vs_mass
+
+    M = float(pole_mass(1.0699, TGT.E_eg_eV))
+    setup = AsimovSetup.from_campaign(gp21_benchmark(), scalar_phase="gp21")
+    r = coupling_limits_vs_mass(setup, "yS11", [M, 1.001 * M], 3.84)
+    assert list(r["status"]) == [1, 0]
+    assert r["limit"][0] < 1e-30 < r["limit"][1] < 1e-15

@@ -38,7 +38,10 @@ def _split(items: tuple[str, ...]) -> tuple[str, ...]:
               type=click.Choice(MODELS),
               help="Physics model to fit.")
 @click.option("--coupling", default=None,
-              help="BSM coupling for vector/scalar (gL11, gR11, yS11, yP11...).")
+              help="BSM coupling for vector/scalar/dipole (gL11, gR11, yS11, yP11, mu12...).")
+@click.option("--nature", type=click.Choice(["dirac", "majorana"]), default=None,
+              help="Neutrino nature of a vector/scalar/dipole model (default dirac; the "
+                   "sm-* models name their own). Majorana dipole moments are off-diagonal.")
 @click.option("--mediator-mass", "mediator_mass", type=FiniteFloat(0.0, min_open=True),
               default=1.0, show_default=True, help="Mediator mass in eV (fixed).")
 @click.option("--ordering", type=click.Choice(["NO", "IO"]), default="NO", show_default=True)
@@ -59,7 +62,7 @@ def _split(items: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--validate-truth", is_flag=True,
               help="Read /truth (synthetic files) and report pulls against it.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def fit_cmd(run, model, coupling, mediator_mass, ordering, oscillation, free, profile, fix,
+def fit_cmd(run, model, coupling, nature, mediator_mass, ordering, oscillation, free, profile, fix,
             no_oscillation_constraints, compare, no_profile_scan, validate_truth, as_json):
     """Fit RUN (.h5 run file or .json binned dataset).
 
@@ -67,7 +70,8 @@ def fit_cmd(run, model, coupling, mediator_mass, ordering, oscillation, free, pr
     """
     from renpsim.stats.fit_report import fit_run
 
-    out = fit_run(run, model=model, coupling=coupling, mediator_mass_eV=mediator_mass,
+    out = fit_run(run, model=model, coupling=coupling, nature=nature,
+                  mediator_mass_eV=mediator_mass,
                   ordering=ordering, oscillation=oscillation, free=_split(free),
                   fixed=_parse_fix(fix), profile=_split(profile),
                   oscillation_constraints=not no_oscillation_constraints, compare=compare,

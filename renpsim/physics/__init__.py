@@ -3,13 +3,14 @@
 Nothing here knows about hardware, files or the command line.
 """
 
-from renpsim.physics.neutrino import NeutrinoState, neutrino_state
+from renpsim.physics.neutrino import NeutrinoArrays, NeutrinoState, neutrino_state
 from renpsim.physics.oscillation import OscillationParameters, list_presets, load_preset
 from renpsim.physics.spectrum import SpectrumResult, spectral_function, spectrum
 from renpsim.physics.targets import AtomicTarget, load_target
 
 __all__ = [
     "AtomicTarget",
+    "NeutrinoArrays",
     "NeutrinoState",
     "OscillationParameters",
     "SpectrumResult",

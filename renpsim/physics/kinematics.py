@@ -80,9 +80,13 @@ def phase_space_delta(
     mj = np.asarray(m_j_eV, dtype=float)
     x = s - (mi + mj) ** 2
     y = s - (mi - mj) ** 2
-    shape = np.broadcast_shapes(x.shape, s.shape)
     root = np.sqrt(np.maximum(x, 0.0) * np.maximum(y, 0.0))
+    if s.size and s.min() > 0.0:
+        # common case (every point below the endpoint): root is already 0 where x <= 0
+        return root / s
+    shape = np.broadcast_shapes(x.shape, s.shape)
     out = np.zeros(shape)
     np.divide(root, s, out=out, where=(s > 0.0) & (x > 0.0))
-    massless_end = (s == 0.0) & ((mi + mj) == 0.0)
-    return np.where(massless_end, 1.0, out)
+    if np.any(s == 0.0):
+        out = np.where((s == 0.0) & ((mi + mj) == 0.0), 1.0, out)
+    return out

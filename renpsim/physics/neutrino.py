@@ -207,6 +207,47 @@ class NeutrinoState:
         return np.abs(np.sum(self.Ue**2 * self.masses_eV, axis=-1))
 
 
+@dataclass(frozen=True)
+class NeutrinoArrays:
+    """The neutrino inputs of the spectral functions as plain arrays: masses, a_ij, nature.
+
+    A lighter stand-in for :class:`NeutrinoState` where the masses and the axial coupling come
+    from elsewhere (a fitter varying the oscillation parameters, a batched scan): the spectral
+    functions (:func:`renpsim.physics.spectrum.spectral_function`,
+    :func:`renpsim.physics.bsm.spectral_function_bsm`) only read ``masses_eV``, ``coupling``,
+    ``nature`` and ``majorana``. Build the arrays with :func:`masses_from_lightest`,
+    :func:`electron_row` and :func:`coupling_matrix` (physics.md 1.2, 3.2).
+
+    Attributes
+    ----------
+    masses_eV : numpy.ndarray
+        (m1, m2, m3) in eV, shape ``batch + (3,)``.
+    coupling : numpy.ndarray
+        a_ij, complex, shape ``batch + (3, 3)``.
+    nature : {"dirac", "majorana"}
+        Neutrino nature.
+
+    """
+
+    masses_eV: NDArray[np.float64]
+    coupling: NDArray[np.complex128]
+    nature: str = "dirac"
+
+    def __post_init__(self) -> None:
+        if self.nature not in ("dirac", "majorana"):
+            raise InputError("neutrino", "nature", self.nature, "'dirac' or 'majorana'")
+
+    @property
+    def majorana(self) -> bool:
+        """True for Majorana neutrinos."""
+        return self.nature == "majorana"
+
+    @property
+    def batch_shape(self) -> tuple[int, ...]:
+        """Shape of the parameter batch (without the mass-index axis)."""
+        return np.shape(self.masses_eV)[:-1]
+
+
 def _check_finite_nonnegative(name: str, value: ArrayLike) -> NDArray[np.float64]:
     try:
         arr = np.asarray(value, dtype=float)

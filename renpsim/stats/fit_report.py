@@ -24,6 +24,7 @@ def fit_run(
     model: str = "sm-dirac",
     coupling: str | None = None,
     mediator_mass_eV: float = 1.0,
+    nature: str | None = None,
     ordering: str = "NO",
     oscillation: str | None = None,
     free: tuple[str, ...] = (),
@@ -46,6 +47,9 @@ def fit_run(
         BSM coupling for vector/scalar/dipole models (gL11, yS11, mu11, ...).
     mediator_mass_eV : float
         Mediator mass (fixed) for vector/scalar models.
+    nature : {"dirac", "majorana"}, optional
+        Neutrino nature of a vector/scalar/dipole model (default Dirac; must agree with an
+        ``sm-*`` model name).
     ordering : {"NO", "IO"}
         Mass ordering of the fitted model.
     oscillation : str, optional
@@ -84,7 +88,7 @@ def fit_run(
     ds, truth = load_dataset(run, validate_truth=validate_truth)
     if oscillation:
         ds = replace(ds, oscillation=oscillation)
-    spec = model_from_name(model, ordering=ordering, coupling=coupling,
+    spec = model_from_name(model, ordering=ordering, coupling=coupling, nature=nature,
                            mediator_mass_eV=mediator_mass_eV)
     kw = dict(free=tuple(free), fixed=dict(fixed or {}), profile=tuple(profile),
               oscillation_constraints=oscillation_constraints)

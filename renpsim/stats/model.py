@@ -7,10 +7,11 @@ background model)::
            + L_k * r_dark
 
 with R0 the calibration's nominal rate per unit I (``Calibration.rate_scale_per_s``), I the
-spectral function of :mod:`renpsim.stats.spectra`, theta the neutrino parameters (lightest mass,
-oscillation parameters, BSM coupling and mediator mass), eps the detector efficiency, b_k the
-background photon rate before the detector, r_dark the detector dark rate (not scaled by the
-efficiency) and L_k the detector live time of the step (default T_k).
+spectral function of the physics layer (through :mod:`renpsim.stats.spectra`), theta the
+neutrino parameters (lightest mass, oscillation parameters, BSM coupling and mediator mass),
+eps the detector efficiency, b_k the background photon rate before the detector, r_dark the
+detector dark rate (not scaled by the efficiency) and L_k the detector live time of the step
+(default T_k).
 
 Objective ("chi^2", minimised; iminuit errordef = 1)::
 
@@ -24,7 +25,6 @@ Parameter roles: ``poi`` (free, of interest), ``profiled`` (free nuisance) or ``
 
 from __future__ import annotations
 
-import cmath
 import copy
 import math
 from dataclasses import dataclass, field
@@ -33,17 +33,23 @@ import numpy as np
 from numpy.typing import NDArray
 
 from renpsim.errors import InputError
+from renpsim.physics.neutrino import (
+    NeutrinoArrays,
+    coupling_matrix,
+    electron_row,
+    masses_from_lightest,
+)
 from renpsim.physics.oscillation import OscillationParameters, load_preset
+from renpsim.physics.spectrum import spectral_function_arrays
 from renpsim.physics.targets import load_target
 from renpsim.stats.dataset import BinnedDataset
 from renpsim.stats.spectra import (
     Coupling,
-    bsm_spectral_function,
+    CouplingExpansion,
+    check_coupling,
+    coupling_expansion,
     parse_coupling,
-    sm_spectral_fast,
 )
-
-_EYE3 = np.eye(3)
 
 #: Physics models accepted by the fitter (CLI ``--model``).
 MODELS = ("sm-dirac", "sm-majorana", "vector", "scalar", "dipole")
@@ -74,8 +80,8 @@ class ModelSpec:
         Starting / nominal lightest mass.
     alpha21, alpha31 : float
         Majorana phases (fixed), radians.
-    scalar_phase : {"gp21", "physical"}
-        See :mod:`renpsim.stats.spectra`.
+    scalar_phase : {"physical", "gp21", "paper"}
+        See :mod:`renpsim.stats.spectra` (``"gp21"`` = ``"paper"``: GP21's printed eq. 29).
     width_fraction : float
         Mediator Gamma/M [A].
 
@@ -97,11 +103,13 @@ class ModelSpec:
         if self.nature not in ("dirac", "majorana"):
             raise InputError("model", "nature", self.nature, "'dirac' or 'majorana'")
         if self.coupling is not None:
-            c = parse_coupling(self.coupling, "model")
-            if c.mediator in ("scalar", "dipole") and self.nature == "majorana":
-                raise InputError("model", "nature", self.nature,
-                                 f"Dirac for {c.mediator} couplings (the Majorana terms are "
-                                 "not derived/confirmed, physics.md 4.2-4.3)")
+            # Majorana scalar and dipole terms come from renpsim.physics.bsm (physics.md 4.2-4.3);
+            # refused only where they cannot act (diagonal Majorana dipole moments vanish)
+            check_coupling(parse_coupling(self.coupling, "model"), self.nature,
+                           self.scalar_phase, "model")
+        elif self.scalar_phase not in ("physical", "gp21", "paper"):
+            raise InputError("model", "scalar_phase", self.scalar_phase,
+                             "'physical' or 'gp21' (alias 'paper')")
         if not (np.isfinite(self.mediator_mass_eV) and self.mediator_mass_eV > 0):
             raise InputError("model", "mediator_mass_eV", self.mediator_mass_eV, "a mass > 0 eV")
         if not (np.isfinite(self.m_lightest_eV) and self.m_lightest_eV >= 0):
@@ -113,7 +121,8 @@ def model_from_name(name: str, *, ordering: str = "NO", coupling: str | None = N
     """Build a :class:`ModelSpec` from a CLI model name (see :data:`MODELS`).
 
     ``vector`` defaults to coupling ``gL11``, ``scalar`` to ``yS11`` and ``dipole`` to ``mu11``
-    (moments in units of mu_B; Dirac only).
+    for Dirac and ``mu12`` for Majorana neutrinos (moments in units of mu_B; Majorana neutrinos
+    have transition moments only, physics.md 4.3).
     """
     if name not in MODELS:
         raise InputError("option --model", "model", name, "one of " + ", ".join(MODELS))
@@ -121,8 +130,12 @@ def model_from_name(name: str, *, ordering: str = "NO", coupling: str | None = N
         if coupling is not None:
             raise InputError("option --coupling", "coupling", coupling,
                              "no coupling for an SM model (use --model vector/scalar)")
+        if nature is not None and nature != name[3:]:
+            raise InputError("option --nature", "nature", nature,
+                             f"'{name[3:]}' for --model {name} (or no --nature)")
         return ModelSpec(ordering=ordering, nature=nature or name[3:], **kw)
-    default = {"vector": "gL11", "scalar": "yS11", "dipole": "mu11"}[name]
+    default = {"vector": "gL11", "scalar": "yS11",
+               "dipole": "mu12" if nature == "majorana" else "mu11"}[name]
     c = parse_coupling(coupling or default, "option --coupling")
     if c.mediator != name:
         families = {"vector": "gL/gR", "scalar": "yS/yP", "dipole": "mu/eps"}[name]
@@ -244,6 +257,13 @@ class BinnedLikelihood:
         self._set_data_terms()
         self._cache_key: tuple | None = None
         self._cache_I: NDArray[np.float64] | None = None
+        self._exp_idx = [k for k in self._spec_idx
+                         if not (self._coupling and self.names[k] == self._coupling.name)]
+        self._exp_key: tuple | None = None
+        self._state_idx = [self._index[n] for n in ("m_lightest_eV", *OSC_PARAMS)]
+        self._state_key: tuple | None = None
+        self._state_val: tuple | None = None
+        self._exp: CouplingExpansion | None = None
 
     def _set_data_terms(self) -> None:
         n = self.dataset.counts
@@ -327,56 +347,66 @@ class BinnedLikelihood:
         return default if k is None else x[k]
 
     def _state(self, x: NDArray[np.float64]) -> tuple:
-        """Return the masses (3,) and a_ij (3, 3) at ``x`` (physics.md 1.2, 3.2), scalar path."""
-        g = self._get
-        ml = max(g(x, "m_lightest_eV"), 0.0)
-        dm21, dm3l = g(x, "dm2_21_eV2"), g(x, "dm2_3l_eV2")
-        if self.model.ordering == "NO":
-            m2sq = ml * ml + dm21
-            m3sq = ml * ml + dm3l
-            masses = np.array([ml, math.sqrt(max(m2sq, 0.0)), math.sqrt(max(m3sq, 0.0))])
+        """Return the masses and a_ij at ``x`` through the physics layer (physics.md 1.2, 3.2).
+
+        ``x`` may carry leading batch axes (shape ``batch + (n_parameters,)``); the result is
+        masses ``batch + (3,)`` and a ``batch + (3, 3)``. Out-of-range values a minimiser may
+        probe are clamped (m_lightest >= 0, sin^2 in [0, 1], an impossible mass^2 gives 0).
+        """
+        x = np.asarray(x, dtype=float)
+        idx = self._index
+        ml = np.maximum(x[..., idx["m_lightest_eV"]], 0.0)
+        dm21, dm3l = x[..., idx["dm2_21_eV2"]], x[..., idx["dm2_3l_eV2"]]
+        with np.errstate(invalid="ignore"):
+            masses = masses_from_lightest(ml, self.model.ordering, dm21, dm3l)
+        nan = np.isnan(masses)
+        if nan.any():
+            # sqrt of a negative mass^2 -> 0; a NaN input stays NaN (the objective rejects it)
+            finite = np.isfinite(ml) & np.isfinite(dm21) & np.isfinite(dm3l)
+            masses = np.where(nan & finite[..., None], 0.0, masses)
+        s12, s13 = x[..., idx["sin2_theta12"]], x[..., idx["sin2_theta13"]]
+        if x.ndim == 1:  # scalar clamps without the cost of np.clip on 0-d values
+            s12, s13 = min(max(s12, 0.0), 1.0), min(max(s13, 0.0), 1.0)
         else:
-            m2sq = ml * ml - dm3l
-            masses = np.array([math.sqrt(max(m2sq - dm21, 0.0)), math.sqrt(max(m2sq, 0.0)), ml])
-        s12 = min(max(g(x, "sin2_theta12"), 0.0), 1.0)
-        s13 = min(max(g(x, "sin2_theta13"), 0.0), 1.0)
-        c13 = math.sqrt(1.0 - s13)
-        d = self.osc.delta_cp_rad
-        ue = np.array([
-            math.sqrt(1.0 - s12) * c13,
-            math.sqrt(s12) * c13 * cmath.exp(0.5j * self.model.alpha21),
-            math.sqrt(s13) * cmath.exp(1j * (0.5 * self.model.alpha31 - d)),
-        ])
-        return masses, ue[:, None] * np.conj(ue[None, :]) - 0.5 * _EYE3
+            s12, s13 = np.clip(s12, 0.0, 1.0), np.clip(s13, 0.0, 1.0)
+        ue = electron_row(s12, s13, self.osc.delta_cp_rad, self.model.alpha21,
+                          self.model.alpha31)
+        return masses, coupling_matrix(ue)
 
     def spectral(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         """Return I(omega_k) at the step energies for parameter vector ``x``.
 
-        The result is cached on the spectral parameters, so changes of the linear ones
-        (normalisation, efficiency, background, dark rate) reuse it.
+        SM: :func:`renpsim.physics.spectrum.spectral_function_arrays`. With a coupling: the
+        exact expansion I0 + c1 g + c2 g^2 of :func:`renpsim.stats.spectra.coupling_expansion`
+        (physics layer), cached on the other spectral parameters, so a change of the coupling
+        alone costs one multiply-add. The result is cached on the spectral parameters, so
+        changes of the linear ones (normalisation, efficiency, background, dark rate) reuse it.
         """
         key = tuple(x[self._spec_idx])
         if key == self._cache_key:
             return self._cache_I
         g = self._get
-        masses, a = self._state(x)
         c = self._coupling
+        state_key = tuple(x[self._state_idx])
+        if state_key != self._state_key:
+            self._state_key, self._state_val = state_key, self._state(x)
+        masses, a = self._state_val
+        omega = self.dataset.omega_eV + g(x, "freq_offset_eV")
+        E_eg = self.target.E_eg_eV + g(x, "dE_eg_eV")
         if c is None:
-            omega = self.dataset.omega_eV + g(x, "freq_offset_eV")
-            E_eg = self.target.E_eg_eV + g(x, "dE_eg_eV")
-            if np.all(omega > 0):
-                out = sm_spectral_fast(omega, masses, a, E_eg, self.target.E_vg_eV,
-                                       self.model.nature == "majorana")
-                self._cache_key, self._cache_I = key, out
-                return out
-        out = bsm_spectral_function(
-            self.dataset.omega_eV + g(x, "freq_offset_eV"), masses, a,
-            E_eg_eV=self.target.E_eg_eV + g(x, "dE_eg_eV"), E_vg_eV=self.target.E_vg_eV,
-            majorana=self.model.nature == "majorana", coupling=c,
-            coupling_value=g(x, c.name) if c else 0.0,
-            mediator_mass_eV=g(x, "mediator_mass_eV", 1.0),
-            width_fraction=self.model.width_fraction, scalar_phase=self.model.scalar_phase,
-        )
+            out = spectral_function_arrays(omega, masses, a, E_eg_eV=E_eg,
+                                           E_vg_eV=self.target.E_vg_eV,
+                                           majorana=self.model.nature == "majorana")
+        else:
+            exp_key = tuple(x[self._exp_idx])
+            if exp_key != self._exp_key:
+                self._exp = coupling_expansion(
+                    omega, NeutrinoArrays(masses, a, self.model.nature), self.target, c,
+                    g(x, "mediator_mass_eV", 1.0), E_eg_eV=E_eg,
+                    width_fraction=self.model.width_fraction,
+                    scalar_phase=self.model.scalar_phase)
+                self._exp_key = exp_key
+            out = self._exp(g(x, c.name))
         self._cache_key, self._cache_I = key, out
         return out
 
@@ -451,7 +481,7 @@ class BinnedLikelihood:
         floating = [k for k, n in enumerate(self.names) if self.parameters[n].role != "fixed"]
         spec = [k for k in floating if k in self._spec_idx]
         if spec:
-            states, omegas, Es, hs = [], [], [], []
+            xs, hs = [], []
             for k in spec:
                 p = self.parameters[self.names[k]]
                 h = h_rel * (p.step or p.sigma or 1e-3)
@@ -462,14 +492,14 @@ class BinnedLikelihood:
                 for v in (x[k] + h, down):
                     xx = x.copy()
                     xx[k] = v
-                    m, a = self._state(xx)
-                    states.append((m, a))
-                    omegas.append(ds.omega_eV + g(xx, "freq_offset_eV"))
-                    Es.append(self.target.E_eg_eV + g(xx, "dE_eg_eV"))
+                    xs.append(xx)
                 hs.append(x[k] + h - down)
-            Ib = sm_spectral_fast(np.array(omegas), np.array([s[0] for s in states]),
-                                  np.array([s[1] for s in states]), np.array(Es),
-                                  self.target.E_vg_eV, self.model.nature == "majorana")
+            X = np.array(xs)
+            masses, a = self._state(X)
+            Ib = spectral_function_arrays(
+                ds.omega_eV + X[:, self._index["freq_offset_eV"], None], masses[:, None, :],
+                a[:, None, :, :], E_eg_eV=self.target.E_eg_eV + X[:, self._index["dE_eg_eV"], None],
+                E_vg_eV=self.target.E_vg_eV, majorana=self.model.nature == "majorana")
             dI = (Ib[0::2] - Ib[1::2]) / np.array(hs)[:, None]
             out[spec] = np.sum(dI * (ds.dwell_s * eff * norm * R0 * r), axis=1)
         idx = self._index

@@ -200,9 +200,10 @@ def optimise_dwell_for_limit(setup: AsimovSetup, coupling: str, mediator_mass_eV
     n = ctx.omega.size
     frac = np.asarray(setup.dwell_s, float) / total
     g = before
+    s0, fl0 = ctx.sm_counts(ctx.masses)
+    signal = ctx.signal(ctx.masses, c, mediator_mass_eV)
     for _ in range(3):
-        s0, fl0 = ctx.counts(ctx.masses)
-        s1, _ = ctx.counts(ctx.masses, c, g, mediator_mass_eV)
+        s1 = signal(g)
         r0, r1, rf = s0 * per_s, s1 * per_s, fl0 * per_s
 
         def dchi(x, r0=r0, r1=r1, rf=rf):

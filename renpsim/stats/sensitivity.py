@@ -9,13 +9,16 @@ switched on; the limit is the smallest |g| with Delta chi^2 = D(N_true, N_test) 
 Optionally the normalisation is profiled (physics.md 6.1: k = sum N_true / sum N_test without
 background; a vectorised Newton solve otherwise).
 
-The limit search is vectorised over the whole grid (mediator masses or lightest masses): one
-coarse log-spaced scan of g for all grid points at once locates the **first** crossing of the
-threshold (the Delta chi^2 curve need not be monotonic when the new term interferes
-destructively), then a batched bisection in log g refines every bracket simultaneously. Each
-iteration is one call of the broadcast spectrum over (grid, candidates, steps); there is no
-Python loop over grid points. Results per grid point do not depend on how the grid is chunked,
-so executors can split it freely.
+The spectra come from the physics layer (:mod:`renpsim.physics.bsm` through
+:mod:`renpsim.stats.spectra`): per grid point, the exact expansion I(g) = I0 + c1 g + c2 g^2 at
+fixed mediator mass (:func:`renpsim.stats.spectra.coupling_expansion`, two batched physics calls
+for the whole grid), after which any coupling costs one multiply-add. The limit search is
+vectorised over the whole grid (mediator masses or lightest masses): one coarse log-spaced scan
+of g for all grid points at once locates the **first** crossing of the threshold (the Delta
+chi^2 curve need not be monotonic when the new term interferes destructively), then a batched
+bisection in log g refines every bracket simultaneously; there is no Python loop over grid
+points. Results per grid point do not depend on how the grid is chunked, so executors can split
+it freely.
 """
 
 from __future__ import annotations
@@ -26,11 +29,17 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from renpsim.errors import InputError
-from renpsim.physics.neutrino import coupling_matrix, electron_row, masses_from_lightest
+from renpsim.physics.neutrino import (
+    NeutrinoArrays,
+    coupling_matrix,
+    electron_row,
+    masses_from_lightest,
+)
 from renpsim.physics.oscillation import load_preset
+from renpsim.physics.spectrum import spectral_function_arrays
 from renpsim.physics.targets import load_target
 from renpsim.stats.deviance import deviance_terms
-from renpsim.stats.spectra import bsm_spectral_function, parse_coupling
+from renpsim.stats.spectra import Coupling, CouplingExpansion, coupling_expansion, parse_coupling
 
 #: Coarse search range of log10 |coupling| and its step (decades).
 LOG10_G_RANGE = (-34.0, 2.0)
@@ -65,7 +74,7 @@ class AsimovSetup:
     width_fraction : float
         Mediator Gamma/M [A].
     scalar_phase : str
-        ``"gp21"`` or ``"physical"``.
+        ``"physical"`` or ``"gp21"`` (alias ``"paper"``), see :mod:`renpsim.stats.spectra`.
 
     """
 
@@ -115,6 +124,7 @@ class _Context:
         self.setup = setup
         tgt = load_target(setup.target)
         osc = load_preset(setup.oscillation, setup.ordering)
+        self.target = tgt
         self.E_eg, self.E_vg = tgt.E_eg_eV, tgt.E_vg_eV
         self.omega = np.asarray(setup.omega_eV, dtype=float)
         self.dwell = np.asarray(setup.dwell_s, dtype=float)
@@ -134,15 +144,20 @@ class _Context:
         self.sig_scale = self.dwell * setup.efficiency * np.asarray(setup.rate_scale_per_s,
                                                                     dtype=float)
 
-    def counts(self, masses, coupling=None, g=0.0, mediator_mass=1.0):
-        """Return (signal, floor) expected counts, broadcast; the last axis is the step."""
-        s = self.setup
-        I = bsm_spectral_function(
-            self.omega, masses, self.a, E_eg_eV=self.E_eg, E_vg_eV=self.E_vg,
-            majorana=s.nature == "majorana", coupling=coupling, coupling_value=g,
-            mediator_mass_eV=mediator_mass, width_fraction=s.width_fraction,
-            scalar_phase=s.scalar_phase)
+    def sm_counts(self, masses):
+        """Return (signal, floor) expected SM counts, broadcast; the last axis is the step."""
+        I = spectral_function_arrays(self.omega, masses, self.a, E_eg_eV=self.E_eg,
+                                     E_vg_eV=self.E_vg, majorana=self.setup.nature == "majorana")
         return self.sig_scale * I, self.floor
+
+    def signal(self, masses, coupling: Coupling, mediator_mass) -> CouplingExpansion:
+        """Return the signal counts as an exact quadratic in the coupling (physics layer)."""
+        s = self.setup
+        exp = coupling_expansion(self.omega, NeutrinoArrays(masses, self.a, s.nature),
+                                 self.target, coupling, mediator_mass,
+                                 width_fraction=s.width_fraction, scalar_phase=s.scalar_phase,
+                                 where="sensitivity")
+        return exp.scaled(self.sig_scale)
 
 
 def _delta_chi2(n_true, sig_test, floor, profile_norm: bool):
@@ -222,13 +237,12 @@ def coupling_limits_vs_mass(setup: AsimovSetup, coupling: str, mediator_masses_e
     if sign not in ("both", "+", "-"):
         raise InputError("option --sign", "sign", sign, "'both', '+' or '-'")
     ctx = _Context(setup)
-    sig0, floor = ctx.counts(ctx.masses)
+    sig0, floor = ctx.sm_counts(ctx.masses)
     n_true = sig0 + floor
-    Mb = M[:, None, None]
+    signal = ctx.signal(ctx.masses, c, M[:, None, None])
 
     def dchi2(g):
-        sig, _ = ctx.counts(ctx.masses, c, g[..., None], Mb)
-        return _delta_chi2(n_true, sig, floor, setup.profile_norm)
+        return _delta_chi2(n_true, signal(g[..., None]), floor, setup.profile_norm)
 
     out = {"m_eV": M}
     lims = {}
@@ -260,12 +274,12 @@ def coupling_limits_vs_lightest(setup: AsimovSetup, coupling: str, m_lightest_eV
                          "a mass > 0 eV")
     ctx = _Context(setup, ml)
     masses = ctx.masses[:, None, None, :]
-    sig0, floor = ctx.counts(masses)
+    sig0, floor = ctx.sm_counts(masses)
     n_true = sig0 + floor
+    signal = ctx.signal(masses, c, mediator_mass_eV)
 
     def dchi2(g):
-        sig, _ = ctx.counts(masses, c, g[..., None], mediator_mass_eV)
-        return _delta_chi2(n_true, sig, floor, setup.profile_norm)
+        return _delta_chi2(n_true, signal(g[..., None]), floor, setup.profile_norm)
 
     lims, stats = [], []
     for sgn in ((1.0, -1.0) if sign == "both" else ((1.0,) if sign == "+" else (-1.0,))):
@@ -285,9 +299,9 @@ def discovery_significance(setup: AsimovSetup, coupling: str, value: ArrayLike,
     """
     c = parse_coupling(coupling, "option --coupling")
     ctx = _Context(setup)
-    sig1, floor = ctx.counts(ctx.masses, c, np.asarray(value, float)[..., None],
-                             np.asarray(mediator_mass_eV, float)[..., None])
-    sig0, _ = ctx.counts(ctx.masses)
+    signal = ctx.signal(ctx.masses, c, np.asarray(mediator_mass_eV, float)[..., None])
+    sig1 = signal(np.asarray(value, float)[..., None])
+    sig0, floor = ctx.sm_counts(ctx.masses)
     d = _delta_chi2(sig1 + floor, sig0, floor, setup.profile_norm)
     return np.sqrt(np.maximum(d, 0.0))
 
@@ -348,15 +362,14 @@ def toy_limits(setup: AsimovSetup, coupling: str, mediator_masses_eV: ArrayLike,
     c = parse_coupling(coupling, "toys")
     M = np.atleast_1d(np.asarray(mediator_masses_eV, dtype=float))
     ctx = _Context(setup)
-    sig0, floor = ctx.counts(ctx.masses)
+    sig0, floor = ctx.sm_counts(ctx.masses)
     n_true = sig0 + floor
     lo_dec, hi_dec = LOG10_G_RANGE
     pos = 10.0 ** np.arange(lo_dec, hi_dec + 1e-9, COARSE_STEP_DEC)
     lg = np.log10(pos)
     gs = np.concatenate([-pos[::-1], [0.0], pos])
-    Mb = M[:, None, None]
-    sig, _ = ctx.counts(ctx.masses, c, gs[None, :, None], Mb)
-    mu = sig + floor  # (M, G, F)
+    signal = ctx.signal(ctx.masses, c, M[:, None, None])  # (M, 1, F)
+    mu = signal(gs[None, :, None]) + floor  # (M, G, F)
     out = np.empty((len(indices), M.size))
     izero = pos.size
     for row, idx in enumerate(indices):
@@ -376,7 +389,7 @@ def toy_limits(setup: AsimovSetup, coupling: str, mediator_masses_eV: ArrayLike,
             lo_ = np.where(np.abs(j) > 1, lg[np.clip(np.abs(j) - 2, 0, pos.size - 1)], lo_dec - 1)
             for _ in range(N_BISECT):
                 mid = 0.5 * (lo_ + hi)
-                s_mid, _ = ctx.counts(ctx.masses, c, (side * 10.0**mid)[:, None], M[:, None])
+                s_mid = signal((side * 10.0**mid)[:, None, None])[:, 0]
                 dm = np.sum(deviance_terms(n, s_mid + floor), axis=-1) - dmin
                 up = dm >= delta_chi2
                 hi = np.where(up, mid, hi)
@@ -399,18 +412,24 @@ DIPOLE_ELEMENTS = ("mu11", "mu12", "mu13", "mu22", "mu23", "mu33",
 
 
 def dipole_limits(setup: AsimovSetup, delta_chi2: float,
-                  elements: tuple[str, ...] = DIPOLE_ELEMENTS) -> dict:
+                  elements: tuple[str, ...] | None = None) -> dict:
     """Asimov upper limits on |mu_ij| and |eps_ij| (units of mu_B), one element at a time.
 
-    The EM term adds incoherently (physics.md 4.3, Dirac), so the limit does not depend on
-    the sign; each element only acts below its own threshold omega_ij^max, which is how a scan
-    isolates individual elements. Elements whose channel is closed at every step get inf.
+    The EM term adds incoherently (physics.md 4.3), so the limit hardly depends on the sign
+    (both signs are tested and the weaker is kept); each element only acts below its own
+    threshold omega_ij^max, which is how a scan isolates individual elements. Elements whose
+    channel is closed at every step get inf. Default elements: all of
+    :data:`DIPOLE_ELEMENTS` for Dirac neutrinos, the off-diagonal (transition) ones for Majorana
+    neutrinos, whose diagonal moments vanish (asking for one raises InputError).
     """
+    if elements is None:
+        elements = tuple(n for n in DIPOLE_ELEMENTS
+                         if setup.nature != "majorana" or n[-1] != n[-2])
     out = {}
     for name in elements:
         c = parse_coupling(name, "dipole element")
         if c.mediator != "dipole":
             raise InputError("dipole element", "element", name, "mu<ij> or eps<ij>")
-        r = coupling_limits_vs_mass(setup, name, [1.0], delta_chi2, sign="+")
+        r = coupling_limits_vs_mass(setup, name, [1.0], delta_chi2, sign="both")
         out[name] = float(r["limit"][0])
     return out

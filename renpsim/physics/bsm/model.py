@@ -54,7 +54,7 @@ from renpsim.physics.bsm.dipole import ChargeRadiusAnapole, DipoleMoments
 from renpsim.physics.bsm.scalar import ScalarMediator
 from renpsim.physics.bsm.vector import VectorMediator
 from renpsim.physics.kinematics import pair_mass2, phase_space_delta, threshold_matrix
-from renpsim.physics.neutrino import NeutrinoState
+from renpsim.physics.neutrino import NeutrinoArrays, NeutrinoState
 from renpsim.physics.spectrum import _validate_omega, dirac_kernel, spectral_function, spectrum
 from renpsim.physics.targets import AtomicTarget
 
@@ -94,7 +94,8 @@ def _check_terms(terms: Iterable, nature: str) -> list:
 class _Amplitudes:
     """Per-element coupling functions of omega: L, R, sigma, pi (complex or real arrays)."""
 
-    def __init__(self, state: NeutrinoState, terms: Sequence, s: NDArray[np.float64]):
+    def __init__(self, state: NeutrinoState | NeutrinoArrays, terms: Sequence,
+                 s: NDArray[np.float64]):
         self.a = state.coupling
         self.vectors = [(t, _propagator(t, s, SQRT2_GF)) for t in terms
                         if isinstance(t, VectorMediator)]
@@ -267,7 +268,7 @@ def _prepare(omega_eV, target, E_eg_eV, validate):
 
 def spectral_function_bsm(
     omega_eV: ArrayLike,
-    state: NeutrinoState,
+    state: NeutrinoState | NeutrinoArrays,
     target: AtomicTarget,
     terms: Iterable[BSMTerm] = (),
     *,
@@ -280,7 +281,7 @@ def spectral_function_bsm(
     ----------
     omega_eV : array_like
         Photon energies in eV, 0 < omega <= E_eg/2.
-    state : NeutrinoState
+    state : NeutrinoState or NeutrinoArrays
         Neutrino masses, mixing and nature (batch axes broadcast).
     target : AtomicTarget
         Supplies E_eg and E_vg.
@@ -317,7 +318,7 @@ def spectral_function_bsm(
 
 def channel_matrix_bsm(
     omega_eV: ArrayLike,
-    state: NeutrinoState,
+    state: NeutrinoState | NeutrinoArrays,
     target: AtomicTarget,
     terms: Iterable[BSMTerm] = (),
     *,
