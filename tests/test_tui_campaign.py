@@ -280,3 +280,23 @@ def test_campaign_naming_a_hardware_file_opens(tmp_path):
     hw.write_text(hw_text.replace("length_m = 0.1 ", "length_m = -1.0 "), encoding="utf-8")
     with pytest.raises(InputError, match=r"my-setup\.toml: target\.length_m = -1"):
         Campaign.load(camp)
+
+
+def test_bsm_reach_of_a_majorana_campaign_reports_transition_moments(gp21_file):
+    """Diagonal Majorana moments vanish (physics.md 4.3): the reach names mu12 and eps12."""
+    from dataclasses import replace
+
+    from renpsim.stats.sensitivity import AsimovSetup, dipole_limits
+
+    c = Campaign.load(gp21_file)
+    h = replace(c.hypothesis(), nature="majorana")
+    omega, dwell = [s.omega_eV for s in c.steps], [s.dwell_s for s in c.steps]
+    res = backend.bsm_reach(c.target, c.hardware_sections(), h, omega, dwell, 3.84, 1,
+                            masses_eV=(1.0,))
+    assert res["dipole_names"] == ("mu12", "eps12")
+    setup = AsimovSetup.from_campaign(backend._stats_campaign(c.target, c.hardware_sections(),
+                                                              h, omega, dwell))
+    assert setup.nature == "majorana"
+    ref = dipole_limits(setup, 3.84, ("mu12",))
+    assert res["dipole"]["mu12"] == pytest.approx(ref["mu12"], rel=1e-9)
+    assert "|mu12| <" in backend.describe_bsm_reach(res)

@@ -572,9 +572,10 @@ def bsm_reach(info: TargetInfo, hw: Hardware, h: Hypothesis, omega_eV: Sequence[
     """Asimov reach on light-mediator couplings and dipole moments, compared with the limits.
 
     gL11 (vector, GP21 eq. 22 corrected) and yS11 (scalar, physical convention) versus mediator
-    mass via ``renpsim.stats.scan.sensitivity_scan``, |mu_11| and |eps_11| via
-    ``renpsim.stats.sensitivity.dipole_limits``; each compared with the applicable existing
-    bounds by ``renpsim.limits.compare`` (the dipole as the stellar effective moment).
+    mass via ``renpsim.stats.scan.sensitivity_scan``, |mu_11| and |eps_11| (Majorana: the
+    transition moments |mu_12|, |eps_12|) via ``renpsim.stats.sensitivity.dipole_limits``;
+    each compared with the applicable existing bounds by ``renpsim.limits.compare`` (the
+    dipole as the stellar effective moment).
     """
     from renpsim.limits import compare, make_sensitivity
     from renpsim.stats.deviance import cl_of_threshold
@@ -600,9 +601,13 @@ def bsm_reach(info: TargetInfo, hw: Hardware, h: Hypothesis, omega_eV: Sequence[
             entry["improves"] = bool(np.any(cmp_.improves))
             entry["best_factor"] = float(f.max()) if f.size else None
         out["curves"][coupling] = entry
-    dip = dipole_limits(setup, threshold, ("mu11", "eps11"))
+    # Diagonal Majorana moments vanish (physics.md 4.3): a Majorana campaign reports the
+    # transition moments mu12 / eps12 instead.
+    mu_name, eps_name = ("mu12", "eps12") if setup.nature == "majorana" else ("mu11", "eps11")
+    dip = dipole_limits(setup, threshold, (mu_name, eps_name))
     out["dipole"] = dip
-    mu = dip.get("mu11", np.inf)
+    out["dipole_names"] = (mu_name, eps_name)
+    mu = dip.get(mu_name, np.inf)
     if np.isfinite(mu):
         cmp_ = compare(make_sensitivity("mu_nu_eff", None, [mu], cl=cl, dof=dof,
                                         delta_chi2=threshold, mu_definition="stellar"),
@@ -624,8 +629,9 @@ def describe_bsm_reach(res: dict) -> str:
                    "no numeric existing limit on these axes")
         lines.append(f"  {name} ({c['quantity']}): {pts}; {verdict}")
     d = res["dipole"]
-    lines.append("  dipole: |mu11| < " + f"{d.get('mu11', float('nan')):.2e}" + " mu_B, |eps11| < "
-                 + f"{d.get('eps11', float('nan')):.2e}" + " mu_B; "
+    mu_name, eps_name = res.get("dipole_names", ("mu11", "eps11"))
+    lines.append(f"  dipole: |{mu_name}| < {d.get(mu_name, float('nan')):.2e} mu_B, "
+                 f"|{eps_name}| < {d.get(eps_name, float('nan')):.2e} mu_B; "
                  + ("improves on" if res.get("dipole_improves") else "weaker than")
                  + " the stellar effective-moment bounds (not the same combination)")
     return "\n".join(lines)
