@@ -45,6 +45,18 @@ def pid_alive(pid: int) -> bool:
     return stat.rpartition(")")[2].split()[:1] != ["Z"]
 
 
+def fsync_path(path: Path) -> None:
+    """Fsync a file (or directory) by path."""
+    flags = os.O_RDONLY
+    if hasattr(os, "O_DIRECTORY") and path.is_dir():
+        flags |= os.O_DIRECTORY
+    fd = os.open(path, flags)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def clean_partials(path: str | os.PathLike, *, remove: bool = True) -> list[Path]:
     """Find (and by default delete) temporary files left by writers that no longer run.
 
@@ -112,15 +124,13 @@ def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
 
     """
     path = Path(path)
-    if not str(path.parent):
-        path = Path(".") / path
     remove_stale_partials(path)
     tmp = partial_name(path)
     try:
         write(tmp)
-        with open(tmp, "rb+") as fh:      # the content is on disk before the rename
-            os.fsync(fh.fileno())
+        fsync_path(tmp)                   # the content is on disk before the rename
         os.replace(tmp, path)
+        fsync_path(path.parent)           # and the rename itself
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as _dt
-import os
-from pathlib import Path
 
 import numpy as np
 
-from renpsim._atomic import PARTIAL_RE, partial_name, pid_alive
+from renpsim._atomic import PARTIAL_RE, fsync_path, partial_name, pid_alive
 
-__all__ = ["PARTIAL_RE", "partial_name", "pid_alive"]
+__all__ = ["PARTIAL_RE", "fsync_path", "partial_name", "pid_alive"]
 
 
 def iso_from_ns(ns: int) -> str:
@@ -18,18 +16,6 @@ def iso_from_ns(ns: int) -> str:
     sec, frac = divmod(int(ns), 1_000_000_000)
     t = _dt.datetime.fromtimestamp(sec, tz=_dt.UTC)
     return t.strftime("%Y-%m-%dT%H:%M:%S") + f".{frac:09d}+00:00"
-
-
-def fsync_path(path: Path) -> None:
-    """Fsync a file (or directory) by path."""
-    flags = os.O_RDONLY
-    if hasattr(os, "O_DIRECTORY") and path.is_dir():
-        flags |= os.O_DIRECTORY
-    fd = os.open(path, flags)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def str_array(values) -> np.ndarray:

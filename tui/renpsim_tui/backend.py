@@ -116,6 +116,13 @@ def hardware_sections(name: str) -> dict[str, dict[str, object]]:
     return {k: dict(v) for k, v in _preset_sections(name, mtime).items()}
 
 
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write a text file crash-safely (the library's temporary name, fsync, rename)."""
+    from renpsim._atomic import atomic_write_text
+
+    atomic_write_text(path, text)
+
+
 def check_toml_file(path: Path, what: str) -> None:
     """Raise the library's one-line error if ``path`` is unreadable, not UTF-8 or not TOML."""
     from renpsim._toml import read_toml

@@ -22,7 +22,6 @@ the campaign schema and live in :attr:`Campaign.session`.
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -401,14 +400,7 @@ class Campaign:
         text = self.dumps()
         try:
             p.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    fh.write(text)
-                os.replace(tmp, p)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            backend.write_text_atomically(p, text)
         except OSError as exc:
             raise DataFileError(str(p), "-", f"cannot write: {exc.strerror or exc}") from None
         self.path = p
