@@ -152,20 +152,23 @@ def test_sigkill_at_random_moments(writer: Writer, tmp_path: Path) -> None:
     survived = 0
     outcomes = {"untouched": 0, "replaced": 0, "absent": 0, "partial left": 0}
     killed: set[int] = set()
+    reference = _snapshot(finals)
     for trial in range(TRIALS):
         fresh = trial % 2 == 1                    # every other trial: no file there before
-        if fresh:
-            for f in writer.finals(d):
-                f.unlink(missing_ok=True)
+        for f in writer.finals(d):
+            f.unlink(missing_ok=True)
+        if not fresh:                             # the others: the complete reference output
+            for f, data in reference.items():
+                f.write_bytes(data)
         before = _snapshot(writer.finals(d))
         proc = subprocess.Popen(writer.argv(d), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-        time.sleep(float(rng.uniform(0.2, duration)))
+        time.sleep(float(rng.uniform(0.3, 1.0) * duration))   # start-up is ~1 s of it
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         for f in before:
             assert f.exists(), f"{f} existed before the kill and is gone"
-        for f in writer.finals(d):
+        for f in sorted(set(writer.finals(d)) | set(reference)):
             if not f.exists():
                 outcomes["absent"] += 1           # fresh trial, killed before the rename
             elif before.get(f) == f.read_bytes():
@@ -179,7 +182,7 @@ def test_sigkill_at_random_moments(writer: Writer, tmp_path: Path) -> None:
             outcomes["partial left"] += int(PARTIAL_RE.match(p.name)["pid"]) == proc.pid
         survived += 1
     assert survived == TRIALS
-    print(f"\n{writer.name}: {TRIALS} SIGKILL trials survived, {outcomes}")
+    print(f"\n{writer.name}: {TRIALS} SIGKILL trials survived; final files {outcomes}")
     # The next run removes the leftovers, reports them, and completes.
     left = _partials(d)
     done = subprocess.run(writer.argv(d), capture_output=True, text=True, timeout=300)
