@@ -5,9 +5,11 @@ Life cycle of one file:
 1. The writer creates ``.<name>.partial-<pid>`` beside the final name with ``libver="latest"``,
    creates every group and dataset the run will fill (resizable, chunked, compressed), and
    switches SWMR mode on (hardware.md 9.5).
-2. ``append_*`` calls stream rows. Step rows are flushed at once and counted in
-   ``/quality/n_steps_committed`` after the flush; shot and event rows are buffered up to
-   ``buffer_rows`` rows (bounded memory) and flushed the same way.
+2. ``append_*`` calls stream rows. Step rows are committed at once: the file is flushed, then
+   ``/quality/n_steps_committed`` (and the shot and event counters) are updated and flushed
+   again. Shot and event rows are copied into a preallocated buffer of ``buffer_rows`` rows
+   (bounded memory), written with one resize and one write per dataset when it fills, and
+   committed at most every ``commit_interval_s`` (and at every step commit and at close).
 3. ``close()`` flushes, sets ``/quality/writer_state`` = 1, closes, reopens the file (not SWMR) to
    add calibration, provenance and the final root attributes, validates the structure, fsyncs and
    renames it atomically onto the final name. An existing file under the final name is replaced
@@ -248,7 +250,7 @@ class _Table:
     def __init__(self, group: h5py.Group, gpath: str, specs: Sequence[Mapping[str, Any]],
                  dims: Mapping[str, int], chunk_rows: int, compression: str | None,
                  where: str, extra_attrs: Mapping[str, Mapping[str, Any]] | None = None,
-                 level: int = 4):
+                 level: int = 4, compress_floats: bool = True):
         self.gpath = gpath
         self.specs = list(specs)
         self.dims = dims
@@ -256,6 +258,7 @@ class _Table:
         self.n = 0
         self.datasets: dict[str, h5py.Dataset] = {}
         self.alias = {}
+        self.row_bytes = 0
         for spec in self.specs:
             self.alias[spec["name"]] = spec["name"]
             for a in spec.get("aliases", ()):
@@ -263,18 +266,22 @@ class _Table:
             width = tuple(dims[d] for d in spec["shape"][1:])
             dtype = np.dtype(NUMPY_DTYPES[spec["dtype"]])
             row_bytes = dtype.itemsize * int(np.prod(width, dtype=np.int64))
+            self.row_bytes += row_bytes
             # Chunk of about chunk_rows rows, capped at 4 MiB per chunk.
             rows = max(1, min(chunk_rows, (4 << 20) // max(1, row_bytes)))
+            filt = compression if (compress_floats or dtype.kind != "f") else None
             ds = group.create_dataset(
                 spec["name"], shape=(0, *width), maxshape=(None, *width), dtype=dtype,
-                chunks=(rows, *width), compression=compression,
-                compression_opts=level if compression == "gzip" else None,
-                shuffle=compression is not None)
+                chunks=(rows, *width), compression=filt,
+                compression_opts=level if filt == "gzip" else None,
+                shuffle=filt is not None)
             _dataset_attrs(ds, spec)
             for k, v in (extra_attrs or {}).get(spec["name"], {}).items():
                 ds.attrs[k] = v
             self.datasets[spec["name"]] = ds
-        self.buffer: list[dict[str, np.ndarray]] = []
+        # Write buffer: one preallocated array per column (allocated on first use, reused), so
+        # memory stays at buffer_rows x row size whatever the run length.
+        self.buffer: dict[str, np.ndarray] | None = None
         self.buffered = 0
         self.last: dict[str, Any] = {}   # last value of each ordered column
         self.last_names = [s["name"] for s in self.specs if {"nondecreasing", "increasing"} &
@@ -345,32 +352,60 @@ class _Table:
                              "increasing values" if strict else "non-decreasing values")
 
     def add(self, block: dict[str, np.ndarray], flush_rows: int) -> bool:
-        """Buffer a block; write when ``flush_rows`` are pending. Return True if written."""
+        """Buffer a block; write when ``flush_rows`` are pending. Return True if written.
+
+        Rows are copied into a preallocated buffer of ``flush_rows`` rows per column; a block
+        that does not fit is split, and each full buffer is written with one resize and one
+        write per dataset. ``flush_rows`` = 0 writes at once (no buffer).
+        """
         n = len(next(iter(block.values())))
-        self.buffer.append(block)
-        self.buffered += n
-        if n:
-            for name in self.last_names:
-                self.last[name] = block[name][-1]
-        if self.buffered >= flush_rows:
-            self.write_buffer()
+        if not n:
+            return False
+        for name in self.last_names:
+            self.last[name] = block[name][-1]
+        if flush_rows <= 0:
+            self._write(block, n)
             return True
-        return False
+        written = False
+        i = 0
+        if not self.buffered and n >= flush_rows:
+            # large block, empty buffer: write whole buffers straight from the block
+            m = n - n % flush_rows
+            self._write({k: v[:m] for k, v in block.items()}, m)
+            i, written = m, True
+        while i < n:
+            if self.buffer is None:
+                self.buffer = {k: np.empty((flush_rows, *ds.shape[1:]), ds.dtype)
+                               for k, ds in self.datasets.items()}
+            take = min(n - i, flush_rows - self.buffered)
+            for k, buf in self.buffer.items():
+                buf[self.buffered:self.buffered + take] = block[k][i:i + take]
+            self.buffered += take
+            i += take
+            if self.buffered >= flush_rows:
+                self.write_buffer()
+                written = True
+        return written
 
     def write_buffer(self) -> None:
-        if not self.buffered:
+        """Write the buffered rows (one resize and one write per dataset)."""
+        if not self.buffered or self.buffer is None:
             return
-        if len(self.buffer) == 1:
-            block = self.buffer[0]
-        else:
-            block = {k: np.concatenate([b[k] for b in self.buffer]) for k in self.datasets}
-        n0, n1 = self.n, self.n + self.buffered
+        m = self.buffered
+        self._write({k: v[:m] for k, v in self.buffer.items()}, m)
+        self.buffered = 0
+
+    def release(self) -> None:
+        """Drop the (empty) write buffer."""
+        if not self.buffered:
+            self.buffer = None
+
+    def _write(self, block: Mapping[str, np.ndarray], m: int) -> None:
+        n0, n1 = self.n, self.n + m
         for name, ds in self.datasets.items():
             ds.resize(n1, axis=0)
             ds[n0:n1] = block[name]
         self.n = n1
-        self.buffer = []
-        self.buffered = 0
 
 
 def _dataset_attrs(ds: h5py.Dataset, spec: Mapping[str, Any]) -> None:
@@ -525,7 +560,19 @@ class RunWriter:
         Target rows per chunk of the per-shot and per-event datasets (steps use
         ``min(chunk_rows, 256)``). Dataset contents do not depend on it.
     buffer_rows : int
-        Shot and event rows kept in memory before a write (bounds memory).
+        Shot and event rows kept in memory before a write (bounds memory: one preallocated
+        buffer of ``buffer_rows`` rows per table, e.g. 16 MiB for 2**18 shot rows).
+    compress_floats : bool
+        Also compress the floating-point columns of ``/shots`` and ``/events`` (monitor
+        readbacks and exposures: noise that lzf shrinks by only 20-45 % at 3-6 times the write
+        cost). Off by default; every other chunked dataset uses ``compression``. The choice is
+        per dataset and invisible to readers (HDF5 filters), not a format change.
+    commit_interval_s : float
+        Shot and event rows are committed (file flushed, then ``/quality/n_shots_committed``
+        and ``n_events_committed`` updated and flushed) at most this often, and at every
+        :meth:`append_steps` and at :meth:`close`. Step rows are always committed at once;
+        good time intervals and slow-control samples become visible to live readers at the
+        next commit. 0 commits after every buffer write.
     swmr : bool
         Switch SWMR mode on so a reader can follow the file live.
     overwrite : bool
@@ -542,7 +589,8 @@ class RunWriter:
                  slow_control: Mapping[str, Mapping[str, Any]] | None = None,
                  truth: TruthSpec | None = None, compression: str | None = "gzip",
                  compression_level: int = 4, chunk_rows: int = 65536,
-                 buffer_rows: int = 1 << 18, swmr: bool = True, overwrite: bool = True) -> None:
+                 buffer_rows: int = 1 << 18, swmr: bool = True, overwrite: bool = True,
+                 compress_floats: bool = False, commit_interval_s: float = 1.0) -> None:
         self.path = Path(path)
         self.where = f"RunWriter({self.path})"
         if identity.file_kind not in FILE_KINDS:
@@ -563,6 +611,15 @@ class RunWriter:
             raise InputError(self.where, "compression_level", compression_level,
                              "an integer in [0, 9]")
         self._level = compression_level
+        self._compress_floats = bool(compress_floats)
+        try:
+            self.commit_interval_s = float(commit_interval_s)
+        except (TypeError, ValueError):
+            self.commit_interval_s = -1.0
+        if not self.commit_interval_s >= 0.0:
+            raise InputError(self.where, "commit_interval_s", commit_interval_s,
+                             "a number of seconds >= 0")
+        self._last_commit = time.monotonic()
         if int(chunk_rows) < 1 or int(buffer_rows) < 1:
             raise InputError(self.where, "chunk_rows/buffer_rows", (chunk_rows, buffer_rows),
                              "positive integers")
@@ -685,12 +742,12 @@ class RunWriter:
             self._shots = _Table(f.create_group("shots"), "/shots",
                                  group_spec("/shots")["datasets"], self.dims, chunk_rows,
                                  compression, f"{self.where}.append_shots", tick_attrs,
-                                 self._level)
+                                 self._level, self._compress_floats)
         if events:
             self._events = _Table(f.create_group("events"), "/events",
                                   group_spec("/events")["datasets"], self.dims, chunk_rows,
                                   compression, f"{self.where}.append_events", tick_attrs,
-                                  self._level)
+                                  self._level, self._compress_floats)
 
         self._slow: dict[str, _Table] = {}
         if slow:
@@ -775,7 +832,7 @@ class RunWriter:
         self._scan.add(block, 0)
         for table, tb in tblocks:
             table.add(tb, 0)
-        self._commit("n_steps_committed", self._scan.n)
+        self._commit()
 
     def _prepare_truth(self, truth: Mapping[str, Any] | None, n: int):
         if self._truth is None:
@@ -811,7 +868,7 @@ class RunWriter:
             raise InputError(self.where, "shots", False, "RunWriter(..., shots=True)")
         block = self._shots.prepare(_merge(data, columns))
         if self._shots.add(block, self.buffer_rows):
-            self._commit("n_shots_committed", self._shots.n)
+            self._maybe_commit()
 
     @_io_guard
     def append_events(self, data: Mapping[str, Any] | None = None, **columns: Any) -> None:
@@ -820,7 +877,7 @@ class RunWriter:
             raise InputError(self.where, "events", False, "RunWriter(..., events=True)")
         block = self._events.prepare(_merge(data, columns))
         if self._events.add(block, self.buffer_rows):
-            self._commit("n_events_committed", self._events.n)
+            self._maybe_commit()
 
     @_io_guard
     def append_gti(self, start_utc_ns: Any, stop_utc_ns: Any, reason: Any = 0) -> None:
@@ -832,7 +889,6 @@ class RunWriter:
             raise InputError(f"{self.where}.append_gti", "stop_utc_ns",
                              _first_bad(block["stop_utc_ns"], bad), ">= start_utc_ns")
         self._gti.add(block, 0)
-        self._flush()
 
     @_io_guard
     def append_slow_control(self, sensor: str, time_utc_ns: Any, value: Any) -> None:
@@ -842,7 +898,6 @@ class RunWriter:
             raise InputError(f"{self.where}.append_slow_control", "sensor", sensor,
                              "one of " + ", ".join(sorted(self._slow)))
         table.add(table.prepare({"time_utc_ns": time_utc_ns, "value": value}), 0)
-        self._flush()
 
     write_slow_control = append_slow_control
 
@@ -900,15 +955,30 @@ class RunWriter:
         """Set the end of the run (default: the last step's stop time)."""
         self._run_stop = int(run_stop_utc_ns)
 
-    def _flush(self) -> None:
-        self._f.flush()
+    @_io_guard
+    def commit(self) -> None:
+        """Make every row written so far visible to live (SWMR) readers.
 
-    def _commit(self, counter: str, n: int) -> None:
-        # Data first, then the counter: a SWMR reader that reads the counter first always
+        Buffered shot and event rows are not written by this call (they are written when a
+        buffer fills, and at :meth:`close`).
+        """
+        self._commit()
+
+    def _maybe_commit(self) -> None:
+        if time.monotonic() - self._last_commit >= self.commit_interval_s:
+            self._commit()
+
+    def _commit(self) -> None:
+        # Data first, then the counters: a SWMR reader that reads a counter first always
         # finds at least that many complete rows.
         self._f.flush()
-        self._counters[counter][()] = np.uint64(n)
+        for counter, table in (("n_steps_committed", self._scan),
+                               ("n_shots_committed", self._shots),
+                               ("n_events_committed", self._events)):
+            if table is not None:
+                self._counters[counter][()] = np.uint64(table.n)
         self._f.flush()
+        self._last_commit = time.monotonic()
 
     # -- finishing ------------------------------------------------------------------------
     def close(self) -> Path:
@@ -932,11 +1002,11 @@ class RunWriter:
             raise RunFileError(str(self.path), "-", f"the writer is {self._state}: nothing "
                                "to close")
         try:
-            for table, counter in ((self._shots, "n_shots_committed"),
-                                   (self._events, "n_events_committed")):
+            for table in (self._shots, self._events):
                 if table is not None:
                     table.write_buffer()
-                    self._commit(counter, table.n)
+                    table.release()
+            self._commit()
             self._counters["writer_state"][()] = np.uint8(1)
             self._f.flush()
             self._f.close()
