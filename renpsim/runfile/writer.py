@@ -51,6 +51,8 @@ FILE_KINDS = ("synthetic", "real", "calibration", "dark")
 _STR = h5py.string_dtype("utf-8")
 _INT64_MAX = np.iinfo(np.int64).max
 _SPLIT_RE = re.compile(r"^(?P<base>.+)_(?P<j>\d+)$")
+#: HDF5 fill value of the datasets whose schema entry has a constant writer default.
+_FILL_VALUES = {"nan": np.nan, "zero": 0, "one": 1}
 
 
 @dataclass(frozen=True)
@@ -259,6 +261,7 @@ class _Table:
         self.datasets: dict[str, h5py.Dataset] = {}
         self.alias = {}
         self.row_bytes = 0
+        self.fill_bits: dict[str, np.ndarray] = {}
         for spec in self.specs:
             self.alias[spec["name"]] = spec["name"]
             for a in spec.get("aliases", ()):
@@ -270,11 +273,17 @@ class _Table:
             # Chunk of about chunk_rows rows, capped at 4 MiB per chunk.
             rows = max(1, min(chunk_rows, (4 << 20) // max(1, row_bytes)))
             filt = compression if (compress_floats or dtype.kind != "f") else None
+            fill = _FILL_VALUES.get(spec.get("fill"))
             ds = group.create_dataset(
                 spec["name"], shape=(0, *width), maxshape=(None, *width), dtype=dtype,
                 chunks=(rows, *width), compression=filt,
                 compression_opts=level if filt == "gzip" else None,
-                shuffle=filt is not None)
+                shuffle=filt is not None, fillvalue=None if fill is None else dtype.type(fill))
+            if fill is not None:
+                # Rows that all hold the fill value need not be written: HDF5 returns the
+                # dataset's fill value for chunks never written (and fills the unwritten part
+                # of a partly written chunk), so readers see the same values, bit for bit.
+                self.fill_bits[spec["name"]] = np.asarray(fill, dtype).view(f"u{dtype.itemsize}")
             _dataset_attrs(ds, spec)
             for k, v in (extra_attrs or {}).get(spec["name"], {}).items():
                 ds.attrs[k] = v
@@ -404,7 +413,12 @@ class _Table:
         n0, n1 = self.n, self.n + m
         for name, ds in self.datasets.items():
             ds.resize(n1, axis=0)
-            ds[n0:n1] = block[name]
+            a = block[name]
+            bits = self.fill_bits.get(name)
+            if bits is not None and a.dtype.itemsize == bits.itemsize and \
+                    bool((a.view(bits.dtype) == bits).all()):
+                continue   # all rows hold the fill value (see __init__)
+            ds[n0:n1] = a
         self.n = n1
 
 
@@ -793,7 +807,8 @@ class RunWriter:
 
     @_io_guard
     def append_steps(self, data: Mapping[str, Any] | None = None, *,
-                     truth: Mapping[str, Any] | None = None, **columns: Any) -> None:
+                     truth: Mapping[str, Any] | None = None, commit: bool = True,
+                     **columns: Any) -> None:
         """Append one or more scan steps and commit them (visible to live readers at once).
 
         Parameters
@@ -808,6 +823,9 @@ class RunWriter:
         truth : mapping, optional
             Required when the writer has a TruthSpec: ``{"expected_signal": (n, N_channels),
             "expected_background": {component: (n, N_channels)}}``.
+        commit : bool
+            Commit at once (default). False: the rows are committed with the next commit
+            (at most ``commit_interval_s`` later while appends continue, or at close).
         **columns
             More columns by name (same rules as ``data``).
 
@@ -832,7 +850,10 @@ class RunWriter:
         self._scan.add(block, 0)
         for table, tb in tblocks:
             table.add(tb, 0)
-        self._commit()
+        if commit:
+            self._commit()
+        else:
+            self._maybe_commit()
 
     def _prepare_truth(self, truth: Mapping[str, Any] | None, n: int):
         if self._truth is None:
