@@ -29,7 +29,7 @@ from renpsim.campaign.campaign import KEY_RUN, Campaign
 from renpsim.constants import C_M_PER_S, H_EV_S
 from renpsim.daq.rates import BACKGROUNDS, StepModel, expected_counts, smeared_I, step_model
 from renpsim.errors import InputError
-from renpsim.hardware.detector import process_stream
+from renpsim.hardware.detector import order_by_shot_time, process_stream
 from renpsim.hardware.target_cell import FWHM_TO_SIGMA, eta_profile
 from renpsim.physics.spectrum import spectral_function
 from renpsim.runfile import RunConfig, RunIdentity, RunWriter, TruthSpec
@@ -219,7 +219,7 @@ class _Sim:
         src = np.concatenate((np.zeros(int(n_coh.sum()), np.uint8),
                               np.full(int(n_leak.sum()), 3, np.uint8),
                               np.full(int(n_flat.sum()), 4, np.uint8)))
-        order = np.lexsort((t, shot))
+        order = order_by_shot_time(shot, t)
         shot, t, src = process_stream(shot[order], t[order], src[order], hw.detector, rng,
                                       self.gate_hi)
         out["counts"] = np.bincount(shot - k0, minlength=n) if len(shot) else np.zeros(n,
