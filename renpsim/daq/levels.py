@@ -29,7 +29,7 @@ from renpsim.campaign.campaign import KEY_RUN, Campaign
 from renpsim.constants import C_M_PER_S, H_EV_S
 from renpsim.daq.rates import BACKGROUNDS, StepModel, expected_counts, smeared_I, step_model
 from renpsim.errors import InputError
-from renpsim.hardware.detector import order_by_shot_time, process_stream
+from renpsim.hardware.detector import SOURCE_CODES, order_by_shot_time, process_stream
 from renpsim.hardware.target_cell import FWHM_TO_SIGMA, eta_profile
 from renpsim.physics.spectrum import spectral_function
 from renpsim.runfile import RunConfig, RunIdentity, RunWriter, TruthSpec
@@ -41,7 +41,12 @@ BLOCK_SHOTS = 16384
 BLOCK_STEPS = 1024
 #: Nominal run start of synthetic runs: 2027-01-01T00:00:00Z (fixed for reproducible files).
 RUN_START_UTC_NS = 1_798_761_600 * 10**9
-_STREAM_RUN, _STREAM_STEPS, _STREAM_SHOTS, _STREAM_CAL = 0, 1, 2, 3
+_STREAM_RUN, _STREAM_STEPS, _STREAM_SHOTS, _STREAM_CAL, _STREAM_LABELS = 0, 1, 2, 3, 4
+#: Names of the event source codes (index = code; hardware.detector.SOURCE_CODES).
+EVENT_SOURCES = tuple(sorted(SOURCE_CODES, key=SOURCE_CODES.get))
+#: Inter-arrival histogram (/calibration/afterpulse/det_0/hist_interarrival): bins per decade
+#: and the upper end of the log-spaced edges (the last bin also holds longer intervals).
+HIST_BINS_PER_DECADE, HIST_MAX_S = 10, 1e6
 _U16 = np.iinfo(np.uint16).max
 
 ProgressFn = Callable[[int, int], None]
@@ -116,6 +121,7 @@ class _Sim:
         self.unit = self.hw.daq.time_unit_s
         self.period_ticks = round(self.period / self.unit)
         self._tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.interarrival = InterArrival(self.unit)
 
     # ---------------------------------------------------------------- per-shot spectral table
     def I_table(self, s: int) -> tuple[np.ndarray, np.ndarray] | None:
@@ -216,15 +222,49 @@ class _Sim:
         t = np.concatenate((self._draw_times("coh", int(n_coh.sum()), rng),
                             self._draw_times("leak", int(n_leak.sum()), rng),
                             self._draw_times("flat", int(n_flat.sum()), rng)))
-        src = np.concatenate((np.zeros(int(n_coh.sum()), np.uint8),
-                              np.full(int(n_leak.sum()), 3, np.uint8),
-                              np.full(int(n_flat.sum()), 4, np.uint8)))
+        src = np.concatenate((self._coherent_sources(s, b, n_coh, I_k, w_k),
+                              np.full(int(n_leak.sum()), SOURCE_CODES["leak"], np.uint8),
+                              self._flat_sources(s, b, n_flat)))
         order = order_by_shot_time(shot, t)
         shot, t, src = process_stream(shot[order], t[order], src[order], hw.detector, rng,
                                       self.gate_hi)
         out["counts"] = np.bincount(shot - k0, minlength=n) if len(shot) else np.zeros(n,
                                                                                        np.int64)
         out["ev_shot"], out["ev_t"], out["ev_src"] = shot, t, src
+        return out
+
+    def _coherent_sources(self, s: int, b: int, n_coh: np.ndarray, I_k: np.ndarray,
+                          w_k: np.ndarray) -> np.ndarray:
+        """Label the macro-coherent photons signal, mcq3 or psr (truth only).
+
+        Given a shot's Poisson total, each photon is one of the components with probability
+        proportional to the component's mean (Poisson splitting). The draws use their own
+        stream (``_STREAM_LABELS``), so the simulated events do not depend on the labelling.
+        """
+        total = int(n_coh.sum())
+        if total == 0:
+            return np.empty(0, np.uint8)
+        m = self.m
+        a_sig = m.c_sig[s] * I_k
+        a_mcq3 = np.full_like(a_sig, m.c_mcq3[s])
+        a_psr = m.c_psr[s] * self.hw.psr_profile(w_k) if m.c_psr[s] > 0 else np.zeros_like(a_sig)
+        a_tot = a_sig + a_mcq3 + a_psr
+        safe = np.where(a_tot > 0, a_tot, 1.0)
+        k = np.repeat(np.arange(len(n_coh)), n_coh)
+        u = _rng(self.seed, _STREAM_LABELS, s, b).random(total) * safe[k]
+        out = np.full(total, SOURCE_CODES["psr"], np.uint8)
+        out[u < (a_sig + a_mcq3)[k]] = SOURCE_CODES["mcq3"]
+        out[u < a_sig[k]] = SOURCE_CODES["signal"]
+        return out
+
+    def _flat_sources(self, s: int, b: int, n_flat: np.ndarray) -> np.ndarray:
+        """Label the flat-in-time photons dark or stray (truth only; own stream)."""
+        total = int(n_flat.sum())
+        out = np.full(total, SOURCE_CODES["dark"], np.uint8)
+        dark, stray = self.m.dark_per_shot, self.m.stray_per_shot
+        if total and stray > 0:
+            u = _rng(self.seed, _STREAM_LABELS, s, b, 1).random(total)
+            out[u * (dark + stray) >= dark] = SOURCE_CODES["stray"]
         return out
 
     def _draw_times(self, kind: str, k: int, rng: np.random.Generator) -> np.ndarray:
@@ -348,7 +388,8 @@ def simulate(campaign: Campaign, path: str | Path, *, level: str = "steps",
         raise InputError("simulate", "seed", seed, "an integer >= 0")
     sim = _Sim(campaign, seed)
     blocks_per_chunk = max(1, -(-int(chunk_shots) // BLOCK_SHOTS))
-    truth = TruthSpec(params=_truth_params(sim), background_components=list(BACKGROUNDS))
+    truth = TruthSpec(params=_truth_params(sim), background_components=list(BACKGROUNDS),
+                      event_sources=EVENT_SOURCES if level == "events" else ())
     ident = RunIdentity(run_id=f"SIM-{campaign.name}-{seed}-{level}", file_kind="synthetic",
                         experiment=campaign.name, seed=np.random.SeedSequence(seed),
                         run_start_utc_ns=RUN_START_UTC_NS,
@@ -365,7 +406,7 @@ def simulate(campaign: Campaign, path: str | Path, *, level: str = "steps",
             _steps_level(sim, w, progress)
         else:
             _shot_levels(sim, w, level == "events", blocks_per_chunk, progress)
-        _calibration(sim, w)
+        _calibration(sim, w, level == "events")
         stop = int(sim.step_stop_ns[-1]) + round(sum(c.shots for c in sim.cal_end) *
                                                      sim.period * 1e9)
         w.set_run_stop(stop)
@@ -533,8 +574,50 @@ def _write_shot_chunk(sim: _Sim, w: RunWriter, parts: list[dict], events: bool) 
         ev_local = np.concatenate([p["ev_shot"] for p in parts])
         ev_id = np.concatenate([p["shot_id0"] + p["ev_shot"] for p in parts])
         dtime = np.rint(np.concatenate([p["ev_t"] for p in parts]) / sim.unit).astype(np.int64)
-        w.append_events(timestamps=t0[ev_step] + ev_local * sim.period_ticks + dtime,
-                        channel=np.zeros(len(ev_id), np.int16), shot_id=ev_id, dtime=dtime)
+        ts = t0[ev_step] + ev_local * sim.period_ticks + dtime
+        w.append_events(timestamps=ts, channel=np.zeros(len(ev_id), np.int16), shot_id=ev_id,
+                        dtime=dtime, source=np.concatenate([p["ev_src"] for p in parts]))
+        sim.interarrival.add(ts)
+
+
+class InterArrival:
+    """Histogram of the intervals between consecutive time tags of one channel.
+
+    The in-situ calibration product of hardware.md 3.4 item 7 (S27: fitted for efficiency,
+    afterpulse and dark-count probabilities). Bins: ``[0, tick)`` and then
+    :data:`HIST_BINS_PER_DECADE` log-spaced bins per decade from one tick to
+    :data:`HIST_MAX_S`; the last bin also holds longer intervals. Time tags arrive in order,
+    in any grouping (the previous tag is carried over), so the histogram does not depend on
+    the chunk size.
+
+    Parameters
+    ----------
+    time_unit_s : float
+        Seconds per tick of the time tags.
+
+    """
+
+    def __init__(self, time_unit_s: float):
+        lo = math.log10(time_unit_s)
+        n = max(1, math.ceil((math.log10(HIST_MAX_S) - lo) * HIST_BINS_PER_DECADE - 1e-9))
+        self.unit = time_unit_s
+        self.edges_s = np.concatenate(([0.0], 10.0 ** (lo + np.arange(n + 1) /
+                                                       HIST_BINS_PER_DECADE)))
+        self.counts = np.zeros(len(self.edges_s) - 1, np.uint64)
+        self._last: int | None = None
+
+    def add(self, ticks: np.ndarray) -> None:
+        """Add the intervals ending at each of ``ticks`` (int64, non-decreasing)."""
+        if not len(ticks):
+            return
+        prev = ticks[:1] if self._last is None else np.array([self._last], np.int64)
+        d = np.diff(np.concatenate((prev, ticks)))
+        if self._last is None:
+            d = d[1:]
+        self._last = int(ticks[-1])
+        idx = np.searchsorted(self.edges_s, d * self.unit, side="right") - 1
+        np.minimum(idx, len(self.counts) - 1, out=idx)
+        self.counts += np.bincount(idx, minlength=len(self.counts)).astype(np.uint64)
 
 
 def _write_step_rows(sim: _Sim, w: RunWriter, rows: list[dict]) -> None:
@@ -562,7 +645,7 @@ def _write_step_rows(sim: _Sim, w: RunWriter, rows: list[dict]) -> None:
     w.append_gti(sim.step_start_ns[sl], sim.step_stop_ns[sl])
 
 
-def _calibration(sim: _Sim, w: RunWriter) -> None:
+def _calibration(sim: _Sim, w: RunWriter, events: bool = False) -> None:
     hw = sim.hw
     det = hw.detector
     rng = _rng(sim.seed, _STREAM_CAL)
@@ -592,5 +675,8 @@ def _calibration(sim: _Sim, w: RunWriter) -> None:
         frequency={"offset_Hz": 0.0, "offset_unc_Hz": hw.lasers.wavemeter_offset_sigma_Hz,
                    "reference": "wavemeter, uncalibrated offset (truth in /truth/params_json)"},
         dead_time={0: {"value_s": det.dead_time_s, "model": det.dead_time_model}},
-        afterpulse={0: {"prob": det.afterpulse_prob, "tau_s": det.afterpulse_tau_s}},
+        afterpulse={0: {"prob": det.afterpulse_prob, "tau_s": det.afterpulse_tau_s,
+                        **({"hist_interarrival": sim.interarrival.counts,
+                            "hist_interarrival_edges_s": sim.interarrival.edges_s}
+                           if events else {})}},
     )

@@ -147,11 +147,16 @@ class TruthSpec:
     background_components : sequence of str
         Names of the background components (``/truth/expected_background/<name>``) that each
         ``append_steps(..., truth=...)`` call supplies.
+    event_sources : sequence of str
+        Names of the processes that produce time tags (index = source code). Non-empty (and
+        ``events=True``): the writer creates ``/truth/event_source`` and every
+        :meth:`RunWriter.append_events` call supplies ``source=`` (one code per row).
 
     """
 
     params: Mapping[str, Any]
     background_components: Sequence[str] = ()
+    event_sources: Sequence[str] = ()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -779,14 +784,27 @@ class RunWriter:
                                             f"{self.where}.append_slow_control({sensor})")
 
         self._truth = None
+        self._truth_events = None
         self._truth_bg: dict[str, _Table] = {}
         if self.truth_spec is not None:
             tg = f.create_group("truth")
             tspecs = group_spec("/truth")["datasets"]
             _scalar(tg, tspecs[0], json.dumps(dict(self.truth_spec.params), sort_keys=True,
                                               default=json_default))
-            self._truth = _Table(tg, "/truth", tspecs[1:], self.dims, min(chunk_rows, 256),
-                                 compression, f"{self.where}.append_steps truth")
+            self._truth = _Table(tg, "/truth", [t for t in tspecs[1:]
+                                                if t["shape"][:1] == ["N_steps"]],
+                                 self.dims, min(chunk_rows, 256), compression,
+                                 f"{self.where}.append_steps truth")
+            names = [str(x) for x in self.truth_spec.event_sources]
+            if names and events:
+                if len(names) > 256:
+                    raise InputError(self.where, "truth.event_sources", len(names),
+                                     "at most 256 names (uint8 codes)")
+                self._truth_events = _Table(
+                    tg, "/truth", [t for t in tspecs if t["name"] == "event_source"],
+                    self.dims, chunk_rows, compression, f"{self.where}.append_events source",
+                    {"event_source": {"source_names": str_array(names).astype(_STR)}},
+                    self._level)
             bg = tg.create_group("expected_background")
             pat = group_spec("/truth/expected_background/{component}")
             for comp in self.truth_spec.background_components:
@@ -892,12 +910,46 @@ class RunWriter:
             self._maybe_commit()
 
     @_io_guard
-    def append_events(self, data: Mapping[str, Any] | None = None, **columns: Any) -> None:
-        """Append time-tag rows (buffered; see :meth:`append_steps` for the column rules)."""
+    def append_events(self, data: Mapping[str, Any] | None = None, *, source: Any = None,
+                      **columns: Any) -> None:
+        """Append time-tag rows (buffered; see :meth:`append_steps` for the column rules).
+
+        Parameters
+        ----------
+        data, **columns
+            ``/events`` columns (``timestamps``, ``channel``, ``shot_id``, ``dtime``, ...).
+        source : array of int, optional
+            Required when the TruthSpec has ``event_sources``: the source code of each row
+            (``/truth/event_source``); refused otherwise.
+
+        """
         if self._events is None:
             raise InputError(self.where, "events", False, "RunWriter(..., events=True)")
+        where = f"{self.where}.append_events"
         block = self._events.prepare(_merge(data, columns))
-        if self._events.add(block, self.buffer_rows):
+        tblock = None
+        if self._truth_events is None:
+            if source is not None:
+                raise InputError(where, "source", "(given)", "no source: the TruthSpec has no "
+                                 "event_sources")
+        else:
+            if source is None:
+                raise InputError(where, "source", None, "the source code of every event "
+                                 "(TruthSpec.event_sources)")
+            n = len(next(iter(block.values())))
+            tblock = self._truth_events.prepare({"event_source": np.broadcast_to(
+                np.asarray(source), (n,)) if np.ndim(source) == 0 else source})
+            codes = tblock["event_source"]
+            n_names = len(self.truth_spec.event_sources)
+            if len(codes) != n:
+                raise InputError(where, "source", f"{len(codes)} rows", f"{n} rows (as events)")
+            if codes.size and int(codes.max()) >= n_names:
+                raise InputError(where, "source", int(codes.max()),
+                                 f"codes in [0, {n_names}) (TruthSpec.event_sources)")
+        written = self._events.add(block, self.buffer_rows)
+        if tblock is not None:
+            self._truth_events.add(tblock, self.buffer_rows)
+        if written:
             self._maybe_commit()
 
     @_io_guard
@@ -942,12 +994,22 @@ class RunWriter:
         frequency : mapping
             ``{"offset_Hz": float, "offset_unc_Hz": float, "reference": str}`` (required).
         afterpulse, dead_time, laser_energy, waveguide : mapping, optional
-            ``{c: {"prob", "tau_s"}}``, ``{c: {"value_s", "model"}}``,
+            ``{c: {"prob", "tau_s"[, "hist_interarrival", "hist_interarrival_edges_s"]}}``
+            (the inter-arrival-time histogram: counts per bin and the bin edges in s),
+            ``{c: {"value_s", "model"}}``,
             ``{i: {"scale", "scale_unc"}}``, ``{"T_sig", "T_sig_unc"}``.
 
         Calls accumulate; a later value for the same item replaces the earlier one.
 
         """
+        for c, v in (afterpulse or {}).items():
+            if "hist_interarrival" in v or "hist_interarrival_edges_s" in v:
+                nb = np.size(v.get("hist_interarrival", ()))
+                ne = np.size(v.get("hist_interarrival_edges_s", ()))
+                if ne != nb + 1:
+                    raise InputError(f"{self.where}.write_calibration afterpulse[{c}]",
+                                     "hist_interarrival_edges_s", f"{ne} edges",
+                                     f"{nb + 1} edges (one more than hist_interarrival bins)")
         for key, val in (("detector_efficiency", detector_efficiency), ("dark", dark),
                          ("afterpulse", afterpulse), ("dead_time", dead_time),
                          ("laser_energy", laser_energy)):
@@ -1023,7 +1085,7 @@ class RunWriter:
             raise RunFileError(str(self.path), "-", f"the writer is {self._state}: nothing "
                                "to close")
         try:
-            for table in (self._shots, self._events):
+            for table in (self._shots, self._events, self._truth_events):
                 if table is not None:
                     table.write_buffer()
                     table.release()
