@@ -122,6 +122,10 @@ class _Sim:
         self.period_ticks = round(self.period / self.unit)
         self._tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.interarrival = InterArrival(self.unit)
+        # step start in ticks since run start, and the set frequencies (omega, omega') in Hz
+        self.t0_ticks = ((self.step_start_ns - RUN_START_UTC_NS) * 1e-9 /
+                         self.unit).round().astype(np.int64)
+        self.nu_set_Hz = _nu_set_Hz(self, slice(None))
 
     # ---------------------------------------------------------------- per-shot spectral table
     def I_table(self, s: int) -> tuple[np.ndarray, np.ndarray] | None:
@@ -555,28 +559,62 @@ def _shot_levels(sim: _Sim, w: RunWriter, events: bool, blocks_per_chunk: int,
 
 
 def _write_shot_chunk(sim: _Sim, w: RunWriter, parts: list[dict], events: bool) -> None:
-    step = np.concatenate([np.full(p["n"], p["step"], np.int64) for p in parts])
-    local = np.concatenate([p["local"] for p in parts])
-    shot_id = np.concatenate([p["shot_id0"] + p["local"] for p in parts])
-    counts = np.concatenate([p["counts"] for p in parts])
-    t0 = ((sim.step_start_ns - RUN_START_UTC_NS) * 1e-9 / sim.unit).round().astype(np.int64)
-    t_shot = t0[step] + local * sim.period_ticks
-    nu_set = _nu_set_Hz(sim, slice(None))
-    w.append_shots(shot_id=shot_id, step=step, t_shot=t_shot,
-                   laser_energy_J=np.concatenate([p["e_meas"] for p in parts]),
-                   laser_freq_Hz=nu_set[step] + np.concatenate([p["f_rel"] for p in parts]),
-                   counts=np.minimum(counts, _U16),
-                   coherent_exposure_s=np.concatenate([p["tau"] for p in parts]),
-                   flags=(counts > _U16).astype(np.uint32))
+    """Append the shots (and events) of a chunk of blocks.
+
+    Columns are assembled block by block straight into arrays of the on-disk dtypes (no
+    gathers over the whole chunk; the writer then needs no conversion copies). Values are
+    those of the elementwise formulas (same operations, same rounding).
+    """
+    n_tot = sum(p["n"] for p in parts)
+    t0 = sim.t0_ticks
+    step = np.empty(n_tot, np.uint32)
+    shot_id = np.empty(n_tot, np.uint64)
+    t_shot = np.empty(n_tot, np.int64)
+    energy = np.empty((n_tot, 2), np.float32)
+    freq = np.empty((n_tot, 2))
+    counts = np.empty(n_tot, np.uint16)
+    over = np.zeros(n_tot, np.uint32)
+    tau = np.empty(n_tot, np.float32)
+    i = 0
+    for p in parts:
+        n, s = p["n"], p["step"]
+        sl = slice(i, i + n)
+        step[sl] = s
+        shot_id[sl] = p["local"]
+        shot_id[sl] += np.uint64(p["shot_id0"])
+        np.multiply(p["local"], sim.period_ticks, out=t_shot[sl])
+        t_shot[sl] += t0[s]
+        energy[sl] = p["e_meas"]
+        np.add(sim.nu_set_Hz[s], p["f_rel"], out=freq[sl])
+        c = p["counts"]
+        if c.size and int(c.max()) > _U16:
+            over[sl] = c > _U16
+            c = np.minimum(c, _U16)
+        counts[sl] = c
+        tau[sl] = p["tau"]
+        i += n
+    w.append_shots(shot_id=shot_id, step=step, t_shot=t_shot, laser_energy_J=energy,
+                   laser_freq_Hz=freq, counts=counts, coherent_exposure_s=tau, flags=over)
     if events:
-        ev_step = np.concatenate([np.full(len(p["ev_shot"]), p["step"], np.int64)
-                                  for p in parts])
-        ev_local = np.concatenate([p["ev_shot"] for p in parts])
-        ev_id = np.concatenate([p["shot_id0"] + p["ev_shot"] for p in parts])
-        dtime = np.rint(np.concatenate([p["ev_t"] for p in parts]) / sim.unit).astype(np.int64)
-        ts = t0[ev_step] + ev_local * sim.period_ticks + dtime
-        w.append_events(timestamps=ts, channel=np.zeros(len(ev_id), np.int16), shot_id=ev_id,
-                        dtime=dtime, source=np.concatenate([p["ev_src"] for p in parts]))
+        n_ev = sum(len(p["ev_shot"]) for p in parts)
+        ts = np.empty(n_ev, np.int64)
+        dtime = np.empty(n_ev, np.int64)
+        ev_id = np.empty(n_ev, np.uint64)
+        src = np.empty(n_ev, np.uint8)
+        i = 0
+        for p in parts:
+            k = len(p["ev_shot"])
+            sl = slice(i, i + k)
+            dtime[sl] = np.rint(p["ev_t"] / sim.unit)
+            np.multiply(p["ev_shot"], sim.period_ticks, out=ts[sl])
+            ts[sl] += t0[p["step"]]
+            ts[sl] += dtime[sl]
+            ev_id[sl] = p["ev_shot"]
+            ev_id[sl] += np.uint64(p["shot_id0"])
+            src[sl] = p["ev_src"]
+            i += k
+        w.append_events(timestamps=ts, channel=np.zeros(n_ev, np.int16), shot_id=ev_id,
+                        dtime=dtime, source=src)
         sim.interarrival.add(ts)
 
 
