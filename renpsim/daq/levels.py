@@ -18,6 +18,7 @@ size, and memory is bounded by the chunk size whatever the run length.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -122,10 +123,17 @@ class _Sim:
         self.period_ticks = round(self.period / self.unit)
         self._tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.interarrival = InterArrival(self.unit)
-        # step start in ticks since run start, and the set frequencies (omega, omega') in Hz
-        self.t0_ticks = ((self.step_start_ns - RUN_START_UTC_NS) * 1e-9 /
-                         self.unit).round().astype(np.int64)
-        self.nu_set_Hz = _nu_set_Hz(self, slice(None))
+
+    @functools.cached_property
+    def t0_ticks(self) -> np.ndarray:
+        """Step starts in ticks of the DAQ time unit since the run start (shot levels)."""
+        return ((self.step_start_ns - RUN_START_UTC_NS) * 1e-9 / self.unit).round() \
+            .astype(np.int64)
+
+    @functools.cached_property
+    def nu_set_Hz(self) -> np.ndarray:
+        """Set frequencies (omega, omega') of every step, Hz."""
+        return _nu_set_Hz(self, slice(None))
 
     # ---------------------------------------------------------------- per-shot spectral table
     def I_table(self, s: int) -> tuple[np.ndarray, np.ndarray] | None:
