@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,9 @@ EVENT_SOURCES = tuple(sorted(SOURCE_CODES, key=SOURCE_CODES.get))
 #: Inter-arrival histogram (/calibration/afterpulse/det_0/hist_interarrival): bins per decade
 #: and the upper end of the log-spaced edges (the last bin also holds longer intervals).
 HIST_BINS_PER_DECADE, HIST_MAX_S = 10, 1e6
+#: Shot levels: step rows are appended at least this often (seconds of wall time) so that a
+#: live reader (renpsim inspect --follow) sees the scan grow; contents do not depend on it.
+STEP_ROWS_INTERVAL_S = 1.0
 _U16 = np.iinfo(np.uint16).max
 
 ProgressFn = Callable[[int, int], None]
@@ -519,20 +523,27 @@ def _shot_levels(sim: _Sim, w: RunWriter, events: bool, blocks_per_chunk: int,
     parts: list[dict] = []
     done = 0
 
-    def flush() -> None:
-        nonlocal parts, done
+    last_steps = time.monotonic()
+
+    def flush(final: bool = False) -> None:
+        nonlocal parts, done, last_steps
         if parts:
             _write_shot_chunk(sim, w, parts, events)
             done += sum(p["n"] for p in parts)
             parts = []
-        if pending_steps:
+        # Step rows (with their GTIs and slow-control samples) go out in batches: at 256
+        # pending steps, after STEP_ROWS_INTERVAL_S for live readers, and at the end.
+        now = time.monotonic()
+        if pending_steps and (final or len(pending_steps) >= 256 or
+                              now - last_steps >= STEP_ROWS_INTERVAL_S):
+            last_steps = now
             _write_step_rows(sim, w, pending_steps)
             pending_steps.clear()
-        for k, (tt, vv) in sc.items():
-            if tt:
-                w.append_slow_control(k, np.array(tt), np.array(vv))
-                tt.clear()
-                vv.clear()
+            for k, (tt, vv) in sc.items():
+                if tt:
+                    w.append_slow_control(k, np.array(tt), np.array(vv))
+                    tt.clear()
+                    vv.clear()
         if progress:
             progress(done, total)
 
@@ -563,7 +574,7 @@ def _shot_levels(sim: _Sim, w: RunWriter, events: bool, blocks_per_chunk: int,
         pending_steps.append({"s": s, "acc": acc, "temp": float(np.mean(temps))})
         if len(pending_steps) >= 256:
             flush()
-    flush()
+    flush(final=True)
 
 
 def _write_shot_chunk(sim: _Sim, w: RunWriter, parts: list[dict], events: bool) -> None:

@@ -265,7 +265,6 @@ class _Table:
         self.n = 0
         self.datasets: dict[str, h5py.Dataset] = {}
         self.alias = {}
-        self.row_bytes = 0
         self.fill_bits: dict[str, np.ndarray] = {}
         for spec in self.specs:
             self.alias[spec["name"]] = spec["name"]
@@ -274,7 +273,6 @@ class _Table:
             width = tuple(dims[d] for d in spec["shape"][1:])
             dtype = np.dtype(NUMPY_DTYPES[spec["dtype"]])
             row_bytes = dtype.itemsize * int(np.prod(width, dtype=np.int64))
-            self.row_bytes += row_bytes
             # Chunk of about chunk_rows rows, capped at 4 MiB per chunk.
             rows = max(1, min(chunk_rows, (4 << 20) // max(1, row_bytes)))
             filt = compression if (compress_floats or dtype.kind != "f") else None
@@ -1051,15 +1049,17 @@ class RunWriter:
         if time.monotonic() - self._last_commit >= self.commit_interval_s:
             self._commit()
 
-    def _commit(self) -> None:
+    def _commit(self, final: bool = False) -> None:
         # Data first, then the counters: a SWMR reader that reads a counter first always
-        # finds at least that many complete rows.
+        # finds at least that many complete rows. The final commit also sets writer_state.
         self._f.flush()
         for counter, table in (("n_steps_committed", self._scan),
                                ("n_shots_committed", self._shots),
                                ("n_events_committed", self._events)):
             if table is not None:
                 self._counters[counter][()] = np.uint64(table.n)
+        if final:
+            self._counters["writer_state"][()] = np.uint8(1)
         self._f.flush()
         self._last_commit = time.monotonic()
 
@@ -1089,9 +1089,7 @@ class RunWriter:
                 if table is not None:
                     table.write_buffer()
                     table.release()
-            self._commit()
-            self._counters["writer_state"][()] = np.uint8(1)
-            self._f.flush()
+            self._commit(final=True)
             self._f.close()
             with _reopen(self.tmp) as f:
                 self._finish(f)
