@@ -132,8 +132,10 @@ def _stable_by_shot(shot: NDArray[np.int64]) -> NDArray[np.intp]:
 def order_by_shot_time(shot: NDArray[np.int64], t: NDArray[np.float64]) -> NDArray[np.intp]:
     """Return ``np.lexsort((t, shot))`` (sort by shot, then time; ties keep input order), faster.
 
-    Already ordered input is detected in one pass; otherwise a stable sort by time followed
-    by a stable sort by shot gives exactly the same permutation as the lexsort.
+    Already ordered input is detected in one pass; otherwise a sort by time followed by a
+    stable sort by shot gives exactly the same permutation as the lexsort. The time sort is
+    numpy's fast (unstable) sort when no two times are equal (then every sort gives the same
+    permutation), and the stable sort otherwise.
     """
     n = len(shot)
     if n < 2:
@@ -141,7 +143,10 @@ def order_by_shot_time(shot: NDArray[np.int64], t: NDArray[np.float64]) -> NDArr
     ds = np.diff(shot)
     if (ds >= 0).all() and ((ds > 0) | (np.diff(t) >= 0)).all():
         return np.arange(n)
-    o1 = np.argsort(t, kind="stable")
+    o1 = np.argsort(t)
+    ts = t[o1]
+    if (ts[1:] == ts[:-1]).any() or np.isnan(ts[-1]):
+        o1 = np.argsort(t, kind="stable")
     return o1[_stable_by_shot(shot[o1])]
 
 
