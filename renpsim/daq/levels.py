@@ -125,7 +125,8 @@ class _Sim:
                                                          1e9).astype(np.int64)
         self.unit = self.hw.daq.time_unit_s
         self.period_ticks = round(self.period / self.unit)
-        self._tables: dict[int, tuple[np.ndarray, np.ndarray, TableInterp]] = {}
+        self._tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._interp: dict[int, TableInterp] = {}
         self.interarrival = InterArrival(self.unit)
 
     @functools.cached_property
@@ -140,11 +141,8 @@ class _Sim:
         return _nu_set_Hz(self, slice(None))
 
     # ---------------------------------------------------------------- per-shot spectral table
-    def I_table(self, s: int) -> tuple[np.ndarray, np.ndarray, TableInterp] | None:
-        """Return (offset grid eV, I convolved with the laser line, interpolator) of step s.
-
-        The grid is centred on the drifted step centre.
-        """
+    def I_table(self, s: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """(offset grid in eV, I convolved with the laser line) around the drifted step centre."""
         m = self.m
         if m.sigma_total_eV == 0.0 and m.drift_eV_per_s == 0.0:
             return None
@@ -154,7 +152,8 @@ class _Sim:
             x = np.linspace(-span, span, 129)
             w0 = m.omega_eV[s] + m.drift_eV[s]
             vals = self._line_convolved(w0, x)
-            self._tables = {s: (x, vals, TableInterp(x, vals))}
+            self._tables = {s: (x, vals)}
+            self._interp = {s: TableInterp(x, vals)}
         return self._tables[s]
 
     def _line_convolved(self, w0: float, x: np.ndarray) -> np.ndarray:
@@ -211,7 +210,7 @@ class _Sim:
         if table is None:
             I_k = np.full(n, float(self.exp["I_eff"].iloc[s]))
         else:
-            I_k = table[2](dw)
+            I_k = self._interp[s](dw)
         w_k = m.omega_eV[s] + m.drift_eV[s] + dw
         mu_coh = tau * (m.c_sig[s] * I_k + m.c_mcq3[s])
         if m.c_psr[s] > 0:
