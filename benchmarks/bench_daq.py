@@ -3,7 +3,10 @@
 Figures (one core; medians of repeated runs):
 
 * steps level: steps/s (a 20 000-step uniform Yb-vapour scan);
-* shots level: shots/s (Yb-vapour, 1e5 shots per step);
+* shots level: shots/s (Yb-vapour, 1e5 shots per step): a 1e7-shot run (streaming
+  throughput), and the earlier 2e6-shot run, where the fixed cost of finishing a file
+  (final flush, reopen, validation, fsync, rename: ~0.1 s) weighs about a quarter; file size
+  in bytes per shot;
 * events level: photons/s (Yb-vapour with the trigger-leak knob raised to ~2 photons per shot,
   so the detector stream dominates), counting photons entering the detector model;
 * no-write: the same simulation with a writer that discards everything (same process, same
@@ -154,15 +157,26 @@ def run(quick: bool = False) -> dict:
         c = _campaign(n_steps, 10000, **{"scan.generator": "uniform"})
         t = median_time(lambda: simulate(c, d / "s.h5", level="steps"), repeat=rep)
         out["steps_per_s"] = n_steps / t
-        # ---- shots level
-        n_per, steps = (100_000, 5) if quick else (100_000, 20)
+        # ---- shots level: a long run (streaming throughput) and the short one
+        n_per, steps = (100_000, 20) if quick else (100_000, 100)
         c = _campaign(steps, n_per)
         t = median_time(lambda: simulate(c, d / "sh.h5", level="shots"), repeat=rep)
         out["shots_per_s"] = n_per * steps / t
+        out["shots_file_bytes_per_shot"] = (d / "sh.h5").stat().st_size / (n_per * steps)
         t = median_time(lambda: _no_write(lambda: simulate(c, d / "x.h5", level="shots")),
                         repeat=rep)
         out["shots_nowrite_per_s"] = n_per * steps / t
         out["shots_write_vs_nowrite"] = out["shots_per_s"] / out["shots_nowrite_per_s"]
+        n_per, steps = (100_000, 5) if quick else (100_000, 20)
+        c = _campaign(steps, n_per)
+        t = median_time(lambda: simulate(c, d / "sh.h5", level="shots"), repeat=rep)
+        out["shots_short_per_s"] = n_per * steps / t
+        t = median_time(lambda: _no_write(lambda: simulate(c, d / "x.h5", level="shots")),
+                        repeat=rep)
+        out["shots_short_nowrite_per_s"] = n_per * steps / t
+        out["shots_short_write_vs_nowrite"] = (out["shots_short_per_s"] /
+                                               out["shots_short_nowrite_per_s"])
+        out["shots_short_run"] = float(n_per * steps)
         n_ref = 20_000 if quick else 50_000
         t_ref = median_time(lambda: _reference_shots(c, n_ref, d / "ref.h5"), repeat=1,
                             warmup=0)
@@ -204,7 +218,11 @@ def run(quick: bool = False) -> dict:
     print(f"shots level : {out['shots_per_s']:.3g} shots/s  (reference loop "
           f"{out['shots_ref_per_s']:.3g}/s, ratio {out['shots_ratio']:.0f}x; target >= 5e6)")
     print(f"              no-write {out['shots_nowrite_per_s']:.3g} shots/s; with writing "
-          f"{out['shots_write_vs_nowrite']:.2f} of it")
+          f"{out['shots_write_vs_nowrite']:.2f} of it; "
+          f"{out['shots_file_bytes_per_shot']:.1f} bytes/shot on disk")
+    print(f"  short run ({out['shots_short_run']:.0e} shots): {out['shots_short_per_s']:.3g} "
+          f"shots/s, no-write {out['shots_short_nowrite_per_s']:.3g}/s, with writing "
+          f"{out['shots_short_write_vs_nowrite']:.2f} of it (per-file finishing costs)")
     print(f"events level: {out['events_photons_per_s']:.3g} photons/s "
           f"({out['events_recorded_per_s']:.3g} recorded/s, {out['events_shots_per_s']:.3g} "
           f"shots/s; reference {out['events_ref_photons_per_s']:.3g}/s, ratio "
