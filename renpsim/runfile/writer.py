@@ -53,6 +53,8 @@ _INT64_MAX = np.iinfo(np.int64).max
 _SPLIT_RE = re.compile(r"^(?P<base>.+)_(?P<j>\d+)$")
 #: HDF5 fill value of the datasets whose schema entry has a constant writer default.
 _FILL_VALUES = {"nan": np.nan, "zero": 0, "one": 1}
+#: Bytes of shot/event data after which the writer asks the OS to start writing them to disk.
+_WRITEBACK_BYTES = 64 << 20
 
 
 @dataclass(frozen=True)
@@ -637,6 +639,8 @@ class RunWriter:
             raise InputError(self.where, "commit_interval_s", commit_interval_s,
                              "a number of seconds >= 0")
         self._last_commit = time.monotonic()
+        self._wb_fd: int | None = None
+        self._wb_done = 0
         if int(chunk_rows) < 1 or int(buffer_rows) < 1:
             raise InputError(self.where, "chunk_rows/buffer_rows", (chunk_rows, buffer_rows),
                              "positive integers")
@@ -906,6 +910,7 @@ class RunWriter:
         block = self._shots.prepare(_merge(data, columns))
         if self._shots.add(block, self.buffer_rows):
             self._maybe_commit()
+            self._start_writeback()
 
     @_io_guard
     def append_events(self, data: Mapping[str, Any] | None = None, *, source: Any = None,
@@ -949,6 +954,7 @@ class RunWriter:
             self._truth_events.add(tblock, self.buffer_rows)
         if written:
             self._maybe_commit()
+            self._start_writeback()
 
     @_io_guard
     def append_gti(self, start_utc_ns: Any, stop_utc_ns: Any, reason: Any = 0) -> None:
@@ -1045,6 +1051,37 @@ class RunWriter:
         """
         self._commit()
 
+    def _start_writeback(self) -> None:
+        """Let the OS start writing the file's bulk data to disk while the run goes on.
+
+        Without it, all the data written since the start waits in the page cache for the
+        ``fsync`` of :meth:`close` (at ~500 MB/s, seconds for a 1e8-shot file). Every
+        :data:`_WRITEBACK_BYTES` the completed part of the file is handed to
+        ``posix_fadvise(POSIX_FADV_DONTNEED)``, which on Linux starts asynchronous writeback
+        (and drops those pages from the cache once written). Durability is still given only
+        by the fsync at close; elsewhere this is a no-op.
+        """
+        if not hasattr(os, "posix_fadvise"):
+            return
+        try:
+            if self._wb_fd is None:
+                self._wb_fd = os.open(self.tmp, os.O_RDONLY)
+            end = os.fstat(self._wb_fd).st_size - (1 << 20)   # leave the tail alone
+            if end - self._wb_done >= _WRITEBACK_BYTES:
+                os.posix_fadvise(self._wb_fd, self._wb_done, end - self._wb_done,
+                                 os.POSIX_FADV_DONTNEED)
+                self._wb_done = end
+        except OSError:
+            pass
+
+    def _close_writeback(self) -> None:
+        if self._wb_fd is not None:
+            try:
+                os.close(self._wb_fd)
+            except OSError:
+                pass
+            self._wb_fd = None
+
     def _maybe_commit(self) -> None:
         if time.monotonic() - self._last_commit >= self.commit_interval_s:
             self._commit()
@@ -1096,6 +1133,7 @@ class RunWriter:
             from renpsim.runfile.validate import validate_run
 
             validate_run(self.tmp, deep=False)
+            self._close_writeback()
             fsync_path(self.tmp)
             os.replace(self.tmp, self.path)
             fsync_path(self.path.parent)
@@ -1160,6 +1198,7 @@ class RunWriter:
 
     def _abort(self) -> None:
         self._state = "aborted"
+        self._close_writeback()
         try:
             if self._f.id.valid:
                 self._f.close()
