@@ -8,11 +8,14 @@ Levels (hardware.md 3.4, 4.3, 5, 9):
   noise, Poisson counts; /scan sums them;
 * ``events``: time-tagged photons (T3-like: shot id and time within the shot) drawn from the
   time profiles (coherent: eta(t); leakage: the trigger pulse; dark/stray: uniform in the gate),
-  then dead time, soft recovery, afterpulsing and jitter act on the time-ordered stream.
+  then dead time, soft recovery, afterpulsing and jitter act on the time-ordered stream. Each
+  recorded event carries the process that produced it (``/truth/event_source``), and the time
+  tags fill the inter-arrival-time calibration histogram (:class:`InterArrival`).
 
 Randomness: the root is ``SeedSequence(seed)``; each step (steps level) or each fixed block of
 :data:`BLOCK_SHOTS` shots of a step has its own stream ``SeedSequence(seed, spawn_key=(2, kind,
-step, block))``. Chunks only group blocks for writing, so results do not depend on the chunk
+step, block))``; the source labels of a block use their own stream (kind 4), so the events do
+not depend on them. Chunks only group blocks for writing, so results do not depend on the chunk
 size, and memory is bounded by the chunk size whatever the run length.
 """
 
