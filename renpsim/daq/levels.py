@@ -454,7 +454,7 @@ SENSORS = {
 def simulate(campaign: Campaign, path: str | Path, *, level: str = "steps",
              seed: int | None = None, chunk_shots: int = 1 << 18,
              progress: ProgressFn | None = None, compression: str | None = "lzf",
-             overwrite: bool = True) -> Path:
+             overwrite: bool = True, compress_floats: bool = False) -> Path:
     """Simulate a campaign and write a run file (crash-safe: temporary name, then rename).
 
     Parameters
@@ -474,6 +474,10 @@ def simulate(campaign: Campaign, path: str | Path, *, level: str = "steps",
         ``progress(done, total)`` in shots (steps level: in steps).
     compression : {"lzf", "gzip", None}
         HDF5 filter of the chunked datasets.
+    compress_floats : bool
+        Also compress the floating-point columns of /shots and /events (monitor noise: about
+        21 instead of 29 bytes per shot, at roughly half the writing speed; see
+        :class:`renpsim.runfile.RunWriter`).
     overwrite : bool
         Replace an existing file (it stays intact until the new one is complete).
 
@@ -504,7 +508,8 @@ def simulate(campaign: Campaign, path: str | Path, *, level: str = "steps",
     rows = BLOCK_SHOTS * blocks_per_chunk
     with RunWriter(path, ident, _run_config(sim, level), shots=level != "steps",
                    events=level == "events", slow_control=sensors, truth=truth,
-                   compression=compression, chunk_rows=min(rows, 1 << 16),
+                   compression=compression, compress_floats=compress_floats,
+                   chunk_rows=min(rows, 1 << 16),
                    buffer_rows=rows, overwrite=overwrite) as w:
         if level == "steps":
             _steps_level(sim, w, progress)
