@@ -43,8 +43,10 @@ from renpsim.campaign import load_campaign
 from renpsim.daq import simulate
 n = int(sys.argv[1]); out = sys.argv[2]
 steps = 100
-c = load_campaign("yb-threshold-scan", overrides={"scan.n_steps": steps,
-    "scan.reference_every": 0, "scan.shots_per_step": n // steps})
+over = {"scan.n_steps": steps, "scan.reference_every": 0, "scan.shots_per_step": n // steps}
+if n > 50_000_000:   # 1e8 shots at 10 Hz last 116 days: beyond int64 ticks of 1 ps
+    over["hardware.daq.time_unit_s"] = 1e-9
+c = load_campaign("yb-threshold-scan", overrides=over)
 t = time.perf_counter()
 simulate(c, out, level="shots")
 dt = time.perf_counter() - t

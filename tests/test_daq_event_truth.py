@@ -144,3 +144,14 @@ def test_shots_level_has_no_event_truth(tmp_path):
     with h5py.File(path) as f:
         assert "event_source" not in f["truth"]
         assert "hist_interarrival" not in f["calibration/afterpulse/det_0"]
+
+
+def test_run_too_long_for_int64_ticks_is_refused(tmp_path):
+    from renpsim.errors import InputError
+
+    # 1e8 shots at 10 Hz last 116 days: more than int64 ticks of 1 ps (106 days)
+    c = load_campaign("yb-threshold-scan", overrides={
+        "scan.n_steps": 100, "scan.shots_per_step": 1_000_000, "scan.reference_every": 0})
+    with pytest.raises(InputError, match=r"time_unit_s.*int64"):
+        simulate(c, tmp_path / "long.h5", level="shots")
+    assert list(tmp_path.iterdir()) == []

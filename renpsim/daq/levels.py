@@ -134,9 +134,21 @@ class _Sim:
 
     @functools.cached_property
     def t0_ticks(self) -> np.ndarray:
-        """Step starts in ticks of the DAQ time unit since the run start (shot levels)."""
-        return ((self.step_start_ns - RUN_START_UTC_NS) * 1e-9 / self.unit).round() \
-            .astype(np.int64)
+        """Step starts in ticks of the DAQ time unit since the run start (shot levels).
+
+        Raises
+        ------
+        InputError
+            If the run is too long for int64 time tags at this tick (1 ps: 106 days).
+
+        """
+        t = (self.step_start_ns - RUN_START_UTC_NS) * 1e-9 / self.unit
+        run_s = float(self.step_stop_ns[-1] - RUN_START_UTC_NS) * 1e-9 + self.period
+        if run_s / self.unit >= 2.0**62:
+            raise InputError(f"simulate {self.c.name}", "hardware.daq.time_unit_s", self.unit,
+                             f"a tick of at least {run_s / 2.0**62:.2g} s: the run lasts "
+                             f"{run_s:.4g} s and time tags are int64 ticks since its start")
+        return t.round().astype(np.int64)
 
     @functools.cached_property
     def nu_set_Hz(self) -> np.ndarray:
@@ -495,6 +507,8 @@ def simulate(campaign: Campaign, path: str | Path, *, level: str = "steps",
     if seed < 0:
         raise InputError("simulate", "seed", seed, "an integer >= 0")
     sim = _Sim(campaign, seed)
+    if level != "steps":
+        _ = sim.t0_ticks   # refuses runs too long for int64 time tags before any file exists
     blocks_per_chunk = max(1, -(-int(chunk_shots) // BLOCK_SHOTS))
     truth = TruthSpec(params=_truth_params(sim), background_components=list(BACKGROUNDS),
                       event_sources=EVENT_SOURCES if level == "events" else ())
