@@ -37,7 +37,7 @@ def _all_items(path):
 def test_roundtrip_values_and_scan_alone(run):
     rows = step_rows(7)
     rf = open_run(run)
-    assert rf.identity["schema_version"] == "1.0.0"
+    assert rf.identity["schema_version"] == "1.1.0"
     assert rf.identity["seed_entropy"] == "7" and rf.identity["random_seed"] == 7
     assert rf.identity["complete"] is True
     np.testing.assert_array_equal(rf.steps["omega_eV"], rows["omega_eV"])
@@ -346,10 +346,10 @@ def test_io_failure_becomes_runfile_error(tmp_path, monkeypatch):
     p = tmp_path / "full.h5"
     w = RunWriter(p, identity(), small_config(), shots=True, buffer_rows=10)
 
-    def disk_full(self):
+    def disk_full(self, block, m):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(wmod._Table, "write_buffer", disk_full)
+    monkeypatch.setattr(wmod._Table, "_write", disk_full)
     with pytest.raises(RunFileError, match="No space left on device"):
         w.append_steps(step_rows(1))
     assert list(tmp_path.iterdir()) == []

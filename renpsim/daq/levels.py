@@ -8,17 +8,22 @@ Levels (hardware.md 3.4, 4.3, 5, 9):
   noise, Poisson counts; /scan sums them;
 * ``events``: time-tagged photons (T3-like: shot id and time within the shot) drawn from the
   time profiles (coherent: eta(t); leakage: the trigger pulse; dark/stray: uniform in the gate),
-  then dead time, soft recovery, afterpulsing and jitter act on the time-ordered stream.
+  then dead time, soft recovery, afterpulsing and jitter act on the time-ordered stream. Each
+  recorded event carries the process that produced it (``/truth/event_source``), and the time
+  tags fill the inter-arrival-time calibration histogram (:class:`InterArrival`).
 
 Randomness: the root is ``SeedSequence(seed)``; each step (steps level) or each fixed block of
 :data:`BLOCK_SHOTS` shots of a step has its own stream ``SeedSequence(seed, spawn_key=(2, kind,
-step, block))``. Chunks only group blocks for writing, so results do not depend on the chunk
+step, block))``; the source labels of a block use their own stream (kind 4), so the events do
+not depend on them. Chunks only group blocks for writing, so results do not depend on the chunk
 size, and memory is bounded by the chunk size whatever the run length.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +34,7 @@ from renpsim.campaign.campaign import KEY_RUN, Campaign
 from renpsim.constants import C_M_PER_S, H_EV_S
 from renpsim.daq.rates import BACKGROUNDS, StepModel, expected_counts, smeared_I, step_model
 from renpsim.errors import InputError
-from renpsim.hardware.detector import process_stream
+from renpsim.hardware.detector import SOURCE_CODES, order_by_shot_time, process_stream
 from renpsim.hardware.target_cell import FWHM_TO_SIGMA, eta_profile
 from renpsim.physics.spectrum import spectral_function
 from renpsim.runfile import RunConfig, RunIdentity, RunWriter, TruthSpec
@@ -41,7 +46,15 @@ BLOCK_SHOTS = 16384
 BLOCK_STEPS = 1024
 #: Nominal run start of synthetic runs: 2027-01-01T00:00:00Z (fixed for reproducible files).
 RUN_START_UTC_NS = 1_798_761_600 * 10**9
-_STREAM_RUN, _STREAM_STEPS, _STREAM_SHOTS, _STREAM_CAL = 0, 1, 2, 3
+_STREAM_RUN, _STREAM_STEPS, _STREAM_SHOTS, _STREAM_CAL, _STREAM_LABELS = 0, 1, 2, 3, 4
+#: Names of the event source codes (index = code; hardware.detector.SOURCE_CODES).
+EVENT_SOURCES = tuple(sorted(SOURCE_CODES, key=SOURCE_CODES.get))
+#: Inter-arrival histogram (/calibration/afterpulse/det_0/hist_interarrival): bins per decade
+#: and the upper end of the log-spaced edges (the last bin also holds longer intervals).
+HIST_BINS_PER_DECADE, HIST_MAX_S = 10, 1e6
+#: Shot levels: step rows are appended at least this often (seconds of wall time) so that a
+#: live reader (renpsim inspect --follow) sees the scan grow; contents do not depend on it.
+STEP_ROWS_INTERVAL_S = 1.0
 _U16 = np.iinfo(np.uint16).max
 
 ProgressFn = Callable[[int, int], None]
@@ -69,12 +82,16 @@ class _StepAcc:
         self.f_sum, self.f_sq = np.zeros(2), np.zeros(2)
 
     def add(self, counts, exposure, e_meas, f_meas_rel):
+        # Column sums via per-column (pairwise) reductions: a reduction over axis 0
+        # of an (n, 2) array runs sequentially and is ~30 times slower. Each block has a fixed
+        # size (BLOCK_SHOTS), so the sums do not depend on the chunk size.
         self.counts += int(counts.sum())
         self.exposure += float(exposure.sum())
-        self.e_sum += e_meas.sum(axis=0)
-        self.e_sq += (e_meas.astype(float) ** 2).sum(axis=0)
-        self.f_sum += f_meas_rel.sum(axis=0)
-        self.f_sq += (f_meas_rel**2).sum(axis=0)
+        for x, s, q in ((e_meas, self.e_sum, self.e_sq), (f_meas_rel, self.f_sum, self.f_sq)):
+            x2 = np.square(x, dtype=float)
+            for j in range(x.shape[1]):
+                s[j] += x[:, j].sum(dtype=float)
+                q[j] += x2[:, j].sum()
         self.n += len(counts)
 
     def mean_std(self, s, q):
@@ -112,6 +129,31 @@ class _Sim:
         self.unit = self.hw.daq.time_unit_s
         self.period_ticks = round(self.period / self.unit)
         self._tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._interp: dict[int, TableInterp] = {}
+        self.interarrival = InterArrival(self.unit)
+
+    @functools.cached_property
+    def t0_ticks(self) -> np.ndarray:
+        """Step starts in ticks of the DAQ time unit since the run start (shot levels).
+
+        Raises
+        ------
+        InputError
+            If the run is too long for int64 time tags at this tick (1 ps: 106 days).
+
+        """
+        t = (self.step_start_ns - RUN_START_UTC_NS) * 1e-9 / self.unit
+        run_s = float(self.step_stop_ns[-1] - RUN_START_UTC_NS) * 1e-9 + self.period
+        if run_s / self.unit >= 2.0**62:
+            raise InputError(f"simulate {self.c.name}", "hardware.daq.time_unit_s", self.unit,
+                             f"a tick of at least {run_s / 2.0**62:.2g} s: the run lasts "
+                             f"{run_s:.4g} s and time tags are int64 ticks since its start")
+        return t.round().astype(np.int64)
+
+    @functools.cached_property
+    def nu_set_Hz(self) -> np.ndarray:
+        """Set frequencies (omega, omega') of every step, Hz."""
+        return _nu_set_Hz(self, slice(None))
 
     # ---------------------------------------------------------------- per-shot spectral table
     def I_table(self, s: int) -> tuple[np.ndarray, np.ndarray] | None:
@@ -124,7 +166,9 @@ class _Sim:
             span = 8.0 * m.sigma_total_eV + half_drift + 1e-12
             x = np.linspace(-span, span, 129)
             w0 = m.omega_eV[s] + m.drift_eV[s]
-            self._tables = {s: (x, self._line_convolved(w0, x))}
+            vals = self._line_convolved(w0, x)
+            self._tables = {s: (x, vals)}
+            self._interp = {s: TableInterp(x, vals)}
         return self._tables[s]
 
     def _line_convolved(self, w0: float, x: np.ndarray) -> np.ndarray:
@@ -181,7 +225,7 @@ class _Sim:
         if table is None:
             I_k = np.full(n, float(self.exp["I_eff"].iloc[s]))
         else:
-            I_k = np.interp(dw, table[0], table[1])
+            I_k = self._interp[s](dw)
         w_k = m.omega_eV[s] + m.drift_eV[s] + dw
         mu_coh = tau * (m.c_sig[s] * I_k + m.c_mcq3[s])
         if m.c_psr[s] > 0:
@@ -212,10 +256,10 @@ class _Sim:
         t = np.concatenate((self._draw_times("coh", int(n_coh.sum()), rng),
                             self._draw_times("leak", int(n_leak.sum()), rng),
                             self._draw_times("flat", int(n_flat.sum()), rng)))
-        src = np.concatenate((np.zeros(int(n_coh.sum()), np.uint8),
-                              np.full(int(n_leak.sum()), 3, np.uint8),
-                              np.full(int(n_flat.sum()), 4, np.uint8)))
-        order = np.lexsort((t, shot))
+        src = np.concatenate((self._coherent_sources(s, b, n_coh, I_k, w_k),
+                              np.full(int(n_leak.sum()), SOURCE_CODES["leak"], np.uint8),
+                              self._flat_sources(s, b, n_flat)))
+        order = order_by_shot_time(shot, t)
         shot, t, src = process_stream(shot[order], t[order], src[order], hw.detector, rng,
                                       self.gate_hi)
         out["counts"] = np.bincount(shot - k0, minlength=n) if len(shot) else np.zeros(n,
@@ -223,11 +267,48 @@ class _Sim:
         out["ev_shot"], out["ev_t"], out["ev_src"] = shot, t, src
         return out
 
+    def _coherent_sources(self, s: int, b: int, n_coh: np.ndarray, I_k: np.ndarray,
+                          w_k: np.ndarray) -> np.ndarray:
+        """Label the macro-coherent photons signal, mcq3 or psr (truth only).
+
+        Given a shot's Poisson total, each photon is one of the components with probability
+        proportional to the component's mean (Poisson splitting). The draws use their own
+        stream (``_STREAM_LABELS``), so the simulated events do not depend on the labelling.
+        """
+        total = int(n_coh.sum())
+        if total == 0:
+            return np.empty(0, np.uint8)
+        m = self.m
+        a_sig = m.c_sig[s] * I_k
+        a_mcq3 = np.full_like(a_sig, m.c_mcq3[s])
+        a_psr = m.c_psr[s] * self.hw.psr_profile(w_k) if m.c_psr[s] > 0 else np.zeros_like(a_sig)
+        a_tot = a_sig + a_mcq3 + a_psr
+        safe = np.where(a_tot > 0, a_tot, 1.0)
+        k = np.repeat(np.arange(len(n_coh)), n_coh)
+        u = _rng(self.seed, _STREAM_LABELS, s, b).random(total) * safe[k]
+        out = np.full(total, SOURCE_CODES["psr"], np.uint8)
+        out[u < (a_sig + a_mcq3)[k]] = SOURCE_CODES["mcq3"]
+        out[u < a_sig[k]] = SOURCE_CODES["signal"]
+        return out
+
+    def _flat_sources(self, s: int, b: int, n_flat: np.ndarray) -> np.ndarray:
+        """Label the flat-in-time photons dark or stray (truth only; own stream)."""
+        total = int(n_flat.sum())
+        out = np.full(total, SOURCE_CODES["dark"], np.uint8)
+        dark, stray = self.m.dark_per_shot, self.m.stray_per_shot
+        if total and stray > 0:
+            u = _rng(self.seed, _STREAM_LABELS, s, b, 1).random(total)
+            out[u * (dark + stray) >= dark] = SOURCE_CODES["stray"]
+        return out
+
     def _draw_times(self, kind: str, k: int, rng: np.random.Generator) -> np.ndarray:
         if k == 0:
             return np.empty(0)
-        grid, cdf = self._cdf(kind)
-        return np.interp(rng.random(k), cdf, grid)
+        key = f"inv_{kind}"
+        if key not in self.__dict__:
+            grid, cdf = self._cdf(kind)
+            self.__dict__[key] = TableInterp(cdf, grid)
+        return self.__dict__[key](rng.random(k))
 
     def _cdf(self, kind: str):
         key = f"cdf_{kind}"
@@ -249,6 +330,85 @@ class _Sim:
                 cdf = np.linspace(0.0, 1.0, len(grid))
             self.__dict__[key] = (grid, cdf / cdf[-1])
         return self.__dict__[key]
+
+
+class TableInterp:
+    """``np.interp(x, xp, fp)`` bit for bit, faster, for a fixed table and many ``x``.
+
+    ``np.interp`` spends most of its time in a binary search of the table. Here a table of
+    :attr:`BUCKETS` starting indices over ``[xp[0], xp[-1]]`` narrows the search to a step or
+    two; the value is then computed with numpy's own formula ``slope[j] * (x - xp[j]) + fp[j]``
+    (slopes precomputed as ``np.interp`` does for long inputs), ``fp[j]`` where ``x == xp[j]``,
+    and ``fp[0]``/``fp[-1]`` outside the table. A self-check against ``np.interp`` at
+    construction falls back to it if the platform rounds differently; non-finite ``x`` also use
+    ``np.interp``.
+
+    Parameters
+    ----------
+    xp : array
+        Non-decreasing table abscissae (finite, at least 2 points).
+    fp : array
+        Values at ``xp``.
+
+    """
+
+    BUCKETS = 1 << 13
+
+    def __init__(self, xp: np.ndarray, fp: np.ndarray):
+        self.xp, self.fp = np.asarray(xp, float), np.asarray(fp, float)
+        self.last = len(self.xp) - 1
+        lo, hi = self.xp[0], self.xp[-1]
+        self.exact = bool(self.last >= 1 and np.isfinite(lo) and np.isfinite(hi) and hi > lo)
+        if not self.exact:
+            return
+        self.lo, self.scale = lo, self.BUCKETS / (hi - lo)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.slope = np.append(np.diff(self.fp) / np.diff(self.xp), 0.0)
+        edges = lo + np.arange(self.BUCKETS + 1) / self.scale
+        self.j_lo = np.clip(np.searchsorted(self.xp, edges, side="right") - 1, 0, self.last)
+        rng = np.random.default_rng(0)
+        x = np.concatenate((lo + (hi - lo) * rng.uniform(-0.05, 1.05, 4096), self.xp,
+                            [np.nextafter(hi, -np.inf), np.nextafter(lo, np.inf)]))
+        self.exact = np.array_equal(self._fast(x), np.interp(x, self.xp, self.fp),
+                                    equal_nan=True)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """Return ``np.interp(x, xp, fp)``."""
+        x = np.asarray(x, float)
+        if not self.exact or x.ndim != 1 or not len(x) or not np.isfinite(x).all():
+            return np.interp(x, self.xp, self.fp)
+        return self._fast(x)
+
+    def _fast(self, x: np.ndarray) -> np.ndarray:
+        xp, last = self.xp, self.last
+        b = (x - self.lo) * self.scale
+        np.clip(b, 0, self.BUCKETS - 1, out=b)
+        j = self.j_lo[b.astype(np.intp)]
+        # the largest j with xp[j] <= x (0 below the table): a step or two from the bucket start
+        for _ in range(4):
+            down = (j > 0) & (xp[j] > x)
+            up = (j < last) & (xp[np.minimum(j + 1, last)] <= x)
+            if not (down.any() or up.any()):
+                break
+            j += up
+            j -= down
+        else:
+            bad = ((j > 0) & (xp[j] > x)) | ((j < last) & (xp[np.minimum(j + 1, last)] <= x))
+            if bad.any():
+                j[bad] = np.clip(np.searchsorted(xp, x[bad], side="right") - 1, 0, last)
+        out = self.slope[j] * (x - xp[j]) + self.fp[j]
+        hit = (x == xp[j]) | (j == last)
+        if hit.any():
+            out[hit] = self.fp[j[hit]]
+        nan = np.isnan(out)
+        if nan.any():   # non-finite table values: numpy's special cases
+            out[nan] = np.interp(x[nan], xp, self.fp)
+        below, above = x < xp[0], x > xp[last]
+        if below.any():
+            out[below] = self.fp[0]
+        if above.any():
+            out[above] = self.fp[last]
+        return out
 
 
 def _run_config(sim: _Sim, level: str) -> RunConfig:
@@ -306,7 +466,7 @@ SENSORS = {
 def simulate(campaign: Campaign, path: str | Path, *, level: str = "steps",
              seed: int | None = None, chunk_shots: int = 1 << 18,
              progress: ProgressFn | None = None, compression: str | None = "lzf",
-             overwrite: bool = True) -> Path:
+             overwrite: bool = True, compress_floats: bool = False) -> Path:
     """Simulate a campaign and write a run file (crash-safe: temporary name, then rename).
 
     Parameters
@@ -326,6 +486,10 @@ def simulate(campaign: Campaign, path: str | Path, *, level: str = "steps",
         ``progress(done, total)`` in shots (steps level: in steps).
     compression : {"lzf", "gzip", None}
         HDF5 filter of the chunked datasets.
+    compress_floats : bool
+        Also compress the floating-point columns of /shots and /events (monitor noise: about
+        21 instead of 29 bytes per shot, at roughly half the writing speed; see
+        :class:`renpsim.runfile.RunWriter`).
     overwrite : bool
         Replace an existing file (it stays intact until the new one is complete).
 
@@ -343,8 +507,11 @@ def simulate(campaign: Campaign, path: str | Path, *, level: str = "steps",
     if seed < 0:
         raise InputError("simulate", "seed", seed, "an integer >= 0")
     sim = _Sim(campaign, seed)
+    if level != "steps":
+        _ = sim.t0_ticks   # refuses runs too long for int64 time tags before any file exists
     blocks_per_chunk = max(1, -(-int(chunk_shots) // BLOCK_SHOTS))
-    truth = TruthSpec(params=_truth_params(sim), background_components=list(BACKGROUNDS))
+    truth = TruthSpec(params=_truth_params(sim), background_components=list(BACKGROUNDS),
+                      event_sources=EVENT_SOURCES if level == "events" else ())
     ident = RunIdentity(run_id=f"SIM-{campaign.name}-{seed}-{level}", file_kind="synthetic",
                         experiment=campaign.name, seed=np.random.SeedSequence(seed),
                         run_start_utc_ns=RUN_START_UTC_NS,
@@ -355,13 +522,14 @@ def simulate(campaign: Campaign, path: str | Path, *, level: str = "steps",
     rows = BLOCK_SHOTS * blocks_per_chunk
     with RunWriter(path, ident, _run_config(sim, level), shots=level != "steps",
                    events=level == "events", slow_control=sensors, truth=truth,
-                   compression=compression, chunk_rows=min(rows, 1 << 16),
+                   compression=compression, compress_floats=compress_floats,
+                   chunk_rows=min(rows, 1 << 16),
                    buffer_rows=rows, overwrite=overwrite) as w:
         if level == "steps":
             _steps_level(sim, w, progress)
         else:
             _shot_levels(sim, w, level == "events", blocks_per_chunk, progress)
-        _calibration(sim, w)
+        _calibration(sim, w, level == "events")
         stop = int(sim.step_stop_ns[-1]) + round(sum(c.shots for c in sim.cal_end) *
                                                      sim.period * 1e9)
         w.set_run_stop(stop)
@@ -462,20 +630,27 @@ def _shot_levels(sim: _Sim, w: RunWriter, events: bool, blocks_per_chunk: int,
     parts: list[dict] = []
     done = 0
 
-    def flush() -> None:
-        nonlocal parts, done
+    last_steps = time.monotonic()
+
+    def flush(final: bool = False) -> None:
+        nonlocal parts, done, last_steps
         if parts:
             _write_shot_chunk(sim, w, parts, events)
             done += sum(p["n"] for p in parts)
             parts = []
-        if pending_steps:
+        # Step rows (with their GTIs and slow-control samples) go out in batches: at 256
+        # pending steps, after STEP_ROWS_INTERVAL_S for live readers, and at the end.
+        now = time.monotonic()
+        if pending_steps and (final or len(pending_steps) >= 256 or
+                              now - last_steps >= STEP_ROWS_INTERVAL_S):
+            last_steps = now
             _write_step_rows(sim, w, pending_steps)
             pending_steps.clear()
-        for k, (tt, vv) in sc.items():
-            if tt:
-                w.append_slow_control(k, np.array(tt), np.array(vv))
-                tt.clear()
-                vv.clear()
+            for k, (tt, vv) in sc.items():
+                if tt:
+                    w.append_slow_control(k, np.array(tt), np.array(vv))
+                    tt.clear()
+                    vv.clear()
         if progress:
             progress(done, total)
 
@@ -506,31 +681,107 @@ def _shot_levels(sim: _Sim, w: RunWriter, events: bool, blocks_per_chunk: int,
         pending_steps.append({"s": s, "acc": acc, "temp": float(np.mean(temps))})
         if len(pending_steps) >= 256:
             flush()
-    flush()
+    flush(final=True)
 
 
 def _write_shot_chunk(sim: _Sim, w: RunWriter, parts: list[dict], events: bool) -> None:
-    step = np.concatenate([np.full(p["n"], p["step"], np.int64) for p in parts])
-    local = np.concatenate([p["local"] for p in parts])
-    shot_id = np.concatenate([p["shot_id0"] + p["local"] for p in parts])
-    counts = np.concatenate([p["counts"] for p in parts])
-    t0 = ((sim.step_start_ns - RUN_START_UTC_NS) * 1e-9 / sim.unit).round().astype(np.int64)
-    t_shot = t0[step] + local * sim.period_ticks
-    nu_set = _nu_set_Hz(sim, slice(None))
-    w.append_shots(shot_id=shot_id, step=step, t_shot=t_shot,
-                   laser_energy_J=np.concatenate([p["e_meas"] for p in parts]),
-                   laser_freq_Hz=nu_set[step] + np.concatenate([p["f_rel"] for p in parts]),
-                   counts=np.minimum(counts, _U16),
-                   coherent_exposure_s=np.concatenate([p["tau"] for p in parts]),
-                   flags=(counts > _U16).astype(np.uint32))
+    """Append the shots (and events) of a chunk of blocks.
+
+    Columns are assembled block by block straight into arrays of the on-disk dtypes (no
+    gathers over the whole chunk; the writer then needs no conversion copies). Values are
+    those of the elementwise formulas (same operations, same rounding).
+    """
+    n_tot = sum(p["n"] for p in parts)
+    t0 = sim.t0_ticks
+    step = np.empty(n_tot, np.uint32)
+    shot_id = np.empty(n_tot, np.uint64)
+    t_shot = np.empty(n_tot, np.int64)
+    energy = np.empty((n_tot, 2), np.float32)
+    freq = np.empty((n_tot, 2))
+    counts = np.empty(n_tot, np.uint16)
+    over = np.zeros(n_tot, np.uint32)
+    tau = np.empty(n_tot, np.float32)
+    i = 0
+    for p in parts:
+        n, s = p["n"], p["step"]
+        sl = slice(i, i + n)
+        step[sl] = s
+        shot_id[sl] = p["local"]
+        shot_id[sl] += np.uint64(p["shot_id0"])
+        np.multiply(p["local"], sim.period_ticks, out=t_shot[sl])
+        t_shot[sl] += t0[s]
+        energy[sl] = p["e_meas"]
+        np.add(sim.nu_set_Hz[s], p["f_rel"], out=freq[sl])
+        c = p["counts"]
+        if c.size and int(c.max()) > _U16:
+            over[sl] = c > _U16
+            c = np.minimum(c, _U16)
+        counts[sl] = c
+        tau[sl] = p["tau"]
+        i += n
+    w.append_shots(shot_id=shot_id, step=step, t_shot=t_shot, laser_energy_J=energy,
+                   laser_freq_Hz=freq, counts=counts, coherent_exposure_s=tau, flags=over)
     if events:
-        ev_step = np.concatenate([np.full(len(p["ev_shot"]), p["step"], np.int64)
-                                  for p in parts])
-        ev_local = np.concatenate([p["ev_shot"] for p in parts])
-        ev_id = np.concatenate([p["shot_id0"] + p["ev_shot"] for p in parts])
-        dtime = np.rint(np.concatenate([p["ev_t"] for p in parts]) / sim.unit).astype(np.int64)
-        w.append_events(timestamps=t0[ev_step] + ev_local * sim.period_ticks + dtime,
-                        channel=np.zeros(len(ev_id), np.int16), shot_id=ev_id, dtime=dtime)
+        n_ev = sum(len(p["ev_shot"]) for p in parts)
+        ts = np.empty(n_ev, np.int64)
+        dtime = np.empty(n_ev, np.int64)
+        ev_id = np.empty(n_ev, np.uint64)
+        src = np.empty(n_ev, np.uint8)
+        i = 0
+        for p in parts:
+            k = len(p["ev_shot"])
+            sl = slice(i, i + k)
+            dtime[sl] = np.rint(p["ev_t"] / sim.unit)
+            np.multiply(p["ev_shot"], sim.period_ticks, out=ts[sl])
+            ts[sl] += t0[p["step"]]
+            ts[sl] += dtime[sl]
+            ev_id[sl] = p["ev_shot"]
+            ev_id[sl] += np.uint64(p["shot_id0"])
+            src[sl] = p["ev_src"]
+            i += k
+        w.append_events(timestamps=ts, channel=np.zeros(n_ev, np.int16), shot_id=ev_id,
+                        dtime=dtime, source=src)
+        sim.interarrival.add(ts)
+
+
+class InterArrival:
+    """Histogram of the intervals between consecutive time tags of one channel.
+
+    The in-situ calibration product of hardware.md 3.4 item 7 (S27: fitted for efficiency,
+    afterpulse and dark-count probabilities). Bins: ``[0, tick)`` and then
+    :data:`HIST_BINS_PER_DECADE` log-spaced bins per decade from one tick to
+    :data:`HIST_MAX_S`; the last bin also holds longer intervals. Time tags arrive in order,
+    in any grouping (the previous tag is carried over), so the histogram does not depend on
+    the chunk size.
+
+    Parameters
+    ----------
+    time_unit_s : float
+        Seconds per tick of the time tags.
+
+    """
+
+    def __init__(self, time_unit_s: float):
+        lo = math.log10(time_unit_s)
+        n = max(1, math.ceil((math.log10(HIST_MAX_S) - lo) * HIST_BINS_PER_DECADE - 1e-9))
+        self.unit = time_unit_s
+        self.edges_s = np.concatenate(([0.0], 10.0 ** (lo + np.arange(n + 1) /
+                                                       HIST_BINS_PER_DECADE)))
+        self.counts = np.zeros(len(self.edges_s) - 1, np.uint64)
+        self._last: int | None = None
+
+    def add(self, ticks: np.ndarray) -> None:
+        """Add the intervals ending at each of ``ticks`` (int64, non-decreasing)."""
+        if not len(ticks):
+            return
+        prev = ticks[:1] if self._last is None else np.array([self._last], np.int64)
+        d = np.diff(np.concatenate((prev, ticks)))
+        if self._last is None:
+            d = d[1:]
+        self._last = int(ticks[-1])
+        idx = np.searchsorted(self.edges_s, d * self.unit, side="right") - 1
+        np.minimum(idx, len(self.counts) - 1, out=idx)
+        self.counts += np.bincount(idx, minlength=len(self.counts)).astype(np.uint64)
 
 
 def _write_step_rows(sim: _Sim, w: RunWriter, rows: list[dict]) -> None:
@@ -553,11 +804,12 @@ def _write_step_rows(sim: _Sim, w: RunWriter, rows: list[dict]) -> None:
         laser_energy_std_J=np.array([e[1] for e in e_ms]),
         target_temperature_K=np.array([r["temp"] for r in rows]), flags=_flags(sim, sl),
         detection_efficiency=np.full(len(rows), hw.detector.detection_prob),
-        expected_background_counts=ex["background"].to_numpy(), truth=_truth_block(sim, sl))
+        expected_background_counts=ex["background"].to_numpy(), truth=_truth_block(sim, sl),
+        commit=False)
     w.append_gti(sim.step_start_ns[sl], sim.step_stop_ns[sl])
 
 
-def _calibration(sim: _Sim, w: RunWriter) -> None:
+def _calibration(sim: _Sim, w: RunWriter, events: bool = False) -> None:
     hw = sim.hw
     det = hw.detector
     rng = _rng(sim.seed, _STREAM_CAL)
@@ -587,5 +839,8 @@ def _calibration(sim: _Sim, w: RunWriter) -> None:
         frequency={"offset_Hz": 0.0, "offset_unc_Hz": hw.lasers.wavemeter_offset_sigma_Hz,
                    "reference": "wavemeter, uncalibrated offset (truth in /truth/params_json)"},
         dead_time={0: {"value_s": det.dead_time_s, "model": det.dead_time_model}},
-        afterpulse={0: {"prob": det.afterpulse_prob, "tau_s": det.afterpulse_tau_s}},
+        afterpulse={0: {"prob": det.afterpulse_prob, "tau_s": det.afterpulse_tau_s,
+                        **({"hist_interarrival": sim.interarrival.counts,
+                            "hist_interarrival_edges_s": sim.interarrival.edges_s}
+                           if events else {})}},
     )

@@ -90,9 +90,16 @@ eta_peak min(tau_L, T2/2), so the yb-vapour signal is ~5e-30 events per campaign
 Not modelled (documented simplifications): the residual two-photon Doppler width (negligible
 for the counter-propagating pair near E/2, hardware.md 4.4); the ionisation loss of Xe
 (`target.ionisation_loss_per_shot` is recorded only); Maxwell-Bloch level 2 (eta lookup tables);
-dead time carrying over between shots; afterpulses beyond the gate end (dropped); per-event
-source labels are not written (the file schema has no place for them; `/truth` has the per-step
-expectation of every component).
+dead time carrying over between shots; afterpulses beyond the gate end (dropped).
+
+Per-event sources (events level): each time tag carries the process that produced it in
+`/truth/event_source` (signal, mcq3, psr, leak, dark, stray, afterpulse). Given a shot's
+Poisson number of macro-coherent photons, each is signal, mcq3 or psr with probability
+proportional to that component's mean in the shot (Poisson splitting; likewise dark vs stray
+for the flat-in-time photons); these label draws use their own stream
+`SeedSequence(seed, spawn_key=(2, 4, step, block[, 1]))`, so the events are the same as without
+labels. Afterpulses are labelled by the detector model. The time tags also feed the
+inter-arrival-time histogram of `/calibration/afterpulse/det_0` (hardware.md 3.4 item 7).
 
 ## Randomness and chunking
 
@@ -100,7 +107,8 @@ The root is `SeedSequence(seed)` (the campaign's `seed`, or `--seed`). Each step
 in blocks of 1024 steps) and each block of 16 384 shots of a step (shots and events levels)
 draws from its own stream `SeedSequence(seed, spawn_key=(2, kind, step, block))`. Write chunks
 only group blocks, so results are bit-for-bit identical for any `--chunk-shots`, and memory is
-bounded by the chunk size whatever the run length. The random step order uses
+bounded by the chunk size whatever the run length (about 215 MiB resident for a shots-level run
+of 1e7 or 4e7 shots with the default chunk). The random step order uses
 `spawn_key=(1,)`.
 
 ## Command line and library
@@ -129,7 +137,8 @@ print(camp.to_toml())                  # self-contained campaign (hardware inlin
 
 In the run file, `/scan/flags` bit 1 marks reference steps and bit 2 steps within three
 McQ2/PSR line widths of E_eg/2; `/truth` holds the expected signal and every background
-component per step and the drawn wavemeter offset; `/slow_control` holds block-averaged
+component per step, the drawn wavemeter offset and (events level) the source of every time
+tag; `/slow_control` holds block-averaged
 pulse-energy monitors, the omega wavemeter reading and the cell temperature; the dark
 calibration holds the dark (or laser-off) runs of the campaign. `/events/dtime` is the time
 from the trigger-pulse peak (the gate opens at `gate_start_s`, -5 ns by default).

@@ -214,9 +214,39 @@ class RunFile:
         """Yield ``/shots`` in blocks of ``block_rows`` rows (bounded memory)."""
         return self._iter("shots", block_rows)
 
-    def iter_events(self, block_rows: int = _BLOCK) -> Iterator[pd.DataFrame]:
-        """Yield ``/events`` in blocks of ``block_rows`` rows (bounded memory)."""
-        return self._iter("events", block_rows)
+    def iter_events(self, block_rows: int = _BLOCK, *,
+                    truth_source: bool = False) -> Iterator[pd.DataFrame]:
+        """Yield ``/events`` in blocks of ``block_rows`` rows (bounded memory).
+
+        Parameters
+        ----------
+        block_rows : int
+            Rows per block.
+        truth_source : bool
+            Add the column ``source`` (the name of the process that produced each event,
+            from ``/truth/event_source``; synthetic event-level runs only). Reads ``/truth``:
+            explicit request only, as :meth:`truth`.
+
+        """
+        if not truth_source:
+            return self._iter("events", block_rows)
+        return self._iter_events_truth(block_rows)
+
+    def _iter_events_truth(self, block_rows: int) -> Iterator[pd.DataFrame]:
+        with open_h5(self.path) as f:
+            if "truth/event_source" not in f:
+                raise RunFileError(str(self.path), "/truth/event_source",
+                                   "absent (real data, a stripped copy, or not an event-level "
+                                   "synthetic run of schema >= 1.1)")
+            src = f["truth/event_source"]
+            names = np.asarray([str(x.decode() if isinstance(x, bytes) else x)
+                                for x in src.attrs["source_names"]] + ["?"], dtype=object)
+            lo = 0
+            for block in self._iter("events", block_rows):
+                codes = src[lo:lo + len(block)]
+                block["source"] = pd.Categorical(names[np.minimum(codes, len(names) - 1)])
+                lo += len(block)
+                yield block
 
     def truth(self) -> dict[str, Any]:
         """Read ``/truth`` (synthetic runs; explicit request only, e.g. validation studies).
@@ -225,7 +255,9 @@ class RunFile:
         -------
         dict
             ``{"params": dict, "expected_signal": (N_steps, N_channels) array,
-            "expected_background": {component: array}}``.
+            "expected_background": {component: array}}``, plus ``"event_source_names"``
+            (list of str, index = code) when ``/truth/event_source`` exists (per-event
+            sources: :meth:`iter_events` with ``truth_source=True``).
 
         """
         with open_h5(self.path) as f:
@@ -234,9 +266,13 @@ class RunFile:
                                    "copy)")
             t = f["truth"]
             bg = t.get("expected_background", {})
-            return {"params": json.loads(_text(t["params_json"])),
-                    "expected_signal": t["expected_signal"][()],
-                    "expected_background": {k: bg[k][()] for k in bg}}
+            out = {"params": json.loads(_text(t["params_json"])),
+                   "expected_signal": t["expected_signal"][()],
+                   "expected_background": {k: bg[k][()] for k in bg}}
+            if "event_source" in t:
+                out["event_source_names"] = [x.decode() if isinstance(x, bytes) else str(x)
+                                             for x in t["event_source"].attrs["source_names"]]
+            return out
 
     def summary(self) -> dict[str, Any]:
         """Return a JSON-ready summary (identity, dimensions, steps, totals)."""

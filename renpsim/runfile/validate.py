@@ -353,6 +353,12 @@ class _Checker:
                                   units if spec["name"] == "value" else None)
                 if ds is not None:
                     opened[spec["name"]] = ds
+            if "hist_interarrival" in opened and "hist_interarrival_edges_s" in opened and \
+                    opened["hist_interarrival_edges_s"].shape[0] != \
+                    opened["hist_interarrival"].shape[0] + 1:
+                self.err(f"{inst}/hist_interarrival_edges_s",
+                         f"{opened['hist_interarrival_edges_s'].shape[0]} edges: expected "
+                         f"{opened['hist_interarrival'].shape[0] + 1} (N_bins + 1)")
             for k in ("N_steps", "N_shots", "N_events", "N_lasers", "N_channels"):
                 if k in local and k not in dims:
                     dims[k] = local[k]
