@@ -58,8 +58,10 @@ class Calibration:
     norm_sigma_rel : float or None
         Relative 1 sigma of the normalisation (Gamma_0 x density x coherence); Gaussian term.
         ``None``: norm is unconstrained when free (physics.md 6.1 "profile a free scale").
-    efficiency, efficiency_sigma : float, float or None
-        Detector efficiency and its 1 sigma (Gaussian constraint).
+    efficiency, efficiency_sigma : float, float or None; or arrays (one per channel)
+        Detector efficiency and its 1 sigma (Gaussian constraint). Per channel: each channel's
+        own efficiency nuisance (independent calibrations); a NaN sigma leaves that channel's
+        efficiency fixed.
     dark_counts, dark_live_s : float, array or None
         Dark-run counts and live time (s): Poisson constraint on the dark rate. One value, or
         one per detector channel (then each channel has its own dark rate and dark run).
@@ -73,18 +75,17 @@ class Calibration:
     E_eg_sigma_eV : float or None
         1 sigma of E_eg (isotope shift / level uncertainty; Gaussian around 0).
     channel_weight : array or None
-        Share of the detected signal (and photon background) in each detector channel,
-        normalised to sum 1 (None: equal shares). For channels that see equal photon fluxes
-        this is eps_c / sum eps (hardware.md 5.2: a channel detects its photons with its own
-        efficiency); ``efficiency`` is then the mean channel efficiency, so that the sum over
-        channels is the single-channel model.
+        Share of the signal (and photon background) photons that reach each detector channel
+        before its efficiency, normalised to sum 1 (None: equal shares). Channel c then
+        detects T eps_c w_c (signal + background) (hardware.md 5.2); with a single
+        ``efficiency`` every channel has that efficiency.
 
     """
 
     rate_scale_per_s: float | NDArray[np.float64]
     norm_sigma_rel: float | None = None
-    efficiency: float = 1.0
-    efficiency_sigma: float | None = None
+    efficiency: float | NDArray[np.float64] = 1.0
+    efficiency_sigma: float | NDArray[np.float64] | None = None
     dark_counts: float | None = None
     dark_live_s: float | None = None
     background_rate_per_s: NDArray[np.float64] | None = None
@@ -103,10 +104,23 @@ class Calibration:
             raise InputError(w, "rate_scale_per_s", r0.tolist(), "finite rates > 0 (s^-1)")
         object.__setattr__(self, "rate_scale_per_s", float(r0) if r0.ndim == 0 else r0)
         _opt_pos(w, "norm_sigma_rel", self.norm_sigma_rel)
-        eff = _opt_pos(w, "efficiency", self.efficiency)
-        if eff is not None and eff > 1.0:
-            raise InputError(w, "efficiency", self.efficiency, "a number in (0, 1]")
-        _opt_pos(w, "efficiency_sigma", self.efficiency_sigma)
+        if np.ndim(self.efficiency):  # one efficiency (and 1 sigma) per detector channel
+            eff = _per_channel(w, "efficiency", self.efficiency, False)
+            if np.any(eff > 1.0):
+                raise InputError(w, "efficiency", eff.tolist(), "numbers in (0, 1]")
+            object.__setattr__(self, "efficiency", eff)
+            if self.efficiency_sigma is not None:
+                sig = np.broadcast_to(np.asarray(self.efficiency_sigma, dtype=float),
+                                      eff.shape).copy()
+                if not np.all(np.isnan(sig) | (sig > 0)) or np.all(np.isnan(sig)):
+                    raise InputError(w, "efficiency_sigma", sig.tolist(), "one 1 sigma > 0 per "
+                                     "channel (NaN: that channel is not calibrated)")
+                object.__setattr__(self, "efficiency_sigma", sig)
+        else:
+            eff = _opt_pos(w, "efficiency", self.efficiency)
+            if eff is not None and eff > 1.0:
+                raise InputError(w, "efficiency", self.efficiency, "a number in (0, 1]")
+            _opt_pos(w, "efficiency_sigma", self.efficiency_sigma)
         for key, zero in (("dark_counts", True), ("dark_live_s", False)):
             v = getattr(self, key)
             if v is not None and np.ndim(v):
@@ -143,7 +157,7 @@ class Calibration:
     @property
     def n_dark_channels(self) -> int | None:
         """Number of channels the dark run and channel weights describe (None: any)."""
-        for v in (self.dark_counts, self.channel_weight):
+        for v in (self.dark_counts, self.channel_weight, self.efficiency):
             if v is not None and np.ndim(v):
                 return int(np.size(v))
         return None

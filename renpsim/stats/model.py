@@ -3,14 +3,15 @@
 Expected counts of step k in detector channel c (physics.md 1.5 rate model; GP21 eq. 31
 extended by the detector model of hardware.md 5.2 and a background model)::
 
-    mu_kc = T_k * eps * w_c * ( norm * R0 * I(omega_k + d_omega ; E_eg + dE_eg, theta)
+    mu_kc = T_k * eps_c * w_c * ( norm * R0 * I(omega_k + d_omega ; E_eg + dE_eg, theta)
                                 + b_scale * b_k )
             + L_kc * r_dark,c
 
 with R0 the calibration's nominal rate per unit I (``Calibration.rate_scale_per_s``), I the
 spectral function of the physics layer (through :mod:`renpsim.stats.spectra`), theta the
 neutrino parameters (lightest mass, oscillation parameters, BSM coupling and mediator mass),
-eps the (mean) detector efficiency, w_c the channel's share of the detected photons
+eps_c the efficiency of channel c (one nuisance per channel when each channel has its own
+calibration, else one common ``efficiency``), w_c the channel's share of the photons
 (``BinnedDataset.channel_weight``, sum 1; w = 1 for one channel), b_k the background photon
 rate before the detector, r_dark,c the dark rate of channel c (not scaled by the efficiency;
 one nuisance per channel, each constrained by that channel's dark run) and L_kc the detector
@@ -61,6 +62,11 @@ MODELS = ("sm-dirac", "sm-majorana", "vector", "scalar", "dipole")
 OSC_PARAMS = ("sin2_theta12", "sin2_theta13", "dm2_21_eV2", "dm2_3l_eV2")
 NUISANCES = ("norm", "efficiency", "dark_rate_per_s", "bkg_scale", "freq_offset_eV",
              "dE_eg_eV", *OSC_PARAMS)
+
+
+def efficiency_parameter_names(n_eff: int) -> list[str]:
+    """Names of the efficiency nuisances: ``efficiency`` for one, else ``efficiency_c<c>``."""
+    return ["efficiency"] if n_eff == 1 else [f"efficiency_c{c}" for c in range(n_eff)]
 
 
 def dark_parameter_names(n_dark: int) -> list[str]:
@@ -223,10 +229,21 @@ class BinnedLikelihood:
                                     (1e-9, None), reason="scanned, not fitted"))
         params.append(Parameter("norm", 1.0, "profiled", (0.0, None), sigma=cal.norm_sigma_rel,
                                 center=1.0 if cal.norm_sigma_rel else None, step=0.05))
-        eff_role = "profiled" if cal.efficiency_sigma else "fixed"
-        params.append(Parameter("efficiency", cal.efficiency, eff_role, (0.0, 1.0),
-                                sigma=cal.efficiency_sigma, center=cal.efficiency,
-                                reason="" if cal.efficiency_sigma else "no calibration"))
+        if np.ndim(cal.efficiency) == 0:
+            eff_role = "profiled" if cal.efficiency_sigma else "fixed"
+            params.append(Parameter("efficiency", cal.efficiency, eff_role, (0.0, 1.0),
+                                    sigma=cal.efficiency_sigma, center=cal.efficiency,
+                                    reason="" if cal.efficiency_sigma else "no calibration"))
+            self._eff_names = ["efficiency"]
+        else:  # independent per-channel calibrations: one nuisance per channel
+            self._eff_names = efficiency_parameter_names(np.size(cal.efficiency))
+            sig = (np.full(np.size(cal.efficiency), np.nan) if cal.efficiency_sigma is None
+                   else cal.efficiency_sigma)
+            for name, e, s_e in zip(self._eff_names, cal.efficiency, sig, strict=True):
+                ok = bool(np.isfinite(s_e))
+                params.append(Parameter(name, float(e), "profiled" if ok else "fixed",
+                                        (0.0, 1.0), sigma=float(s_e) if ok else None,
+                                        center=float(e), reason="" if ok else "no calibration"))
         has_dark = cal.dark_counts is not None
         # one dark rate per channel with a per-channel dark run; a single (common) one otherwise
         r_nom = np.atleast_1d(np.asarray(cal.dark_rate_nominal_per_s, dtype=float))
@@ -271,6 +288,8 @@ class BinnedLikelihood:
         self._w = ds.channel_weight
         self._t_dark = np.array(ds.dark_exposure_2d)
         self._dark_idx = [self._index[n] for n in self._dark_names]
+        self._eff_idx = [self._index[n] for n in self._eff_names]
+        self._eff_channel = len(self._eff_names) > 1
         # dark parameter j -> channels it acts on (one per channel, or one common rate)
         n_dark, n_ch = len(self._dark_names), ds.n_channels
         self._dark_map = np.eye(n_ch) if n_dark == n_ch else np.ones((1, n_ch))
@@ -320,7 +339,8 @@ class BinnedLikelihood:
             n = sorted(both)[0]
             raise InputError("option --fix", "parameter", n,
                              "a parameter that is not also requested free/profiled")
-        needs = {"efficiency": "efficiency_sigma", **dict.fromkeys(self._dark_names, "dark_counts"),
+        needs = {**dict.fromkeys(self._eff_names, "efficiency_sigma"),
+                 **dict.fromkeys(self._dark_names, "dark_counts"),
                  "bkg_scale": "background_rate_per_s", "freq_offset_eV": "freq_offset_sigma_eV",
                  "dE_eg_eV": "E_eg_sigma_eV"}
         cal = self.dataset.calibration
@@ -328,6 +348,9 @@ class BinnedLikelihood:
             p = known[n]
             if n in needs and getattr(cal, needs[n]) is None:
                 raise InputError("calibration", needs[n], None,
+                                 f"a calibration value to let '{n}' float (none in the data)")
+            if n in self._eff_names and p.sigma is None:
+                raise InputError("calibration", f"efficiency_sigma of {n}", None,
                                  f"a calibration value to let '{n}' float (none in the data)")
             if n == "bkg_scale" and cal.background_sigma_rel is None:
                 raise InputError("calibration", "background_sigma_rel", None,
@@ -439,8 +462,12 @@ class BinnedLikelihood:
         g = self._get
         cal = self.dataset.calibration
         signal = g(x, "norm") * cal.rate_scale_per_s * self.spectral(x)
-        rate = g(x, "efficiency") * (signal + g(x, "bkg_scale") * self._bkg)
         dark = x[self._dark_idx] @ self._dark_map
+        if self._eff_channel:
+            rate = signal + g(x, "bkg_scale") * self._bkg
+            return (self.dataset.dwell_s * rate)[:, None] * (x[self._eff_idx] * self._w) \
+                + self._t_dark * dark
+        rate = g(x, "efficiency") * (signal + g(x, "bkg_scale") * self._bkg)
         return (self.dataset.dwell_s * rate)[:, None] * self._w + self._t_dark * dark
 
     def expected(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -505,10 +532,14 @@ class BinnedLikelihood:
         g = self._get
         ds, cal = self.dataset, self.dataset.calibration
         I0 = self.spectral(x)
-        eff, norm, R0 = g(x, "efficiency"), g(x, "norm"), cal.rate_scale_per_s
+        norm, R0 = g(x, "norm"), cal.rate_scale_per_s
         mu = self.expected_2d(x)
         r2 = 2.0 * (1.0 - np.divide(self._n, mu, out=np.zeros_like(mu), where=mu > 0))
-        r = r2 @ self._w  # signal and photon background split among the channels
+        # signal and photon background split among the channels (weights w_c, efficiencies)
+        if self._eff_channel:
+            eff, r = 1.0, r2 @ (x[self._eff_idx] * self._w)
+        else:
+            eff, r = g(x, "efficiency"), r2 @ self._w
         out = np.zeros(len(self.names))
         floating = [k for k, n in enumerate(self.names) if self.parameters[n].role != "fixed"]
         spec = [k for k in floating if k in self._spec_idx]
@@ -538,9 +569,12 @@ class BinnedLikelihood:
         fl = set(floating)
         if idx["norm"] in fl:
             out[idx["norm"]] = float(np.dot(r, ds.dwell_s * eff * R0 * I0))
-        if idx["efficiency"] in fl:
-            out[idx["efficiency"]] = float(np.dot(
-                r, ds.dwell_s * (norm * R0 * I0 + g(x, "bkg_scale") * self._bkg)))
+        if any(k in fl for k in self._eff_idx):
+            photons = ds.dwell_s * (norm * R0 * I0 + g(x, "bkg_scale") * self._bkg)
+            if self._eff_channel:
+                out[self._eff_idx] = self._w * (photons @ r2)
+            else:
+                out[self._eff_idx[0]] = float(np.dot(r, photons))
         if idx["bkg_scale"] in fl:
             out[idx["bkg_scale"]] = float(np.dot(r, ds.dwell_s * eff * self._bkg))
         if any(k in fl for k in self._dark_idx):
