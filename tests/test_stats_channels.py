@@ -24,6 +24,7 @@ from renpsim.stats.fit import fit, fit_multistart
 from renpsim.stats.fit_report import fit_run
 from renpsim.stats.io import dataset_to_json, load_dataset
 from renpsim.stats.model import BinnedLikelihood, model_from_name
+from renpsim.stats.toys import ToyConfig, run_toys
 
 SM = model_from_name("sm-dirac")
 # exposure 2e7 s per step; channel 0: eps 0.8, dark 1e-4 /s; channel 1: eps 0.5, dark 0.04 /s
@@ -167,20 +168,16 @@ def test_per_channel_keeps_information(tmp_path):
 
 
 def test_two_channel_toy_pulls(tmp_path):
+    """Toys of the 2-channel run through run_toys: pulls of norm and of both dark rates."""
     ds, _ = load_dataset(_two_channel(tmp_path))
-    lik = BinnedLikelihood(ds, SM, fixed={"m_lightest_eV": 0.01},
-                           oscillation_constraints=False)
-    mu = lik.asimov()
-    rng = np.random.default_rng(np.random.SeedSequence(2024))
-    pulls = []
-    for _ in range(40):
-        r = fit(lik.with_counts(rng.poisson(mu).astype(float)))
-        assert r.valid
-        pulls.append((r.values["norm"] - 1.0) / r.errors["norm"])
-    pulls = np.array(pulls)
-    # 40 toys: the mean has sigma 0.16, the standard deviation about 0.11
-    assert abs(pulls.mean()) < 0.5
-    assert 0.7 < pulls.std(ddof=1) < 1.35
+    cfg = ToyConfig(ds, SM, truth={"norm": 1.0}, poi="norm", fixed={"m_lightest_eV": 0.01})
+    res = run_toys(cfg, 40, entropy=2024)
+    assert res.valid.sum() >= 38  # MIGRAD strategy 0 in toys; pulls use the valid ones
+    for name in ("norm", "dark_rate_per_s_c0", "dark_rate_per_s_c1"):
+        pulls = res.pulls(name)
+        # 40 toys: the mean has sigma 0.16, the standard deviation about 0.11
+        assert abs(pulls.mean()) < 0.5, name
+        assert 0.7 < pulls.std(ddof=1) < 1.35, name
 
 
 def test_missing_dark_run_of_one_channel(tmp_path, capsys):
@@ -246,3 +243,13 @@ def test_fit_report_per_channel_arrays(tmp_path):
     assert out["ndof"] == 5
     assert {"parameters", "deviance", "ndof"} <= set(out)
     assert "dark_rate_per_s_c1" in out["parameters"]
+
+
+def test_counts_without_model_name_the_channel(tmp_path):
+    """Counts above the endpoint E_eg/2 in one channel, no dark run: a one-line InputError."""
+    p = tmp_path / "beyond.h5"
+    write_runfile(p, [[3, 2], [1, 0], [0, 4]], omega=(1.0688, 1.0699, 1.0720),
+                  efficiency=[0.8, 0.5], dark=False)
+    with pytest.raises(InputError) as exc:
+        fit_run(p, profile_scans=False)
+    assert "step 2, channel 1" in str(exc.value) and str(p) in str(exc.value)
