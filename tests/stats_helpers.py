@@ -57,3 +57,66 @@ def write_runfile(path, counts, *, omega=(1.0688, 1.0699, 1.0711), exposure_s=2.
             f["truth/params_json"] = json.dumps(truth)
         if corrupt_truth:
             f["truth/params_json"] = "{not json"
+
+
+def split_channels(src, dst, *, efficiency=(1.0, 0.5), dark_rate_per_s=(1e-5, 1e-3),
+                   dark_live_s=1e6, seed=0):
+    """Copy a one-channel run file written by ``renpsim simulate`` into a two-channel one.
+
+    The simulated signal counts of each step are split binomially in the ratio of the channel
+    efficiencies (both channels see equal photon fluxes, hardware.md 5.2); each channel then
+    gets Poisson dark counts at its own rate over its gate live time, and a dark run of
+    ``dark_live_s`` with Poisson counts at that rate. The frozen campaign is unchanged.
+    """
+    import shutil
+
+    rng = np.random.default_rng(seed)
+    eff = np.asarray(efficiency, float)
+    share = eff / eff.sum()
+    shutil.copyfile(src, dst)
+    with h5py.File(dst, "r+") as f:
+        s = f["scan"]
+        live = s["gate_live_time_s"][()]
+        n1 = s["counts_signal"][()][:, 0].astype(np.int64)
+        first = rng.binomial(n1, share[0])
+        dark = rng.poisson(np.asarray(dark_rate_per_s) * live)
+        new = {"counts_signal": np.column_stack([first, n1 - first]) + dark,
+               "counts_background": np.column_stack([s["counts_background"][()][:, 0]] * 2)
+               + dark,
+               "gate_live_time_s": np.column_stack([live[:, 0]] * 2),
+               "detection_efficiency": np.column_stack([s["detection_efficiency"][()][:, 0]]
+                                                       * 2),
+               "expected_background_counts": np.asarray(dark_rate_per_s) * live}
+        for name, arr in new.items():
+            old = s[name]
+            attrs, dtype = dict(old.attrs), old.dtype
+            del s[name]
+            ds = s.create_dataset(name, data=arr.astype(dtype), maxshape=(None, 2),
+                                  chunks=True)
+            ds.attrs.update(attrs)
+        per_channel = []
+        f["truth"].visititems(lambda n, o: per_channel.append(n) if isinstance(
+            o, h5py.Dataset) and o.ndim == 2 and o.shape[1] == 1 else None)
+        for name in per_channel:
+            old = f["truth"][name]
+            attrs, v = dict(old.attrs), old[()][:, 0]
+            arr = (np.asarray(dark_rate_per_s) * live if name.endswith("dark")
+                   else np.column_stack([v * share[0], v * share[1]]))
+            del f["truth"][name]
+            f["truth"].create_dataset(name, data=arr, maxshape=(None, 2),
+                                      chunks=True).attrs.update(attrs)
+        f.copy(f["config/detector/det_0"], f["config/detector"], "det_1")
+        for c, e in enumerate(eff):
+            f[f"config/detector/det_{c}"].attrs["efficiency"] = e
+            f[f"config/detector/det_{c}"].attrs["channel"] = c
+        for grp in list(f["calibration"]):
+            g = f["calibration"][grp]
+            if isinstance(g, h5py.Group) and "det_0" in g:
+                g.copy(g["det_0"], g, "det_1")
+        for c, r in enumerate(dark_rate_per_s):
+            d = f[f"calibration/dark/det_{c}"]
+            for item, value in (("counts", rng.poisson(r * dark_live_s)),
+                                ("live_time_s", dark_live_s)):
+                attrs, dtype = dict(d[item].attrs), d[item].dtype
+                del d[item]
+                d.create_dataset(item, data=np.asarray(value, dtype=dtype)).attrs.update(attrs)
