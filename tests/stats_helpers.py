@@ -7,12 +7,23 @@ import numpy as np
 
 
 def write_runfile(path, counts, *, omega=(1.0688, 1.0699, 1.0711), exposure_s=2.0e5,
-                  efficiency_unc=0.02, truth=None, dark=True, corrupt_truth=False):
-    """Write the items of schema v1 that a binned fit needs (one detector channel).
+                  efficiency_unc=0.02, truth=None, dark=True, corrupt_truth=False,
+                  efficiency=0.8, dark_counts=0, dark_live_s=1e5, live_s=None):
+    """Write the items of schema v1 that a binned fit needs.
 
     Target: Yb-gp21 reference conditions (V = 100 cm^3 as 1e-4 m^2 x 1 m, n = 1e21 cm^-3).
+    One detector channel for 1-d ``counts``; ``counts`` of shape (n_steps, n_channels) makes
+    one ``det_<c>`` per channel, with ``efficiency``, ``efficiency_unc``, ``dark_counts``,
+    ``dark_live_s`` given per channel (or one value for all). ``dark`` may be a list of the
+    channels that have a dark run. ``live_s``: gate live time [n_steps, n_channels] (default
+    the coherent exposure).
     """
     n = len(omega)
+    counts = np.asarray(counts).reshape(n, -1)
+    n_ch = counts.shape[1]
+
+    def per(v, c):
+        return v[c] if np.ndim(v) else v
     with h5py.File(path, "w") as f:
         f.attrs["schema_name"] = "renp-run"
         f.attrs["schema_version"] = "1.0.0"
@@ -23,19 +34,22 @@ def write_runfile(path, counts, *, omega=(1.0688, 1.0699, 1.0711), exposure_s=2.
         t.attrs.update({"species": "Yb", "isotope": "gp21", "E_eg_eV": 2.14349,
                         "E_eg_unc_eV": 5e-6, "number_density_m3": 1e27, "length_m": 1.0,
                         "area_m2": 1e-4})
-        d = f.create_group("config/detector/det_0")
-        d.attrs["efficiency"] = 0.8
-        if efficiency_unc is not None:
-            d.attrs["efficiency_unc"] = efficiency_unc
+        for c in range(n_ch):
+            d = f.create_group(f"config/detector/det_{c}")
+            d.attrs["efficiency"] = per(efficiency, c)
+            if per(efficiency_unc, c) is not None:
+                d.attrs["efficiency_unc"] = per(efficiency_unc, c)
         s = f.create_group("scan")
         s["set_photon_energy_eV"] = np.asarray(omega, float)
         s["coherent_exposure_s"] = np.full(n, exposure_s)
-        s["gate_live_time_s"] = np.full((n, 1), exposure_s)
-        s["counts_signal"] = np.asarray(counts, dtype=np.uint64).reshape(n, 1)
-        if dark:
-            g = f.create_group("calibration/dark/det_0")
-            g["counts"] = np.uint64(0)
-            g["live_time_s"] = 1e5
+        s["gate_live_time_s"] = (np.full((n, n_ch), exposure_s) if live_s is None
+                                 else np.asarray(live_s, float).reshape(n, n_ch))
+        s["counts_signal"] = counts.astype(np.uint64)
+        with_dark = list(range(n_ch)) if dark is True else list(dark or [])
+        for c in with_dark:
+            g = f.create_group(f"calibration/dark/det_{c}")
+            g["counts"] = np.uint64(per(dark_counts, c))
+            g["live_time_s"] = float(per(dark_live_s, c))
         fr = f.create_group("calibration/frequency")
         fr["offset_Hz"] = 0.0
         fr["offset_unc_Hz"] = 1e6
@@ -43,3 +57,66 @@ def write_runfile(path, counts, *, omega=(1.0688, 1.0699, 1.0711), exposure_s=2.
             f["truth/params_json"] = json.dumps(truth)
         if corrupt_truth:
             f["truth/params_json"] = "{not json"
+
+
+def split_channels(src, dst, *, efficiency=(1.0, 0.5), dark_rate_per_s=(1e-5, 1e-3),
+                   dark_live_s=1e6, seed=0):
+    """Copy a one-channel run file written by ``renpsim simulate`` into a two-channel one.
+
+    The simulated signal counts of each step are split binomially in the ratio of the channel
+    efficiencies (both channels see equal photon fluxes, hardware.md 5.2); each channel then
+    gets Poisson dark counts at its own rate over its gate live time, and a dark run of
+    ``dark_live_s`` with Poisson counts at that rate. The frozen campaign is unchanged.
+    """
+    import shutil
+
+    rng = np.random.default_rng(seed)
+    eff = np.asarray(efficiency, float)
+    share = eff / eff.sum()
+    shutil.copyfile(src, dst)
+    with h5py.File(dst, "r+") as f:
+        s = f["scan"]
+        live = s["gate_live_time_s"][()]
+        n1 = s["counts_signal"][()][:, 0].astype(np.int64)
+        first = rng.binomial(n1, share[0])
+        dark = rng.poisson(np.asarray(dark_rate_per_s) * live)
+        new = {"counts_signal": np.column_stack([first, n1 - first]) + dark,
+               "counts_background": np.column_stack([s["counts_background"][()][:, 0]] * 2)
+               + dark,
+               "gate_live_time_s": np.column_stack([live[:, 0]] * 2),
+               "detection_efficiency": np.column_stack([s["detection_efficiency"][()][:, 0]]
+                                                       * 2),
+               "expected_background_counts": np.asarray(dark_rate_per_s) * live}
+        for name, arr in new.items():
+            old = s[name]
+            attrs, dtype = dict(old.attrs), old.dtype
+            del s[name]
+            ds = s.create_dataset(name, data=arr.astype(dtype), maxshape=(None, 2),
+                                  chunks=True)
+            ds.attrs.update(attrs)
+        per_channel = []
+        f["truth"].visititems(lambda n, o: per_channel.append(n) if isinstance(
+            o, h5py.Dataset) and o.ndim == 2 and o.shape[1] == 1 else None)
+        for name in per_channel:
+            old = f["truth"][name]
+            attrs, v = dict(old.attrs), old[()][:, 0]
+            arr = (np.asarray(dark_rate_per_s) * live if name.endswith("dark")
+                   else np.column_stack([v * share[0], v * share[1]]))
+            del f["truth"][name]
+            f["truth"].create_dataset(name, data=arr, maxshape=(None, 2),
+                                      chunks=True).attrs.update(attrs)
+        f.copy(f["config/detector/det_0"], f["config/detector"], "det_1")
+        for c, e in enumerate(eff):
+            f[f"config/detector/det_{c}"].attrs["efficiency"] = e
+            f[f"config/detector/det_{c}"].attrs["channel"] = c
+        for grp in list(f["calibration"]):
+            g = f["calibration"][grp]
+            if isinstance(g, h5py.Group) and "det_0" in g:
+                g.copy(g["det_0"], g, "det_1")
+        for c, r in enumerate(dark_rate_per_s):
+            d = f[f"calibration/dark/det_{c}"]
+            for item, value in (("counts", rng.poisson(r * dark_live_s)),
+                                ("live_time_s", dark_live_s)):
+                attrs, dtype = dict(d[item].attrs), d[item].dtype
+                del d[item]
+                d.create_dataset(item, data=np.asarray(value, dtype=dtype)).attrs.update(attrs)

@@ -183,7 +183,7 @@ def _fit(camp, run_path: Path, viable: bool) -> dict:
                 "parameters": {}, "deviance": None, "ndof": None,
                 "steps": {"omega_eV": np.asarray(ds.omega_eV, float).tolist(),
                           "dwell_s": np.asarray(ds.dwell_s, float).tolist(),
-                          "observed": np.asarray(ds.counts, float).tolist()}}
+                          "observed": ds.counts_per_step.tolist()}}
     rep = fit_run(run_path, model=model, ordering=camp.truth.ordering,
                   oscillation=camp.truth.oscillation, compare="ordering")
     rep["status"] = "fitted"

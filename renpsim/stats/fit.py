@@ -6,8 +6,9 @@ and discrete-hypothesis comparison.
 * Minimiser: MIGRAD on the objective of :class:`~renpsim.stats.model.BinnedLikelihood`
   (errordef = 1, a chi^2-like deviance), followed by HESSE.
 * Goodness of fit: the total objective at the minimum (Poisson deviance + constraint terms) is
-  asymptotically chi^2 with ndof = n_steps + n_active_constraints - n_floating (saturated-model
-  test, physics.md 6.1); the p-value is reported with that caveat for small counts.
+  asymptotically chi^2 with ndof = n_bins (steps x channels) + n_active_constraints -
+  n_floating (saturated-model test, physics.md 6.1); the p-value is reported with that caveat
+  for small counts.
 * Parameters on a physical boundary (m_lightest >= 0, squared couplings) are handled by
   :func:`profile_scan` (the profiled Delta chi^2 curve and the interval from it), never by MINOS
   at the boundary.
@@ -54,7 +55,7 @@ class FitResult:
     deviance : float
         Data part (Poisson deviance) at the minimum.
     ndof : int
-        n_steps + active constraints - floating parameters.
+        n_bins (steps x channels) + active constraints - floating parameters.
     p_value : float
         chi^2 survival function of ``objective`` with ``ndof`` (nan if ndof <= 0).
     at_limit : list of str
@@ -231,7 +232,7 @@ def fit(lik: BinnedLikelihood, start: dict | None = None, *, hesse: bool = True,
             at_limit.append(n)
     dev = lik.data_deviance(x)
     obj = float(m.fval)
-    ndof = lik.dataset.n_steps + lik.active_constraints() - len(floating)
+    ndof = lik.dataset.n_bins + lik.active_constraints() - len(floating)
     p = float(_st.chi2.sf(obj, ndof)) if ndof > 0 else float("nan")
     notes = []
     if at_limit:

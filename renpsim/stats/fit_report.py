@@ -71,7 +71,8 @@ def fit_run(
     -------
     dict
         At least ``parameters`` (name -> {value, error}), ``deviance``, ``ndof``, ``steps``
-        (omega_eV, dwell_s, observed and fitted counts per step); plus
+        (omega_eV, dwell_s, observed and fitted counts per step summed over the channels,
+        n_channels, and observed_per_channel / fitted_per_channel as [step][channel]); plus
         ``intervals``, ``comparison``, ``truth``/``pulls`` where requested.
 
     """
@@ -97,11 +98,16 @@ def fit_run(
     _require_finite_fit(run, ds, lik, result)
     out = result.to_dict()
     out["run"] = str(run)
+    fitted = lik.expected_2d(lik.vector(result.values))
     out["steps"] = {
         "omega_eV": np.asarray(ds.omega_eV, float).tolist(),
         "dwell_s": np.asarray(ds.dwell_s, float).tolist(),
-        "observed": np.asarray(ds.counts, float).tolist(),
-        "fitted": lik.expected(lik.vector(result.values)).tolist(),
+        "observed": ds.counts_per_step.tolist(),
+        "fitted": fitted.sum(axis=1).tolist(),
+        # per detector channel, [step][channel] (the likelihood's bins)
+        "n_channels": ds.n_channels,
+        "observed_per_channel": ds.counts_2d.tolist(),
+        "fitted_per_channel": fitted.tolist(),
     }
     out["model"] = {"name": model, "ordering": spec.ordering, "nature": spec.nature,
                     "coupling": spec.coupling,
@@ -155,10 +161,13 @@ def _require_finite_fit(run, ds, lik, result) -> None:
 
     if np.isfinite(result.deviance):
         return
-    mu = lik.expected(lik.vector(result.values))
-    bad = np.flatnonzero((ds.counts > 0) & ~(mu > 0))
-    k = int(bad[0]) if bad.size else int(np.argmax(~np.isfinite(mu)))
-    raise InputError(str(run), f"counts of step {k} (omega_eV = {ds.omega_eV[k]:.7g})",
-                     float(ds.counts[k]), "no counts where the model (signal + background + "
+    mu = lik.expected_2d(lik.vector(result.values))
+    n = ds.counts_2d
+    bad = np.argwhere((n > 0) & ~(mu > 0))
+    k, c = (int(v) for v in bad[0]) if bad.size else np.unravel_index(
+        int(np.argmax(~np.isfinite(mu))), mu.shape)
+    chan = f", channel {c}" if ds.n_channels > 1 else ""
+    raise InputError(str(run), f"counts of step {k}{chan} (omega_eV = {ds.omega_eV[k]:.7g})",
+                     float(n[k, c]), "no counts where the model (signal + background + "
                      "dark) predicts none: check the omega units and the endpoint E_eg/2, or "
                      "give a background/dark calibration")

@@ -31,16 +31,18 @@ from renpsim.stats.dataset import BinnedDataset, Calibration
 
 _CAL_FIELDS = ("rate_scale_per_s", "norm_sigma_rel", "efficiency", "efficiency_sigma",
                "dark_counts", "dark_live_s", "background_rate_per_s", "background_sigma_rel",
-               "freq_offset_sigma_eV", "E_eg_sigma_eV")
+               "freq_offset_sigma_eV", "E_eg_sigma_eV", "channel_weight")
 
 
 def dataset_to_json(ds: BinnedDataset) -> dict:
     """JSON-ready form of a dataset (inverse of :func:`load_dataset` for ``.json``)."""
     cal = {k: getattr(ds.calibration, k) for k in _CAL_FIELDS}
-    if np.ndim(cal["rate_scale_per_s"]):
-        cal["rate_scale_per_s"] = np.asarray(cal["rate_scale_per_s"]).tolist()
-    if cal["background_rate_per_s"] is not None:
-        cal["background_rate_per_s"] = np.asarray(cal["background_rate_per_s"]).tolist()
+    for k, v in cal.items():
+        if v is not None and np.ndim(v):
+            # per-step or per-channel arrays; an uncalibrated channel's NaN sigma -> null
+            cal[k] = [None if np.isnan(e) else e for e in np.asarray(v, dtype=float).tolist()]
+    if cal["channel_weight"] is None:
+        del cal["channel_weight"]
     out = {"format": "renpsim-binned-dataset v1", "omega_eV": ds.omega_eV.tolist(),
            "dwell_s": ds.dwell_s.tolist(), "counts": ds.counts.tolist(), "target": ds.target,
            "oscillation": ds.oscillation, "label": ds.label, "calibration": cal}
@@ -69,6 +71,9 @@ def _from_json(path: Path) -> tuple[BinnedDataset, dict | None]:
     if unknown:
         raise DataFileError(str(path), f"calibration.{sorted(unknown)[0]}",
                             "unknown field; expected one of " + ", ".join(_CAL_FIELDS))
+    if isinstance(cal.get("efficiency_sigma"), list):
+        cal = {**cal, "efficiency_sigma": [np.nan if e is None else e
+                                           for e in cal["efficiency_sigma"]]}
     try:
         calib = Calibration(**cal)
         ds = BinnedDataset(
@@ -105,6 +110,49 @@ def _attr(node, key, path, default=None, required=True):
     return default
 
 
+def _channels(group, path: Path) -> list:
+    """Members ``det_<c>`` of a group in channel order (hardware.md 9: c = 0 .. N-1)."""
+    out = {}
+    for name, node in group.items():
+        if name.startswith("det_") and name[4:].isdigit():
+            out[int(name[4:])] = node
+    if sorted(out) != list(range(len(out))):
+        raise DataFileError(str(path), group.name, f"channels {sorted(out)}: expected det_0 .. "
+                            f"det_{len(out) - 1} without gaps")
+    return [out[c] for c in range(len(out))]
+
+
+def _dark_runs(group, n_ch: int, path: Path) -> tuple:
+    """Dark-run counts and live time per channel from ``/calibration/dark/det_<c>``.
+
+    Every channel needs its own dark run (each has its own dark-rate nuisance); one channel
+    gives plain floats, several give arrays.
+    """
+    counts, live = [], []
+    for c in range(n_ch):
+        key = f"{group.name}/det_{c}"
+        if f"det_{c}" not in group:
+            raise DataFileError(str(path), key, f"missing: no dark run for detector channel {c} "
+                                f"(the file has {n_ch} channels and a dark calibration; every "
+                                "channel needs its own)")
+        g = group[f"det_{c}"]
+        for item in ("counts", "live_time_s"):
+            if item not in g:
+                raise DataFileError(str(path), f"{key}/{item}", "missing")
+        n = float(np.sum(g["counts"][()]))
+        t = float(np.sum(g["live_time_s"][()]))
+        if not (np.isfinite(t) and t > 0):
+            raise DataFileError(str(path), f"{key}/live_time_s", f"{t}: expected a live time "
+                                f"> 0 s for the dark run of channel {c}")
+        if not (np.isfinite(n) and n >= 0):
+            raise DataFileError(str(path), f"{key}/counts", f"{n}: expected counts >= 0")
+        counts.append(n)
+        live.append(t)
+    if n_ch == 1:
+        return counts[0], live[0]
+    return np.asarray(counts), np.asarray(live)
+
+
 def _from_h5(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict | None]:
     import h5py
 
@@ -125,11 +173,16 @@ def _from_h5(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict | No
         omega = np.asarray(f["scan/set_photon_energy_eV"][()], dtype=float)
         dwell = np.asarray(f["scan/coherent_exposure_s"][()], dtype=float)
         counts = np.asarray(f["scan/counts_signal"][()], dtype=float)
-        counts = counts.sum(axis=1) if counts.ndim == 2 else counts
+        counts = counts.reshape(counts.shape[0], -1)
+        n_ch = counts.shape[1]
         live = None
         if "scan/gate_live_time_s" in f:
-            lt = np.asarray(f["scan/gate_live_time_s"][()], dtype=float)
-            live = lt.sum(axis=1) if lt.ndim == 2 else lt
+            live = np.asarray(f["scan/gate_live_time_s"][()], dtype=float)
+            live = live.reshape(live.shape[0], -1) if live.ndim else live
+            if live.ndim != 2 or live.shape[1] not in (1, n_ch):
+                raise DataFileError(str(path), "/scan/gate_live_time_s",
+                                    f"shape {live.shape}: expected [N_steps, {n_ch}] (one "
+                                    "column per channel of /scan/counts_signal)")
         tg = f["config/target"]
         species = str(_attr(tg, "species", path))
         isotope = _attr(tg, "isotope", path, required=False)
@@ -146,17 +199,17 @@ def _from_h5(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict | No
         E_unc = _attr(tg, "E_eg_unc_eV", path, required=False)
         eff, eff_unc = [], []
         if "config/detector" in f:
-            for det in f["config/detector"].values():
+            dets = _channels(f["config/detector"], path)
+            if len(dets) != n_ch:
+                raise DataFileError(str(path), "/config/detector", f"{len(dets)} det_<c> "
+                                    f"groups but /scan/counts_signal has {n_ch} channel(s)")
+            for det in dets:
                 eff.append(float(_attr(det, "efficiency", path)))
                 u = _attr(det, "efficiency_unc", path, required=False)
                 eff_unc.append(float(u) if u is not None else np.nan)
         dark_c = dark_t = None
         if "calibration/dark" in f:
-            dark_c = dark_t = 0.0
-            for det in f["calibration/dark"].values():
-                dark_c += float(np.sum(det["counts"][()]))
-                dark_t = max(dark_t, float(np.sum(det["live_time_s"][()])))
-            # one summed channel: the live time of the dark run is per channel, counts add up
+            dark_c, dark_t = _dark_runs(f["calibration/dark"], n_ch, path)
         f_unc = None
         if "calibration/frequency" in f:
             g = f["calibration/frequency"]
@@ -177,14 +230,26 @@ def _from_h5(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict | No
                 raise DataFileError(str(path), "/truth/params_json",
                                     f"not valid JSON ({exc.msg})") from None
         label = str(_attr(f, "run_id", path, required=False, default=path.stem))
-    e = float(np.mean(eff)) if eff else 1.0
-    e_unc = float(np.nanmean(eff_unc)) if eff_unc and np.any(np.isfinite(eff_unc)) else None
+    if n_ch > 1 and eff:
+        # independent detector calibrations: one efficiency nuisance per channel; each channel
+        # receives an equal share of the photons (no geometric split in the file) [A]
+        e, e_unc = np.asarray(eff), np.asarray(eff_unc)
+        e_unc = e_unc if np.any(np.isfinite(e_unc) & (e_unc > 0)) else None
+        if e_unc is not None:
+            e_unc = np.where(e_unc > 0, e_unc, np.nan)
+    else:
+        e = float(np.mean(eff)) if eff else 1.0
+        e_unc = float(np.nanmean(eff_unc)) if eff_unc and np.any(np.isfinite(eff_unc)) \
+            else None
+        e_unc = e_unc or None
     try:
         cal = Calibration(rate_scale_per_s=r0, norm_sigma_rel=norm_unc, efficiency=e,
-                          efficiency_sigma=e_unc or None, dark_counts=dark_c,
-                          dark_live_s=dark_t if dark_t else None if dark_c is None else dark_t,
+                          efficiency_sigma=e_unc, dark_counts=dark_c, dark_live_s=dark_t,
                           freq_offset_sigma_eV=f_unc or None,
                           E_eg_sigma_eV=float(E_unc) if E_unc else None)
+        counts = counts[:, 0] if n_ch == 1 else counts
+        if live is not None and live.ndim == 2 and live.shape[1] == 1:
+            live = live[:, 0]
         ds = BinnedDataset(omega_eV=omega, dwell_s=dwell, counts=counts, calibration=cal,
                            target=target_name, oscillation="nufit-6.0", label=label,
                            live_s=live, meta={"path": str(path)})
@@ -205,9 +270,12 @@ def _from_runfile(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict
     * the signal response per unit I(omega) and the modelled backgrounds (not dark) from the
       frozen campaign in ``/config/config_json`` through ``renpsim.daq.expected_counts``
       (hypothesis independent: signal / I_eff); never from ``/truth``;
-    * dark rate: the dark-run counts and live time of ``/calibration/dark`` (Poisson term);
-    * efficiency: a relative multiplier (1 +- efficiency_unc/efficiency at the signal
-      wavelength) since the response already includes the absolute efficiency;
+    * counts and gate live time per (step, channel); several channels share the modelled
+      response in proportion to their efficiencies (``channel_weight``);
+    * dark rate per channel: each channel's dark-run counts and live time of
+      ``/calibration/dark/det_<c>`` (Poisson term);
+    * efficiency: a relative multiplier per channel (1 +- efficiency_unc/efficiency at the
+      signal wavelength) since the response already includes the absolute efficiency;
     * frequency offset: the calibration offset is applied to the set energies and its
       uncertainty becomes the frequency nuisance; E_eg uncertainty from ``/config/target``.
     """
@@ -245,10 +313,19 @@ def _from_runfile(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict
     r0[ok] = table["signal"].to_numpy(float)[ok] / (I_eff[ok] * model_expo[ok])
     r0[~ok] = np.median(r0[ok])
     cal = run.calibration
+    n_ch = int(run.n_channels)
     dark_c = dark_t = None
     if cal.dark and all(d.live_time_s > 0 for d in cal.dark.values()):
-        dark_c = float(sum(d.counts for d in cal.dark.values()))
-        dark_t = float(np.mean([d.live_time_s for d in cal.dark.values()]))
+        for c in range(n_ch):
+            if c not in cal.dark:
+                raise DataFileError(str(path), f"/calibration/dark/det_{c}", "missing: no dark "
+                                    f"run for detector channel {c} (the file has {n_ch} "
+                                    "channels and a dark calibration; every channel needs its "
+                                    "own)")
+        dark_c = np.array([float(cal.dark[c].counts) for c in range(n_ch)])
+        dark_t = np.array([float(cal.dark[c].live_time_s) for c in range(n_ch)])
+        if n_ch == 1:
+            dark_c, dark_t = float(dark_c[0]), float(dark_t[0])
     # with a dark run the dark rate is its own (Poisson-constrained) nuisance; without one the
     # modelled dark counts stay in the modelled background
     bkg_counts = (table["background"] - (table["dark"] if dark_c is not None else 0.0))
@@ -260,12 +337,29 @@ def _from_runfile(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict
     if cal.detector_efficiency and E_eg:
         lam = H_EV_S * C_M_PER_S / (E_eg / 2.0)
         rel = []
-        for e in cal.detector_efficiency.values():
-            eff = float(np.interp(lam, e.wavelength_m, e.efficiency))
-            unc = float(np.interp(lam, e.wavelength_m, e.efficiency_unc))
-            if eff > 0 and unc > 0:
-                rel.append(unc / eff)
-        eff_rel = float(np.mean(rel)) if rel else None
+        for c in range(n_ch) if n_ch > 1 else sorted(cal.detector_efficiency):
+            e = cal.detector_efficiency.get(c)
+            eff = float(np.interp(lam, e.wavelength_m, e.efficiency)) if e else 0.0
+            unc = float(np.interp(lam, e.wavelength_m, e.efficiency_unc)) if e else 0.0
+            rel.append(unc / eff if eff > 0 and unc > 0 else np.nan)
+        if n_ch > 1:  # independent calibrations: one relative efficiency nuisance per channel
+            eff_rel = np.asarray(rel) if np.any(np.isfinite(rel)) else None
+        else:
+            eff_rel = float(np.nanmean(rel)) if np.any(np.isfinite(rel)) else None
+    counts = steps["counts"].to_numpy(float)
+    live = steps["live_s"].to_numpy(float)
+    weight = None
+    if n_ch > 1:
+        # per-channel counts and live times; the frozen campaign's response (one detector
+        # model) is split among the channels by their relative efficiencies eps_c / sum eps
+        # (hardware.md 5.2: equal photon shares, each detected with its own efficiency)
+        counts = np.column_stack([run.scan[f"counts_signal_{c}"].to_numpy(float)
+                                  for c in range(n_ch)])
+        live = np.column_stack([run.scan[f"gate_live_time_s_{c}"].to_numpy(float)
+                                for c in range(n_ch)])
+        eps = np.array([float(d.get("efficiency", 0.0) or 0.0)
+                        for d in run.hardware["detectors"]])
+        weight = eps if np.all(eps > 0) else None
     f_unc = cal.frequency_offset_unc_Hz * H_EV_S or None
     omega = steps["omega_eV"].to_numpy(float) + cal.frequency_offset_Hz * H_EV_S
     species = str(tgt.get("species", "Yb"))
@@ -290,16 +384,16 @@ def _from_runfile(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict
     try:
         calib = Calibration(
             rate_scale_per_s=float(r0[0]) if np.allclose(r0, r0[0], rtol=1e-12) else r0,
-            efficiency=1.0, efficiency_sigma=eff_rel, dark_counts=dark_c, dark_live_s=dark_t,
+            efficiency=1.0 if n_ch == 1 else np.ones(n_ch), efficiency_sigma=eff_rel,
+            dark_counts=dark_c, dark_live_s=dark_t, channel_weight=weight,
             background_rate_per_s=bkg,
             background_sigma_rel=RUNFILE_BACKGROUND_SIGMA_REL if np.any(bkg > 0) else None,
             freq_offset_sigma_eV=f_unc, E_eg_sigma_eV=float(E_unc) if E_unc else None)
         ds = BinnedDataset(
-            omega_eV=omega, dwell_s=expo, counts=steps["counts"].to_numpy(float),
+            omega_eV=omega, dwell_s=expo, counts=counts,
             calibration=calib, target=target_name, oscillation="nufit-6.0",
             label=str(run.identity.get("run_id", path.stem)),
-            live_s=steps["live_s"].to_numpy(float),
-            meta={"path": str(path), "reader": "renpsim.runfile",
+            live_s=live, meta={"path": str(path), "reader": "renpsim.runfile",
                   "response": "renpsim.daq.expected_counts of the frozen campaign",
                   "background_sigma_rel": RUNFILE_BACKGROUND_SIGMA_REL})
     except InputError as exc:

@@ -1,24 +1,29 @@
 """Expected counts per scan step and the binned likelihood with its nuisance parameters.
 
-Expected counts of step k (physics.md 1.5 rate model; GP21 eq. 31 extended by a detector and
-background model)::
+Expected counts of step k in detector channel c (physics.md 1.5 rate model; GP21 eq. 31
+extended by the detector model of hardware.md 5.2 and a background model)::
 
-    mu_k = T_k * eps * ( norm * R0 * I(omega_k + d_omega ; E_eg + dE_eg, theta) + b_scale * b_k )
-           + L_k * r_dark
+    mu_kc = T_k * eps_c * w_c * ( norm * R0 * I(omega_k + d_omega ; E_eg + dE_eg, theta)
+                                + b_scale * b_k )
+            + L_kc * r_dark,c
 
 with R0 the calibration's nominal rate per unit I (``Calibration.rate_scale_per_s``), I the
 spectral function of the physics layer (through :mod:`renpsim.stats.spectra`), theta the
 neutrino parameters (lightest mass, oscillation parameters, BSM coupling and mediator mass),
-eps the detector efficiency, b_k the background photon rate before the detector, r_dark the
-detector dark rate (not scaled by the efficiency) and L_k the detector live time of the step
-(default T_k).
+eps_c the efficiency of channel c (one nuisance per channel when each channel has its own
+calibration, else one common ``efficiency``), w_c the channel's share of the photons
+(``BinnedDataset.channel_weight``, sum 1; w = 1 for one channel), b_k the background photon
+rate before the detector, r_dark,c the dark rate of channel c (not scaled by the efficiency;
+one nuisance per channel, each constrained by that channel's dark run) and L_kc the detector
+live time of the step (default T_k).
 
 Objective ("chi^2", minimised; iminuit errordef = 1)::
 
-    chi^2 = D(n, mu)                               Poisson deviance, physics.md 6.1
+    chi^2 = D(n, mu)                               Poisson deviance over steps x channels,
+                                                   physics.md 6.1
           + sum_gauss ((p - p0)/sigma)^2           norm, efficiency, background scale,
                                                    frequency offset, E_eg shift, oscillation
-          + D(n_dark, r_dark * T_dark)             dark run, Poisson (deviance form)
+          + sum_c D(n_dark,c, r_dark,c * T_dark,c)  dark runs, Poisson (deviance form)
 
 Parameter roles: ``poi`` (free, of interest), ``profiled`` (free nuisance) or ``fixed``.
 """
@@ -57,6 +62,17 @@ MODELS = ("sm-dirac", "sm-majorana", "vector", "scalar", "dipole")
 OSC_PARAMS = ("sin2_theta12", "sin2_theta13", "dm2_21_eV2", "dm2_3l_eV2")
 NUISANCES = ("norm", "efficiency", "dark_rate_per_s", "bkg_scale", "freq_offset_eV",
              "dE_eg_eV", *OSC_PARAMS)
+
+
+def efficiency_parameter_names(n_eff: int) -> list[str]:
+    """Names of the efficiency nuisances: ``efficiency`` for one, else ``efficiency_c<c>``."""
+    return ["efficiency"] if n_eff == 1 else [f"efficiency_c{c}" for c in range(n_eff)]
+
+
+def dark_parameter_names(n_dark: int) -> list[str]:
+    """Names of the dark-rate nuisances: ``dark_rate_per_s`` for one, else ``..._c<c>``."""
+    return ["dark_rate_per_s"] if n_dark == 1 else [f"dark_rate_per_s_c{c}"
+                                                    for c in range(n_dark)]
 #: Parameters that change I(omega) (the others are linear and reuse a cached spectrum).
 _SPECTRAL = ("m_lightest_eV", "coupling", "mediator_mass_eV", "freq_offset_eV", "dE_eg_eV",
              *OSC_PARAMS)
@@ -213,15 +229,30 @@ class BinnedLikelihood:
                                     (1e-9, None), reason="scanned, not fitted"))
         params.append(Parameter("norm", 1.0, "profiled", (0.0, None), sigma=cal.norm_sigma_rel,
                                 center=1.0 if cal.norm_sigma_rel else None, step=0.05))
-        eff_role = "profiled" if cal.efficiency_sigma else "fixed"
-        params.append(Parameter("efficiency", cal.efficiency, eff_role, (0.0, 1.0),
-                                sigma=cal.efficiency_sigma, center=cal.efficiency,
-                                reason="" if cal.efficiency_sigma else "no calibration"))
+        if np.ndim(cal.efficiency) == 0:
+            eff_role = "profiled" if cal.efficiency_sigma else "fixed"
+            params.append(Parameter("efficiency", cal.efficiency, eff_role, (0.0, 1.0),
+                                    sigma=cal.efficiency_sigma, center=cal.efficiency,
+                                    reason="" if cal.efficiency_sigma else "no calibration"))
+            self._eff_names = ["efficiency"]
+        else:  # independent per-channel calibrations: one nuisance per channel
+            self._eff_names = efficiency_parameter_names(np.size(cal.efficiency))
+            sig = (np.full(np.size(cal.efficiency), np.nan) if cal.efficiency_sigma is None
+                   else cal.efficiency_sigma)
+            for name, e, s_e in zip(self._eff_names, cal.efficiency, sig, strict=True):
+                ok = bool(np.isfinite(s_e))
+                params.append(Parameter(name, float(e), "profiled" if ok else "fixed",
+                                        (0.0, 1.0), sigma=float(s_e) if ok else None,
+                                        center=float(e), reason="" if ok else "no calibration"))
         has_dark = cal.dark_counts is not None
-        params.append(Parameter(
-            "dark_rate_per_s", cal.dark_rate_nominal_per_s, "profiled" if has_dark else "fixed",
-            (0.0, None), step=max(cal.dark_rate_nominal_per_s, 1e-9) * 0.1 + 1e-9,
-            reason="" if has_dark else "no dark run"))
+        # one dark rate per channel with a per-channel dark run; a single (common) one otherwise
+        r_nom = np.atleast_1d(np.asarray(cal.dark_rate_nominal_per_s, dtype=float))
+        self._dark_names = dark_parameter_names(r_nom.size)
+        for name, r in zip(self._dark_names, r_nom, strict=True):
+            params.append(Parameter(
+                name, float(r), "profiled" if has_dark else "fixed",
+                (0.0, None), step=max(float(r), 1e-9) * 0.1 + 1e-9,
+                reason="" if has_dark else "no dark run"))
         has_bkg = cal.background_rate_per_s is not None and cal.background_sigma_rel is not None
         params.append(Parameter("bkg_scale", 1.0, "profiled" if has_bkg else "fixed",
                                 (0.0, None), sigma=cal.background_sigma_rel, center=1.0,
@@ -254,6 +285,18 @@ class BinnedLikelihood:
                           if n in _SPECTRAL or (self._coupling and n == self._coupling.name)]
         self._bkg = (np.zeros(ds.n_steps) if cal.background_rate_per_s is None
                      else np.broadcast_to(cal.background_rate_per_s, (ds.n_steps,)).astype(float))
+        self._w = ds.channel_weight
+        self._t_dark = np.array(ds.dark_exposure_2d)
+        self._dark_idx = [self._index[n] for n in self._dark_names]
+        self._eff_idx = [self._index[n] for n in self._eff_names]
+        self._eff_channel = len(self._eff_names) > 1
+        # dark parameter j -> channels it acts on (one per channel, or one common rate)
+        n_dark, n_ch = len(self._dark_names), ds.n_channels
+        self._dark_map = np.eye(n_ch) if n_dark == n_ch else np.ones((1, n_ch))
+        self._dark_n = (None if cal.dark_counts is None
+                        else np.atleast_1d(np.asarray(cal.dark_counts, dtype=float)))
+        self._dark_t = (None if cal.dark_live_s is None
+                        else np.atleast_1d(np.asarray(cal.dark_live_s, dtype=float)))
         self._set_data_terms()
         self._cache_key: tuple | None = None
         self._cache_I: NDArray[np.float64] | None = None
@@ -266,7 +309,7 @@ class BinnedLikelihood:
         self._exp: CouplingExpansion | None = None
 
     def _set_data_terms(self) -> None:
-        n = self.dataset.counts
+        n = self.dataset.counts_2d
         self._n = n
         self._pos = n > 0
         self._n_pos = n[self._pos]
@@ -296,7 +339,8 @@ class BinnedLikelihood:
             n = sorted(both)[0]
             raise InputError("option --fix", "parameter", n,
                              "a parameter that is not also requested free/profiled")
-        needs = {"efficiency": "efficiency_sigma", "dark_rate_per_s": "dark_counts",
+        needs = {**dict.fromkeys(self._eff_names, "efficiency_sigma"),
+                 **dict.fromkeys(self._dark_names, "dark_counts"),
                  "bkg_scale": "background_rate_per_s", "freq_offset_eV": "freq_offset_sigma_eV",
                  "dE_eg_eV": "E_eg_sigma_eV"}
         cal = self.dataset.calibration
@@ -304,6 +348,9 @@ class BinnedLikelihood:
             p = known[n]
             if n in needs and getattr(cal, needs[n]) is None:
                 raise InputError("calibration", needs[n], None,
+                                 f"a calibration value to let '{n}' float (none in the data)")
+            if n in self._eff_names and p.sigma is None:
+                raise InputError("calibration", f"efficiency_sigma of {n}", None,
                                  f"a calibration value to let '{n}' float (none in the data)")
             if n == "bkg_scale" and cal.background_sigma_rel is None:
                 raise InputError("calibration", "background_sigma_rel", None,
@@ -410,14 +457,26 @@ class BinnedLikelihood:
         self._cache_key, self._cache_I = key, out
         return out
 
-    def expected(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Return the expected counts mu_k for parameter vector ``x``."""
+    def expected_2d(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Return the expected counts mu_kc, shape (n_steps, n_channels), at ``x``."""
         g = self._get
         cal = self.dataset.calibration
         signal = g(x, "norm") * cal.rate_scale_per_s * self.spectral(x)
+        dark = x[self._dark_idx] @ self._dark_map
+        if self._eff_channel:
+            rate = signal + g(x, "bkg_scale") * self._bkg
+            return (self.dataset.dwell_s * rate)[:, None] * (x[self._eff_idx] * self._w) \
+                + self._t_dark * dark
         rate = g(x, "efficiency") * (signal + g(x, "bkg_scale") * self._bkg)
-        return (self.dataset.dwell_s * rate
-                + self.dataset.dark_exposure_s * g(x, "dark_rate_per_s"))
+        return (self.dataset.dwell_s * rate)[:, None] * self._w + self._t_dark * dark
+
+    def expected(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Return the expected counts for parameter vector ``x``, shaped like the counts.
+
+        (n_steps,) for 1-d counts, (n_steps, n_channels) for per-channel counts.
+        """
+        mu = self.expected_2d(x)
+        return mu[:, 0] if self.dataset.counts.ndim == 1 else mu
 
     def data_deviance(self, x: NDArray[np.float64]) -> float:
         """Poisson deviance of the counts at ``x`` (physics.md 6.1).
@@ -426,7 +485,7 @@ class BinnedLikelihood:
         terms precomputed (equal to :func:`~renpsim.stats.deviance.poisson_deviance`; zero-count
         bins contribute 2 mu exactly).
         """
-        mu = self.expected(x)
+        mu = self.expected_2d(x)
         mp = mu[self._pos]
         if np.any(mp <= 0.0):
             return float("inf")
@@ -437,15 +496,14 @@ class BinnedLikelihood:
         """Sum of the Gaussian and dark-run Poisson constraint terms at ``x``."""
         total = float(np.sum(((x[self._g_idx] - self._g_c) / self._g_s) ** 2)) if len(
             self._g_idx) else 0.0
-        cal = self.dataset.calibration
-        if cal.dark_counts is not None:
-            mu_d = self._get(x, "dark_rate_per_s") * cal.dark_live_s
-            n_d = cal.dark_counts
-            if n_d > 0.0:
-                total += (2.0 * (mu_d - n_d + n_d * math.log(n_d / mu_d)) if mu_d > 0.0
-                          else math.inf)
-            else:
-                total += 2.0 * mu_d
+        if self._dark_n is not None:
+            for k, n_d, t_d in zip(self._dark_idx, self._dark_n, self._dark_t, strict=True):
+                mu_d = x[k] * t_d
+                if n_d > 0.0:
+                    total += (2.0 * (mu_d - n_d + n_d * math.log(n_d / mu_d)) if mu_d > 0.0
+                              else math.inf)
+                else:
+                    total += 2.0 * mu_d
         return total
 
     def active_constraints(self) -> int:
@@ -453,8 +511,8 @@ class BinnedLikelihood:
         fl = set(self.floating)
         n = sum(1 for p in self.parameters.values() if p.sigma is not None
                 and p.center is not None and p.name in fl)
-        if self.dataset.calibration.dark_counts is not None and "dark_rate_per_s" in fl:
-            n += 1
+        if self.dataset.calibration.dark_counts is not None:
+            n += sum(1 for name in self._dark_names if name in fl)
         return n
 
     @property
@@ -474,9 +532,14 @@ class BinnedLikelihood:
         g = self._get
         ds, cal = self.dataset, self.dataset.calibration
         I0 = self.spectral(x)
-        eff, norm, R0 = g(x, "efficiency"), g(x, "norm"), cal.rate_scale_per_s
-        mu = self.expected(x)
-        r = 2.0 * (1.0 - np.divide(self._n, mu, out=np.zeros_like(mu), where=mu > 0))
+        norm, R0 = g(x, "norm"), cal.rate_scale_per_s
+        mu = self.expected_2d(x)
+        r2 = 2.0 * (1.0 - np.divide(self._n, mu, out=np.zeros_like(mu), where=mu > 0))
+        # signal and photon background split among the channels (weights w_c, efficiencies)
+        if self._eff_channel:
+            eff, r = 1.0, r2 @ (x[self._eff_idx] * self._w)
+        else:
+            eff, r = g(x, "efficiency"), r2 @ self._w
         out = np.zeros(len(self.names))
         floating = [k for k, n in enumerate(self.names) if self.parameters[n].role != "fixed"]
         spec = [k for k in floating if k in self._spec_idx]
@@ -506,18 +569,22 @@ class BinnedLikelihood:
         fl = set(floating)
         if idx["norm"] in fl:
             out[idx["norm"]] = float(np.dot(r, ds.dwell_s * eff * R0 * I0))
-        if idx["efficiency"] in fl:
-            out[idx["efficiency"]] = float(np.dot(
-                r, ds.dwell_s * (norm * R0 * I0 + g(x, "bkg_scale") * self._bkg)))
+        if any(k in fl for k in self._eff_idx):
+            photons = ds.dwell_s * (norm * R0 * I0 + g(x, "bkg_scale") * self._bkg)
+            if self._eff_channel:
+                out[self._eff_idx] = self._w * (photons @ r2)
+            else:
+                out[self._eff_idx[0]] = float(np.dot(r, photons))
         if idx["bkg_scale"] in fl:
             out[idx["bkg_scale"]] = float(np.dot(r, ds.dwell_s * eff * self._bkg))
-        if idx["dark_rate_per_s"] in fl:
-            k = idx["dark_rate_per_s"]
-            out[k] = float(np.dot(r, ds.dark_exposure_s))
-            if cal.dark_counts is not None:
-                mu_d = x[k] * cal.dark_live_s
-                out[k] += 2.0 * cal.dark_live_s * (1.0 - (cal.dark_counts / mu_d if mu_d > 0
-                                                         else 0.0))
+        if any(k in fl for k in self._dark_idx):
+            d_dark = self._dark_map @ np.sum(r2 * self._t_dark, axis=0)
+            for j, k in enumerate(self._dark_idx):
+                out[k] = float(d_dark[j])
+                if self._dark_n is not None:
+                    n_d, t_d = self._dark_n[j], self._dark_t[j]
+                    mu_d = x[k] * t_d
+                    out[k] += 2.0 * t_d * (1.0 - (n_d / mu_d if mu_d > 0 else 0.0))
         if len(self._g_idx):
             np.add.at(out, self._g_idx, 2.0 * (x[self._g_idx] - self._g_c) / self._g_s**2)
         out[[k for k in range(len(out)) if k not in fl]] = 0.0
