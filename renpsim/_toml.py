@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from typing import Any
+from typing import Any, NoReturn
 
 from renpsim.errors import DataFileError, InputError
 
@@ -50,16 +50,16 @@ def read_toml(path: str | os.PathLike, *, data_file: bool = False,
         with open(p, "rb") as fh:
             raw = fh.read()
     except FileNotFoundError:
-        return _fail(p, "-", p, f"an existing file ({what})", data_file)
+        _fail(p, "-", p, f"an existing file ({what})", data_file)
     except IsADirectoryError:
-        return _fail(p, "-", p, f"a file, not a folder ({what})", data_file)
+        _fail(p, "-", p, f"a file, not a folder ({what})", data_file)
     except OSError as exc:
-        return _fail(p, "-", p, f"a readable file ({exc.strerror})", data_file)
+        _fail(p, "-", p, f"a readable file ({exc.strerror})", data_file)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        return _fail(p, f"line {line}", f"byte 0x{raw[exc.start]:02x}",
+        _fail(p, f"line {line}", f"byte 0x{raw[exc.start]:02x}",
                      "UTF-8 text (TOML files are UTF-8)", data_file)
     try:
         return tomllib.loads(text)
@@ -70,13 +70,13 @@ def read_toml(path: str | os.PathLike, *, data_file: bool = False,
             line, col = int(m.group(1)), int(m.group(2))
             lines = text.splitlines()
             found = lines[line - 1].strip() if 0 < line <= len(lines) else ""
-            return _fail(p, f"line {line}, column {col}", found,
+            _fail(p, f"line {line}, column {col}", found,
                          f"valid TOML ({msg[: m.start()]})", data_file)
         msg = _END.sub("", msg)
-        return _fail(p, "end of file", "", f"valid TOML ({msg})", data_file)
+        _fail(p, "end of file", "", f"valid TOML ({msg})", data_file)
 
 
-def _fail(path: str, key: str, value: Any, expected: str, data_file: bool) -> dict[str, Any]:
+def _fail(path: str, key: str, value: Any, expected: str, data_file: bool) -> NoReturn:
     if data_file:
         raise DataFileError(path, key, f"found {value!r}, expected {expected}")
     raise InputError(path, key, value, expected)
