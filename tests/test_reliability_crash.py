@@ -213,7 +213,6 @@ def test_killed_unreaped_writer_counts_as_dead():
         while pid_alive(proc.pid) and time.monotonic() < deadline:
             time.sleep(0.01)
         assert not pid_alive(proc.pid)
-        assert proc.poll() is not None or Path(f"/proc/{proc.pid}").exists()
     finally:
         proc.kill()
         proc.wait()

@@ -20,11 +20,11 @@ import numpy as np
 import tomlkit
 from numpy.typing import NDArray
 
+from renpsim._toml import read_toml
 from renpsim.campaign import schedule
 from renpsim.errors import InputError
 from renpsim.hardware.config import (
     HardwareConfig,
-    _read_toml,
     hardware_from_dict,
     resolve_preset,
 )
@@ -266,7 +266,8 @@ def campaign_from_dict(doc: dict, where: str, base_dir: Path | None = None,
             hw_ref = "inline"
         elif isinstance(ref, str):
             path = resolve_hardware_ref(ref, where, base_dir)
-            hw = hardware_from_dict(_read_toml(path), str(path), merged)
+            hw = hardware_from_dict(read_toml(path, what="a hardware TOML file"), str(path),
+                                    merged)
             hw_ref = ref
         else:
             raise InputError(where, "hardware", ref, "a preset name, a path or a table")
@@ -424,5 +425,5 @@ def load_campaign(name_or_path: str | Path, overrides: Mapping[str, Any] | None 
 
     """
     path = resolve_preset("campaigns", name_or_path)
-    doc = _read_toml(path)
+    doc = read_toml(path, what="a campaign TOML file")
     return campaign_from_dict(doc, str(path), path.parent, overrides)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from renpsim._resources import preset_dir
+from renpsim._resources import load_toml, preset_dir
 from renpsim._toml import read_toml
 from renpsim.errors import InputError, MissingInputError
 from renpsim.hardware.detector import DetectorConfig
@@ -177,11 +177,7 @@ def list_hardware_presets() -> list[str]:
 
 def list_detector_presets() -> list[str]:
     """Names of the detector presets in hardware/detectors.toml."""
-    return sorted(_read_toml(preset_dir("hardware") / "detectors.toml"))
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    return read_toml(path, what="a TOML file")
+    return sorted(load_toml(preset_dir("hardware") / "detectors.toml"))
 
 
 def resolve_preset(kind: str, name_or_path: str | Path) -> Path:
@@ -255,7 +251,7 @@ def hardware_from_dict(data: dict, where: str, overrides: Mapping[str, Any] | No
     if not isinstance(data.get("detector", {}), dict):
         raise InputError(where, "detector", data["detector"], "a table")
     if "preset" in det_table:
-        presets = _read_toml(preset_dir("hardware") / "detectors.toml")
+        presets = load_toml(preset_dir("hardware") / "detectors.toml")  # shipped, cached
         name = det_table["preset"]
         if not isinstance(name, str) or name not in presets:
             raise InputError(where, "detector.preset", name,
@@ -328,4 +324,5 @@ def load_hardware(name_or_path: str | Path, overrides: Mapping[str, Any] | None 
 
     """
     path = resolve_preset("hardware", name_or_path)
-    return hardware_from_dict(_read_toml(path), str(path), overrides)
+    return hardware_from_dict(read_toml(path, what="a hardware TOML file"), str(path),
+                              overrides)

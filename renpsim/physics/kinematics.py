@@ -22,6 +22,17 @@ THRESHOLD_LABELS = ("11", "12", "13", "22", "23", "33")
 UNORDERED_PAIRS = ((0, 0, 1), (0, 1, 2), (0, 2, 2), (1, 1, 1), (1, 2, 2), (2, 2, 1))
 
 
+def outside_photon_range(omega_eV: ArrayLike, E_eg_eV: ArrayLike) -> NDArray[np.bool_]:
+    """Return True where omega lies outside the RENP photon range 0 < omega <= E_eg/2.
+
+    The photon is the softer of the pair, so s = E_eg (E_eg - 2 omega) >= 0 (physics.md 1.1,
+    GP21 eq. 12); the same rule as the domain check of
+    :func:`renpsim.physics.spectrum.spectral_function`. NaN counts as outside.
+    """
+    w = np.asarray(omega_eV, dtype=float)
+    return ~((w > 0.0) & (w <= 0.5 * np.asarray(E_eg_eV, dtype=float)))
+
+
 def pair_mass2(omega_eV: ArrayLike, E_eg_eV: ArrayLike) -> NDArray[np.float64]:
     """Invariant mass squared of the neutrino pair, s = E_eg (E_eg - 2 omega), in eV^2."""
     E = np.asarray(E_eg_eV, dtype=float)

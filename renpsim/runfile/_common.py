@@ -1,14 +1,13 @@
-"""Shared helpers of the run-file package: temporary names, clock, attribute encoding."""
+"""Shared helpers of the run-file package: clock and attribute encoding.
+
+Temporary names, fsync and stale-partial cleaning live in :mod:`renpsim._atomic`.
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
 
 import numpy as np
-
-from renpsim._atomic import PARTIAL_RE, fsync_path, partial_name, pid_alive
-
-__all__ = ["PARTIAL_RE", "fsync_path", "partial_name", "pid_alive"]
 
 
 def iso_from_ns(ns: int) -> str:

@@ -32,6 +32,7 @@ import pandas as pd
 from renpsim import __version__
 from renpsim._toml import read_toml
 from renpsim.errors import InputError, RunFileError
+from renpsim.physics.kinematics import outside_photon_range
 from renpsim.runfile.writer import RunConfig, RunIdentity, RunWriter
 
 _SECTIONS = {"run", "target", "lasers", "detectors", "waveguide", "daq", "calibration",
@@ -215,7 +216,7 @@ def import_counts(table: Any, metadata: str | os.PathLike | Mapping[str, Any],
     if "omega_prime_eV" in df.columns:
         omega_p = _numeric(df, where, "omega_prime_eV")
     elif isinstance(E_eg, int | float) and not isinstance(E_eg, bool):
-        over = ~(omega <= 0.5 * float(E_eg) * (1 + 1e-12))
+        over = outside_photon_range(omega, float(E_eg))
         if over.any():
             # physics.md 1.2: the RENP photon is the softer one, omega <= E_eg/2.
             i = int(np.argmax(over))

@@ -17,8 +17,8 @@ import h5py
 import numpy as np
 import pandas as pd
 
+from renpsim._atomic import PARTIAL_RE, pid_alive
 from renpsim.errors import RunFileError
-from renpsim.runfile._common import PARTIAL_RE, pid_alive
 from renpsim.runfile.validate import ValidationReport, open_h5, validate_run
 
 _BLOCK = 1 << 20

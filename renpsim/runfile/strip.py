@@ -9,9 +9,9 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from renpsim._atomic import remove_stale_partials
+from renpsim._atomic import fsync_path, partial_name, remove_stale_partials
 from renpsim.errors import RunFileError
-from renpsim.runfile._common import fsync_path, partial_name, str_array
+from renpsim.runfile._common import str_array
 from renpsim.runfile.schema import group_spec
 from renpsim.runfile.validate import open_h5, validate_run
 from renpsim.runfile.writer import _dataset_attrs

@@ -21,8 +21,9 @@ from typing import Any
 import h5py
 import numpy as np
 
+from renpsim._atomic import PARTIAL_RE
 from renpsim.errors import RunFileError
-from renpsim.runfile._common import PARTIAL_RE
+from renpsim.physics.kinematics import outside_photon_range
 from renpsim.runfile.schema import NUMPY_DTYPES, load_schema
 
 _BLOCK = 1 << 20
@@ -439,8 +440,8 @@ class _Checker:
         if not _attr_ok(e_eg, "float64") or not np.isfinite(e_eg) or e_eg <= 0:
             return
         omega = ds[()]
-        bad = ~((omega > 0) & (omega <= 0.5 * float(e_eg) * (1 + 1e-12)))
-        bad &= np.isfinite(omega)   # non-finite values are reported by the value checks
+        bad = outside_photon_range(omega, float(e_eg)) & np.isfinite(omega)
+        # (non-finite values are reported by the value checks)
         if bad.any():
             i = int(np.argmax(bad))
             self.err(f"/scan/set_photon_energy_eV[{i}]", f"{_val(omega[i])}: expected 0 < "

@@ -34,15 +34,10 @@ import h5py
 import numpy as np
 
 from renpsim import __version__
-from renpsim._atomic import remove_stale_partials
+from renpsim._atomic import fsync_path, partial_name, remove_stale_partials
 from renpsim._json import json_default
 from renpsim.errors import InputError, RunFileError
-from renpsim.runfile._common import (
-    fsync_path,
-    iso_from_ns,
-    partial_name,
-    str_array,
-)
+from renpsim.runfile._common import iso_from_ns, str_array
 from renpsim.runfile.schema import NUMPY_DTYPES, group_spec, load_schema, schema_version
 
 _LOG = logging.getLogger("renpsim.runfile")

@@ -154,12 +154,9 @@ def detector_presets() -> dict[str, dict[str, object]]:
 
     Every knob but the description and source; applying one writes them as overrides.
     """
-    import tomllib
+    from renpsim._resources import load_toml, preset_dir
 
-    from renpsim._resources import preset_dir
-
-    with (preset_dir("hardware") / "detectors.toml").open("rb") as fh:
-        doc = tomllib.load(fh)
+    doc = load_toml(preset_dir("hardware") / "detectors.toml")
     return {name: {k: v for k, v in tbl.items() if k not in ("description", "source")}
             for name, tbl in doc.items() if isinstance(tbl, dict)}
 
