@@ -125,8 +125,10 @@ def test_asimov_two_channel_fit_returns_truth(tmp_path):
     r = fit_multistart(asimov)
     assert r.valid
     assert r.objective == pytest.approx(0.0, abs=1e-4)
+    # MIGRAD stops at EDM ~ 2e-3 (deviance units): the Asimov truth is recovered to a small
+    # fraction of each parameter's HESSE error, not to machine precision.
     for name, v in truth.items():
-        assert r.values[name] == pytest.approx(v, rel=1e-4), name
+        assert abs(r.values[name] - v) <= 0.05 * r.errors[name], name
     # ndof: 6 bins + 4 dark/efficiency + 2 (freq, E_eg) + 4 oscillation constraints - floating
     assert r.ndof == 6 + 10 - len(lik.floating)
 
