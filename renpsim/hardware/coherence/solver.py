@@ -323,7 +323,8 @@ def solve(params: MBParameters, grid: Grid | None = None, *, method: str = "rk4"
         from scipy.integrate import solve_ivp
 
         shape = y.shape
-        t_s = np.linspace(t0, t1, grid.n_out)
+        idx = np.unique(np.r_[np.arange(0, n_steps + 1, stride), n_steps])
+        t_s = t0 + h * idx  # the sample times of the RK4 path
 
         def fun(t, v):
             return mb.rhs(t, v.reshape(shape)).ravel()
