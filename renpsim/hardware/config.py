@@ -23,6 +23,7 @@ from numpy.typing import ArrayLike, NDArray
 from renpsim._resources import load_toml, preset_dir
 from renpsim._toml import read_toml
 from renpsim.errors import InputError, MissingInputError
+from renpsim.hardware.coherence.config import MaxwellBlochConfig
 from renpsim.hardware.detector import DetectorConfig
 from renpsim.hardware.lasers import LaserConfig, hz_to_eV, n_gamma_from_laser, photons_per_pulse
 from renpsim.hardware.schema import as_dict, build, knob, unknown_key_error
@@ -53,8 +54,11 @@ SECTIONS: dict[str, type] = {
     "backgrounds": BackgroundConfig,
     "detector": DetectorConfig,
     "daq": DaqConfig,
+    "maxwell_bloch": MaxwellBlochConfig,
 }
 TOP_KEYS = ("name", "description")
+#: Media without RENP data, usable with the Maxwell-Bloch coherence model only.
+COHERENCE_ONLY = ("para-H2",)
 
 
 @dataclass(frozen=True)
@@ -71,11 +75,16 @@ class HardwareConfig:
     backgrounds: BackgroundConfig
     detector: DetectorConfig
     daq: DaqConfig
+    maxwell_bloch: MaxwellBlochConfig
 
     # ------------------------------------------------------------------ derived quantities
     @cached_property
     def atomic(self) -> AtomicTarget:
         """The physics target with this configuration's E_eg."""
+        if self.target.species in COHERENCE_ONLY:
+            raise InputError(self.source, "target.species", self.target.species,
+                             "Yb or Xe: " + self.target.species + " has no RENP data (a "
+                             "medium for coherence studies only)")
         base = load_target(self.target.species, self.target.isotope)
         if self.target.E_eg_eV is None and self.target.E_eg_sigma_eV is None:
             return base
@@ -85,6 +94,8 @@ class HardwareConfig:
     @property
     def E_eg_eV(self) -> float:
         """E_eg in eV."""
+        if self.target.species in COHERENCE_ONLY:
+            return float(self.target.E_eg_eV)
         return self.atomic.E_eg_eV
 
     @property
@@ -140,7 +151,10 @@ class HardwareConfig:
         """Mean coherent exposure of one shot inside the gate, int eta dt (hardware.md 5.2).
 
         Constant model: eta0 x gate width (= eta0 / f_rep for an always-open gate).
+        Maxwell-Bloch model: the lookup table at the configured point (docs/coherence.md).
         """
+        if self.coherence.eta_model == "maxwell-bloch":
+            return float(self.coherence_table()("exposure_s"))
         lo, hi = self.gate
         return self.coherence.eta_peak * envelope_integral_s(self.coherence,
                                                              self.lasers.duration_s, lo, hi)
@@ -153,18 +167,65 @@ class HardwareConfig:
         return photons_per_pulse(self.lasers.pulse_energy_J, omega_eV) * frac
 
     def psr_profile(self, omega_eV: ArrayLike) -> NDArray[np.float64]:
-        """Gaussian McQ2/PSR line in 2 omega - E_eg, peak 1 (hardware.md 8.4 [A])."""
+        """Gaussian McQ2/PSR line in 2 omega - E_eg, peak 1 (hardware.md 8.4 [A]).
+
+        Maxwell-Bloch model: the computed McQ2 line (spectrum of the signal field leaving the
+        cell) at omega - E_eg/2, peak 1.
+        """
+        if self.coherence.eta_model == "maxwell-bloch":
+            from renpsim.constants import H_EV_S
+
+            offset_Hz = (np.asarray(omega_eV, dtype=float) - self.E_eg_eV / 2.0) / H_EV_S
+            return self.coherence_solution().psr_line_at(offset_Hz)
         width = self.backgrounds.psr_width_eV
         if width is None:
             width = max(2.0 * hz_to_eV(self.lasers.linewidth_Hz), 1e-6)
         x = (2.0 * np.asarray(omega_eV, dtype=float) - self.E_eg_eV) / width
         return np.exp(-4.0 * math.log(2.0) * x * x)
 
+    # ------------------------------------------------------------------ Maxwell-Bloch model
+    def coherence_solution(self) -> Any:
+        """One Maxwell-Bloch shot at the configured point (memoised; docs/coherence.md)."""
+        from renpsim.hardware.coherence.from_hardware import solve_hardware
+
+        return solve_hardware(self)
+
+    def coherence_table(self, executor: Any = None) -> Any:
+        """Return the cached Maxwell-Bloch lookup table of this configuration."""
+        from renpsim.hardware.coherence.from_hardware import hardware_table
+
+        return hardware_table(self, executor=executor)
+
+    def psr_photons_per_shot(self) -> float:
+        """PSR (McQ2) photons per shot leaving the cell (Maxwell-Bloch model; 0 otherwise)."""
+        if self.coherence.eta_model != "maxwell-bloch":
+            return 0.0
+        return max(0.0, float(self.coherence_table()("psr_photons")))
+
+    def coherence_energy_factor(self, efac: NDArray) -> NDArray:
+        """Shot exposure over the mean for relative pulse energies ``efac`` (n, 2).
+
+        Maxwell-Bloch model with a table over the pulse energies (table_points > 1).
+        """
+        tab = self.coherence_table()
+        (n1, v1), (n2, v2) = tab.axes
+        c1, c2 = v1[len(v1) // 2], v2[len(v2) // 2]
+        e = np.asarray(efac, dtype=float)
+        val = tab("exposure_s", **{n1: c1 * e[:, 0], n2: c2 * e[:, 1]})
+        ref = float(tab("exposure_s"))
+        return val / ref if ref > 0 else np.ones(len(e))
+
     # ------------------------------------------------------------------ serialisation
     def to_dict(self) -> dict[str, Any]:
-        """Nested dict of every configuration value (TOML/JSON ready, None omitted)."""
+        """Nested dict of every configuration value (TOML/JSON ready, None omitted).
+
+        The ``maxwell_bloch`` table appears only with ``eta_model = "maxwell-bloch"`` (it is
+        unused otherwise, and files of the other models stay as they were).
+        """
         out: dict[str, Any] = {"name": self.name, "description": self.description}
         for sec in SECTIONS:
+            if sec == "maxwell_bloch" and self.coherence.eta_model != "maxwell-bloch":
+                continue
             out[sec] = as_dict(getattr(self, sec))
         out["detector"].pop("preset", None)
         return out
@@ -263,17 +324,26 @@ def hardware_from_dict(data: dict, where: str, overrides: Mapping[str, Any] | No
         table = det_table if sec == "detector" else data.get(sec, {})
         parts[sec] = build(cls, table, where, sec)
     tgt: TargetConfig = parts["target"]
-    try:
-        atomic = load_target(tgt.species, tgt.isotope)
-    except InputError as exc:
-        raise InputError(where, f"target.{exc.key}", exc.value, exc.expected) from None
-    E = atomic.E_eg_eV if tgt.E_eg_eV is None else tgt.E_eg_eV
-    if not E < atomic.E_vg_eV:
-        raise InputError(where, "target.E_eg_eV", E, f"E_eg < E_vg = {atomic.E_vg_eV} eV")
+    coh: CoherenceConfig = parts["coherence"]
+    if tgt.species in COHERENCE_ONLY:
+        if tgt.E_eg_eV is None:
+            raise InputError(where, "target.E_eg_eV", None,
+                             f"the transition energy in eV for species = '{tgt.species}'")
+        if coh.eta_model != "maxwell-bloch":
+            raise InputError(where, "coherence.eta_model", coh.eta_model,
+                             f"'maxwell-bloch' for species = '{tgt.species}'")
+        E = tgt.E_eg_eV
+    else:
+        try:
+            atomic = load_target(tgt.species, tgt.isotope)
+        except InputError as exc:
+            raise InputError(where, f"target.{exc.key}", exc.value, exc.expected) from None
+        E = atomic.E_eg_eV if tgt.E_eg_eV is None else tgt.E_eg_eV
+        if not E < atomic.E_vg_eV:
+            raise InputError(where, "target.E_eg_eV", E, f"E_eg < E_vg = {atomic.E_vg_eV} eV")
     if tgt.n_gamma == "explicit" and tgt.n_gamma_cm3 is None:
         raise InputError(where, "target.n_gamma_cm3", None,
                          "a density in cm^-3 when target.n_gamma = 'explicit'")
-    coh: CoherenceConfig = parts["coherence"]
     if coh.eta_model == "level1" and coh.rho_ge0 is None and coh.f_exc is None:
         raise InputError(where, "coherence.rho_ge0", None, "rho_ge0 or f_exc for eta_model = "
                          "'level1'")
@@ -296,7 +366,12 @@ def hardware_from_dict(data: dict, where: str, overrides: Mapping[str, Any] | No
         source=where,
         **parts,
     )
-    hw.gamma0_per_s()  # Xe without an explicit Gamma_0 fails here, naming the key
+    if tgt.species not in COHERENCE_ONLY:
+        hw.gamma0_per_s()  # Xe without an explicit Gamma_0 fails here, naming the key
+    if coh.eta_model == "maxwell-bloch":
+        from renpsim.hardware.coherence.from_hardware import mb_parameters
+
+        mb_parameters(hw)  # photon energies consistent with E_eg (fails naming the key)
     return hw
 
 

@@ -30,8 +30,10 @@ FWHM_TO_SIGMA = 1.0 / (2.0 * math.sqrt(2.0 * math.log(2.0)))
 class TargetConfig:
     """The atomic target in its cell (hardware.md 7.1, 7.2, 8.2)."""
 
-    species: str = knob("Yb", kind="str", choices=("Yb", "Xe"), tag="[A]",
-                        doc="Atomic species (renpsim/data/targets).", source="hardware.md 7.1")
+    species: str = knob("Yb", kind="str", choices=("Yb", "Xe", "para-H2"), tag="[A]",
+                        doc="Atomic species (renpsim/data/targets); 'para-H2' is a coherence-"
+                            "only medium (no RENP rate: E_eg_eV required, eta_model = "
+                            "'maxwell-bloch').", source="hardware.md 7.1; [hardware §1.2]")
     isotope: str = knob("174", kind="str", tag="[A]",
                         doc="Isotope label: 174, 171, natural, gp21 (Yb); natural (Xe).",
                         source="hardware.md 7.1; PV-RENP favours even isotopes (S7)")
@@ -91,10 +93,12 @@ class TargetConfig:
 class CoherenceConfig:
     """Macro-coherence model eta(t) and its shot-to-shot fluctuations (hardware.md 5.1, 8.4)."""
 
-    eta_model: str = knob("level1", kind="str", choices=("constant", "level1"),
+    eta_model: str = knob("level1", kind="str", choices=("constant", "level1", "maxwell-bloch"),
                           doc="'constant': eta = eta0 for the whole shot period (GP21); "
-                              "'level1': phenomenological eta(t) per shot.",
-                          source="hardware.md 5.1, 8.4")
+                              "'level1': phenomenological eta(t) per shot; 'maxwell-bloch': "
+                              "eta(t) and the PSR background from the 1-D Maxwell-Bloch solver "
+                              "(table [maxwell_bloch], docs/coherence.md).",
+                          source="hardware.md 5.1, 8.4; [hardware §5.1]")
     eta0: float = knob(1e-2, lo=0.0, lo_open=True, hi=1.0,
                        doc="Mean peak coherence factor (range 1e-5..1).", source="hardware.md 7.1")
     rho_ge0: float | None = knob(0.1, kind="float?", lo=0.0, lo_open=True, hi=0.5,

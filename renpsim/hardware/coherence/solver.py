@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from renpsim.constants import C_M_PER_S, E_CHARGE_C
+from renpsim.hardware.coherence import kernel
 from renpsim.hardware.coherence.model import (
     EPS0_F_PER_M,
     FWHM_AMPLITUDE,
@@ -98,9 +99,6 @@ class MaxwellBloch:
         s = self.s = scale(params, grid.n_cells)
         n = grid.n_cells
         self.n_nodes = n
-        self._extR = np.zeros((2, n + 3), complex)
-        self._extL = np.zeros((2, n + 3), complex)
-        self._dy = np.zeros((7, n), complex)
         c6 = s.c / (6.0 * s.dz)
         self._c6 = c6
         # per-row source coefficients (internal order pump1, trigger, pump2, signal)
@@ -110,6 +108,10 @@ class MaxwellBloch:
         self._Gst = (s.G * (s.alpha_e - s.alpha_g))[idx][:, None]
         self._Gc = np.array([s.G[0] * s.alpha_p, s.G[2] * s.alpha_ts, s.G[1] * s.alpha_p,
                              s.G[3] * s.alpha_ts])[:, None]
+        self.gst = np.ascontiguousarray(self._Gst[:, 0])
+        self.gc = np.ascontiguousarray(self._Gc[:, 0])
+        self.coef = np.array([s.kp, s.kts, s.kg, s.ke, s.delta, s.g1, s.g2, c6,
+                              1.0 if s.raman else 0.0])
         # injection: right-going rows (pump1, trigger) enter at z = 0, left-going at z = L
         self._amp = s.amp[idx]
         self._tau = s.tau[idx]
@@ -166,63 +168,9 @@ class MaxwellBloch:
         self._face_tab = (t0, dt, np.stack([self._envelope(r, tt) for r in range(4)], axis=1))
 
     def rhs(self, t: float, y: NDArray[np.complex128]) -> NDArray[np.complex128]:
-        """Return dy/dt of the method-of-lines system (scaled units)."""
-        s = self.s
+        """Return dy/dt of the method-of-lines system (scaled units; compiled kernel)."""
         dy = np.empty_like(y)
-        ree, reg = y[1].real, y[2]
-        e1, eT, e2, eS = y[3], y[4], y[5], y[6]
-        if s.raman:
-            om = s.kp * e1 * np.conj(e2)
-        else:
-            om = s.kp * e1 * e2
-        if s.kts:
-            om += s.kts * eT * eS
-        ab = np.abs(y[3:])
-        ab *= ab
-        inten = ab.sum(axis=0)
-        creg = np.conj(reg)
-        w = 2.0 * (om * creg).imag
-        dee = -w - s.g1 * ree
-        dy[0] = -dee
-        dy[1] = dee
-        dy[2] = 1j * ((s.delta + (s.ke - s.kg) * inten) * reg + om * (1.0 - 2.0 * ree)) \
-            - s.g2 * reg
-        # fields: refractive part and two-photon source
-        if s.raman:
-            np.multiply(reg, e2, out=dy[3])
-            np.multiply(creg, e1, out=dy[5])
-        else:
-            np.multiply(reg, np.conj(e2), out=dy[3])
-            np.multiply(reg, np.conj(e1), out=dy[5])
-        np.multiply(reg, np.conj(eS), out=dy[4])
-        np.multiply(reg, np.conj(eT), out=dy[6])
-        dy[3:] *= self._Gc
-        dy[3:] += (self._Gst * ree) * y[3:]
-        dy[3:] *= 1j
-        # transport: right-going rows 3, 4; left-going rows 5, 6
-        n = self.n_nodes
-        eR, eL = self._extR, self._extL
-        # inflow ghosts: the quadratic through the face value (the injected field) and the
-        # first two cell centres, continued outside (docs/coherence.md section 4)
-        g = self.faces(t)
-        a, b, c = g[0:2], y[3:5, 0], y[3:5, 1]
-        beta = (3.0 * b + c - 4.0 * a) / 3.0
-        gam = c - b - beta
-        eR[:, 1] = b - beta + gam
-        eR[:, 0] = b - 2.0 * beta + 4.0 * gam
-        a, b, c = g[2:4], y[5:7, -1], y[5:7, -2]
-        beta = (3.0 * b + c - 4.0 * a) / 3.0
-        gam = c - b - beta
-        eL[:, n + 1] = b - beta + gam
-        eL[:, n + 2] = b - 2.0 * beta + 4.0 * gam
-        eR[:, 2:n + 2] = y[3:5]
-        eR[:, n + 2] = 3.0 * y[3:5, -1] - 3.0 * y[3:5, -2] + y[3:5, -3]
-        eL[:, 1:n + 1] = y[5:7]
-        eL[:, 0] = 3.0 * y[5:7, 0] - 3.0 * y[5:7, 1] + y[5:7, 2]
-        dy[3:5] -= self._c6 * (2.0 * eR[:, 3:n + 3] + 3.0 * eR[:, 2:n + 2]
-                               - 6.0 * eR[:, 1:n + 1] + eR[:, 0:n])
-        dy[5:7] -= self._c6 * (2.0 * eL[:, 0:n] + 3.0 * eL[:, 1:n + 1]
-                               - 6.0 * eL[:, 2:n + 2] + eL[:, 3:n + 3])
+        kernel.rhs(y, self.faces(t), self.coef, self.gst, self.gc, dy)
         return dy
 
     def eta_norm(self) -> tuple[int, float]:
@@ -235,22 +183,19 @@ class MaxwellBloch:
 
     def eta_z(self, y: NDArray[np.complex128]) -> NDArray[np.float64]:
         """eta(z) = 4 |rho_eg|^2 |E_trig|^2 / |E_trig,peak|^2 (docs/coherence.md section 5)."""
-        r = y[2]
-        e = 4.0 * (r.real**2 + r.imag**2)
         row, pk = self.eta_norm()
-        if row >= 0:
-            f = y[row]
-            e = e * (f.real**2 + f.imag**2) / (pk * pk)
-        return e
+        out = np.empty(y.shape[1])
+        kernel.eta_cells(y, row, 1.0 / (pk * pk), out)
+        return out
 
     def boundary(self, y: NDArray[np.complex128]) -> NDArray[np.complex128]:
         """Fields at their exit faces, FIELDS order (pump1 and trigger at z = L, others z = 0).
 
         Quadratic extrapolation from the last three cell centres to the face.
         """
-        r = (15.0 * y[3:5, -1] - 10.0 * y[3:5, -2] + 3.0 * y[3:5, -3]) / 8.0
-        lf = (15.0 * y[5:7, 0] - 10.0 * y[5:7, 1] + 3.0 * y[5:7, 2]) / 8.0
-        return np.array([r[0], lf[0], r[1], lf[1]])
+        out = np.empty(4, complex)
+        kernel.boundary(y, out)
+        return out
 
 
 def _trapz_mean(f: NDArray[np.float64]) -> float:
@@ -295,30 +240,20 @@ def solve(params: MBParameters, grid: Grid | None = None, *, method: str = "rk4"
     y = mb.initial_state()
     mb.set_fields_free(y, t0)
     if method == "rk4":
+        mb.tabulate_faces(t0, 0.5 * h, 2 * n_steps + 1)
         t_fine = t0 + h * np.arange(n_steps + 1)
         exits = np.empty((n_steps + 1, 4), complex)
         eta_fine = np.empty(n_steps + 1)
-        samples_t, samples = [], []
-        exits[0] = mb.boundary(y)
-        eta_fine[0] = _trapz_mean(mb.eta_z(y))
-        samples_t.append(t0)
-        samples.append(y.copy())
-        mb.tabulate_faces(t0, 0.5 * h, 2 * n_steps + 1)
-        f = mb.rhs
-        for k in range(n_steps):
-            t = t_fine[k]
-            k1 = f(t, y)
-            k2 = f(t + 0.5 * h, y + (0.5 * h) * k1)
-            k3 = f(t + 0.5 * h, y + (0.5 * h) * k2)
-            k4 = f(t + h, y + h * k3)
-            y = y + (h / 6.0) * (k1 + 2.0 * (k2 + k3) + k4)
-            exits[k + 1] = mb.boundary(y)
-            eta_fine[k + 1] = _trapz_mean(mb.eta_z(y))
-            if (k + 1) % stride == 0 or k + 1 == n_steps:
-                samples_t.append(t_fine[k + 1])
-                samples.append(y.copy())
-        t_s = np.array(samples_t)
-        Y = np.array(samples)
+        idx = np.unique(np.r_[np.arange(0, n_steps + 1, stride), n_steps])
+        Y = np.empty((len(idx), *y.shape), complex)
+        row, pk = mb.eta_norm()
+        ex_int = np.empty((n_steps + 1, 4), complex)
+        ns = kernel.rk4_run(y, np.ascontiguousarray(mb._face_tab[2]), h, n_steps, stride,
+                            mb.coef, mb.gst, mb.gc, row, 1.0 / (pk * pk), ex_int, eta_fine, Y)
+        if ns != len(idx):  # pragma: no cover - internal consistency
+            raise RuntimeError("sample count mismatch")
+        exits[:] = ex_int
+        t_s = t0 + h * idx
     elif method == "solve_ivp":
         from scipy.integrate import solve_ivp
 
