@@ -22,6 +22,7 @@ def cli() -> None:
 
 
 def _register() -> None:
+    from renpsim.cli.coherence import coherence_cmd
     from renpsim.cli.fit import fit_cmd
     from renpsim.cli.limits import cite_cmd, limits_group
     from renpsim.cli.run import run_cmd
@@ -33,7 +34,7 @@ def _register() -> None:
 
     for cmd in (spectrum_cmd, simulate_cmd, inspect_cmd, validate_cmd, strip_truth_cmd,
                 import_cmd, limits_group, cite_cmd, fit_cmd, sensitivity_cmd, run_cmd,
-                tui_cmd):
+                tui_cmd, coherence_cmd):
         cli.add_command(cmd)
 
 

@@ -205,10 +205,13 @@ class _Sim:
         else:
             efac = np.ones((n, 2), dtype=np.float32)
         # shot exposure factor: (E1 E2/<E1 E2>)^p x LogNormal(-s^2/2, s)  (hardware.md 5.1)
-        p = coh.energy_exponent
-        f = efac[:, 0] * efac[:, 1]
-        if p != 1.0:
-            f = f ** np.float32(p)
+        if coh.eta_model == "maxwell-bloch" and hw.maxwell_bloch.table_points > 1:
+            f = hw.coherence_energy_factor(efac).astype(np.float32)  # lookup table
+        else:
+            p = coh.energy_exponent
+            f = efac[:, 0] * efac[:, 1]
+            if p != 1.0:
+                f = f ** np.float32(p)
         if coh.sigma_eta > 0:
             sig = coh.sigma_eta
             f = f * np.exp(np.float32(sig) * rng.standard_normal(n, dtype=np.float32)
@@ -319,6 +322,9 @@ class _Sim:
             grid = np.linspace(lo, hi, 8193)
             if kind == "flat" or (kind == "coh" and self.hw.coherence.eta_model == "constant"):
                 dens = np.ones_like(grid)
+            elif kind == "coh" and self.hw.coherence.eta_model == "maxwell-bloch":
+                sol = self.hw.coherence_solution()  # eta(t) of the Maxwell-Bloch solution
+                dens = np.interp(grid, sol.t_fine_s, sol.eta_t, left=0.0, right=0.0)
             elif kind == "coh":
                 dens = eta_profile(self.hw.coherence, self.hw.lasers.duration_s, grid)
             else:

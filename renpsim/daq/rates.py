@@ -8,6 +8,8 @@ Per shot k of step s (counts, before dead time and afterpulsing)::
     mu_leak,k = N_trig,gate(omega) * (E1_k/<E1>) * eps_leak * eps_det     ('leak' scheme)
     mu_dark,k = d * tau_gate,       mu_stray,k = r_stray * tau_gate
 
+(for eta_model = "maxwell-bloch": mu_PSR,k = Y_PSR T_wg eps_sep eps_det P(omega_k) tau_k / tau_bar,
+with the yield Y_PSR per shot and the McQ2 line P of the solver, docs/coherence.md section 8)
 with Gamma_0' = Gamma_0 (V/V_ref)(n_a/n_ref)^2(n_gamma/n_ref) (hardware.md 8.1), tau_k the coherent
 exposure of the shot inside the gate (hardware.md 5.2; mean tau_bar, fluctuating with the pulse
 energies and the log-normal factor of mean 1), I_L the spectral function I(omega) (physics.md 1.3)
@@ -98,7 +100,14 @@ def step_model(campaign: Campaign) -> StepModel:
     T = hw.waveguide.signal_transmission(w)
     c_sig = scale * T * bg.signal_sep_eff * eps_det
     c_mcq3 = bg.R3_over_RENP_free * scale * hw.waveguide.mcq3_factor(w, hw.E_eg_eV) * eps_det
-    c_psr = bg.psr_over_sig * scale * T * bg.signal_sep_eff * eps_det
+    if hw.coherence.eta_model == "maxwell-bloch":
+        # PSR photons per shot from the same Maxwell-Bloch solution, per second of exposure
+        # (so that mu_PSR,k = Y_PSR P(omega_k) tau_k / tau_bar; docs/coherence.md section 8)
+        tau_bar = hw.exposure_per_shot_s()
+        y_psr = hw.psr_photons_per_shot() / tau_bar if tau_bar > 0 else 0.0
+        c_psr = y_psr * T * bg.signal_sep_eff * eps_det
+    else:
+        c_psr = bg.psr_over_sig * scale * T * bg.signal_sep_eff * eps_det
     if bg.detection_scheme == "leak":
         leak = np.array([hw.trigger_photons_in_gate(float(x)) for x in w]) * \
             bg.trigger_leak_eps * eps_det

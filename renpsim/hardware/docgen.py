@@ -46,6 +46,7 @@ experiment exists.
 | `gp21-benchmark` | GP21 theory point: Yb, V = 100 cm^3, n = 1e21 cm^-3, eta = 1 for the whole shot period, no waveguide, no backgrounds, ideal counter (hardware.md 8.2 (1)) |
 | `yb-vapour` | Yb-174 vapour at 800 K (8.9e14 cm^-3), 10 cm^3, level-1 eta(t), 10 mJ / 5 ns / 10 Hz lasers, PhC waveguide, SNSPD (hardware.md 7.1, 8.2 (2)) |
 | `xe-gas` | Xe gas 1 bar 300 K, UV SNSPD, Gamma_0 = 0.037 s^-1 **placeholder** (no source gives it; physics.md 2.2) (hardware.md 7.2, 8.2 (3)) |
+| `para-h2-span` | SPAN-like para-H2 paired-superradiance cell (60 kPa, 78 K, 15 cm; 532/683 nm ns Raman pumps, 4.65 um trigger) with the Maxwell-Bloch eta model; a coherence-only medium for `renpsim coherence` (no RENP rate) ([hardware §1.1-1.3]) |
 
 Detector presets live in `hardware/detectors.toml`, selected with `[detector] preset = "..."`
 (other keys in the table override the preset): `ideal`, `snspd-1157`, `ingaas-free`,
@@ -87,9 +88,17 @@ eta_peak min(tau_L, T2/2), so the yb-vapour signal is ~5e-30 events per campaign
 ~1e-28 x I T eps; the McQ2/PSR term has a Gaussian line in 2 omega - E_eg of FWHM
 `psr_width_eV` (default twice the laser linewidth) [A].
 
+`eta_model = "maxwell-bloch"` computes eta(t) from the 1-D Maxwell-Bloch model of the
+`[maxwell_bloch]` table (docs/coherence.md): tau_bar is the solver's exposure in the gate (a
+lookup table over the pulse energies replaces the (E1 E2)^p rule when `table_points` > 1), the
+photon times follow its eta(t), and the PSR term becomes
+mu_PSR = Y_PSR T_wg eps_sep eps_det P(omega_k) tau_k / tau_bar with the solver's yield per
+shot Y_PSR and McQ2 line P at omega - E_eg/2 (`psr_over_sig` and `psr_width_eV` are not used).
+`renpsim coherence HARDWARE [--json] [--plot FILE]` prints and plots the solution.
+
 Not modelled (documented simplifications): the residual two-photon Doppler width (negligible
 for the counter-propagating pair near E/2, hardware.md 4.4); the ionisation loss of Xe
-(`target.ionisation_loss_per_shot` is recorded only); Maxwell-Bloch level 2 (eta lookup tables);
+(`target.ionisation_loss_per_shot` is recorded only);
 dead time carrying over between shots; afterpulses beyond the gate end (dropped).
 
 Per-event sources (events level): each time tag carries the process that produced it in
