@@ -104,6 +104,11 @@ def solve_point(payload: tuple[MBParameters, Grid, tuple[float, float]]) -> tupl
     return (s.exposure_s, s.psr_photons, s.eta_peak, s.rho_ge_prepared)
 
 
+def solve_points(payloads: list) -> list[tuple[float, ...]]:
+    """Task of a chunk of table points (module level, picklable)."""
+    return [solve_point(p) for p in payloads]
+
+
 @dataclass(frozen=True)
 class CoherenceTable:
     """Tabulated outputs with multilinear interpolation (log axes except the detuning)."""
@@ -223,7 +228,12 @@ def build_table(req: TableRequest, executor: Any = None,
         if executor is None:
             rows = [solve_point(p) for p in payloads]
         else:
-            rows = executor.map(solve_point, payloads)
+            from renpsim._executor import chunk
+
+            # a few contiguous chunks per worker: one task per point would spend more time in
+            # inter-process traffic than in the solver for small grids
+            parts = executor.map(solve_points, chunk(payloads, 4 * executor.n_workers))
+            rows = [r for part in parts for r in part]
         arr = np.asarray(rows, float)
         shape = tuple(len(v) for _, v in req.axes)
         values = {q: arr[:, i].reshape(shape) for i, q in enumerate(QUANTITIES)}
