@@ -175,3 +175,11 @@ def test_bad_parameters_name_the_field():
         params(rho_ee0=0.1, rho_eg0=0.5)
     with pytest.raises(InputError, match="n_cells"):
         Grid(n_cells=2)
+
+
+def test_a_diverging_explicit_solution_is_reported_not_returned():
+    # Stark rates far beyond the step's stability region: the RK4 solution blows up
+    p = h2_like(alpha_e_SI=5e3 * AU, pulses=(Pulse(5e-1, 6e-9, 0.0, 2.33),
+                                             Pulse(3e-1, 6e-9, 0.0, 1.815), OFF, OFF))
+    with pytest.raises(InputError, match="cfl"):
+        solve(p, Grid(n_cells=8, cfl=1.6))

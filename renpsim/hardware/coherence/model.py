@@ -7,7 +7,7 @@ equations and normalisation are derived in docs/coherence.md [physics §5.1] [ha
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from renpsim.constants import C_M_PER_S
 from renpsim.errors import InputError
@@ -151,7 +151,6 @@ class Grid:
     t_start_s: float | None = None
     t_stop_s: float | None = None
     n_out: int = 400
-    extra: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not (isinstance(self.n_cells, int) and self.n_cells >= 4):

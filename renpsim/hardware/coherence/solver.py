@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from renpsim.constants import C_M_PER_S, E_CHARGE_C
+from renpsim.errors import InputError
 from renpsim.hardware.coherence import kernel
 from renpsim.hardware.coherence.model import (
     EPS0_F_PER_M,
@@ -275,5 +276,9 @@ def solve(params: MBParameters, grid: Grid | None = None, *, method: str = "rk4"
         n_steps = int(sol.t.size)
     else:
         raise ValueError(f"method must be 'rk4' or 'solve_ivp', not {method!r}")
+    if not (np.all(np.isfinite(eta_fine)) and np.all(np.isfinite(exits))):
+        raise InputError("maxwell-bloch grid", "cfl", grid.cfl,
+                         "a smaller Courant number or more cells (the explicit solution "
+                         f"diverged on {grid.n_cells} cells)")
     return finish(mb, t_s * TAU0_S, Y, t_fine * TAU0_S, exits, eta_fine, gate_s,
                   method=method, n_steps=n_steps)

@@ -90,8 +90,7 @@ class TableRequest:
                 return [o.real, o.imag]
             raise TypeError(type(o))
         doc = {"version": SOLVER_VERSION, "base": dataclasses.asdict(self.base),
-               "grid": {f.name: getattr(self.grid, f.name) for f in dataclasses.fields(Grid)
-                        if f.compare},
+               "grid": dataclasses.asdict(self.grid),
                "gate_s": list(self.gate_s), "axes": [[n, list(v)] for n, v in self.axes]}
         text = json.dumps(doc, sort_keys=True, default=enc)
         return hashlib.sha256(text.encode()).hexdigest()
