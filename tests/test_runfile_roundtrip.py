@@ -37,7 +37,7 @@ def _all_items(path):
 def test_roundtrip_values_and_scan_alone(run):
     rows = step_rows(7)
     rf = open_run(run)
-    assert rf.identity["schema_version"] == "1.1.0"
+    assert rf.identity["schema_version"] == "1.2.0"
     assert rf.identity["seed_entropy"] == "7" and rf.identity["random_seed"] == 7
     assert rf.identity["complete"] is True
     np.testing.assert_array_equal(rf.steps["omega_eV"], rows["omega_eV"])
@@ -294,7 +294,7 @@ def test_seed_required_and_sources_kept(tmp_path):
         calibration(w)
     with h5py.File(p, "r") as f:
         assert f["config/campaign_toml"][()].decode() == "[campaign]\nname = 'x'\n"
-        assert f.attrs["default"] == "scan"
+        assert f.attrs["default"] == "entry" and f["entry"].attrs["default"] == "scan_counts"
         assert f["scan/n_shots_requested"][()].tolist() == [100, 100]
     assert validate_run(p).ok
     with h5py.File(p, "r+") as f:

@@ -14,7 +14,7 @@ from renpsim.errors import RunFileError
 from renpsim.runfile._common import str_array
 from renpsim.runfile.schema import group_spec
 from renpsim.runfile.validate import open_h5, validate_run
-from renpsim.runfile.writer import _dataset_attrs
+from renpsim.runfile.writer import LIBVER, _dataset_attrs
 
 _STR = h5py.string_dtype("utf-8")
 
@@ -56,7 +56,7 @@ def strip_truth(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
     digest = sha256_file(src_p)
     tmp = partial_name(dst_p)
     try:
-        with open_h5(src_p) as fin, h5py.File(tmp, "w", libver="latest") as fout:
+        with open_h5(src_p) as fin, h5py.File(tmp, "w", libver=LIBVER) as fout:
             for k, v in fin.attrs.items():
                 fout.attrs[k] = v
             fout.attrs["has_truth"] = np.bool_(False)

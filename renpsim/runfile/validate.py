@@ -175,7 +175,12 @@ class _Checker:
             if spec["required"]:
                 self.err(item, "missing required dataset")
             return None
-        ds = g[name]
+        try:
+            ds = g[name]
+        except KeyError:   # a soft link (e.g. in /entry) whose target is missing
+            link = g.get(name, getlink=True)
+            self.err(item, f"link to {getattr(link, 'path', '?')}, which is missing")
+            return None
         if not isinstance(ds, h5py.Dataset):
             self.err(item, "is a group, expected a dataset")
             return None
