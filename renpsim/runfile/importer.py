@@ -7,11 +7,14 @@ Table (CSV, or anything pandas reads: .parquet, .json, .xlsx, .feather), one row
 * optional: ``omega_prime_eV`` (default E_eg - omega_eV), ``n_shots`` (default 0), ``live_s``
   or ``live_s_<c>`` (default dwell_s), ``counts_background`` / ``counts_background_<c>``
   (default 0), ``t_start_utc_ns`` and ``t_stop_utc_ns`` (default: consecutive steps from the run
-  start), ``exposure_s`` (default NaN = unknown), ``flags``, ``target_temperature_K``.
+  start), ``exposure_s`` (coherent exposure, s; when absent it is derived from ``dwell_s`` and
+  the metadata's ``[coherence]`` model, see :mod:`renpsim.runfile.exposure`, and the import is
+  refused without one), ``flags``, ``target_temperature_K``.
 
 Metadata TOML: ``[run]`` (run_id, experiment, file_kind = "real", run_start_utc_ns or
 run_start ISO text, software, software_version, comment), ``[target]``, ``[[lasers]]``,
 ``[[detectors]]``, ``[waveguide]``, ``[daq]`` (the /config attributes of docs/runfile-format.md),
+optional ``[coherence]`` (the hardware files' coherence model: eta_model, eta0, rho_ge0, ...),
 and ``[calibration]`` with ``frequency = {offset_Hz, offset_unc_Hz, reference}``,
 ``[[calibration.dark]]`` (channel, counts, live_time_s, ...) and
 ``[[calibration.detector_efficiency]]`` (channel, wavelength_m, efficiency, efficiency_unc,
@@ -33,10 +36,11 @@ from renpsim import __version__
 from renpsim._toml import read_toml
 from renpsim.errors import InputError, RunFileError
 from renpsim.physics.kinematics import outside_photon_range
+from renpsim.runfile.strip import sha256_file
 from renpsim.runfile.writer import RunConfig, RunIdentity, RunWriter
 
 _SECTIONS = {"run", "target", "lasers", "detectors", "waveguide", "daq", "calibration",
-             "config"}
+             "config", "coherence"}
 _RUN_KEYS = {"run_id", "experiment", "file_kind", "run_start_utc_ns", "run_start",
              "software", "software_version", "git_commit", "comment"}
 _CAL_KEYS = {"frequency", "dark", "detector_efficiency", "afterpulse", "dead_time",
@@ -243,11 +247,9 @@ def import_counts(table: Any, metadata: str | os.PathLike | Mapping[str, Any],
         cols["t_start_utc_ns"], cols["t_stop_utc_ns"] = edges[:-1], edges[1:]
     cols["n_shots"] = _numeric(df, where, "n_shots", integer=True, nonneg=True) \
         if "n_shots" in df.columns else 0
-    for src, dst in (("exposure_s", "exposure_s"), ("flags", "flags"),
-                     ("target_temperature_K", "target_temperature_K")):
+    for src in ("exposure_s", "flags", "target_temperature_K"):
         if src in df.columns:
-            cols[dst] = _numeric(df, where, src, finite=src != "exposure_s",
-                                 integer=src == "flags", nonneg=True)
+            cols[src] = _numeric(df, where, src, integer=src == "flags", nonneg=True)
     cfg = RunConfig(target=target, lasers=lasers, detectors=detectors, daq=meta["daq"],
                     waveguide=meta.get("waveguide", {"type": "none"}),
                     full=meta.get("config", {k: v for k, v in meta.items()
@@ -268,7 +270,23 @@ def import_counts(table: Any, metadata: str | os.PathLike | Mapping[str, Any],
             raise InputError(mwhere, f"calibration.{key}", "(missing)",
                              "calibration data (required by the run-file format)")
     try:
-        with RunWriter(output, ident, cfg) as w:
+        with RunWriter(output, ident, cfg) as w:   # checks the metadata first
+            derived = []
+            if "exposure_s" not in cols:
+                if "coherence" not in meta:
+                    raise InputError(where, "column exposure_s", "(missing)",
+                                     "the coherent exposure per step (s), or a [coherence] "
+                                     f"section in {mwhere} to derive it from dwell_s (never the "
+                                     "dwell time itself)")
+                from renpsim.runfile.exposure import derive_exposure
+
+                got = derive_exposure(mwhere, meta["coherence"], lasers, detectors, dwell,
+                                      cols["n_shots"] if "n_shots" in df.columns else None)
+                cols["exposure_s"] = got.exposure_s
+                derived.append(got.note)
+            if not any(c == "live_s" or c.startswith("live_s_") for c in df.columns):
+                derived.append("/scan/gate_live_time_s set to dwell_s (no live_s column: "
+                               "detector gate open and live during the whole step)")
             try:
                 w.append_steps(cols)
             except InputError as exc:
@@ -290,7 +308,9 @@ def import_counts(table: Any, metadata: str | os.PathLike | Mapping[str, Any],
                 raise InputError(mwhere, f"calibration: {exc.key}", exc.value,
                                  exc.expected) from None
             w.set_provenance(converter="renpsim import", converter_version=__version__,
-                             source_files=[] if where == "table" else [where])
+                             source_files=[] if where == "table" else [where],
+                             source_sha256=[] if where == "table" else [sha256_file(where)],
+                             derived="; ".join(derived) or None)
     except InputError as exc:
         if exc.where.startswith("RunWriter("):
             section = exc.where.split(" ", 1)[1] if " " in exc.where else ""

@@ -1021,10 +1021,15 @@ class RunWriter:
                        source_files: Sequence[str] = (), source_sha256: Sequence[str] = (),
                        parent_run_ids: Sequence[str] = (),
                        parent_sha256: Sequence[str] = (),
-                       truth_stripped: bool | None = None) -> None:
-        """Record ``/provenance`` (written by :meth:`close`)."""
+                       truth_stripped: bool | None = None,
+                       derived: str | None = None) -> None:
+        """Record ``/provenance`` (written by :meth:`close`).
+
+        ``derived``: how the converter derived items the source did not hold (one sentence
+        per item, e.g. the coherent exposure from the dwell time and a coherence model).
+        """
         self._provenance = {k: v for k, v in {
-            "converter": converter, "converter_version": converter_version,
+            "converter": converter, "converter_version": converter_version, "derived": derived,
             "source_files": list(source_files), "source_sha256": list(source_sha256),
             "parent_run_ids": list(parent_run_ids), "parent_sha256": list(parent_sha256),
             "truth_stripped": truth_stripped}.items() if v not in (None, [])}
