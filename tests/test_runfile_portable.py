@@ -171,3 +171,46 @@ def test_files_of_earlier_versions_stay_readable(tmp_path):
     shots_a = next(iter(a.iter_shots()))
     shots_b = next(iter(b.iter_shots()))
     assert shots_a.equals(shots_b)
+
+
+def _all_text(path: Path) -> str:
+    """Every attribute value and string dataset of a file, as one text."""
+    parts: list[str] = []
+    with h5py.File(path, "r") as f:
+        def visit(name, obj):
+            parts.append(name)
+            parts.extend(str(v) for v in obj.attrs.values())
+            if isinstance(obj, h5py.Dataset) and h5py.check_string_dtype(obj.dtype):
+                v = obj[()]
+                parts.append(v.decode() if isinstance(v, bytes) else str(v))
+        f.visititems(visit)
+        parts.extend(str(v) for v in f.attrs.values())
+    return "\n".join(parts)
+
+
+def test_strip_truth_removes_what_identifies_the_truth(tmp_path, capsys):
+    import json
+
+    from renpsim.cli.main import main
+
+    c = load_campaign("yb-threshold-scan", overrides={"truth.m_lightest_eV": 0.0375})
+    src = simulate(c, tmp_path / "run.h5", level="steps", seed=987654)
+    text = _all_text(src)
+    secrets = ["SIM-yb-threshold-scan", "yb-threshold-scan", "987654", "0.0375"]
+    assert all(s in text for s in secrets)      # the parent holds them
+    blind = strip_truth(src, tmp_path / "blind.h5")
+    text = _all_text(blind)
+    for s in secrets:
+        assert s not in text, s
+    with h5py.File(blind, "r") as f:
+        assert f.attrs["run_id"].startswith("BLIND-") and f.attrs["experiment"] == "blinded"
+        assert f.attrs["random_seed"] == -1 and "campaign_toml" not in f["config"]
+        doc = json.loads(f["config/config_json"][()])
+        assert doc["campaign"]["truth"] == {"oscillation": c.truth.oscillation}
+        assert len(f["provenance/parent_sha256"][()]) == 1
+        assert "parent_run_ids" not in f["provenance"]
+    assert validate_run(blind).ok
+    # the blinded copy still fits (the frozen campaign keeps hardware and scan)
+    with pytest.raises(SystemExit) as e:
+        main(["fit", str(blind), "--json", "--no-profile-scan"])
+    assert e.value.code == 0, capsys.readouterr().err

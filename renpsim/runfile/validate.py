@@ -394,7 +394,9 @@ class _Checker:
                      "/truth exists)")
         kind = f.attrs.get("file_kind")
         entropy = f.attrs.get("seed_entropy")
-        if kind in ("synthetic", b"synthetic") and entropy in ("", b""):
+        stripped = "provenance" in f and bool(f["provenance"].attrs.get("truth_stripped",
+                                                                           False))
+        if kind in ("synthetic", b"synthetic") and entropy in ("", b"") and not stripped:
             self.err("/@seed_entropy", "'': expected the SeedSequence entropy of a synthetic "
                      "run")
         if "truth" in f and kind not in ("synthetic", b"synthetic"):
