@@ -378,3 +378,91 @@ def test_exposure_needs_a_model_or_monitor_values(tmp_path, photons):
     with h5py.File(out) as f:
         np.testing.assert_allclose(f["scan/coherent_exposure_s"][()], np.asarray(SHOTS) * 2e-9,
                                    rtol=1e-9)
+
+
+# -- independent file -> import -> validate -> fit: the injected normalisation comes back ----
+
+NORM_IN = 1.3
+
+
+def _one_channel_meta():
+    doc = tomllib.loads(META)
+    doc["detectors"] = doc["detectors"][:1]
+    doc["daq"]["signal_channels"] = [0]
+    cal = doc["calibration"]
+    cal["dark"] = [{"channel": 0, "counts": 0, "live_time_s": 3600.0}]
+    cal["detector_efficiency"] = cal["detector_efficiency"][:1]
+    del doc["coherence"]   # exposure from the monitors
+    return doc
+
+
+def _gate_photons(counts_per_step, seed):
+    """counts_per_step[k] photons in the signal gate of random shots of step k, plus photons
+    outside both gates (which must not count)."""
+    rng = np.random.default_rng(seed)
+    edges = np.concatenate([[0], np.cumsum(SHOTS)])
+    rows = []
+    for k, n in enumerate(counts_per_step):
+        # distinct shots: one in-gate photon per shot (no dead-time losses)
+        shot = np.sort(rng.choice(np.arange(edges[k], edges[k + 1]), int(n), replace=False))
+        rows.append(pd.DataFrame({"shot": shot, "bin": rng.integers(15, 55, shot.size)}))
+        off = np.sort(rng.choice(np.arange(edges[k], edges[k + 1]), 40, replace=False))
+        rows.append(pd.DataFrame({"shot": off, "bin": rng.integers(500, 1500, off.size)}))
+    df = pd.concat(rows).sort_values(["shot", "bin"]).reset_index(drop=True)
+    df["channel"] = 0
+    return df
+
+
+def _write(fmt, tmp_path, ph):
+    edges = np.concatenate([[0], np.cumsum(SHOTS)])
+    if fmt == "ptu":
+        rec = t3_records(ph["shot"], ph["bin"], ph["channel"], {1: edges[:-1]})
+        return [write_ptu(tmp_path / "run.ptu", rec, sync_rate_Hz=1 / PERIOD,
+                          resolution_s=RES, n_shots=sum(SHOTS))], {"step_marker": 1}, {}
+    if fmt == "photon-hdf5":
+        files = []
+        for k in range(3):
+            part = ph[(ph["shot"] >= edges[k]) & (ph["shot"] < edges[k + 1])].copy()
+            part["shot"] -= edges[k]
+            files.append(_write_photon_hdf5(tmp_path / f"s{k}.h5", part, SHOTS[k]))
+        return files, {}, {}
+    return [_write_csv(tmp_path / "tags.csv", ph)], {"step_marker": 7}, {
+        "signal_channels": [1], "sync_channel": 3}
+
+
+@pytest.mark.parametrize("fmt", ["ptu", "photon-hdf5", "timetags-csv"])
+def test_import_then_fit_recovers_the_injected_normalisation(tmp_path, fmt):
+    """Counts per step = round(NORM_IN x the model's nominal signal) (Asimov-like data)."""
+    from renpsim.stats.fit_report import fit_run
+    from renpsim.stats.io import load_dataset
+    from renpsim.stats.model import BinnedLikelihood, model_from_name
+
+    def run_import(ph, expo_per_shot, name):
+        files, tt, daq = _write(fmt, tmp_path, ph)
+        doc = _one_channel_meta()
+        doc["daq"].update(daq)
+        if tt:
+            doc["timetags"] = tt
+        mon = pd.read_csv(_monitors(tmp_path / "mon.csv"))
+        mon["coherent_exposure_s"] = np.repeat(expo_per_shot, SHOTS)
+        mon.to_csv(tmp_path / "mon.csv", index=False)
+        out = import_timetags(files, fmt, doc, tmp_path / name, monitors=tmp_path / "mon.csv")
+        assert validate_run(out, deep=True).ok
+        return out
+
+    # 1. probe: the model's nominal signal per unit exposure (no photons in the gate)
+    probe = run_import(_gate_photons([0, 0, 0], 1), np.ones(3), "probe.h5")
+    ds, _ = load_dataset(probe)
+    lik = BinnedLikelihood(ds, model_from_name("sm-dirac"))
+    mu1 = lik.expected(lik.vector({"dark_rate_per_s": 0.0}))
+    assert mu1.shape == (3,) and (mu1 > 0).all()
+    # 2. exposure per shot giving 400 nominal signal counts per step; inject NORM_IN x that
+    expo = 400.0 / mu1   # mu1: counts per step for an exposure of 1 s per shot
+    n_in = np.round(NORM_IN * 400.0).astype(int) * np.ones(3, int)
+    out = run_import(_gate_photons(n_in, 2), expo, "RUN.h5")
+    with h5py.File(out) as f:
+        np.testing.assert_array_equal(f["scan/counts_signal"][()][:, 0], n_in)
+    rep = fit_run(out, profile_scans=False)
+    norm = rep["parameters"]["norm"]
+    assert norm["error"] > 0
+    assert abs(norm["value"] - NORM_IN) < norm["error"], (norm, NORM_IN)
