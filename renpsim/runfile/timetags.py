@@ -26,9 +26,9 @@ Per step the importer computes: shots (and good shots: shots overlapping a lost 
 overflow begin/end pair are bad, and their photons dropped), counts in the signal gate
 ``[gate_offset_s, gate_offset_s + gate_width_s)`` and in the background gate
 (``bg_gate_offset_s``, ``bg_gate_width_s``) of each channel's ``[[detectors]]`` entry, and the
-gate live time: good shots x gate width minus, for every detected photon, the part of its dead
-time ``dead_time_s`` that falls inside the signal gate (exact for a non-paralysable detector,
-whose dead windows never overlap). Per-shot monitors (pulse energies ``pulse_energy_J_<i>``,
+gate live time: good shots x gate width minus the part of the union of the dead windows
+``[t, t + dead_time_s)`` of the detected photons that falls inside the signal gate (for a
+non-paralysable detector the windows never overlap and this is exact). Per-shot monitors (pulse energies ``pulse_energy_J_<i>``,
 set frequencies ``set_frequency_Hz_<i>`` of laser i, optionally ``coherent_exposure_s``) come
 from a side table with one row per shot (column ``shot``: the shot number counted from the
 first sync of the first source); the step's photon energy is h x the mean set frequency of
@@ -520,17 +520,33 @@ def import_timetags(sources: str | os.PathLike | Sequence[str | os.PathLike], fm
     # photons: in a step and in a good shot
     ok = (step_of_shot[m.shot] >= 0) & ~m.bad_shot[m.shot]
     shot, dt, det = m.shot[ok], m.dtime_s[ok], m.det[ok]
+    tick = float(tick)
+    step_ticks = m.period_s / tick
+    dtick = np.round(dt / tick).astype(np.int64)
+    stamp = np.round(shot * step_ticks).astype(np.int64) + dtick
+    if stamp.size > 1 and (np.diff(stamp) < 0).any():   # time order (channels of a shot mixed)
+        o = np.argsort(stamp, kind="stable")
+        shot, dt, det, dtick, stamp = shot[o], dt[o], det[o], dtick[o], stamp[o]
     in_sig = np.zeros(shot.size, bool)
     in_bg = np.zeros(shot.size, bool)
     dead_lost = np.zeros(shot.size)
+    # dead windows [t, t + dead) of each (shot, channel) in time order: a window starts no
+    # earlier than the end of the previous one, so overlapping windows are counted once
+    order = np.lexsort((dt, det, shot))
+    t_o, same = dt[order], np.zeros(shot.size, bool)
+    same[1:] = (shot[order][1:] == shot[order][:-1]) & (det[order][1:] == det[order][:-1])
+    dead_of = np.array([g.dead_s for g in gates])[det[order]]
+    start_o = t_o.copy()
+    start_o[1:] = np.where(same[1:], np.maximum(t_o[1:], t_o[:-1] + dead_of[:-1]), t_o[1:])
+    lo_of = np.array([g.lo for g in gates])[det[order]]
+    hi_of = np.array([g.hi for g in gates])[det[order]]
+    dead_lost[order] = np.clip(np.minimum(t_o + dead_of, hi_of) - np.maximum(start_o, lo_of),
+                               0.0, None)
     for c, g in enumerate(gates):
         on = det == c
         in_sig |= on & (dt >= g.lo) & (dt < g.hi)
         if g.bg_lo is not None:
             in_bg |= on & (dt >= g.bg_lo) & (dt < g.bg_hi)
-        # part of [t, t + dead) inside the signal gate [lo, hi)
-        dead_lost[on] = np.clip(np.minimum(dt[on] + g.dead_s, g.hi) - np.maximum(dt[on], g.lo),
-                                0.0, None)
     n_ch_shape = (m.n_shots, n_ch)
     idx = shot * n_ch + det
     sig_shot = np.bincount(idx[in_sig], minlength=m.n_shots * n_ch).reshape(n_ch_shape)
@@ -620,7 +636,6 @@ def import_timetags(sources: str | os.PathLike | Sequence[str | os.PathLike], fm
 
     ident, cfg = im.identity_and_config(daq)
     cal = im.calibration()
-    tick = float(tick)
     try:
         with RunWriter(output, ident, cfg, shots=True, events=True) as w:
             w.append_steps(cols)
@@ -634,7 +649,6 @@ def import_timetags(sources: str | os.PathLike | Sequence[str | os.PathLike], fm
                     mon_e[ms, i] = mon[f"pulse_energy_J_{i}"].to_numpy()
                 if f"set_frequency_Hz_{i}" in mon:
                     mon_f[ms, i] = mon[f"set_frequency_Hz_{i}"].to_numpy()
-            step_ticks = m.period_s / tick
             w.append_shots(shot_id=shot_ids, subrun_index=step_of_shot[sel],
                            t_shot=np.round(shot_ids * step_ticks).astype(np.int64),
                            laser_energy_J=mon_e[sel], laser_freq_Hz=mon_f[sel],
@@ -642,9 +656,7 @@ def import_timetags(sources: str | os.PathLike | Sequence[str | os.PathLike], fm
                            counts_background=np.minimum(bg_shot[sel], 65535),
                            live_fraction=(live_shot[sel] / widths[None, :]).astype(np.float32),
                            flags=np.where(m.bad_shot[sel], _FLAG_OVERFLOW, 0))
-            dtick = np.round(dt / tick).astype(np.int64)
-            w.append_events(timestamps=np.round(shot * step_ticks).astype(np.int64) + dtick,
-                            channel=det, shot_id=shot, dtime=dtick)
+            w.append_events(timestamps=stamp, channel=det, shot_id=shot, dtime=dtick)
             im.write_calibration(w, cal)
             w.set_provenance(converter=f"renpsim import --format {fmt}",
                              converter_version=_reader_version(fmt),
