@@ -26,9 +26,9 @@ Per step the importer computes: shots (and good shots: shots overlapping a lost 
 overflow begin/end pair are bad, and their photons dropped), counts in the signal gate
 ``[gate_offset_s, gate_offset_s + gate_width_s)`` and in the background gate
 (``bg_gate_offset_s``, ``bg_gate_width_s``) of each channel's ``[[detectors]]`` entry, and the
-gate live time: good shots x gate width minus the part of the union of the dead windows ``[t, t
-+ dead_time_s)`` of the detected photons that falls inside the signal gate (for a non-
-paralysable detector the windows never overlap and this is exact). Per-shot monitors (pulse
+gate live time: good shots x gate width minus the part of the union of the dead windows
+``[t, t + dead_time_s)`` of the detected photons that falls inside the signal gate (for a
+non-paralysable detector the windows never overlap and this is exact). Per-shot monitors (pulse
 energies ``pulse_energy_J_<i>``, set frequencies ``set_frequency_Hz_<i>`` of laser i, optionally
 ``coherent_exposure_s``) come from a side table with one row per shot (column ``shot``: the shot
 number counted from the first sync of the first source); the step's photon energy is h x the
