@@ -145,3 +145,47 @@ def test_bad_input(args, needle, tmp_path, capsys):
     code, _, err = _run([*args, "-o", str(tmp_path / "r")], capsys)
     assert code == 2
     assert len(err.strip().splitlines()) == 1 and needle in err
+
+
+def test_outdir_with_earlier_report_needs_overwrite(tmp_path, capsys):
+    out = tmp_path / "r"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    code, _, err = _run(["yb-vapour-benchmark", "-o", str(out)], capsys)
+    assert code == 0, err
+    manifest = json.loads((out / "report-files.json").read_text())["files"]
+    assert "notes.txt" not in manifest and {"run.h5", "report.json", "summary.md"} <= set(manifest)
+    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    code, _, err = _run(["yb-vapour-benchmark", "-o", str(out)], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "--outdir" in err and "--overwrite" in err and "report" in err
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before
+    # a file of the earlier report that the new one does not write is removed, others kept
+    (out / "sensitivity_vector.csv").write_text("old")
+    (out / "report-files.json").write_text(json.dumps({"files": [*manifest,
+                                                                 "sensitivity_vector.csv"]}))
+    (out / "mine.csv").write_text("keep")
+    code, _, err = _run(["yb-vapour-benchmark", "-o", str(out), "--overwrite"], capsys)
+    assert code == 0, err
+    names = {p.name for p in out.iterdir()}
+    assert "sensitivity_vector.csv" not in names
+    assert (out / "notes.txt").read_text() == "mine" and (out / "mine.csv").read_text() == "keep"
+    assert set(json.loads((out / "report-files.json").read_text())["files"]) == set(manifest)
+
+
+def test_overwrite_of_a_report_without_manifest_keeps_other_files(gp21_report, tmp_path):
+    import shutil
+
+    from renpsim.report.outdir import claim_outdir, earlier_report_files
+
+    old = tmp_path / "old"
+    shutil.copytree(gp21_report, old)
+    (old / "report-files.json").unlink()   # a report written before the manifest existed
+    (old / "notes.md").write_text("mine")
+    (old / "sub").mkdir()
+    listed = {p.name for p in earlier_report_files(old)}
+    assert {"run.h5", "fit.json", "summary.html", "counts.png", "counts.pdf"} <= listed
+    assert "notes.md" not in listed
+    kept = claim_outdir(old, overwrite=True)
+    assert kept == {"notes.md"}
+    assert {p.name for p in old.iterdir()} == {"notes.md", "sub"}

@@ -50,6 +50,10 @@ META = textwrap.dedent("""
     mode = "counts"
     time_unit_s = 1e-12
 
+    [coherence]
+    eta_model = "constant"
+    eta0 = 1e-2
+
     [calibration]
     frequency = { offset_Hz = 0.0, offset_unc_Hz = 2e7, reference = "wavemeter" }
 
@@ -191,3 +195,108 @@ def test_documented_metadata_example_imports(tmp_path):
     csv.write_text("omega_eV;dwell_s;counts\n1.0688;10;1\n1.0699;10;0\n")   # semicolons
     out = import_counts(csv, meta, tmp_path / "RUN.h5")
     assert open_run(out).steps["counts"].tolist() == [1, 0]
+
+
+# -- import -> validate -> fit for the documented minimal table and each optional column ----
+
+_MIN = {"omega_eV": [1.0688, 1.0699, 1.0711, 1.0716], "dwell_s": [66240.0, 66240.0, 66240.5,
+                                                                   66240.0],
+        "counts": [8, 6, 5, 3]}
+_OPTIONAL = {
+    "omega_prime_eV": [2.1435 - w for w in _MIN["omega_eV"]],
+    "n_shots": [662400, 662400, 662405, 662400],
+    "live_s": [60000.0, 60000.0, 60000.5, 60000.0],
+    "counts_background": [1, 0, 2, 1],
+    "t_start_utc_ns": [1748779200 * 10**9 + k * 66241 * 10**9 for k in range(4)],
+    "t_stop_utc_ns": [1748779200 * 10**9 + k * 66241 * 10**9 + 66240 * 10**9 for k in range(4)],
+    "exposure_s": [1.5e-3, 1.5e-3, 1.6e-3, 1.5e-3],
+    "flags": [0, 0, 1, 0],
+    "target_temperature_K": [800.0, 801.0, 799.5, 800.0],
+}
+
+
+def _documented_meta(tmp_path):
+    from renpsim.runfile.schema import DOC_PATH
+
+    guide = DOC_PATH.with_name("runfile.md").read_text(encoding="utf-8")
+    meta = tmp_path / "meta.toml"
+    meta.write_text(guide.split("```toml\n", 1)[1].split("```", 1)[0])
+    return meta
+
+
+@pytest.mark.parametrize("extra", [None, *_OPTIONAL])
+def test_documented_table_imports_validates_and_fits(tmp_path, capsys, extra):
+    import h5py
+
+    cols = dict(_MIN)
+    if extra is not None:
+        cols[extra] = _OPTIONAL[extra]
+        if extra == "t_start_utc_ns":
+            cols["t_stop_utc_ns"] = _OPTIONAL["t_stop_utc_ns"]
+    csv = tmp_path / "counts.csv"
+    pd.DataFrame(cols).to_csv(csv, index=False)
+    out = tmp_path / "RUN.h5"
+    for argv in (["import", str(csv), "--metadata", str(_documented_meta(tmp_path)),
+                  "-o", str(out)], ["validate", str(out)],
+                 ["fit", str(out), "--json", "--no-profile-scan"]):
+        with pytest.raises(SystemExit) as e:
+            main(argv)
+        assert e.value.code == 0, (argv[0], capsys.readouterr().err)
+    text = capsys.readouterr().out
+    fit = json.loads(text[text.index("{"):])
+    assert np.isfinite(fit["parameters"]["norm"]["value"])
+    with h5py.File(out, "r") as f:
+        expo = f["scan/coherent_exposure_s"][()]
+        dwell = f["scan/dwell_s"][()]
+        derived = f["provenance"].attrs.get("derived", "")
+    assert np.isfinite(expo).all() and (expo > 0).all()
+    np.testing.assert_array_equal(dwell, cols["dwell_s"])
+    if extra == "exposure_s":
+        np.testing.assert_array_equal(expo, cols["exposure_s"])
+        assert "coherent_exposure_s" not in derived
+    else:
+        # [coherence] of the guide: constant model, eta0 = 1e-2, gate always open
+        np.testing.assert_allclose(expo, 1e-2 * np.asarray(cols["dwell_s"]), rtol=1e-15)
+        assert "coherent_exposure_s derived" in derived and "eta0=0.01" in derived
+
+
+
+def test_exposure_refused_without_model_or_with_empty_cells(files, tmp_path):
+    csv, meta = files
+    text = meta.read_text().replace('[coherence]\neta_model = "constant"\neta0 = 1e-2\n', "")
+    assert "[coherence]" not in text
+    meta.write_text(text)
+    with pytest.raises(InputError, match=r"column exposure_s.*coherence"):
+        import_counts(csv, meta, tmp_path / "a.h5")
+    csv.write_text("omega_eV,dwell_s,counts,exposure_s\n1.0688,10,1,1e-7\n1.0699,10,0,\n")
+    with pytest.raises(InputError, match="row 3, column exposure_s"):
+        import_counts(csv, meta, tmp_path / "b.h5")
+    assert not list(tmp_path.glob("*.h5"))
+
+
+def test_level1_exposure_matches_direct_integration(files, tmp_path):
+    """shots x integral of eta(t) over the gate, integrated numerically (scipy quad)."""
+    import h5py
+    from scipy.integrate import quad
+
+    csv, meta = files
+    text = meta.read_text().replace(
+        '[coherence]\neta_model = "constant"\neta0 = 1e-2\n',
+        '[coherence]\neta_model = "level1"\neta0 = 2e-2\nrho_ge0 = 0.3\nT1_s = 1e-6\n'
+        'T2_s = 2e-8\n').replace('role = "omega"\n', 'role = "omega"\nrep_rate_Hz = 10.0\n'
+                                 'pulse_fwhm_s = 5e-9\n')
+    text = text.replace('dead_time_model = "nonparalyzable"\n',
+                        'dead_time_model = "nonparalyzable"\ngate_offset_s = -1e-8\n'
+                        'gate_width_s = 5e-8\n')
+    meta.write_text(text)
+    out = import_counts(csv, meta, tmp_path / "RUN.h5")
+    sigma = 5e-9 / (2 * np.sqrt(2 * np.log(2)))
+
+    def eta(t):   # [hardware §5.1] level 1: peak x Gaussian trigger x T2 and T1 decays, t >= 0
+        return 2e-2 * 4 * 0.3**2 * np.exp(-0.5 * (t / sigma) ** 2 - 2 * t / 2e-8 - t / 1e-6)
+
+    per_shot = quad(eta, 0.0, 4e-8, epsabs=0, epsrel=1e-12, points=[sigma, 2e-8])[0]
+    with h5py.File(out, "r") as f:
+        expo = f["scan/coherent_exposure_s"][()]
+        assert "n_shots" in f["provenance"].attrs["derived"]
+    np.testing.assert_allclose(expo, np.array([662400, 662400, 662405]) * per_shot, rtol=1e-9)

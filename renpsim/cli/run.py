@@ -24,12 +24,15 @@ from renpsim.cli.options import FiniteFloat
               help="Degrees of freedom of the limit threshold (GP21 used 2: 5.99).")
 @click.option("--mass-points", type=click.IntRange(3, 1000), default=57, show_default=True,
               help="Mediator masses (log-spaced 1e-3..1e4 eV) of the coupling curves.")
-def run_cmd(campaign, outdir, seed, level, cl, dof, mass_points) -> None:
+@click.option("--overwrite", is_flag=True,
+              help="Replace an earlier report in OUTDIR (only its files are removed).")
+def run_cmd(campaign, outdir, seed, level, cl, dof, mass_points, overwrite) -> None:
     """Simulate CAMPAIGN, fit it, compute its reach, compare with existing limits, report.
 
     Without CAMPAIGN the embedded default (gp21-benchmark: GP21's Yb benchmark) is used.
     OUTDIR receives run.h5, fit.json, sensitivity CSV tables, PNG/PDF figures, summary.md and
-    a self-contained summary.html.
+    a self-contained summary.html, and report-files.json (the list of the report's files). An
+    OUTDIR holding an earlier report is refused unless --overwrite (other files are kept).
     """
     import numpy as np
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -40,6 +43,17 @@ def run_cmd(campaign, outdir, seed, level, cl, dof, mass_points) -> None:
         raise click.BadParameter(f"{cl!r}: expected a value < 1", param_hint="'--cl'")
     settings = ReportSettings(seed=seed, level=level, cl=cl, dof=dof,
                               masses_eV=tuple(np.logspace(-3, 4, mass_points)))
+    from renpsim.campaign import load_campaign
+    from renpsim.errors import InputError
+    from renpsim.report.outdir import claim_outdir, record_report
+
+    load_campaign(str(campaign or DEFAULT_CAMPAIGN))   # bad input fails before OUTDIR changes
+    try:
+        kept = claim_outdir(outdir, overwrite=overwrite)
+    except InputError as exc:
+        hint = "'-o' / '--outdir'" + ("" if overwrite else " (or --overwrite)")
+        raise click.BadParameter(f"{outdir!r}: expected {exc.expected}", param_hint=hint) \
+            from None
     name = campaign or DEFAULT_CAMPAIGN
     t0 = time.perf_counter()
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
@@ -51,6 +65,7 @@ def run_cmd(campaign, outdir, seed, level, cl, dof, mass_points) -> None:
             bar.update(task, completed=done, total=total, description=f"{name}: {label}")
 
         results = run_report(name, outdir, settings, progress)
+    record_report(outdir, kept)
     v = results["viability"]
     click.echo(f"{name}: {v['statement']}")
     if "sensitivity" in results:

@@ -73,14 +73,40 @@ def strip_truth_cmd(run: str, output: str) -> None:
 
 
 @click.command("import")
-@click.argument("counts", type=click.Path(dir_okay=False))
+@click.argument("sources", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["counts", "ptu", "photon-hdf5",
+                                                    "timetags-csv"]),
+              default="counts", show_default=True,
+              help="counts: one table of counts per step (CSV or pandas-readable); ptu "
+                   "(PicoQuant T3, via ptufile), photon-hdf5, timetags-csv (channel,time_ps "
+                   "tag stream): time-tag files, one per step or one with step markers.")
 @click.option("--metadata", required=True, type=click.Path(dir_okay=False),
-              help="TOML with [run], [target], [[lasers]], [[detectors]], [daq], [calibration].")
+              help="TOML with [run], [target], [[lasers]], [[detectors]], [daq], [calibration] "
+                   "(and [coherence], [timetags]).")
+@click.option("--monitors", type=click.Path(dir_okay=False), default=None,
+              help="Time tags: per-shot monitor CSV (shot, set_frequency_Hz_<i>, "
+                   "pulse_energy_J_<i>[, coherent_exposure_s]).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Run file to write.")
-def import_cmd(counts: str, metadata: str, output: str) -> None:
-    """Turn a table of counts per step (CSV or pandas-readable) into a run file."""
-    from renpsim.runfile.importer import import_counts
+def import_cmd(sources: tuple[str, ...], fmt: str, metadata: str, monitors: str | None,
+               output: str) -> None:
+    """Turn counts per step, or time-tagger files, plus metadata into a run file."""
+    if fmt == "counts":
+        if len(sources) != 1:
+            raise click.BadParameter(f"{len(sources)} files: expected one counts table",
+                                     param_hint="'SOURCES'")
+        if monitors is not None:
+            raise click.BadParameter(f"{monitors!r}: expected no monitor table with "
+                                     "--format counts", param_hint="'--monitors'")
+        from renpsim.runfile.importer import import_counts
 
-    import_counts(counts, metadata, output)
+        import_counts(sources[0], metadata, output)
+    else:
+        if monitors is None:
+            raise click.BadParameter("missing: expected the per-shot monitor table (set "
+                                     "frequencies, pulse energies) of the time tags",
+                                     param_hint="'--monitors'")
+        from renpsim.runfile.timetags import import_timetags
+
+        import_timetags(list(sources), fmt, metadata, output, monitors=monitors)
     click.echo(f"wrote {output}")

@@ -471,7 +471,7 @@ SENSORS = {
 
 def simulate(campaign: Campaign, path: str | Path, *, level: str = "steps",
              seed: int | None = None, chunk_shots: int = 1 << 18,
-             progress: ProgressFn | None = None, compression: str | None = "lzf",
+             progress: ProgressFn | None = None, compression: str | None = "gzip",
              overwrite: bool = True, compress_floats: bool = False) -> Path:
     """Simulate a campaign and write a run file (crash-safe: temporary name, then rename).
 
@@ -490,8 +490,8 @@ def simulate(campaign: Campaign, path: str | Path, *, level: str = "steps",
         Results are identical for any value.
     progress : callable, optional
         ``progress(done, total)`` in shots (steps level: in steps).
-    compression : {"lzf", "gzip", None}
-        HDF5 filter of the chunked datasets.
+    compression : {"gzip", None}
+        HDF5 filter of the chunked datasets (see :class:`renpsim.runfile.RunWriter`).
     compress_floats : bool
         Also compress the floating-point columns of /shots and /events (monitor noise: about
         21 instead of 29 bytes per shot, at roughly half the writing speed; see

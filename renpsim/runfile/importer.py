@@ -7,11 +7,14 @@ Table (CSV, or anything pandas reads: .parquet, .json, .xlsx, .feather), one row
 * optional: ``omega_prime_eV`` (default E_eg - omega_eV), ``n_shots`` (default 0), ``live_s``
   or ``live_s_<c>`` (default dwell_s), ``counts_background`` / ``counts_background_<c>``
   (default 0), ``t_start_utc_ns`` and ``t_stop_utc_ns`` (default: consecutive steps from the run
-  start), ``exposure_s`` (default NaN = unknown), ``flags``, ``target_temperature_K``.
+  start), ``exposure_s`` (coherent exposure, s; when absent it is derived from ``dwell_s`` and
+  the metadata's ``[coherence]`` model, see :mod:`renpsim.runfile.exposure`, and the import is
+  refused without one), ``flags``, ``target_temperature_K``.
 
 Metadata TOML: ``[run]`` (run_id, experiment, file_kind = "real", run_start_utc_ns or
 run_start ISO text, software, software_version, comment), ``[target]``, ``[[lasers]]``,
 ``[[detectors]]``, ``[waveguide]``, ``[daq]`` (the /config attributes of docs/runfile-format.md),
+optional ``[coherence]`` (the hardware files' coherence model: eta_model, eta0, rho_ge0, ...),
 and ``[calibration]`` with ``frequency = {offset_Hz, offset_unc_Hz, reference}``,
 ``[[calibration.dark]]`` (channel, counts, live_time_s, ...) and
 ``[[calibration.detector_efficiency]]`` (channel, wavelength_m, efficiency, efficiency_unc,
@@ -23,6 +26,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +37,11 @@ from renpsim import __version__
 from renpsim._toml import read_toml
 from renpsim.errors import InputError, RunFileError
 from renpsim.physics.kinematics import outside_photon_range
+from renpsim.runfile.strip import sha256_file
 from renpsim.runfile.writer import RunConfig, RunIdentity, RunWriter
 
 _SECTIONS = {"run", "target", "lasers", "detectors", "waveguide", "daq", "calibration",
-             "config"}
+             "config", "coherence", "timetags"}
 _RUN_KEYS = {"run_id", "experiment", "file_kind", "run_start_utc_ns", "run_start",
              "software", "software_version", "git_commit", "comment"}
 _CAL_KEYS = {"frequency", "dark", "detector_efficiency", "afterpulse", "dead_time",
@@ -142,6 +147,134 @@ def _iso_to_ns(where: str, text: str) -> int:
     return (delta.days * 86400 + delta.seconds) * 10**9 + delta.microseconds * 1000
 
 
+@dataclass
+class ImportMetadata:
+    """The checked sections of an import metadata TOML, shared by every importer.
+
+    Attributes
+    ----------
+    meta : dict
+        The whole parsed document.
+    where : str
+        File name (``"metadata"`` for a mapping) used in messages.
+    run : dict
+        The ``[run]`` table.
+    lasers, detectors : list of dict
+        ``[[lasers]]`` and ``[[detectors]]``.
+
+    """
+
+    meta: dict[str, Any]
+    where: str
+    run: dict[str, Any]
+    lasers: list[dict[str, Any]]
+    detectors: list[dict[str, Any]]
+
+    @property
+    def run_start_utc_ns(self) -> int:
+        """Run start from ``run.run_start_utc_ns`` or ``run.run_start`` (ISO), default 0."""
+        start = self.run.get("run_start_utc_ns")
+        if start is None:
+            start = _iso_to_ns(self.where, self.run["run_start"]) if "run_start" in self.run \
+                else 0
+        if isinstance(start, bool) or not isinstance(start, int):
+            raise InputError(self.where, "run.run_start_utc_ns", start, "an integer (ns)")
+        return int(start)
+
+    def identity_and_config(self, daq: Mapping[str, Any] | None = None
+                            ) -> tuple[RunIdentity, RunConfig]:
+        """Return the writer's identity and configuration (``daq`` overrides ``[daq]``)."""
+        meta, run = self.meta, self.run
+        cfg = RunConfig(target=meta["target"], lasers=self.lasers, detectors=self.detectors,
+                        daq=dict(meta["daq"] if daq is None else daq),
+                        waveguide=meta.get("waveguide", {"type": "none"}),
+                        full=meta.get("config", {k: v for k, v in meta.items()
+                                                 if k != "calibration"}))
+        ident = RunIdentity(run_id=str(run["run_id"]), file_kind=run.get("file_kind", "real"),
+                            experiment=str(run.get("experiment", "")),
+                            software=str(run.get("software", "renpsim import")),
+                            software_version=str(run.get("software_version", __version__)),
+                            git_commit=str(run.get("git_commit", "")),
+                            run_start_utc_ns=self.run_start_utc_ns,
+                            comment=str(run.get("comment", "")))
+        return ident, cfg
+
+    def calibration(self) -> dict[str, Any]:
+        """Return ``[calibration]``, checking its keys and the required items."""
+        cal = dict(self.meta.get("calibration", {}))
+        for key in cal:
+            if key not in _CAL_KEYS:
+                raise InputError(self.where, f"calibration.{key}", "(key)",
+                                 "one of " + ", ".join(sorted(_CAL_KEYS)))
+        for key in ("frequency", "dark", "detector_efficiency"):
+            if key not in cal:
+                raise InputError(self.where, f"calibration.{key}", "(missing)",
+                                 "calibration data (required by the run-file format)")
+        return cal
+
+    def write_calibration(self, w: RunWriter, cal: Mapping[str, Any]) -> None:
+        """Pass ``[calibration]`` to the writer (errors name the metadata key)."""
+        mwhere, n_ch = self.where, len(self.detectors)
+        kwargs: dict[str, Any] = {}
+        for key in ("dark", "detector_efficiency", "afterpulse", "dead_time"):
+            if key in cal:
+                kwargs[key] = _by_channel(mwhere, f"calibration.{key}", cal[key], n_ch)
+        if "laser_energy" in cal:
+            kwargs["laser_energy"] = _by_channel(mwhere, "calibration.laser_energy",
+                                                 cal["laser_energy"], len(self.lasers), "laser")
+        for key in ("frequency", "waveguide"):
+            if key in cal:
+                kwargs[key] = cal[key]
+        try:
+            w.write_calibration(**kwargs)
+        except InputError as exc:
+            raise InputError(mwhere, f"calibration: {exc.key}", exc.value,
+                             exc.expected) from None
+
+    def metadata_error(self, exc: InputError | RunFileError) -> InputError:
+        """Turn a writer error caused by the metadata into one naming the metadata key."""
+        if isinstance(exc, RunFileError):
+            # The writer validates the file before the rename: a violation here comes from
+            # the metadata (e.g. lists of different lengths in one calibration table).
+            return InputError(self.where, exc.key, "(inconsistent values)",
+                              f"metadata that make a valid run file ({exc.problem})")
+        if exc.where.startswith("RunWriter("):
+            section = exc.where.split(" ", 1)[1] if " " in exc.where else ""
+            section = section.replace("config.", "").replace(".write_calibration", "calibration")
+            return InputError(self.where, f"{section}.{exc.key}".strip("."), exc.value,
+                              exc.expected)
+        return exc
+
+
+def read_import_metadata(metadata: str | os.PathLike | Mapping[str, Any]) -> ImportMetadata:
+    """Read and check the sections every import needs (errors name the file and the key)."""
+    if isinstance(metadata, Mapping):
+        meta, mwhere = dict(metadata), "metadata"
+    else:
+        mwhere = str(metadata)
+        meta = load_metadata(metadata)
+    for key in meta:
+        if key not in _SECTIONS:
+            raise InputError(mwhere, key, "(section)", "one of " + ", ".join(sorted(_SECTIONS)))
+    run = dict(meta.get("run", {}))
+    for key in run:
+        if key not in _RUN_KEYS:
+            raise InputError(mwhere, f"run.{key}", run[key], "one of " + ", ".join(
+                sorted(_RUN_KEYS)))
+    for sec in ("target", "lasers", "detectors", "daq"):
+        if sec not in meta:
+            raise InputError(mwhere, sec, "(missing)", f"a [{sec}] section")
+    if "run_id" not in run:
+        raise InputError(mwhere, "run.run_id", "(missing)", "a run identifier")
+    lasers, detectors = meta["lasers"], meta["detectors"]
+    if not isinstance(lasers, list) or not isinstance(detectors, list) or not all(
+            isinstance(x, Mapping) for x in [*lasers, *detectors]):
+        raise InputError(mwhere, "lasers/detectors", "(table)",
+                         "arrays of tables ([[lasers]], [[detectors]])")
+    return ImportMetadata(meta, mwhere, run, [dict(x) for x in lasers],
+                          [dict(x) for x in detectors])
+
+
 def import_counts(table: Any, metadata: str | os.PathLike | Mapping[str, Any],
                   output: str | os.PathLike) -> Path:
     """Turn a counts-per-step table plus metadata into a valid run file.
@@ -167,29 +300,9 @@ def import_counts(table: Any, metadata: str | os.PathLike | Mapping[str, Any],
         names file, row and column) or bad metadata (file and key).
 
     """
-    if isinstance(metadata, Mapping):
-        meta, mwhere = dict(metadata), "metadata"
-    else:
-        mwhere = str(metadata)
-        meta = load_metadata(metadata)
+    im = read_import_metadata(metadata)
+    meta, mwhere, lasers, detectors = im.meta, im.where, im.lasers, im.detectors
     df, where = _read_table(table)
-    for key in meta:
-        if key not in _SECTIONS:
-            raise InputError(mwhere, key, "(section)", "one of " + ", ".join(sorted(_SECTIONS)))
-    run = dict(meta.get("run", {}))
-    for key in run:
-        if key not in _RUN_KEYS:
-            raise InputError(mwhere, f"run.{key}", run[key], "one of " + ", ".join(
-                sorted(_RUN_KEYS)))
-    for sec in ("target", "lasers", "detectors", "daq"):
-        if sec not in meta:
-            raise InputError(mwhere, sec, "(missing)", f"a [{sec}] section")
-    if "run_id" not in run:
-        raise InputError(mwhere, "run.run_id", "(missing)", "a run identifier")
-    lasers, detectors = meta["lasers"], meta["detectors"]
-    if not isinstance(lasers, list) or not isinstance(detectors, list):
-        raise InputError(mwhere, "lasers/detectors", "(table)",
-                         "arrays of tables ([[lasers]], [[detectors]])")
     n_ch = len(detectors)
     if len(df) == 0:
         raise InputError(where, "-", "(no rows)", "at least one step")
@@ -227,9 +340,7 @@ def import_counts(table: Any, metadata: str | os.PathLike | Mapping[str, Any],
         omega_p = float(E_eg) - omega
     else:
         raise InputError(mwhere, "target.E_eg_eV", E_eg, "a number (or give omega_prime_eV)")
-    start_ns = run.get("run_start_utc_ns")
-    if start_ns is None:
-        start_ns = _iso_to_ns(mwhere, run["run_start"]) if "run_start" in run else 0
+    start_ns = im.run_start_utc_ns
     cols: dict[str, Any] = {"omega_eV": omega, "omega_prime_eV": omega_p, "dwell_s": dwell,
                             "counts": counts, "counts_background": bg, "live_s": live}
     if "t_start_utc_ns" in df.columns:
@@ -243,66 +354,43 @@ def import_counts(table: Any, metadata: str | os.PathLike | Mapping[str, Any],
         cols["t_start_utc_ns"], cols["t_stop_utc_ns"] = edges[:-1], edges[1:]
     cols["n_shots"] = _numeric(df, where, "n_shots", integer=True, nonneg=True) \
         if "n_shots" in df.columns else 0
-    for src, dst in (("exposure_s", "exposure_s"), ("flags", "flags"),
-                     ("target_temperature_K", "target_temperature_K")):
+    for src in ("exposure_s", "flags", "target_temperature_K"):
         if src in df.columns:
-            cols[dst] = _numeric(df, where, src, finite=src != "exposure_s",
-                                 integer=src == "flags", nonneg=True)
-    cfg = RunConfig(target=target, lasers=lasers, detectors=detectors, daq=meta["daq"],
-                    waveguide=meta.get("waveguide", {"type": "none"}),
-                    full=meta.get("config", {k: v for k, v in meta.items()
-                                             if k != "calibration"}))
-    ident = RunIdentity(run_id=str(run["run_id"]), file_kind=run.get("file_kind", "real"),
-                        experiment=str(run.get("experiment", "")),
-                        software=str(run.get("software", "renpsim import")),
-                        software_version=str(run.get("software_version", __version__)),
-                        git_commit=str(run.get("git_commit", "")),
-                        run_start_utc_ns=int(start_ns), comment=str(run.get("comment", "")))
-    cal = dict(meta.get("calibration", {}))
-    for key in cal:
-        if key not in _CAL_KEYS:
-            raise InputError(mwhere, f"calibration.{key}", "(key)",
-                             "one of " + ", ".join(sorted(_CAL_KEYS)))
-    for key in ("frequency", "dark", "detector_efficiency"):
-        if key not in cal:
-            raise InputError(mwhere, f"calibration.{key}", "(missing)",
-                             "calibration data (required by the run-file format)")
+            cols[src] = _numeric(df, where, src, integer=src == "flags", nonneg=True)
+    ident, cfg = im.identity_and_config()
+    cal = im.calibration()
     try:
-        with RunWriter(output, ident, cfg) as w:
+        with RunWriter(output, ident, cfg) as w:   # checks the metadata first
+            derived = []
+            if "exposure_s" not in cols:
+                if "coherence" not in meta:
+                    raise InputError(where, "column exposure_s", "(missing)",
+                                     "the coherent exposure per step (s), or a [coherence] "
+                                     f"section in {mwhere} to derive it from dwell_s (never the "
+                                     "dwell time itself)")
+                from renpsim.runfile.exposure import derive_exposure
+
+                got = derive_exposure(mwhere, meta["coherence"], lasers, detectors, dwell,
+                                      cols["n_shots"] if "n_shots" in df.columns else None)
+                cols["exposure_s"] = got.exposure_s
+                derived.append(got.note)
+            if not any(c == "live_s" or c.startswith("live_s_") for c in df.columns):
+                derived.append("/scan/gate_live_time_s set to dwell_s (no live_s column: "
+                               "detector gate open and live during the whole step)")
             try:
                 w.append_steps(cols)
             except InputError as exc:
                 raise InputError(where, exc.key, exc.value, exc.expected) from None
             w.append_gti(cols["t_start_utc_ns"], cols["t_stop_utc_ns"])
-            kwargs: dict[str, Any] = {}
-            for key in ("dark", "detector_efficiency", "afterpulse", "dead_time"):
-                if key in cal:
-                    kwargs[key] = _by_channel(mwhere, f"calibration.{key}", cal[key], n_ch)
-            if "laser_energy" in cal:
-                kwargs["laser_energy"] = _by_channel(mwhere, "calibration.laser_energy",
-                                                     cal["laser_energy"], len(lasers), "laser")
-            for key in ("frequency", "waveguide"):
-                if key in cal:
-                    kwargs[key] = cal[key]
-            try:
-                w.write_calibration(**kwargs)
-            except InputError as exc:
-                raise InputError(mwhere, f"calibration: {exc.key}", exc.value,
-                                 exc.expected) from None
+            im.write_calibration(w, cal)
             w.set_provenance(converter="renpsim import", converter_version=__version__,
-                             source_files=[] if where == "table" else [where])
+                             source_files=[] if where == "table" else [where],
+                             source_sha256=[] if where == "table" else [sha256_file(where)],
+                             derived="; ".join(derived) or None)
     except InputError as exc:
-        if exc.where.startswith("RunWriter("):
-            section = exc.where.split(" ", 1)[1] if " " in exc.where else ""
-            section = section.replace("config.", "").replace(".write_calibration", "calibration")
-            raise InputError(mwhere, f"{section}.{exc.key}".strip("."), exc.value,
-                             exc.expected) from None
-        raise
+        raise im.metadata_error(exc) from None
     except RunFileError as exc:
-        # The writer validates the file before the rename: a violation here comes from the
-        # metadata (e.g. lists of different lengths in one calibration table).
-        raise InputError(mwhere, exc.key, "(inconsistent values)",
-                         f"metadata that make a valid run file ({exc.problem})") from None
+        raise im.metadata_error(exc) from None
     return Path(output)
 
 

@@ -1,8 +1,24 @@
-"""``strip_truth``: a blinded copy of a run file without ``/truth`` (hardware.md 9.4)."""
+"""``strip_truth``: a blinded copy of a run file without ``/truth`` [hardware §9.4].
+
+Blinding removes or replaces every item that identifies the true hypothesis, not only
+``/truth``:
+
+* root attributes: ``run_id`` (-> ``BLIND-<first 12 hex digits of the parent's sha256>``),
+  ``experiment`` (-> ``"blinded"``), ``comment`` (-> ``""``) and the seed (``random_seed`` -1,
+  ``seed_entropy`` ``""``, ``seed_spawn_key`` ``"[]"``: with the seed and the campaign a
+  hypothesis could be recovered by re-simulating candidates);
+* ``/config/config_json``: the campaign keeps what the fitter needs (hardware, scan,
+  calibration plan, the oscillation preset) but loses its name, description, seed and the true
+  hypothesis (``truth`` other than ``oscillation``); the simulation section loses its seed;
+  import metadata loses ``run.run_id``, ``run.experiment`` and ``run.comment``;
+* ``/config/campaign_toml`` (the campaign file, with its ``[truth]``) is dropped;
+* ``/provenance/parent_run_ids`` does not gain the parent's run id (only its sha256).
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -14,7 +30,7 @@ from renpsim.errors import RunFileError
 from renpsim.runfile._common import str_array
 from renpsim.runfile.schema import group_spec
 from renpsim.runfile.validate import open_h5, validate_run
-from renpsim.runfile.writer import _dataset_attrs
+from renpsim.runfile.writer import LIBVER, _dataset_attrs
 
 _STR = h5py.string_dtype("utf-8")
 
@@ -31,8 +47,9 @@ def sha256_file(path: str | os.PathLike, block: int = 1 << 22) -> str:
 def strip_truth(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
     """Write a copy of ``src`` without ``/truth`` to ``dst`` (crash-safe).
 
-    Everything else is copied unchanged (datasets with their storage and attributes); the copy
-    has ``has_truth`` = False and ``/provenance`` records the parent run id and sha256 and
+    Everything else is copied unchanged (datasets with their storage and attributes) except the
+    items that identify the true hypothesis (see the module docstring); the copy has
+    ``has_truth`` = False and ``/provenance`` records the parent's sha256 and
     ``truth_stripped`` = True.
 
     Parameters
@@ -56,14 +73,19 @@ def strip_truth(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
     digest = sha256_file(src_p)
     tmp = partial_name(dst_p)
     try:
-        with open_h5(src_p) as fin, h5py.File(tmp, "w", libver="latest") as fout:
+        with open_h5(src_p) as fin, h5py.File(tmp, "w", libver=LIBVER) as fout:
             for k, v in fin.attrs.items():
                 fout.attrs[k] = v
             fout.attrs["has_truth"] = np.bool_(False)
+            for k, v in _BLIND_ATTRS.items():
+                if k in fout.attrs:
+                    fout.attrs[k] = v
+            fout.attrs["run_id"] = f"BLIND-{digest[:12]}"
             for name in fin:
                 if name in ("truth", "provenance"):
                     continue
                 fin.copy(fin[name], fout, name=name)
+            _blind_config(fout)
             _provenance(fin, fout, digest)
         validate_run(tmp, deep=False)
         fsync_path(tmp)
@@ -76,6 +98,52 @@ def strip_truth(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
             pass
         raise
     return dst_p
+
+
+#: Root attributes replaced in a blinded copy (run_id is set from the parent's sha256).
+_BLIND_ATTRS = {"experiment": "blinded", "comment": "", "random_seed": np.int64(-1),
+                "seed_entropy": "", "seed_spawn_key": "[]"}
+
+
+def _blind_doc(doc: object) -> object:
+    """Return the frozen configuration without the items that identify the truth."""
+    if not isinstance(doc, dict):
+        return doc
+    doc = dict(doc)
+    camp = doc.get("campaign")
+    if isinstance(camp, dict):
+        camp = {k: v for k, v in camp.items() if k not in ("name", "description", "seed")}
+        truth = camp.get("truth")
+        if isinstance(truth, dict):
+            camp["truth"] = {k: v for k, v in truth.items() if k == "oscillation"}
+        camp["name"] = "blinded"
+        doc["campaign"] = camp
+    sim = doc.get("simulation")
+    if isinstance(sim, dict):
+        doc["simulation"] = {k: v for k, v in sim.items() if k != "seed"}
+    run = doc.get("run")
+    if isinstance(run, dict):
+        doc["run"] = {k: v for k, v in run.items()
+                      if k not in ("run_id", "experiment", "comment")}
+    return doc
+
+
+def _blind_config(fout: h5py.File) -> None:
+    cfg = fout["config"]
+    if "campaign_toml" in cfg:
+        del cfg["campaign_toml"]
+    ds = cfg["config_json"]
+    raw = ds[()]
+    text = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        doc = None
+    attrs = dict(ds.attrs)
+    del cfg["config_json"]
+    new = _blind_doc(doc) if doc is not None else {}
+    out = cfg.create_dataset("config_json", data=json.dumps(new, sort_keys=True), dtype=_STR)
+    out.attrs.update(attrs)
 
 
 def _provenance(fin: h5py.File, fout: h5py.File, digest: str) -> None:
@@ -91,10 +159,10 @@ def _provenance(fin: h5py.File, fout: h5py.File, digest: str) -> None:
                 lists[k] = [x.decode() if isinstance(x, bytes) else str(x) for x in ds[()]]
             else:
                 fin.copy(ds, p, name=k)
-    run_id = fin.attrs.get("run_id", "")
-    lists["parent_run_ids"].append(run_id.decode() if isinstance(run_id, bytes) else run_id)
     lists["parent_sha256"].append(digest)
     for k, vals in lists.items():
+        if not vals:
+            continue
         ds = p.create_dataset(k, data=str_array(vals).astype(_STR), dtype=_STR)
         _dataset_attrs(ds, specs[k])
     p.attrs["truth_stripped"] = np.bool_(True)

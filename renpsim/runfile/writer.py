@@ -2,7 +2,8 @@
 
 Life cycle of one file:
 
-1. The writer creates ``.<name>.partial-<pid>`` beside the final name with ``libver="latest"``,
+1. The writer creates ``.<name>.partial-<pid>`` beside the final name with the library-version
+   bounds :data:`LIBVER` (the oldest format that has SWMR, readable by HDF5 1.10 and later),
    creates every group and dataset the run will fill (resizable, chunked, compressed), and
    switches SWMR mode on (hardware.md 9.5).
 2. ``append_*`` calls stream rows. Step rows are committed at once: the file is flushed, then
@@ -11,10 +12,10 @@ Life cycle of one file:
    (bounded memory), written with one resize and one write per dataset when it fills, and
    committed at most every ``commit_interval_s`` (and at every step commit and at close).
 3. ``close()`` flushes, sets ``/quality/writer_state`` = 1, closes, reopens the file (not SWMR) to
-   add calibration, provenance and the final root attributes, validates the structure, fsyncs and
-   renames it atomically onto the final name. An existing file under the final name is replaced
-   only then; after a crash it is untouched and the partial file is left for
-   :func:`clean_partials`.
+   add calibration, provenance, the NeXus entry and the final root attributes, validates the
+   structure, fsyncs and renames it atomically onto the final name. An existing file under the
+   final name is replaced only then; after a crash it is untouched and the partial file is left
+   for :func:`clean_partials`.
 """
 
 from __future__ import annotations
@@ -38,10 +39,23 @@ from renpsim._atomic import fsync_path, partial_name, remove_stale_partials
 from renpsim._json import json_default
 from renpsim.errors import InputError, RunFileError
 from renpsim.runfile._common import iso_from_ns, str_array
-from renpsim.runfile.schema import NUMPY_DTYPES, group_spec, load_schema, schema_version
+from renpsim.runfile.schema import (
+    NUMPY_DTYPES,
+    dataset_spec,
+    group_spec,
+    load_schema,
+    schema_version,
+)
 
 _LOG = logging.getLogger("renpsim.runfile")
 FILE_KINDS = ("synthetic", "real", "calibration", "dark")
+#: HDF5 library-version bounds of every file renpsim writes. SWMR needs the v110 format at
+#: least; the upper bound keeps HDF5 from choosing newer object-header and layout messages
+#: ("latest" with HDF5 2.0 gives chunked datasets that HDF5 1.10-1.14 readers cannot open).
+LIBVER = ("v110", "v110")
+#: Filters the writer offers: both decoded by every HDF5 build (lzf only by h5py; files of
+#: earlier renpsim versions that use it stay readable through h5py).
+COMPRESSIONS = ("gzip", None)
 _STR = h5py.string_dtype("utf-8")
 _INT64_MAX = np.iinfo(np.int64).max
 _SPLIT_RE = re.compile(r"^(?P<base>.+)_(?P<j>\d+)$")
@@ -538,11 +552,13 @@ class RunWriter:
         ...}}``; each sensor gets ``/slow_control/<sensor>``.
     truth : TruthSpec, optional
         Create ``/truth`` (synthetic runs only).
-    compression : {"gzip", "lzf", None}
-        Filter of every chunked dataset (gzip with shuffle by default).
+    compression : {"gzip", None}
+        Filter of every chunked dataset (gzip with shuffle by default; None: no filter). Both
+        are decoded by every HDF5 reader (lzf, used by renpsim before schema 1.2, only by h5py,
+        so it is not offered).
     compression_level : int
-        gzip level (0-9) of ``/shots`` and ``/events`` (default 4, as hardware.md 9.1; 1 is
-        about 1.5 times faster for 20 % more bytes; ``lzf`` is faster still).
+        gzip level (0-9) of ``/shots`` and ``/events`` (default 4, as [hardware §9.1]; 1 is
+        about 1.5 times faster for 20 % more bytes).
     chunk_rows : int
         Target rows per chunk of the per-shot and per-event datasets (steps use
         ``min(chunk_rows, 256)``). Dataset contents do not depend on it.
@@ -551,8 +567,8 @@ class RunWriter:
         buffer of ``buffer_rows`` rows per table, e.g. 16 MiB for 2**18 shot rows).
     compress_floats : bool
         Also compress the floating-point columns of ``/shots`` and ``/events`` (monitor
-        readbacks and exposures: noise that lzf shrinks by only 20-45 % at 3-6 times the write
-        cost). Off by default; every other chunked dataset uses ``compression``. The choice is
+        readbacks and exposures: noise that compresses by only 20-45 % at several times the
+        write cost). Off by default; every other chunked dataset uses ``compression``. The choice is
         per dataset and invisible to readers (HDF5 filters), not a format change.
     commit_interval_s : float
         Shot and event rows are committed (file flushed, then ``/quality/n_shots_committed``
@@ -592,8 +608,9 @@ class RunWriter:
                              "a numpy.random.SeedSequence")
         if truth is not None and identity.file_kind != "synthetic":
             raise InputError(self.where, "truth", "(given)", "truth only for synthetic runs")
-        if compression not in ("gzip", "lzf", None):
-            raise InputError(self.where, "compression", compression, "gzip, lzf or None")
+        if compression not in COMPRESSIONS:
+            raise InputError(self.where, "compression", compression,
+                             "gzip or None (filters every HDF5 reader decodes)")
         if not isinstance(compression_level, int) or not 0 <= compression_level <= 9:
             raise InputError(self.where, "compression_level", compression_level,
                              "an integer in [0, 9]")
@@ -637,7 +654,7 @@ class RunWriter:
         if self.tmp.exists():
             self.tmp.unlink()
         try:
-            self._f = h5py.File(self.tmp, "w", libver="latest")
+            self._f = h5py.File(self.tmp, "w", libver=LIBVER)
         except OSError as exc:
             raise RunFileError(str(self.tmp), "-", f"cannot create: {exc}") from None
         try:
@@ -1004,10 +1021,15 @@ class RunWriter:
                        source_files: Sequence[str] = (), source_sha256: Sequence[str] = (),
                        parent_run_ids: Sequence[str] = (),
                        parent_sha256: Sequence[str] = (),
-                       truth_stripped: bool | None = None) -> None:
-        """Record ``/provenance`` (written by :meth:`close`)."""
+                       truth_stripped: bool | None = None,
+                       derived: str | None = None) -> None:
+        """Record ``/provenance`` (written by :meth:`close`).
+
+        ``derived``: how the converter derived items the source did not hold (one sentence
+        per item, e.g. the coherent exposure from the dwell time and a coherence model).
+        """
         self._provenance = {k: v for k, v in {
-            "converter": converter, "converter_version": converter_version,
+            "converter": converter, "converter_version": converter_version, "derived": derived,
             "source_files": list(source_files), "source_sha256": list(source_sha256),
             "parent_run_ids": list(parent_run_ids), "parent_sha256": list(parent_sha256),
             "truth_stripped": truth_stripped}.items() if v not in (None, [])}
@@ -1156,6 +1178,7 @@ class RunWriter:
                     _dataset_attrs(ds, specs[k])
                 else:
                     p.attrs[k] = np.bool_(v) if isinstance(v, bool) else str(v)
+        _nexus_entry(f)
         stop = getattr(self, "_run_stop", None)
         if stop is None:
             stop = self.identity.run_stop_utc_ns
@@ -1191,6 +1214,41 @@ class RunWriter:
             self.close()
         elif self._state == "open":
             self._abort()
+
+
+def _nexus_entry(f: h5py.File) -> None:
+    """Add the NeXus ``NXroot``/``NXentry`` view of ``/scan`` (schema 1.2.0).
+
+    ``/entry/scan_counts`` is an ``NXdata`` group whose signal is an HDF5 virtual dataset
+    mapping ``/scan/counts_signal`` transposed (``[N_channels, N_steps]``, no copy of the data;
+    the source file is ``"."``, this file, so renaming or copying the file keeps it valid) and
+    whose axis is a soft link to ``/scan/set_photon_energy_eV``. With ``interpretation =
+    "spectrum"`` h5web and silx draw one curve of counts vs photon energy per channel.
+    Written at close: a live (SWMR) file still has ``default = "scan"``, the NXdata ``/scan``.
+    """
+    counts = f["scan/counts_signal"]
+    n_steps, n_ch = counts.shape
+    spec = dataset_spec("/entry/scan_counts", "counts_signal")
+    entry = f.create_group("entry")
+    entry.attrs["NX_class"] = "NXentry"
+    entry.attrs["default"] = "scan_counts"
+    data = entry.create_group("scan_counts")
+    data.attrs["NX_class"] = "NXdata"
+    data.attrs["signal"] = "counts_signal"
+    data.attrs["axes"] = str_array([".", "set_photon_energy_eV"]).astype(_STR)
+    data.attrs["set_photon_energy_eV_indices"] = np.int64(1)
+    layout = h5py.VirtualLayout(shape=(n_ch, n_steps), dtype=counts.dtype)
+    if n_steps:
+        src = h5py.VirtualSource(".", "/scan/counts_signal", shape=counts.shape,
+                                 dtype=counts.dtype)
+        for c in range(n_ch):
+            layout[c] = src[:, c]
+    ds = data.create_virtual_dataset("counts_signal", layout, fillvalue=0)
+    _dataset_attrs(ds, spec)
+    ds.attrs["interpretation"] = "spectrum"
+    data["set_photon_energy_eV"] = h5py.SoftLink("/scan/set_photon_energy_eV")
+    f.attrs["NX_class"] = "NXroot"
+    f.attrs["default"] = "entry"
 
 
 def _reopen(path: Path) -> h5py.File:
