@@ -88,3 +88,75 @@ class FiniteFloat(click.ParamType):
             if not self.min_open and result < self.min_value:
                 self.fail(f"{value!r}: expected a value >= {self.min_value:g}", param, ctx)
         return result
+
+
+#: Library parameter (or file-field) names -> the command-line options that set them. The one
+#: place where parameter names meet option names: library errors name parameters, the CLI
+#: re-labels them with the option the user typed.
+OPTION_OF_PARAMETER = {
+    "coupling": "--coupling",
+    "model": "--model",
+    "nature": "--nature",
+    "ordering": "--ordering",
+    "fix": "--fix",
+    "free": "--free",
+    "profile": "--profile",
+    "oscillation": "--oscillation",
+    "normalisation": "--normalisation",
+    "decision": "--decision",
+    "n_sigma": "--sigma",
+    "target_limit": "--target-limit",
+    "delta_chi2": "--delta-chi2",
+    "cl": "--cl",
+    "dof": "--dof",
+    "grid": "--masses",
+    "masses_eV": "--masses",
+    "mediator_mass_eV": "--mediator-mass",
+    "true_m_lightest_eV": "--true-m-lightest",
+    "sign": "--sign",
+    "scan": "--scan",
+    "toys": "--toys",
+    "n_toys": "--toys",
+    "executor": "--executor",
+    "workers": "--workers",
+    "scheduler": "--scheduler",
+    "scalar_phase": "--scalar-phase",
+    "width_fraction": "--width-fraction",
+    "plot": "--plot",
+    "path": "--plot",
+}
+
+#: ``where`` values of library errors about a parameter (not a file): re-labelled by the CLI.
+PARAMETER_CONTEXTS = ("parameter", "coupling", "experiment", "planning", "sensitivity",
+                      "dipole element", "fit", "executor", "scan", "model", "output")
+
+
+def option_for(parameter: str) -> str | None:
+    """Return the option that sets a library parameter (``None`` if no option does)."""
+    base = parameter.split("=", 1)[0].strip()
+    if base in OPTION_OF_PARAMETER:
+        return OPTION_OF_PARAMETER[base]
+    return None
+
+
+class option_errors:  # noqa: N801 (used as a context manager, reads like a function)
+    """Context manager: re-label library :class:`~renpsim.errors.InputError` s with options.
+
+    An error whose ``where`` is a parameter context (not a file) and whose ``key`` is a
+    parameter set by an option is raised again as ``option --x: key = value: expected ...``.
+    """
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        from renpsim.errors import InputError
+
+        if exc is None or not isinstance(exc, InputError):
+            return False
+        if exc.where not in PARAMETER_CONTEXTS:
+            return False
+        opt = option_for(exc.key)
+        if opt is None:
+            return False
+        raise type(exc)(f"option {opt}", exc.key, exc.value, exc.expected) from None

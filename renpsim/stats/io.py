@@ -25,6 +25,7 @@ import numpy as np
 
 from renpsim.constants import H_EV_S
 from renpsim.errors import DataFileError, InputError
+from renpsim.physics.oscillation import DEFAULT_PRESET
 from renpsim.physics.rate import rate_scale
 from renpsim.physics.targets import load_target
 from renpsim.stats.dataset import BinnedDataset, Calibration
@@ -79,8 +80,11 @@ def _from_json(path: Path) -> tuple[BinnedDataset, dict | None]:
         ds = BinnedDataset(
             omega_eV=doc["omega_eV"], dwell_s=doc["dwell_s"], counts=doc["counts"],
             calibration=calib, target=doc.get("target", "Yb"),
-            oscillation=doc.get("oscillation", "nufit-5.0"), label=doc.get("label", path.stem),
-            live_s=doc.get("live_s"))
+            oscillation=doc.get("oscillation", DEFAULT_PRESET),
+            label=doc.get("label", path.stem), live_s=doc.get("live_s"),
+            meta={"path": str(path), "oscillation_source": (
+                "dataset field oscillation" if "oscillation" in doc
+                else "default (the file records no preset)")})
     except InputError as exc:
         raise InputError(str(path), exc.key, exc.value, exc.expected) from None
     return ds, doc.get("truth")
@@ -251,8 +255,9 @@ def _from_h5(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict | No
         if live is not None and live.ndim == 2 and live.shape[1] == 1:
             live = live[:, 0]
         ds = BinnedDataset(omega_eV=omega, dwell_s=dwell, counts=counts, calibration=cal,
-                           target=target_name, oscillation="nufit-6.0", label=label,
-                           live_s=live, meta={"path": str(path)})
+                           target=target_name, oscillation=DEFAULT_PRESET, label=label,
+                           live_s=live, meta={"path": str(path), "oscillation_source":
+                                              "default (the file records no preset)"})
     except InputError as exc:
         raise InputError(str(path), exc.key, exc.value, exc.expected) from None
     return ds, truth
@@ -391,9 +396,11 @@ def _from_runfile(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict
             freq_offset_sigma_eV=f_unc, E_eg_sigma_eV=float(E_unc) if E_unc else None)
         ds = BinnedDataset(
             omega_eV=omega, dwell_s=expo, counts=counts,
-            calibration=calib, target=target_name, oscillation="nufit-6.0",
+            calibration=calib, target=target_name, oscillation=camp.truth.oscillation,
             label=str(run.identity.get("run_id", path.stem)),
             live_s=live, meta={"path": str(path), "reader": "renpsim.runfile",
+                  "oscillation_source": "run file /config/config_json campaign.truth."
+                                        "oscillation",
                   "response": "renpsim.daq.expected_counts of the frozen campaign",
                   "background_sigma_rel": RUNFILE_BACKGROUND_SIGMA_REL})
     except InputError as exc:
