@@ -79,3 +79,27 @@ def fit_campaign_run(experiment, run: str | Path, *, compare: str = "ordering") 
     """
     t = experiment.campaign.truth
     return fit_run_file(run, model=f"sm-{t.nature}", ordering=t.ordering, compare=compare)
+
+
+def fit_normalisation(experiment, counts) -> FitOutcome:
+    """Fit the signal normalisation alone to counts per step of ``experiment``'s steps.
+
+    The campaign's response and backgrounds, the lightest mass and every other nuisance fixed
+    at the truth: a quick look at a count table (all steps, one channel).
+    """
+    import numpy as np
+
+    from renpsim.stats.fit import fit_multistart
+    from renpsim.stats.model import BinnedLikelihood
+
+    setup = experiment.asimov_setup("profiled")
+    ds = experiment.asimov_dataset(setup).with_counts(np.asarray(counts, float))
+    from renpsim.experiment.decisions import truth_spec
+
+    lik = BinnedLikelihood(ds, truth_spec(setup), fixed={"m_lightest_eV": setup.m_lightest_eV},
+                           oscillation_constraints=False)
+    res = fit_multistart(lik, hypothesis="norm")
+    rep = res.to_dict()
+    rep["normalisation"] = "profiled"
+    return FitOutcome(report=rep, valid=bool(rep.get("valid", False)),
+                      assumptions=experiment.assumptions(setup))
