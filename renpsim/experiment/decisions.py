@@ -82,7 +82,7 @@ def limit_exposure(experiment: Experiment, coupling: str, mediator_mass_eV: floa
 
 def expected_under(experiment: Experiment, ordering: str, m_lightest_eV: float, nature: str,
                    oscillation: str | None = None):
-    """Expected signal and background counts per step under another neutrino hypothesis."""
+    """Return the expected signal and background per step under another neutrino hypothesis."""
     import numpy as np
 
     from renpsim.daq import expected_counts

@@ -1,16 +1,18 @@
 """``renpsim run``: one campaign from simulation to a report directory.
 
+Every number comes from the experiment layer (:mod:`renpsim.experiment`), the same code that
+the ``renpsim`` commands and the TUI call; this module only arranges and writes the results.
 Steps (each reported to an optional progress callback):
 
-1. resolve the campaign and its expected counts (rate model of :mod:`renpsim.daq.rates`);
-   assess viability (:mod:`renpsim.daq.viability`);
-2. simulate it to ``run.h5`` (:func:`renpsim.daq.simulate`) and validate the file;
-3. fit the run file (:func:`renpsim.stats.fit_report.fit_run`, SM of the campaign's nature,
-   mass ordering compared by profiled minima) -> ``fit.json``;
+1. resolve the campaign and its expected counts; the library's viability verdict;
+2. simulate it to ``run.h5`` and validate the file;
+3. fit the run file (SM of the campaign's nature, mass ordering compared by profiled minima,
+   the oscillation preset the file records) -> ``fit.json``;
 4. if the campaign expects at least one signal event: Asimov sensitivities (vector gL11 and
    scalar yS11 versus mediator mass, GP21 Fig. 3; gL11 versus lightest mass, Fig. 4; dipole
    moments per element; exposure for 3 sigma ordering / lightest-mass / Dirac-Majorana
-   decisions) -> CSV tables, and the comparison with existing limits (:mod:`renpsim.limits`);
+   decisions with the normalisation fixed and profiled) -> CSV tables, and the comparison
+   with existing limits (:mod:`renpsim.limits`);
    otherwise the gap to viability, with no meaningless limits;
 5. figures (PNG and PDF) and the summary (``summary.md`` and a self-contained ``summary.html``)
    stating every assumption with its source and the CL/dof convention.
@@ -125,7 +127,7 @@ def run_report(campaign: str | Path = DEFAULT_CAMPAIGN, outdir: str | Path = "re
 
     """
     from renpsim import experiment as xp
-    from renpsim.daq import simulate
+    from renpsim.experiment.simulation import simulate_run
     from renpsim.runfile import validate_run
 
     settings = settings or ReportSettings()
@@ -143,7 +145,7 @@ def run_report(campaign: str | Path = DEFAULT_CAMPAIGN, outdir: str | Path = "re
     progress("campaign and expected counts", 1, stages)
 
     run_path = out / "run.h5"
-    simulate(camp, run_path, level=settings.level, seed=settings.seed)
+    simulate_run(exp, run_path, level=settings.level, seed=settings.seed)
     validate_run(run_path)
     progress("simulation", 2, stages)
 
@@ -207,9 +209,9 @@ def _fit(exp, run_path: Path, viable: bool) -> dict:
 
 def _observed_steps(run_path: Path, expected) -> dict:
     """Observed counts per scan step of the run file (reader of renpsim.runfile)."""
-    from renpsim.runfile import open_run
+    from renpsim.experiment.simulation import observed_steps
 
-    steps = open_run(run_path).steps
+    steps = observed_steps(run_path)
     return {"omega_eV": steps["omega_eV"].to_numpy(float).tolist(),
             "exposure_s": steps["exposure_s"].to_numpy(float).tolist(),
             "observed": steps["counts"].to_numpy(float).tolist()}
@@ -326,7 +328,7 @@ def _figures(camp, expected, fit, sens, out: Path) -> list[Figure]:
         figs.append(Figure(stem.with_suffix(".png"),
                            f"{name.capitalize()} mediator: RENP reach on {t['coupling']} versus "
                            "mediator mass with the existing limits", stem.with_suffix(".pdf")))
-    from renpsim.stats.output import plot_table, read_csv
+    from renpsim.experiment.tables import plot_table, read_csv
 
     t = sens["tables"]["m_lightest"]
     table = read_csv(out / t["file"])
