@@ -125,6 +125,7 @@ def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, m_li
         c = xp.parse_coupling(coupling, mediator)
         thr, cl_, dof_ = xp.threshold(delta_chi2, cl, dof)
         setup = exp.asimov_setup(**setup_kw)
+        fc = xp.forecast(exp)
         out = _run_scan(exp, setup, setup_kw, scan, c, masses, mass_range, m_lightest,
                         mediator_mass, thr, cl_, dof_, sign, decision, n_sigma, target_limit,
                         coupling_value, n_toys, seed, executor, workers, scheduler, csv_path,
@@ -133,7 +134,7 @@ def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, m_li
                     else "as requested")
     out = {"campaign": campaign, "scan": scan, "coupling": c, "delta_chi2": thr,
            "dof": dof_, "cl": cl_, "normalisation": norm,
-           "oscillation": setup.oscillation,
+           "oscillation": setup.oscillation, "viability": fc.to_dict(),
            "threshold_note": f"Delta chi^2 = {thr:.4g} = {cl_:.4g} CL for {dof_} dof "
            f"({default_note}); normalisation {norm}", "setup": setup.to_dict(), **out}
     if as_json:
