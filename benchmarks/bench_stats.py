@@ -81,12 +81,12 @@ def _run200(n_channels: int = 1):
     own efficiency, dark rate and dark run (per-channel likelihood, 400 bins)."""
     from renpsim.physics import load_target
     from renpsim.physics.rate import rate_scale
-    from renpsim.stats.dataset import BinnedDataset, Calibration
+    from renpsim.stats.dataset import BinnedDataset, LikelihoodCalibration
     from renpsim.stats.model import BinnedLikelihood, ModelSpec
 
     tgt = load_target("Yb-gp21")
     om = np.linspace(1.0660, 1.0716, 200)
-    cal = Calibration(rate_scale_per_s=float(rate_scale(tgt)), norm_sigma_rel=0.3,
+    cal = LikelihoodCalibration(rate_scale_per_s=float(rate_scale(tgt)), norm_sigma_rel=0.3,
                       efficiency=0.8, efficiency_sigma=0.02, dark_counts=50.0, dark_live_s=1e5,
                       background_rate_per_s=np.full(200, 1e-5), background_sigma_rel=0.2,
                       freq_offset_sigma_eV=1e-7, E_eg_sigma_eV=5e-6)

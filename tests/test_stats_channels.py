@@ -19,7 +19,7 @@ from renpsim.physics.neutrino import coupling_matrix, electron_row, masses_from_
 from renpsim.physics.oscillation import load_preset
 from renpsim.physics.spectrum import spectral_function_arrays
 from renpsim.physics.targets import load_target
-from renpsim.stats.dataset import BinnedDataset, Calibration
+from renpsim.stats.dataset import BinnedDataset, LikelihoodCalibration
 from renpsim.stats.deviance import poisson_deviance
 from renpsim.stats.fit import fit, fit_multistart
 from renpsim.stats.fit_report import fit_run
@@ -50,7 +50,7 @@ def _summed(ds: BinnedDataset, counts) -> BinnedDataset:
     cal = ds.calibration
     return BinnedDataset(
         omega_eV=ds.omega_eV, dwell_s=ds.dwell_s, counts=np.asarray(counts).sum(axis=1),
-        calibration=Calibration(rate_scale_per_s=cal.rate_scale_per_s,
+        calibration=LikelihoodCalibration(rate_scale_per_s=cal.rate_scale_per_s,
                                 efficiency=float(np.mean(cal.efficiency)),
                                 dark_counts=float(np.sum(cal.dark_counts)),
                                 dark_live_s=float(cal.dark_live_s[0]),
@@ -205,7 +205,7 @@ def test_no_dark_run_at_all_fixes_dark_rates(tmp_path):
 
 
 def test_channel_mismatch_is_an_error():
-    cal = Calibration(rate_scale_per_s=0.002, dark_counts=[1.0, 2.0, 3.0],
+    cal = LikelihoodCalibration(rate_scale_per_s=0.002, dark_counts=[1.0, 2.0, 3.0],
                       dark_live_s=[1.0, 1.0, 1.0])
     with pytest.raises(InputError, match="channel"):
         BinnedDataset(omega_eV=[1.0688, 1.07], dwell_s=[1.0, 1.0],
@@ -213,7 +213,7 @@ def test_channel_mismatch_is_an_error():
     with pytest.raises(InputError, match="live_s"):
         BinnedDataset(omega_eV=[1.0688, 1.07], dwell_s=[1.0, 1.0], counts=[[1, 2], [3, 4]],
                       live_s=[[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]],
-                      calibration=Calibration(rate_scale_per_s=0.002))
+                      calibration=LikelihoodCalibration(rate_scale_per_s=0.002))
 
 
 def test_json_round_trip_two_channels(tmp_path):

@@ -8,7 +8,7 @@ from scipy import stats
 
 from renpsim.errors import InputError
 from renpsim.stats.benchmark import gp21_benchmark
-from renpsim.stats.dataset import BinnedDataset, Calibration
+from renpsim.stats.dataset import BinnedDataset, LikelihoodCalibration
 from renpsim.stats.fit import (
     compare_hypotheses,
     fit,
@@ -169,15 +169,15 @@ def test_bad_parameter_requests():
 
 
 def test_bad_dataset():
-    cal = Calibration(rate_scale_per_s=0.002)
+    cal = LikelihoodCalibration(rate_scale_per_s=0.002)
     with pytest.raises(InputError):
         BinnedDataset([1.0688, 1.0699], [1.0], [1, 2], cal)
     with pytest.raises(InputError):
         BinnedDataset([1.0688], [1.0], [-1], cal)
     with pytest.raises(InputError):
-        Calibration(rate_scale_per_s=0.002, dark_counts=3.0)
+        LikelihoodCalibration(rate_scale_per_s=0.002, dark_counts=3.0)
     with pytest.raises(InputError):
-        Calibration(rate_scale_per_s=-1.0)
+        LikelihoodCalibration(rate_scale_per_s=-1.0)
 
 
 def test_gradient_matches_finite_differences_and_fit_agrees():

@@ -267,22 +267,25 @@ def test_campaign_from_counts_table_reproduces_the_stand_in():
     camp = gp21_benchmark()
     lik = BinnedLikelihood(camp.dataset(), ModelSpec(), oscillation_constraints=False)
     I = lik.spectral(lik.nominal)
-    resp = np.array([1.0, 0.9, 0.8])  # a step-dependent response
+    resp = np.array([1.0, 0.9, 0.8])  # a step-dependent response (rate per unit I)
+    rate = camp.calibration.rate_scale_per_s * resp
+    dwell = np.asarray(camp.dwell_s)
     table = pd.DataFrame({
-        "omega_eV": camp.omega_eV, "exposure_s": camp.dwell_s, "gate_live_s": camp.dwell_s,
-        "I_eff": I, "signal": camp.calibration.rate_scale_per_s * resp * I * camp.dwell_s,
-        "background": np.array([0.5, 0.5, 0.5]),
+        "omega_eV": camp.omega_eV, "exposure_s": dwell, "gate_live_s": dwell,
+        "I_eff": I, "signal": rate * I * dwell, "background": np.array([0.5, 0.5, 0.5]),
     })
-    c2 = campaign_from_counts_table("t", table, target="Yb-gp21", ordering="NO",
-                                    nature="dirac", oscillation="nufit-5.0", m_lightest_eV=0.01)
-    assert np.allclose(c2.calibration.rate_scale_per_s, camp.calibration.rate_scale_per_s * resp)
+    c2 = campaign_from_counts_table("t", table, rate_per_unit_I_per_s=rate, target="Yb-gp21",
+                                    ordering="NO", nature="dirac", oscillation="nufit-5.0",
+                                    m_lightest_eV=0.01)
     lik2 = BinnedLikelihood(c2.dataset(), ModelSpec(), oscillation_constraints=False)
+    # the seam's setup predicts the table's expected counts (signal from the rate per unit I)
     assert np.allclose(lik2.asimov(), table["signal"] + table["background"], rtol=1e-12)
     s2 = AsimovSetup.from_campaign(c2)
     lim = coupling_limits_vs_mass(s2, "gL11", [1e-3], 3.84)["limit"][0]
     assert lim > coupling_limits_vs_mass(SETUP, "gL11", [1e-3], 3.84)["limit"][0]
     with pytest.raises(InputError):
-        campaign_from_counts_table("t", table.drop(columns="I_eff"), target="Yb-gp21",
+        campaign_from_counts_table("t", table.drop(columns="exposure_s"),
+                                   rate_per_unit_I_per_s=rate, target="Yb-gp21",
                                    ordering="NO", nature="dirac", oscillation="nufit-5.0",
                                    m_lightest_eV=0.01)
 

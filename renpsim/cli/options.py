@@ -110,6 +110,7 @@ OPTION_OF_PARAMETER = {
     "cl": "--cl",
     "dof": "--dof",
     "grid": "--masses",
+    "masses": "--masses",
     "masses_eV": "--masses",
     "mediator_mass_eV": "--mediator-mass",
     "true_m_lightest_eV": "--true-m-lightest",
@@ -126,24 +127,29 @@ OPTION_OF_PARAMETER = {
     "path": "--plot",
 }
 
-#: ``where`` values of library errors about a parameter (not a file): re-labelled by the CLI.
+#: ``where`` values of library errors about a parameter (not a file): their ``key`` names the
+#: parameter.
 PARAMETER_CONTEXTS = ("parameter", "coupling", "experiment", "planning", "sensitivity",
-                      "dipole element", "fit", "executor", "scan", "model", "output")
+                      "dipole element", "fit", "executor", "model", "output", "simulate")
+
+#: ``where`` values that are themselves a parameter group set by one option (the ``key`` is an
+#: item inside it, e.g. the parameter named in ``--fix NAME=VALUE`` or a key of ``--vector``).
+OPTION_OF_GROUP = {"fixed": "--fix", "free": "--free", "profile": "--profile",
+                   "vector": "--vector", "scalar": "--scalar", "dipole": "--dipole",
+                   "coupling": "--coupling", "model": "--model"}
 
 
 def option_for(parameter: str) -> str | None:
     """Return the option that sets a library parameter (``None`` if no option does)."""
-    base = parameter.split("=", 1)[0].strip()
-    if base in OPTION_OF_PARAMETER:
-        return OPTION_OF_PARAMETER[base]
-    return None
+    return OPTION_OF_PARAMETER.get(parameter.split("=", 1)[0].strip())
 
 
 class option_errors:  # noqa: N801 (used as a context manager, reads like a function)
     """Context manager: re-label library :class:`~renpsim.errors.InputError` s with options.
 
-    An error whose ``where`` is a parameter context (not a file) and whose ``key`` is a
-    parameter set by an option is raised again as ``option --x: key = value: expected ...``.
+    An error about a parameter (``where`` a parameter context and ``key`` a parameter set by
+    an option, or ``where`` a parameter group such as ``fixed``) is raised again as
+    ``option --x: key = value: expected ...``; errors about files pass unchanged.
     """
 
     def __enter__(self):
@@ -154,9 +160,9 @@ class option_errors:  # noqa: N801 (used as a context manager, reads like a func
 
         if exc is None or not isinstance(exc, InputError):
             return False
-        if exc.where not in PARAMETER_CONTEXTS:
-            return False
-        opt = option_for(exc.key)
+        opt = option_for(exc.key) if exc.where in PARAMETER_CONTEXTS else None
+        if opt is None:
+            opt = OPTION_OF_GROUP.get(exc.where)
         if opt is None:
             return False
         raise type(exc)(f"option {opt}", exc.key, exc.value, exc.expected) from None

@@ -7,7 +7,7 @@ truth hypothesis).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -89,7 +89,14 @@ class Experiment:
 
     def asimov_dataset(self, setup):
         """Return the binned dataset (exposures and calibration) of this campaign for ``setup``."""
-        return replace(self._stats_view.dataset(), oscillation=setup.oscillation)
+        return setup.dataset(label=self.name)
+
+    @property
+    def rate_per_unit_I_per_s(self):
+        """Signal counts per coherent second per unit I(omega) of each step (the step model's)."""
+        from renpsim.daq.rates import step_model
+
+        return step_model(self.campaign).c_sig
 
     def assumptions(self, setup=None, **kw) -> Assumptions:
         """Assumptions record of a computation on this campaign (``setup``: its Asimov setup)."""

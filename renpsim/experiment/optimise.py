@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from renpsim.experiment.defaults import DEFAULT_NORMALISATION
 from renpsim.experiment.forecast import Experiment
-from renpsim.experiment.results import DwellPlan
+from renpsim.experiment.results import DwellAllocation
 
 
 def optimise_dwell(experiment: Experiment, objective: str = "ordering", *,
                    coupling: str = "gL11", mediator_mass_eV: float = 1e-3,
                    delta_chi2: float | None = None,
-                   normalisation: str = DEFAULT_NORMALISATION, **setup_kw) -> DwellPlan:
+                   normalisation: str = DEFAULT_NORMALISATION, **setup_kw) -> DwellAllocation:
     """Reallocate the dwell times (same total) to improve a limit or a decision.
 
     Parameters
@@ -42,7 +42,7 @@ def optimise_dwell(experiment: Experiment, objective: str = "ordering", *,
     else:
         p = optimise_dwell_for_decision(experiment.asimov_dataset(setup), truth_spec(setup),
                                         objective, profile_norm=setup.profile_norm)
-    return DwellPlan(objective=p.objective, omega_eV=tuple(map(float, p.omega_eV)),
+    return DwellAllocation(objective=p.objective, omega_eV=tuple(map(float, p.omega_eV)),
                      dwell_before_s=tuple(map(float, p.dwell_before_s)),
                      dwell_after_s=tuple(map(float, p.dwell_after_s)),
                      before=float(p.figure_before), after=float(p.figure_after),

@@ -249,7 +249,7 @@ class LimitExposure:
 
 
 @dataclass(frozen=True, eq=False)
-class DwellPlan:
+class DwellAllocation:
     """Dwell allocation before and after optimisation (same total)."""
 
     objective: str

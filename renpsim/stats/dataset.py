@@ -43,8 +43,11 @@ def _per_channel(where: str, key: str, value, allow_zero: bool) -> NDArray[np.fl
 
 
 @dataclass(frozen=True)
-class Calibration:
-    """Calibration inputs that constrain the nuisance parameters.
+class LikelihoodCalibration:
+    """Calibration inputs of the likelihood: rate scale and the nuisance constraints.
+
+    (Not the run file's calibration records, :class:`renpsim.runfile.Calibration`, from which
+    the readers derive it.)
 
     A ``None`` entry means "no calibration for this nuisance": the nuisance is then fixed at its
     nominal value by default, and asking for it to be free is an :class:`InputError`.
@@ -176,7 +179,7 @@ class BinnedDataset:
     counts : numpy.ndarray
         Observed counts per step, shape (n_steps,), or per step and detector channel, shape
         (n_steps, n_channels) (float64; Asimov data may be non-integer).
-    calibration : Calibration
+    calibration : LikelihoodCalibration
         Nuisance constraints.
     target : str
         Target name for :func:`renpsim.physics.load_target` (e.g. ``"Yb-gp21"``).
@@ -193,7 +196,7 @@ class BinnedDataset:
     omega_eV: NDArray[np.float64]
     dwell_s: NDArray[np.float64]
     counts: NDArray[np.float64]
-    calibration: Calibration
+    calibration: LikelihoodCalibration
     target: str = "Yb"
     oscillation: str = "nufit-5.0"
     label: str = ""

@@ -2,7 +2,7 @@
 
 * ``*.json``: a plain binned dataset (``omega_eV``, ``dwell_s``, ``counts``, optional
   ``live_s``, ``target``, ``oscillation``, ``label`` and a ``calibration`` object with the
-  fields of :class:`~renpsim.stats.dataset.Calibration`).
+  fields of :class:`~renpsim.stats.dataset.LikelihoodCalibration`).
 * ``*.h5`` / ``*.hdf5``: a run file of schema ``renp-run`` v1 (hardware.md section 9).
   Files written by renpsim (a frozen campaign in ``/config/config_json``) are read through
   ``renpsim.runfile.open_run`` and the hardware response of ``renpsim.daq.expected_counts``
@@ -28,7 +28,7 @@ from renpsim.errors import DataFileError, InputError
 from renpsim.physics.oscillation import DEFAULT_PRESET
 from renpsim.physics.rate import rate_scale
 from renpsim.physics.targets import load_target
-from renpsim.stats.dataset import BinnedDataset, Calibration
+from renpsim.stats.dataset import BinnedDataset, LikelihoodCalibration
 
 _CAL_FIELDS = ("rate_scale_per_s", "norm_sigma_rel", "efficiency", "efficiency_sigma",
                "dark_counts", "dark_live_s", "background_rate_per_s", "background_sigma_rel",
@@ -76,7 +76,7 @@ def _from_json(path: Path) -> tuple[BinnedDataset, dict | None]:
         cal = {**cal, "efficiency_sigma": [np.nan if e is None else e
                                            for e in cal["efficiency_sigma"]]}
     try:
-        calib = Calibration(**cal)
+        calib = LikelihoodCalibration(**cal)
         ds = BinnedDataset(
             omega_eV=doc["omega_eV"], dwell_s=doc["dwell_s"], counts=doc["counts"],
             calibration=calib, target=doc.get("target", "Yb"),
@@ -226,7 +226,7 @@ def _from_h5(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict | No
         if validate_truth:
             if "truth/params_json" not in f:
                 raise DataFileError(str(path), "/truth/params_json",
-                                    "missing (needed for --validate-truth)")
+                                    "missing (needed for validate_truth)")
             raw = f["truth/params_json"][()]
             try:
                 truth = json.loads(raw.decode() if isinstance(raw, bytes) else str(raw))
@@ -247,7 +247,7 @@ def _from_h5(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict | No
             else None
         e_unc = e_unc or None
     try:
-        cal = Calibration(rate_scale_per_s=r0, norm_sigma_rel=norm_unc, efficiency=e,
+        cal = LikelihoodCalibration(rate_scale_per_s=r0, norm_sigma_rel=norm_unc, efficiency=e,
                           efficiency_sigma=e_unc, dark_counts=dark_c, dark_live_s=dark_t,
                           freq_offset_sigma_eV=f_unc or None,
                           E_eg_sigma_eV=float(E_unc) if E_unc else None)
@@ -287,6 +287,7 @@ def _from_runfile(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict
     from renpsim.campaign.campaign import campaign_from_dict
     from renpsim.constants import C_M_PER_S
     from renpsim.daq import expected_counts
+    from renpsim.daq.rates import step_model
     from renpsim.errors import RunFileError
     from renpsim.runfile import open_run
 
@@ -310,13 +311,11 @@ def _from_runfile(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict
                             f"has {len(table)}")
     expo = steps["exposure_s"].to_numpy(float)
     model_expo = table["exposure_s"].to_numpy(float)
-    I_eff = table["I_eff"].to_numpy(float)
-    ok = (I_eff > 0) & (model_expo > 0)
-    if not np.any(ok):
+    # the rate per unit I(omega) per coherent second is held by the step model (not divided
+    # back out of the expected counts)
+    r0 = np.asarray(step_model(camp).c_sig, float)
+    if not np.any((r0 > 0) & (model_expo > 0)):
         raise DataFileError(str(path), "/config/config_json", "no step with signal in the model")
-    r0 = np.empty(len(I_eff))
-    r0[ok] = table["signal"].to_numpy(float)[ok] / (I_eff[ok] * model_expo[ok])
-    r0[~ok] = np.median(r0[ok])
     cal = run.calibration
     n_ch = int(run.n_channels)
     dark_c = dark_t = None
@@ -387,7 +386,7 @@ def _from_runfile(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict
         truth.update({k: v for k, v in nu.items() if isinstance(v, int | float | str)})
         truth["norm"] = 1.0  # the response is the generating model's by construction
     try:
-        calib = Calibration(
+        calib = LikelihoodCalibration(
             rate_scale_per_s=float(r0[0]) if np.allclose(r0, r0[0], rtol=1e-12) else r0,
             efficiency=1.0 if n_ch == 1 else np.ones(n_ch), efficiency_sigma=eff_rel,
             dark_counts=dark_c, dark_live_s=dark_t, channel_weight=weight,

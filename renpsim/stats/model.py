@@ -7,7 +7,7 @@ extended by the detector model of hardware.md 5.2 and a background model)::
                                 + b_scale * b_k )
             + L_kc * r_dark,c
 
-with R0 the calibration's nominal rate per unit I (``Calibration.rate_scale_per_s``), I the
+with R0 the nominal rate per unit I (``LikelihoodCalibration.rate_scale_per_s``), I the
 spectral function of the physics layer (through :mod:`renpsim.stats.spectra`), theta the
 neutrino parameters (lightest mass, oscillation parameters, BSM coupling and mediator mass),
 eps_c the efficiency of channel c (one nuisance per channel when each channel has its own
@@ -141,21 +141,21 @@ def model_from_name(name: str, *, ordering: str = "NO", coupling: str | None = N
     have transition moments only, physics.md 4.3).
     """
     if name not in MODELS:
-        raise InputError("option --model", "model", name, "one of " + ", ".join(MODELS))
+        raise InputError("model", "model", name, "one of " + ", ".join(MODELS))
     if name.startswith("sm-"):
         if coupling is not None:
-            raise InputError("option --coupling", "coupling", coupling,
-                             "no coupling for an SM model (use --model vector/scalar)")
+            raise InputError("model", "coupling", coupling,
+                             "no coupling for an SM model (use model 'vector' or 'scalar')")
         if nature is not None and nature != name[3:]:
-            raise InputError("option --nature", "nature", nature,
-                             f"'{name[3:]}' for --model {name} (or no --nature)")
+            raise InputError("model", "nature", nature,
+                             f"'{name[3:]}' for model {name} (or no nature)")
         return ModelSpec(ordering=ordering, nature=nature or name[3:], **kw)
     default = {"vector": "gL11", "scalar": "yS11",
                "dipole": "mu12" if nature == "majorana" else "mu11"}[name]
-    c = parse_coupling(coupling or default, "option --coupling")
+    c = parse_coupling(coupling or default, "model")
     if c.mediator != name:
         families = {"vector": "gL/gR", "scalar": "yS/yP", "dipole": "mu/eps"}[name]
-        raise InputError("option --coupling", "coupling", coupling,
+        raise InputError("model", "coupling", coupling,
                          f"a {name} coupling ({families}ij)")
     return ModelSpec(ordering=ordering, nature=nature or "dirac", coupling=c.name, **kw)
 
@@ -332,12 +332,12 @@ class BinnedLikelihood:
         for group, names in (("free", free), ("fixed", tuple(fixed)), ("profile", profile)):
             for n in names:
                 if n not in known:
-                    raise InputError(f"option --{group}", "parameter", n,
+                    raise InputError(group, "parameter", n,
                                      "one of " + ", ".join(known))
         both = (set(free) | set(profile)) & set(fixed)
         if both:
             n = sorted(both)[0]
-            raise InputError("option --fix", "parameter", n,
+            raise InputError("fixed", "parameter", n,
                              "a parameter that is not also requested free/profiled")
         needs = {**dict.fromkeys(self._eff_names, "efficiency_sigma"),
                  **dict.fromkeys(self._dark_names, "dark_counts"),
@@ -361,10 +361,10 @@ class BinnedLikelihood:
             try:
                 v = float(v)
             except (TypeError, ValueError):
-                raise InputError("option --fix", n, v, "a number") from None
+                raise InputError("fixed", n, v, "a number") from None
             lo, hi = known[n].limits
             if not np.isfinite(v) or (lo is not None and v < lo) or (hi is not None and v > hi):
-                raise InputError("option --fix", n, v, f"a finite value within {known[n].limits}")
+                raise InputError("fixed", n, v, f"a finite value within {known[n].limits}")
             known[n].value = v
             known[n].role = "fixed"
             known[n].reason = "fixed by request"

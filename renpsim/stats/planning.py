@@ -99,7 +99,7 @@ def decision_delta_chi2(dataset: BinnedDataset, truth: ModelSpec, decision: str,
 
     """
     if decision not in DECISIONS:
-        raise InputError("option --decision", "decision", decision,
+        raise InputError("planning", "decision", decision,
                          "one of " + ", ".join(DECISIONS))
     fixed = {} if profile_norm else {"norm": 1.0}
     t_lik = BinnedLikelihood(dataset, truth, fixed=dict(fixed, m_lightest_eV=truth.m_lightest_eV),
@@ -124,7 +124,7 @@ def exposure_for_decision(dataset: BinnedDataset, truth: ModelSpec, decision: st
     exposure factor is done.
     """
     if not (np.isfinite(n_sigma) and n_sigma > 0):
-        raise InputError("option --sigma", "n_sigma", n_sigma, "a number > 0")
+        raise InputError("planning", "n_sigma", n_sigma, "a number > 0")
     target = n_sigma**2
     d1 = decision_delta_chi2(dataset, truth, decision, **kw)["delta_chi2"]
     cal = dataset.calibration
@@ -191,7 +191,7 @@ def optimise_dwell_for_limit(setup: AsimovSetup, coupling: str, mediator_mass_eV
     optimum concentrates the time on the most sensitive step (the deviance is linear in each
     T_k); with ``profile_norm`` at least two steps are needed and the optimum is interior.
     """
-    c = parse_coupling(coupling, "option --coupling")
+    c = parse_coupling(coupling, "planning")
     total = float(np.sum(setup.dwell_s))
     before = float(coupling_limits_vs_mass(setup, coupling, [mediator_mass_eV],
                                            delta_chi2)["limit"][0])

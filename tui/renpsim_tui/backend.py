@@ -427,11 +427,9 @@ def _library_forecast(info: TargetInfo, hw: Hardware, h: Hypothesis, w: NDArray,
         nan = np.full(w.size, np.nan)
         return StepForecast(w, T, nan, nan, np.zeros(w.size), None, str(exc))
     df = exp.expected
-    exposure = df["exposure_s"].to_numpy()
     I_eff = df["I_eff"].to_numpy()
     signal = df["signal"].to_numpy()
-    den = I_eff * exposure
-    scale = float(np.max(np.divide(signal, den, out=np.zeros_like(den), where=den > 0)))
+    scale = float(np.max(exp.rate_per_unit_I_per_s))
     return StepForecast(df["omega_eV"].to_numpy(), df["dwell_s"].to_numpy(), I_eff, signal,
                         df["background"].to_numpy(), scale,
                         "library rate model (renpsim.daq.expected_counts; I smeared by the "
