@@ -44,7 +44,7 @@ def _curve(quick: bool) -> dict:
     tgt = load_target(setup.target)
     st = neutrino_state("NO", 0.01, "dirac", "nufit-5.0")
     w = np.array(setup.omega_eV)
-    scale = np.array(setup.dwell_s) * setup.rate_scale_per_s
+    scale = np.array(setup.exposure_s) * setup.rate_scale_per_s
 
     def counts(g, m):
         term = VectorMediator(m, gL=g, width_eV=setup.width_fraction * m)
@@ -125,7 +125,7 @@ class _NaiveObjective:
         I = spectral_function(lik.dataset.omega_eV + g(x, "freq_offset_eV"), st, self.tgt,
                               E_eg_eV=self.tgt.E_eg_eV + g(x, "dE_eg_eV"), validate=False)
         cal = lik.dataset.calibration
-        mu = lik.dataset.dwell_s * g(x, "efficiency") * (
+        mu = lik.dataset.exposure_s * g(x, "efficiency") * (
             g(x, "norm") * cal.rate_scale_per_s * I + g(x, "bkg_scale") * lik._bkg
         ) + lik.dataset.dark_exposure_s * g(x, "dark_rate_per_s")
         dev = -2.0 * np.sum(_st.poisson.logpmf(self.n, mu) - _st.poisson.logpmf(self.n, self.n))

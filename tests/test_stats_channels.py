@@ -49,7 +49,7 @@ def _summed(ds: BinnedDataset, counts) -> BinnedDataset:
     """
     cal = ds.calibration
     return BinnedDataset(
-        omega_eV=ds.omega_eV, dwell_s=ds.dwell_s, counts=np.asarray(counts).sum(axis=1),
+        omega_eV=ds.omega_eV, exposure_s=ds.exposure_s, counts=np.asarray(counts).sum(axis=1),
         calibration=LikelihoodCalibration(rate_scale_per_s=cal.rate_scale_per_s,
                                 efficiency=float(np.mean(cal.efficiency)),
                                 dark_counts=float(np.sum(cal.dark_counts)),
@@ -208,10 +208,10 @@ def test_channel_mismatch_is_an_error():
     cal = LikelihoodCalibration(rate_scale_per_s=0.002, dark_counts=[1.0, 2.0, 3.0],
                       dark_live_s=[1.0, 1.0, 1.0])
     with pytest.raises(InputError, match="channel"):
-        BinnedDataset(omega_eV=[1.0688, 1.07], dwell_s=[1.0, 1.0],
+        BinnedDataset(omega_eV=[1.0688, 1.07], exposure_s=[1.0, 1.0],
                       counts=[[1, 2], [3, 4]], calibration=cal)
     with pytest.raises(InputError, match="live_s"):
-        BinnedDataset(omega_eV=[1.0688, 1.07], dwell_s=[1.0, 1.0], counts=[[1, 2], [3, 4]],
+        BinnedDataset(omega_eV=[1.0688, 1.07], exposure_s=[1.0, 1.0], counts=[[1, 2], [3, 4]],
                       live_s=[[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]],
                       calibration=LikelihoodCalibration(rate_scale_per_s=0.002))
 

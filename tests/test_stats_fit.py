@@ -40,7 +40,7 @@ def test_expected_counts_composition():
     lik = BinnedLikelihood(ds, ModelSpec())
     x = lik.vector({"efficiency": 0.5, "dark_rate_per_s": 1e-3, "bkg_scale": 2.0, "norm": 1.5})
     sig = ds.calibration.rate_scale_per_s * lik.spectral(x)
-    expect = ds.dwell_s * 0.5 * (1.5 * sig + 2.0 * 1e-5) + ds.dwell_s * 1e-3
+    expect = ds.exposure_s * 0.5 * (1.5 * sig + 2.0 * 1e-5) + ds.exposure_s * 1e-3
     assert np.allclose(lik.expected(x), expect, rtol=1e-12)
 
 

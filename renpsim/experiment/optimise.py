@@ -43,7 +43,7 @@ def optimise_dwell(experiment: Experiment, objective: str = "ordering", *,
         p = optimise_dwell_for_decision(experiment.asimov_dataset(setup), truth_spec(setup),
                                         objective, profile_norm=setup.profile_norm)
     return DwellAllocation(objective=p.objective, omega_eV=tuple(map(float, p.omega_eV)),
-                     dwell_before_s=tuple(map(float, p.dwell_before_s)),
-                     dwell_after_s=tuple(map(float, p.dwell_after_s)),
+                     exposure_before_s=tuple(map(float, p.exposure_before_s)),
+                     exposure_after_s=tuple(map(float, p.exposure_after_s)),
                      before=float(p.figure_before), after=float(p.figure_after),
                      assumptions=experiment.assumptions(setup, delta_chi2=thr))

@@ -254,8 +254,8 @@ class DwellAllocation:
 
     objective: str
     omega_eV: tuple
-    dwell_before_s: tuple
-    dwell_after_s: tuple
+    exposure_before_s: tuple
+    exposure_after_s: tuple
     before: float
     after: float
     assumptions: Assumptions
@@ -263,8 +263,8 @@ class DwellAllocation:
     def row(self) -> dict:
         """Plain-data form."""
         return {"objective": self.objective, "normalisation": self.assumptions.normalisation,
-                "omega_eV": list(self.omega_eV), "dwell_before_s": list(self.dwell_before_s),
-                "dwell_after_s": list(self.dwell_after_s), "before": _num(self.before),
+                "omega_eV": list(self.omega_eV), "exposure_before_s": list(self.exposure_before_s),
+                "exposure_after_s": list(self.exposure_after_s), "before": _num(self.before),
                 "after": _num(self.after)}
 
 

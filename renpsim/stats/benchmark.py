@@ -32,7 +32,7 @@ def gp21_benchmark(total_days: float = GP21_TOTAL_DAYS) -> AsimovSetup:
     target = load_target("Yb-gp21")
     dwell = total_days * SECONDS_PER_DAY / 3.0
     return AsimovSetup(
-        omega_eV=GP21_OMEGA_EV, dwell_s=(dwell, dwell, dwell),
+        omega_eV=GP21_OMEGA_EV, exposure_s=(dwell, dwell, dwell),
         rate_scale_per_s=float(rate_scale(target)), target="Yb-gp21", ordering="NO",
         nature="dirac", oscillation="nufit-5.0", m_lightest_eV=0.01)
 
@@ -87,6 +87,6 @@ def campaign_from_counts_table(name: str, table, *, rate_per_unit_I_per_s, targe
     r0_arg = float(r0[0]) if np.allclose(r0, r0[0], rtol=1e-12) else tuple(map(float, r0))
     return AsimovSetup(
         omega_eV=tuple(map(float, np.asarray(table["omega_eV"], float))),
-        dwell_s=tuple(map(float, expo)), rate_scale_per_s=r0_arg,
+        exposure_s=tuple(map(float, expo)), rate_scale_per_s=r0_arg,
         background_rate_per_s=tuple(map(float, bkg)), target=target, ordering=ordering,
         nature=nature, oscillation=oscillation, m_lightest_eV=float(m_lightest_eV))

@@ -71,7 +71,7 @@ def fit_run(
     -------
     dict
         At least ``parameters`` (name -> {value, error}), ``deviance``, ``ndof``, ``steps``
-        (omega_eV, dwell_s, observed and fitted counts per step summed over the channels,
+        (omega_eV, exposure_s, observed and fitted counts per step summed over the channels,
         n_channels, and observed_per_channel / fitted_per_channel as [step][channel]); plus
         ``intervals``, ``comparison``, ``truth``/``pulls`` where requested.
 
@@ -103,7 +103,7 @@ def fit_run(
     fitted = lik.expected_2d(lik.vector(result.values))
     out["steps"] = {
         "omega_eV": np.asarray(ds.omega_eV, float).tolist(),
-        "dwell_s": np.asarray(ds.dwell_s, float).tolist(),
+        "exposure_s": np.asarray(ds.exposure_s, float).tolist(),
         "observed": ds.counts_per_step.tolist(),
         "fitted": fitted.sum(axis=1).tolist(),
         # per detector channel, [step][channel] (the likelihood's bins)

@@ -1,8 +1,9 @@
 """Reading binned datasets for the fitter: JSON datasets and HDF5 run files.
 
-* ``*.json``: a plain binned dataset (``omega_eV``, ``dwell_s``, ``counts``, optional
-  ``live_s``, ``target``, ``oscillation``, ``label`` and a ``calibration`` object with the
-  fields of :class:`~renpsim.stats.dataset.LikelihoodCalibration`).
+* ``*.json``: a plain binned dataset (``omega_eV``, ``exposure_s`` in coherent seconds (the
+  former name ``dwell_s`` is still read), ``counts``, optional ``live_s``, ``target``,
+  ``oscillation``, ``label`` and a ``calibration`` object with the fields of
+  :class:`~renpsim.stats.dataset.LikelihoodCalibration`).
 * ``*.h5`` / ``*.hdf5``: a run file of schema ``renp-run`` v1 (hardware.md section 9).
   Files written by renpsim (a frozen campaign in ``/config/config_json``) are read through
   ``renpsim.runfile.open_run`` and the hardware response of ``renpsim.daq.expected_counts``
@@ -45,7 +46,7 @@ def dataset_to_json(ds: BinnedDataset) -> dict:
     if cal["channel_weight"] is None:
         del cal["channel_weight"]
     out = {"format": "renpsim-binned-dataset v1", "omega_eV": ds.omega_eV.tolist(),
-           "dwell_s": ds.dwell_s.tolist(), "counts": ds.counts.tolist(), "target": ds.target,
+           "exposure_s": ds.exposure_s.tolist(), "counts": ds.counts.tolist(), "target": ds.target,
            "oscillation": ds.oscillation, "label": ds.label, "calibration": cal}
     if ds.live_s is not None:
         out["live_s"] = ds.live_s.tolist()
@@ -62,7 +63,9 @@ def _from_json(path: Path) -> tuple[BinnedDataset, dict | None]:
             from None
     if not isinstance(doc, dict):
         raise DataFileError(str(path), "-", "expected a JSON object")
-    for key in ("omega_eV", "dwell_s", "counts", "calibration"):
+    if "exposure_s" not in doc and "dwell_s" in doc:   # the field's former name
+        doc = {**doc, "exposure_s": doc["dwell_s"]}
+    for key in ("omega_eV", "exposure_s", "counts", "calibration"):
         if key not in doc:
             raise DataFileError(str(path), key, "missing")
     cal = doc["calibration"]
@@ -78,7 +81,7 @@ def _from_json(path: Path) -> tuple[BinnedDataset, dict | None]:
     try:
         calib = LikelihoodCalibration(**cal)
         ds = BinnedDataset(
-            omega_eV=doc["omega_eV"], dwell_s=doc["dwell_s"], counts=doc["counts"],
+            omega_eV=doc["omega_eV"], exposure_s=doc["exposure_s"], counts=doc["counts"],
             calibration=calib, target=doc.get("target", "Yb"),
             oscillation=doc.get("oscillation", DEFAULT_PRESET),
             label=doc.get("label", path.stem), live_s=doc.get("live_s"),
@@ -175,7 +178,7 @@ def _from_h5(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict | No
             if item not in f:
                 raise DataFileError(str(path), "/" + item, "missing (required for a fit)")
         omega = np.asarray(f["scan/set_photon_energy_eV"][()], dtype=float)
-        dwell = np.asarray(f["scan/coherent_exposure_s"][()], dtype=float)
+        expo = np.asarray(f["scan/coherent_exposure_s"][()], dtype=float)
         counts = np.asarray(f["scan/counts_signal"][()], dtype=float)
         counts = counts.reshape(counts.shape[0], -1)
         n_ch = counts.shape[1]
@@ -254,7 +257,7 @@ def _from_h5(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict | No
         counts = counts[:, 0] if n_ch == 1 else counts
         if live is not None and live.ndim == 2 and live.shape[1] == 1:
             live = live[:, 0]
-        ds = BinnedDataset(omega_eV=omega, dwell_s=dwell, counts=counts, calibration=cal,
+        ds = BinnedDataset(omega_eV=omega, exposure_s=expo, counts=counts, calibration=cal,
                            target=target_name, oscillation=DEFAULT_PRESET, label=label,
                            live_s=live, meta={"path": str(path), "oscillation_source":
                                               "default (the file records no preset)"})
@@ -394,7 +397,7 @@ def _from_runfile(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict
             background_sigma_rel=RUNFILE_BACKGROUND_SIGMA_REL if np.any(bkg > 0) else None,
             freq_offset_sigma_eV=f_unc, E_eg_sigma_eV=float(E_unc) if E_unc else None)
         ds = BinnedDataset(
-            omega_eV=omega, dwell_s=expo, counts=counts,
+            omega_eV=omega, exposure_s=expo, counts=counts,
             calibration=calib, target=target_name, oscillation=camp.truth.oscillation,
             label=str(run.identity.get("run_id", path.stem)),
             live_s=live, meta={"path": str(path), "reader": "renpsim.runfile",

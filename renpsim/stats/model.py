@@ -465,10 +465,10 @@ class BinnedLikelihood:
         dark = x[self._dark_idx] @ self._dark_map
         if self._eff_channel:
             rate = signal + g(x, "bkg_scale") * self._bkg
-            return (self.dataset.dwell_s * rate)[:, None] * (x[self._eff_idx] * self._w) \
+            return (self.dataset.exposure_s * rate)[:, None] * (x[self._eff_idx] * self._w) \
                 + self._t_dark * dark
         rate = g(x, "efficiency") * (signal + g(x, "bkg_scale") * self._bkg)
-        return (self.dataset.dwell_s * rate)[:, None] * self._w + self._t_dark * dark
+        return (self.dataset.exposure_s * rate)[:, None] * self._w + self._t_dark * dark
 
     def expected(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         """Return the expected counts for parameter vector ``x``, shaped like the counts.
@@ -564,19 +564,19 @@ class BinnedLikelihood:
                 a[:, None, :, :], E_eg_eV=self.target.E_eg_eV + X[:, self._index["dE_eg_eV"], None],
                 E_vg_eV=self.target.E_vg_eV, majorana=self.model.nature == "majorana")
             dI = (Ib[0::2] - Ib[1::2]) / np.array(hs)[:, None]
-            out[spec] = np.sum(dI * (ds.dwell_s * eff * norm * R0 * r), axis=1)
+            out[spec] = np.sum(dI * (ds.exposure_s * eff * norm * R0 * r), axis=1)
         idx = self._index
         fl = set(floating)
         if idx["norm"] in fl:
-            out[idx["norm"]] = float(np.dot(r, ds.dwell_s * eff * R0 * I0))
+            out[idx["norm"]] = float(np.dot(r, ds.exposure_s * eff * R0 * I0))
         if any(k in fl for k in self._eff_idx):
-            photons = ds.dwell_s * (norm * R0 * I0 + g(x, "bkg_scale") * self._bkg)
+            photons = ds.exposure_s * (norm * R0 * I0 + g(x, "bkg_scale") * self._bkg)
             if self._eff_channel:
                 out[self._eff_idx] = self._w * (photons @ r2)
             else:
                 out[self._eff_idx[0]] = float(np.dot(r, photons))
         if idx["bkg_scale"] in fl:
-            out[idx["bkg_scale"]] = float(np.dot(r, ds.dwell_s * eff * self._bkg))
+            out[idx["bkg_scale"]] = float(np.dot(r, ds.exposure_s * eff * self._bkg))
         if any(k in fl for k in self._dark_idx):
             d_dark = self._dark_map @ np.sum(r2 * self._t_dark, axis=0)
             for j, k in enumerate(self._dark_idx):

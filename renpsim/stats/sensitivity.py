@@ -53,8 +53,8 @@ class AsimovSetup:
 
     Attributes
     ----------
-    omega_eV, dwell_s : tuple of float
-        Scan steps and dwell times (s of full coherence).
+    omega_eV, exposure_s : tuple of float
+        Scan steps and coherent exposures (s of full coherence).
     rate_scale_per_s : float or tuple of float
         Signal rate per unit I(omega) (one value or one per step).
     efficiency : float
@@ -79,7 +79,7 @@ class AsimovSetup:
     """
 
     omega_eV: tuple
-    dwell_s: tuple
+    exposure_s: tuple
     rate_scale_per_s: float | tuple
     efficiency: float = 1.0
     background_rate_per_s: tuple = ()
@@ -98,7 +98,7 @@ class AsimovSetup:
         """Return a copy with ``overrides`` (from a setup, or a dataset-like object).
 
         ``campaign`` is an :class:`AsimovSetup` (e.g. ``renpsim.stats.benchmark.gp21_benchmark()``)
-        or anything with ``omega_eV``, ``dwell_s``, ``calibration``, ``target``, ``ordering``,
+        or anything with ``omega_eV``, ``exposure_s``, ``calibration``, ``target``, ``ordering``,
         ``nature``, ``oscillation`` and ``m_lightest_eV``.
         """
         if isinstance(campaign, AsimovSetup):
@@ -108,7 +108,7 @@ class AsimovSetup:
             np.broadcast_to(cal.background_rate_per_s, np.shape(campaign.omega_eV)).tolist())
         base = dict(
             omega_eV=tuple(map(float, campaign.omega_eV)),
-            dwell_s=tuple(map(float, campaign.dwell_s)),
+            exposure_s=tuple(map(float, campaign.exposure_s)),
             rate_scale_per_s=(float(cal.rate_scale_per_s) if np.ndim(cal.rate_scale_per_s) == 0
                               else tuple(map(float, cal.rate_scale_per_s))),
             efficiency=float(cal.efficiency),
@@ -140,7 +140,7 @@ class AsimovSetup:
 
         omega = np.asarray(self.omega_eV, float)
         return BinnedDataset(
-            omega_eV=omega, dwell_s=np.asarray(self.dwell_s, float),
+            omega_eV=omega, exposure_s=np.asarray(self.exposure_s, float),
             counts=np.zeros(omega.size) if counts is None else counts,
             calibration=self.calibration, target=self.target, oscillation=self.oscillation,
             label=label)
@@ -160,7 +160,7 @@ class _Context:
         self.target = tgt
         self.E_eg, self.E_vg = tgt.E_eg_eV, tgt.E_vg_eV
         self.omega = np.asarray(setup.omega_eV, dtype=float)
-        self.dwell = np.asarray(setup.dwell_s, dtype=float)
+        self.dwell = np.asarray(setup.exposure_s, dtype=float)
         if np.any(self.omega >= 0.5 * self.E_eg) or np.any(self.omega <= 0):
             raise InputError("sensitivity", "omega_eV", setup.omega_eV,
                              f"energies in (0, E_eg/2 = {0.5 * self.E_eg:.6f}) eV")

@@ -610,7 +610,7 @@ def optimise_dwell(info: TargetInfo, hw: Hardware, h: Hypothesis, omega_eV: Sequ
     plan = xp.optimise_dwell(_experiment(hw, h, omega_eV, dwell_s), decision,
                              normalisation=normalisation)
     wall = np.asarray(dwell_s, float)
-    frac = np.asarray(plan.dwell_after_s, float) / float(np.sum(plan.dwell_after_s))
+    frac = np.asarray(plan.exposure_after_s, float) / float(np.sum(plan.exposure_after_s))
     return {"decision": decision, "dwell_s": (frac * wall.sum()).tolist(),
             "before": plan.before, "after": plan.after, "normalisation": normalisation}
 
