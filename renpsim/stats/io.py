@@ -14,7 +14,8 @@
 Normalisation from a run file (assumption, stated in the output): the nominal rate per unit I is
 the target's reference Gamma_0 scaled to V = area x length and n_a = n_gamma = number density
 (physics.md 1.5); the coherence eta is inside ``/scan/coherent_exposure_s``. The normalisation
-is left unconstrained unless the file gives ``/calibration/normalisation`` (``scale_unc``).
+is left unconstrained: the run-file schema defines no normalisation calibration, and items the
+schema does not define are not read.
 """
 
 from __future__ import annotations
@@ -222,9 +223,6 @@ def _from_h5(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict | No
             g = f["calibration/frequency"]
             if "offset_unc_Hz" in g:
                 f_unc = float(np.asarray(g["offset_unc_Hz"][()]).ravel()[0]) * H_EV_S
-        norm_unc = None
-        if "calibration/normalisation" in f and "scale_unc" in f["calibration/normalisation"]:
-            norm_unc = float(np.asarray(f["calibration/normalisation/scale_unc"][()]).ravel()[0])
         truth = None
         if validate_truth:
             if "truth/params_json" not in f:
@@ -250,10 +248,10 @@ def _from_h5(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict | No
             else None
         e_unc = e_unc or None
     try:
-        cal = LikelihoodCalibration(rate_scale_per_s=r0, norm_sigma_rel=norm_unc, efficiency=e,
-                          efficiency_sigma=e_unc, dark_counts=dark_c, dark_live_s=dark_t,
-                          freq_offset_sigma_eV=f_unc or None,
-                          E_eg_sigma_eV=float(E_unc) if E_unc else None)
+        cal = LikelihoodCalibration(
+            rate_scale_per_s=r0, efficiency=e, efficiency_sigma=e_unc, dark_counts=dark_c,
+            dark_live_s=dark_t, freq_offset_sigma_eV=f_unc or None,
+            E_eg_sigma_eV=float(E_unc) if E_unc else None)
         counts = counts[:, 0] if n_ch == 1 else counts
         if live is not None and live.ndim == 2 and live.shape[1] == 1:
             live = live[:, 0]
