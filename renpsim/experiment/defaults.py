@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from renpsim.physics.gp21 import GP21_OMEGA_EV, GP21_TOTAL_DAYS  # noqa: F401 (re-exported)
 from renpsim.physics.oscillation import DEFAULT_PRESET
 
 #: The embedded default campaign: the GP21 Yb benchmark.
@@ -17,10 +18,8 @@ DEFAULT_CAMPAIGN = "gp21-benchmark"
 #: Oscillation preset used when neither the caller nor a file names one.
 DEFAULT_OSCILLATION = DEFAULT_PRESET
 
-#: GP21 benchmark points [GP21]: trigger energies (eV) and the TOTAL running time (days),
-#: split equally over the three energies [physics §1.5].
-GP21_OMEGA_EV = (1.0688, 1.0699, 1.0711)
-GP21_TOTAL_DAYS = 2.3
+#: GP21 benchmark points [GP21] (defined in :mod:`renpsim.physics.gp21`): trigger energies (eV)
+#: and the TOTAL running time (days), split equally over the three energies [physics §1.5].
 
 #: Normalisation treatments of every Delta chi^2 (fixed: no systematics, as [GP21]).
 NORMALISATIONS = ("fixed", "profiled")

@@ -19,12 +19,17 @@ import numpy as np
 
 from renpsim.constants import SECONDS_PER_DAY
 from renpsim.errors import InputError
+from renpsim.physics.gp21 import (
+    GP21_M_LIGHTEST_EV,
+    GP21_NATURE,
+    GP21_OMEGA_EV,
+    GP21_ORDERING,
+    GP21_OSCILLATION,
+    GP21_TOTAL_DAYS,
+)
 from renpsim.physics.rate import rate_scale
 from renpsim.physics.targets import load_target
 from renpsim.stats.sensitivity import AsimovSetup
-
-GP21_OMEGA_EV = (1.0688, 1.0699, 1.0711)
-GP21_TOTAL_DAYS = 2.3
 
 
 def gp21_benchmark(total_days: float = GP21_TOTAL_DAYS) -> AsimovSetup:
@@ -33,8 +38,8 @@ def gp21_benchmark(total_days: float = GP21_TOTAL_DAYS) -> AsimovSetup:
     dwell = total_days * SECONDS_PER_DAY / 3.0
     return AsimovSetup(
         omega_eV=GP21_OMEGA_EV, exposure_s=(dwell, dwell, dwell),
-        rate_scale_per_s=float(rate_scale(target)), target="Yb-gp21", ordering="NO",
-        nature="dirac", oscillation="nufit-5.0", m_lightest_eV=0.01)
+        rate_scale_per_s=float(rate_scale(target)), target="Yb-gp21", ordering=GP21_ORDERING,
+        nature=GP21_NATURE, oscillation=GP21_OSCILLATION, m_lightest_eV=GP21_M_LIGHTEST_EV)
 
 
 def from_hardware_campaign(camp, expected) -> AsimovSetup:

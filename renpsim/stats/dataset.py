@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from renpsim.errors import InputError
+from renpsim.physics.oscillation import DEFAULT_PRESET
 
 
 def _opt_pos(where: str, key: str, value, allow_zero: bool = False) -> float | None:
@@ -202,7 +203,7 @@ class BinnedDataset:
     counts: NDArray[np.float64]
     calibration: LikelihoodCalibration
     target: str = "Yb"
-    oscillation: str = "nufit-5.0"
+    oscillation: str = DEFAULT_PRESET
     label: str = ""
     live_s: NDArray[np.float64] | None = None
     meta: dict = field(default_factory=dict, compare=False)

@@ -35,7 +35,7 @@ from renpsim.physics.neutrino import (
     electron_row,
     masses_from_lightest,
 )
-from renpsim.physics.oscillation import load_preset
+from renpsim.physics.oscillation import DEFAULT_PRESET, load_preset
 from renpsim.physics.spectrum import spectral_function_arrays
 from renpsim.physics.targets import load_target
 from renpsim.stats.deviance import deviance_terms
@@ -87,7 +87,7 @@ class AsimovSetup:
     target: str = "Yb-gp21"
     ordering: str = "NO"
     nature: str = "dirac"
-    oscillation: str = "nufit-5.0"
+    oscillation: str = DEFAULT_PRESET
     m_lightest_eV: float = 0.01
     profile_norm: bool = False
     width_fraction: float = 1e-6
