@@ -51,9 +51,12 @@ def test_asimov_fit_recovers_truth_with_all_nuisances():
                            fixed={"m_lightest_eV": 0.02})
     r = fit(lik)
     assert r.valid
-    assert r.deviance == pytest.approx(0.0, abs=1e-6)
+    # MIGRAD stops when EDM < 2e-4 (tol 0.1, errordef 1): a minimum is known to ~1e-3 in the
+    # objective, not to machine precision
+    assert r.deviance == pytest.approx(0.0, abs=1e-3)
     for name in ("norm", "efficiency", "bkg_scale"):
-        assert r.values[name] == pytest.approx(lik.parameters[name].value, abs=1e-3)
+        assert r.values[name] == pytest.approx(lik.parameters[name].value,
+                                               abs=0.05 * r.errors[name])
     assert r.ndof == ds.n_steps + lik.active_constraints() - len(r.floating)
     assert set(r.to_dict()) >= {"parameters", "deviance", "ndof"}
     assert r.correlation.shape == (len(r.floating),) * 2
@@ -92,7 +95,7 @@ def test_multistart_finds_the_global_minimum():
                            fixed={"norm": 1.0}, oscillation_constraints=False)
     r = fit_multistart(lik)
     assert r.values["m_lightest_eV"] == pytest.approx(0.03, abs=2e-3)
-    assert r.objective == pytest.approx(0.0, abs=1e-4)
+    assert r.objective == pytest.approx(0.0, abs=1e-3)   # MIGRAD's EDM stopping rule
 
 
 def _pull_config(days=2300.0):
