@@ -44,7 +44,7 @@ def _curve(quick: bool) -> dict:
     tgt = load_target(setup.target)
     st = neutrino_state("NO", 0.01, "dirac", "nufit-5.0")
     w = np.array(setup.omega_eV)
-    scale = np.array(setup.dwell_s) * setup.rate_scale_per_s
+    scale = np.array(setup.exposure_s) * setup.rate_scale_per_s
 
     def counts(g, m):
         term = VectorMediator(m, gL=g, width_eV=setup.width_fraction * m)
@@ -81,12 +81,12 @@ def _run200(n_channels: int = 1):
     own efficiency, dark rate and dark run (per-channel likelihood, 400 bins)."""
     from renpsim.physics import load_target
     from renpsim.physics.rate import rate_scale
-    from renpsim.stats.dataset import BinnedDataset, Calibration
+    from renpsim.stats.dataset import BinnedDataset, LikelihoodCalibration
     from renpsim.stats.model import BinnedLikelihood, ModelSpec
 
     tgt = load_target("Yb-gp21")
     om = np.linspace(1.0660, 1.0716, 200)
-    cal = Calibration(rate_scale_per_s=float(rate_scale(tgt)), norm_sigma_rel=0.3,
+    cal = LikelihoodCalibration(rate_scale_per_s=float(rate_scale(tgt)), norm_sigma_rel=0.3,
                       efficiency=0.8, efficiency_sigma=0.02, dark_counts=50.0, dark_live_s=1e5,
                       background_rate_per_s=np.full(200, 1e-5), background_sigma_rel=0.2,
                       freq_offset_sigma_eV=1e-7, E_eg_sigma_eV=5e-6)
@@ -125,7 +125,7 @@ class _NaiveObjective:
         I = spectral_function(lik.dataset.omega_eV + g(x, "freq_offset_eV"), st, self.tgt,
                               E_eg_eV=self.tgt.E_eg_eV + g(x, "dE_eg_eV"), validate=False)
         cal = lik.dataset.calibration
-        mu = lik.dataset.dwell_s * g(x, "efficiency") * (
+        mu = lik.dataset.exposure_s * g(x, "efficiency") * (
             g(x, "norm") * cal.rate_scale_per_s * I + g(x, "bkg_scale") * lik._bkg
         ) + lik.dataset.dark_exposure_s * g(x, "dark_rate_per_s")
         dev = -2.0 * np.sum(_st.poisson.logpmf(self.n, mu) - _st.poisson.logpmf(self.n, self.n))

@@ -68,13 +68,13 @@ class Executor:
     def __init__(self, kind: str = "serial", workers: int | None = None,
                  scheduler: str | None = None, dask_processes: bool = True) -> None:
         if kind not in EXECUTORS:
-            raise InputError("option --executor", "executor", kind,
+            raise InputError("executor", "executor", kind,
                              "one of " + ", ".join(EXECUTORS))
         if workers is not None and (not isinstance(workers, int) or workers < 1):
-            raise InputError("option --workers", "workers", workers, "a whole number >= 1")
+            raise InputError("executor", "workers", workers, "a whole number >= 1")
         if scheduler is not None and kind != "dask":
-            raise InputError("option --scheduler", "scheduler", scheduler,
-                             "only together with --executor dask")
+            raise InputError("executor", "scheduler", scheduler,
+                             "only with executor 'dask'")
         self.kind = kind
         self.workers = workers
         self.scheduler = scheduler
@@ -101,13 +101,13 @@ class Executor:
             try:
                 from dask.distributed import Client, LocalCluster
             except ImportError:
-                raise InputError("option --executor", "executor", "dask",
+                raise InputError("executor", "executor", "dask",
                                  "an installed Dask (pip install 'renpsim[dask]')") from None
             if self.scheduler:
                 try:
                     self._client = Client(self.scheduler, timeout="10s")
                 except (OSError, TimeoutError) as exc:
-                    raise InputError("option --scheduler", "scheduler", self.scheduler,
+                    raise InputError("executor", "scheduler", self.scheduler,
                                      f"a reachable Dask scheduler ({exc})") from None
             else:
                 import dask

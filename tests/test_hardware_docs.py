@@ -2,14 +2,14 @@
 
 from pathlib import Path
 
-from renpsim.hardware.docgen import render
+from renpsim.campaign.docgen import render
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "hardware-and-campaigns.md"
 
 
 def test_reference_doc_is_current():
     assert DOC.read_text() == render(), (
-        "regenerate: python -m renpsim.hardware.docgen > docs/hardware-and-campaigns.md")
+        "regenerate: python -m renpsim.campaign.docgen > docs/hardware-and-campaigns.md")
 
 
 def test_every_key_has_unit_column_and_tag():

@@ -19,7 +19,7 @@ from renpsim.physics.neutrino import coupling_matrix, electron_row, masses_from_
 from renpsim.physics.oscillation import load_preset
 from renpsim.physics.spectrum import spectral_function_arrays
 from renpsim.physics.targets import load_target
-from renpsim.stats.dataset import BinnedDataset, Calibration
+from renpsim.stats.dataset import BinnedDataset, LikelihoodCalibration
 from renpsim.stats.deviance import poisson_deviance
 from renpsim.stats.fit import fit, fit_multistart
 from renpsim.stats.fit_report import fit_run
@@ -49,8 +49,8 @@ def _summed(ds: BinnedDataset, counts) -> BinnedDataset:
     """
     cal = ds.calibration
     return BinnedDataset(
-        omega_eV=ds.omega_eV, dwell_s=ds.dwell_s, counts=np.asarray(counts).sum(axis=1),
-        calibration=Calibration(rate_scale_per_s=cal.rate_scale_per_s,
+        omega_eV=ds.omega_eV, exposure_s=ds.exposure_s, counts=np.asarray(counts).sum(axis=1),
+        calibration=LikelihoodCalibration(rate_scale_per_s=cal.rate_scale_per_s,
                                 efficiency=float(np.mean(cal.efficiency)),
                                 dark_counts=float(np.sum(cal.dark_counts)),
                                 dark_live_s=float(cal.dark_live_s[0]),
@@ -110,8 +110,10 @@ def test_one_channel_deviance_unchanged(tmp_path):
     np.testing.assert_allclose(lik.expected(x), [25.290233999834733, 22.79916611224981, 6.0],
                                rtol=1e-13)
     r = fit(lik)
-    assert r.deviance == pytest.approx(7.031756007225848, rel=1e-9)
-    assert r.objective == pytest.approx(7.234787810855672, rel=1e-9)
+    # MIGRAD stops when EDM < 2e-4 (tol 0.1, errordef 1): a minimum is known to ~1e-3 in the
+    # objective, not to machine precision
+    assert r.deviance == pytest.approx(7.031756007225848, abs=1e-3)
+    assert r.objective == pytest.approx(7.234787810855672, abs=1e-3)
     assert r.ndof == 1
 
 
@@ -124,7 +126,7 @@ def test_asimov_two_channel_fit_returns_truth(tmp_path):
     # multi-start: with three steps m_lightest and norm have a second, worse minimum
     r = fit_multistart(asimov)
     assert r.valid
-    assert r.objective == pytest.approx(0.0, abs=1e-4)
+    assert r.objective == pytest.approx(0.0, abs=1e-3)   # EDM stopping rule, see above
     # MIGRAD stops at EDM ~ 2e-3 (deviance units): the Asimov truth is recovered to a small
     # fraction of each parameter's HESSE error, not to machine precision.
     for name, v in truth.items():
@@ -163,8 +165,9 @@ def test_per_channel_keeps_information(tmp_path):
     # the summed model is the per-channel model summed: identical total expectation
     np.testing.assert_allclose(summed_lik.asimov(), asimov.sum(axis=1), rtol=1e-12)
     summed = fit(summed_lik)
-    assert per.values["norm"] == pytest.approx(1.0, rel=1e-6)
-    assert summed.values["norm"] == pytest.approx(1.0, rel=1e-6)
+    # the Asimov truth to a small fraction of the HESSE error (MIGRAD's tolerance)
+    assert per.values["norm"] == pytest.approx(1.0, abs=0.05 * per.errors["norm"])
+    assert summed.values["norm"] == pytest.approx(1.0, abs=0.05 * summed.errors["norm"])
     assert per.errors["norm"] <= summed.errors["norm"]
     # the noisy channel 1 carries almost nothing: a large gain, not a rounding effect
     assert per.errors["norm"] < 0.5 * summed.errors["norm"]
@@ -205,15 +208,15 @@ def test_no_dark_run_at_all_fixes_dark_rates(tmp_path):
 
 
 def test_channel_mismatch_is_an_error():
-    cal = Calibration(rate_scale_per_s=0.002, dark_counts=[1.0, 2.0, 3.0],
+    cal = LikelihoodCalibration(rate_scale_per_s=0.002, dark_counts=[1.0, 2.0, 3.0],
                       dark_live_s=[1.0, 1.0, 1.0])
     with pytest.raises(InputError, match="channel"):
-        BinnedDataset(omega_eV=[1.0688, 1.07], dwell_s=[1.0, 1.0],
+        BinnedDataset(omega_eV=[1.0688, 1.07], exposure_s=[1.0, 1.0],
                       counts=[[1, 2], [3, 4]], calibration=cal)
     with pytest.raises(InputError, match="live_s"):
-        BinnedDataset(omega_eV=[1.0688, 1.07], dwell_s=[1.0, 1.0], counts=[[1, 2], [3, 4]],
+        BinnedDataset(omega_eV=[1.0688, 1.07], exposure_s=[1.0, 1.0], counts=[[1, 2], [3, 4]],
                       live_s=[[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]],
-                      calibration=Calibration(rate_scale_per_s=0.002))
+                      calibration=LikelihoodCalibration(rate_scale_per_s=0.002))
 
 
 def test_json_round_trip_two_channels(tmp_path):

@@ -8,7 +8,7 @@ from scipy import stats
 
 from renpsim.errors import InputError
 from renpsim.stats.benchmark import gp21_benchmark
-from renpsim.stats.dataset import BinnedDataset, Calibration
+from renpsim.stats.dataset import BinnedDataset, LikelihoodCalibration
 from renpsim.stats.fit import (
     compare_hypotheses,
     fit,
@@ -40,7 +40,7 @@ def test_expected_counts_composition():
     lik = BinnedLikelihood(ds, ModelSpec())
     x = lik.vector({"efficiency": 0.5, "dark_rate_per_s": 1e-3, "bkg_scale": 2.0, "norm": 1.5})
     sig = ds.calibration.rate_scale_per_s * lik.spectral(x)
-    expect = ds.dwell_s * 0.5 * (1.5 * sig + 2.0 * 1e-5) + ds.dwell_s * 1e-3
+    expect = ds.exposure_s * 0.5 * (1.5 * sig + 2.0 * 1e-5) + ds.exposure_s * 1e-3
     assert np.allclose(lik.expected(x), expect, rtol=1e-12)
 
 
@@ -51,9 +51,12 @@ def test_asimov_fit_recovers_truth_with_all_nuisances():
                            fixed={"m_lightest_eV": 0.02})
     r = fit(lik)
     assert r.valid
-    assert r.deviance == pytest.approx(0.0, abs=1e-6)
+    # MIGRAD stops when EDM < 2e-4 (tol 0.1, errordef 1): a minimum is known to ~1e-3 in the
+    # objective, not to machine precision
+    assert r.deviance == pytest.approx(0.0, abs=1e-3)
     for name in ("norm", "efficiency", "bkg_scale"):
-        assert r.values[name] == pytest.approx(lik.parameters[name].value, abs=1e-3)
+        assert r.values[name] == pytest.approx(lik.parameters[name].value,
+                                               abs=0.05 * r.errors[name])
     assert r.ndof == ds.n_steps + lik.active_constraints() - len(r.floating)
     assert set(r.to_dict()) >= {"parameters", "deviance", "ndof"}
     assert r.correlation.shape == (len(r.floating),) * 2
@@ -92,7 +95,7 @@ def test_multistart_finds_the_global_minimum():
                            fixed={"norm": 1.0}, oscillation_constraints=False)
     r = fit_multistart(lik)
     assert r.values["m_lightest_eV"] == pytest.approx(0.03, abs=2e-3)
-    assert r.objective == pytest.approx(0.0, abs=1e-4)
+    assert r.objective == pytest.approx(0.0, abs=1e-3)   # MIGRAD's EDM stopping rule
 
 
 def _pull_config(days=2300.0):
@@ -169,15 +172,15 @@ def test_bad_parameter_requests():
 
 
 def test_bad_dataset():
-    cal = Calibration(rate_scale_per_s=0.002)
+    cal = LikelihoodCalibration(rate_scale_per_s=0.002)
     with pytest.raises(InputError):
         BinnedDataset([1.0688, 1.0699], [1.0], [1, 2], cal)
     with pytest.raises(InputError):
         BinnedDataset([1.0688], [1.0], [-1], cal)
     with pytest.raises(InputError):
-        Calibration(rate_scale_per_s=0.002, dark_counts=3.0)
+        LikelihoodCalibration(rate_scale_per_s=0.002, dark_counts=3.0)
     with pytest.raises(InputError):
-        Calibration(rate_scale_per_s=-1.0)
+        LikelihoodCalibration(rate_scale_per_s=-1.0)
 
 
 def test_gradient_matches_finite_differences_and_fit_agrees():

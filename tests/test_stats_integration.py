@@ -7,8 +7,9 @@ import pytest
 from click.testing import CliRunner
 
 from renpsim.cli.main import cli
+from renpsim.experiment import load_experiment
 from renpsim.physics import bsm, load_target, neutrino_state
-from renpsim.stats.benchmark import gp21_benchmark, load_campaign
+from renpsim.stats.benchmark import gp21_benchmark
 from renpsim.stats.io import load_dataset
 from renpsim.stats.sensitivity import AsimovSetup, coupling_limits_vs_mass
 from renpsim.stats.spectra import bsm_spectral_function, parse_coupling
@@ -61,12 +62,12 @@ def test_scalar_physical_phase_equals_physics_bsm():
 
 
 def test_hardware_gp21_campaign_equals_the_stand_in():
-    hw = AsimovSetup.from_campaign(load_campaign("gp21-benchmark"))
+    hw = load_experiment("gp21-benchmark").asimov_setup()
     ref = AsimovSetup.from_campaign(gp21_benchmark())
     M = [1e-3, 0.0889, 1e4]
     assert np.allclose(coupling_limits_vs_mass(hw, "gL11", M, 5.99)["limit"],
                        coupling_limits_vs_mass(ref, "gL11", M, 5.99)["limit"], rtol=1e-9)
-    other = load_campaign("yb-ordering-6pt")
+    other = load_experiment("yb-ordering-6pt").asimov_setup()
     assert len(other.omega_eV) == 6
 
 

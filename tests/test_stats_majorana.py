@@ -114,7 +114,7 @@ def test_majorana_likelihood_reduces_to_the_sm_at_zero_coupling(coupling):
         term = bsm.ScalarMediator(1.0, **{coupling[:2]: getattr(term, coupling[:2])},
                                   width_eV=1e-6)
     I = bsm.spectral_function_bsm(ds.omega_eV, MAJ_STATE_FOR_DS, TGT, [term])
-    expect = ds.dwell_s * ds.calibration.efficiency * ds.calibration.rate_scale_per_s * I
+    expect = ds.exposure_s * ds.calibration.efficiency * ds.calibration.rate_scale_per_s * I
     assert np.allclose(lik.asimov({coupling: value}), expect, rtol=1e-12, atol=0)
 
 

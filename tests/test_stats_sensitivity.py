@@ -98,7 +98,7 @@ def _reference_delta_chi2(coupling, mass, thr):
     st = neutrino_state("NO", 0.01, "dirac", "nufit-5.0")
     tgt = load_target("Yb-gp21")
     w = np.array(SETUP.omega_eV)
-    scale = np.array(SETUP.dwell_s) * SETUP.rate_scale_per_s
+    scale = np.array(SETUP.exposure_s) * SETUP.rate_scale_per_s
 
     def counts(g):
         return scale * bsm_spectral_function(w, st.masses_eV, st.coupling, E_eg_eV=tgt.E_eg_eV,
@@ -136,7 +136,7 @@ def test_exposure_for_limit_and_decisions():
     truth = ModelSpec(m_lightest_eV=0.01)
     e = exposure_for_decision(ds, truth, "ordering", 3.0, profile_norm=False)
     assert e["method"] == "linear"
-    d = decision_delta_chi2(ds.with_dwell(ds.dwell_s * e["factor"]), truth, "ordering",
+    d = decision_delta_chi2(ds.with_exposure(ds.exposure_s * e["factor"]), truth, "ordering",
                             profile_norm=False)
     assert d["delta_chi2"] == pytest.approx(9.0, rel=0.02)
     # Dirac vs Majorana in Yb needs vastly more than the mass ordering (physics.md 6.3)
@@ -146,12 +146,12 @@ def test_exposure_for_limit_and_decisions():
 
 def test_dwell_optimiser_improves_the_limit():
     p = optimise_dwell_for_limit(SETUP, "gL11", 1e-3, 5.99)
-    assert p.dwell_after_s.sum() == pytest.approx(p.dwell_before_s.sum())
+    assert p.exposure_after_s.sum() == pytest.approx(p.exposure_before_s.sum())
     assert p.figure_after < 0.95 * p.figure_before
     prof = AsimovSetup.from_campaign(gp21_benchmark(), profile_norm=True)
     q = optimise_dwell_for_limit(prof, "gL11", 1e-3, 5.99)
     assert q.figure_after <= q.figure_before * 1.0001
-    assert np.count_nonzero(q.dwell_after_s > 1.0) >= 2  # a profiled norm needs >= 2 steps
+    assert np.count_nonzero(q.exposure_after_s > 1.0) >= 2  # a profiled norm needs >= 2 steps
 
 
 def test_outputs_roundtrip(tmp_path):
@@ -267,22 +267,25 @@ def test_campaign_from_counts_table_reproduces_the_stand_in():
     camp = gp21_benchmark()
     lik = BinnedLikelihood(camp.dataset(), ModelSpec(), oscillation_constraints=False)
     I = lik.spectral(lik.nominal)
-    resp = np.array([1.0, 0.9, 0.8])  # a step-dependent response
+    resp = np.array([1.0, 0.9, 0.8])  # a step-dependent response (rate per unit I)
+    rate = camp.calibration.rate_scale_per_s * resp
+    dwell = np.asarray(camp.exposure_s)
     table = pd.DataFrame({
-        "omega_eV": camp.omega_eV, "exposure_s": camp.dwell_s, "gate_live_s": camp.dwell_s,
-        "I_eff": I, "signal": camp.calibration.rate_scale_per_s * resp * I * camp.dwell_s,
-        "background": np.array([0.5, 0.5, 0.5]),
+        "omega_eV": camp.omega_eV, "exposure_s": dwell, "gate_live_s": dwell,
+        "I_eff": I, "signal": rate * I * dwell, "background": np.array([0.5, 0.5, 0.5]),
     })
-    c2 = campaign_from_counts_table("t", table, target="Yb-gp21", ordering="NO",
-                                    nature="dirac", oscillation="nufit-5.0", m_lightest_eV=0.01)
-    assert np.allclose(c2.calibration.rate_scale_per_s, camp.calibration.rate_scale_per_s * resp)
+    c2 = campaign_from_counts_table("t", table, rate_per_unit_I_per_s=rate, target="Yb-gp21",
+                                    ordering="NO", nature="dirac", oscillation="nufit-5.0",
+                                    m_lightest_eV=0.01)
     lik2 = BinnedLikelihood(c2.dataset(), ModelSpec(), oscillation_constraints=False)
+    # the seam's setup predicts the table's expected counts (signal from the rate per unit I)
     assert np.allclose(lik2.asimov(), table["signal"] + table["background"], rtol=1e-12)
     s2 = AsimovSetup.from_campaign(c2)
     lim = coupling_limits_vs_mass(s2, "gL11", [1e-3], 3.84)["limit"][0]
     assert lim > coupling_limits_vs_mass(SETUP, "gL11", [1e-3], 3.84)["limit"][0]
     with pytest.raises(InputError):
-        campaign_from_counts_table("t", table.drop(columns="I_eff"), target="Yb-gp21",
+        campaign_from_counts_table("t", table.drop(columns="exposure_s"),
+                                   rate_per_unit_I_per_s=rate, target="Yb-gp21",
                                    ordering="NO", nature="dirac", oscillation="nufit-5.0",
                                    m_lightest_eV=0.01)
 

@@ -81,7 +81,7 @@ async def test_load_edit_generate_forecast_save_reload(gp21_file):
         fc = app.last_forecast
         assert fc.omega_eV.size == 5
         assert app.query_one("#fc-table", DataTable).row_count == 5
-        assert "expected signal" in str(app.query_one("#viability", Static).render())
+        assert "expected signal" in str(app.query_one("#viability", Static).render()).lower()
         # Save to the file it came from.
         await pilot.press("ctrl+s")
         await pilot.pause()

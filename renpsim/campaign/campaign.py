@@ -30,6 +30,7 @@ from renpsim.hardware.config import (
 )
 from renpsim.hardware.schema import as_dict, build, knob, unknown_key_error
 from renpsim.physics.neutrino import NeutrinoState, neutrino_state
+from renpsim.physics.oscillation import DEFAULT_PRESET
 
 #: SeedSequence spawn-key prefixes: keep the random streams of different uses independent.
 KEY_ORDER, KEY_RUN = 1, 2
@@ -44,7 +45,7 @@ class TruthConfig:
     m_lightest_eV: float = knob(0.01, unit="eV", lo=0.0, hi=1.0, doc="Lightest mass.",
                                 source="physics.md 8 (S-bench m1 = 0.01 eV)")
     nature: str = knob("dirac", kind="str", choices=("dirac", "majorana"), doc="Nature.")
-    oscillation: str = knob("nufit-6.0", kind="str", doc="Oscillation preset "
+    oscillation: str = knob(DEFAULT_PRESET, kind="str", doc="Oscillation preset "
                             "(renpsim/data/oscillation).", source="physics.md 3.1")
     alpha21_rad: float = knob(0.0, unit="rad", doc="Majorana phase alpha21.")
     alpha31_rad: float = knob(0.0, unit="rad", doc="Majorana phase alpha31.")

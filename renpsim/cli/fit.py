@@ -8,8 +8,8 @@ import click
 
 from renpsim.cli.options import FiniteFloat
 from renpsim.errors import InputError
+from renpsim.experiment.fit import COMPARE, MODELS
 from renpsim.physics.oscillation import list_presets
-from renpsim.stats.fit_report import COMPARE, MODELS
 
 
 def _parse_fix(items: tuple[str, ...]) -> dict:
@@ -47,7 +47,7 @@ def _split(items: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--ordering", type=click.Choice(["NO", "IO"]), default="NO", show_default=True)
 @click.option("--oscillation", type=click.Choice(list_presets()), default=None,
               help="Oscillation preset constraining the oscillation nuisances "
-                   "(default: the dataset's).")
+                   "(default: the one the run file records).")
 @click.option("--free", "free", multiple=True,
               help="Parameters of interest to float (repeatable or comma separated).")
 @click.option("--profile", "profile", multiple=True,
@@ -61,25 +61,37 @@ def _split(items: tuple[str, ...]) -> tuple[str, ...]:
               help="Skip the profile scan of the lightest mass (boundary-aware interval).")
 @click.option("--validate-truth", is_flag=True,
               help="Read /truth (synthetic files) and report pulls against it.")
+@click.option("--allow-invalid", is_flag=True,
+              help="Exit 0 even if the minimiser reports an invalid fit (default: exit 1).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def fit_cmd(run, model, coupling, nature, mediator_mass, ordering, oscillation, free, profile, fix,
-            no_oscillation_constraints, compare, no_profile_scan, validate_truth, as_json):
+            no_oscillation_constraints, compare, no_profile_scan, validate_truth, allow_invalid,
+            as_json):
     """Fit RUN (.h5 run file or .json binned dataset).
 
     Reports the best fit, HESSE errors, correlations, goodness of fit and parameters at limits.
     """
-    from renpsim.stats.fit_report import fit_run
+    from renpsim.cli.options import option_errors
+    from renpsim.experiment import fit_run_file
 
-    out = fit_run(run, model=model, coupling=coupling, nature=nature,
-                  mediator_mass_eV=mediator_mass,
-                  ordering=ordering, oscillation=oscillation, free=_split(free),
-                  fixed=_parse_fix(fix), profile=_split(profile),
-                  oscillation_constraints=not no_oscillation_constraints, compare=compare,
-                  profile_scans=not no_profile_scan, validate_truth=validate_truth)
+    with option_errors():
+        res = fit_run_file(run, model=model, coupling=coupling, nature=nature,
+                           mediator_mass_eV=mediator_mass,
+                           ordering=ordering, oscillation=oscillation, free=_split(free),
+                           fixed=_parse_fix(fix), profile=_split(profile),
+                           oscillation_constraints=not no_oscillation_constraints,
+                           compare=compare, profile_scans=not no_profile_scan,
+                           validate_truth=validate_truth)
+    out = res.report
     if as_json:
         click.echo(json.dumps(out, indent=1, default=float))
-        return
-    _print_human(out)
+    else:
+        _print_human(out)
+    if not res.valid and not allow_invalid:
+        click.echo("renpsim: error: fit of " + str(run) + " is not valid (the minimiser did "
+                   "not converge); inspect it, or pass --allow-invalid to accept it", err=True)
+        return 1
+    return 0
 
 
 def _print_human(out: dict) -> None:
@@ -99,6 +111,9 @@ def _print_human(out: dict) -> None:
     con.print(f"deviance = {out['deviance']:.4g}, objective = {out['objective']:.4g}, "
               f"ndof = {out['ndof']}, p = {'n/a' if pv is None else f'{pv:.3g}'}, "
               f"valid = {out['valid']}")
+    osc = out["oscillation"]
+    con.print(f"oscillation preset {osc['preset']} ({osc['source']}); normalisation "
+              f"{out['normalisation']}")
     for note in out["notes"]:
         con.print(f"note: {note}")
     if "comparison" in out:
@@ -108,5 +123,9 @@ def _print_human(out: dict) -> None:
     for name, iv in out.get("intervals", {}).items():
         con.print(f"{name}: 68.27% [{iv['68.27%'][0]:.4g}, {iv['68.27%'][1]:.4g}], "
                   f"95% [{iv['95%'][0]:.4g}, {iv['95%'][1]:.4g}] ({iv['method']})")
+        for cl, ends in iv.get("scan_edge_bounds", {}).items():
+            con.print(f"  {cl}: " + ", ".join(f"{side} end = scan edge {x:.4g} (a bound, "
+                                              "not a measured end)"
+                                              for side, x in ends.items()))
     if "pulls" in out:
         con.print("pulls vs truth: " + ", ".join(f"{k} {v:+.2f}" for k, v in out["pulls"].items()))

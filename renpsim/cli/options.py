@@ -88,3 +88,81 @@ class FiniteFloat(click.ParamType):
             if not self.min_open and result < self.min_value:
                 self.fail(f"{value!r}: expected a value >= {self.min_value:g}", param, ctx)
         return result
+
+
+#: Library parameter (or file-field) names -> the command-line options that set them. The one
+#: place where parameter names meet option names: library errors name parameters, the CLI
+#: re-labels them with the option the user typed.
+OPTION_OF_PARAMETER = {
+    "coupling": "--coupling",
+    "model": "--model",
+    "nature": "--nature",
+    "ordering": "--ordering",
+    "fix": "--fix",
+    "free": "--free",
+    "profile": "--profile",
+    "oscillation": "--oscillation",
+    "normalisation": "--normalisation",
+    "decision": "--decision",
+    "n_sigma": "--sigma",
+    "target_limit": "--target-limit",
+    "delta_chi2": "--delta-chi2",
+    "cl": "--cl",
+    "dof": "--dof",
+    "grid": "--masses",
+    "masses": "--masses",
+    "masses_eV": "--masses",
+    "mediator_mass_eV": "--mediator-mass",
+    "true_m_lightest_eV": "--true-m-lightest",
+    "sign": "--sign",
+    "scan": "--scan",
+    "toys": "--toys",
+    "n_toys": "--toys",
+    "executor": "--executor",
+    "workers": "--workers",
+    "scheduler": "--scheduler",
+    "scalar_phase": "--scalar-phase",
+    "width_fraction": "--width-fraction",
+    "plot": "--plot",
+    "path": "--plot",
+}
+
+#: ``where`` values of library errors about a parameter (not a file): their ``key`` names the
+#: parameter.
+PARAMETER_CONTEXTS = ("parameter", "coupling", "experiment", "planning", "sensitivity",
+                      "dipole element", "fit", "executor", "model", "output", "simulate")
+
+#: ``where`` values that are themselves a parameter group set by one option (the ``key`` is an
+#: item inside it, e.g. the parameter named in ``--fix NAME=VALUE`` or a key of ``--vector``).
+OPTION_OF_GROUP = {"fixed": "--fix", "free": "--free", "profile": "--profile",
+                   "vector": "--vector", "scalar": "--scalar", "dipole": "--dipole",
+                   "coupling": "--coupling", "model": "--model"}
+
+
+def option_for(parameter: str) -> str | None:
+    """Return the option that sets a library parameter (``None`` if no option does)."""
+    return OPTION_OF_PARAMETER.get(parameter.split("=", 1)[0].strip())
+
+
+class option_errors:  # noqa: N801 (used as a context manager, reads like a function)
+    """Context manager: re-label library :class:`~renpsim.errors.InputError` s with options.
+
+    An error about a parameter (``where`` a parameter context and ``key`` a parameter set by
+    an option, or ``where`` a parameter group such as ``fixed``) is raised again as
+    ``option --x: key = value: expected ...``; errors about files pass unchanged.
+    """
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        from renpsim.errors import InputError
+
+        if exc is None or not isinstance(exc, InputError):
+            return False
+        opt = option_for(exc.key) if exc.where in PARAMETER_CONTEXTS else None
+        if opt is None:
+            opt = OPTION_OF_GROUP.get(exc.where)
+        if opt is None:
+            return False
+        raise type(exc)(f"option {opt}", exc.key, exc.value, exc.expected) from None

@@ -56,8 +56,10 @@ def _masses(masses, mass_range) -> np.ndarray:
               help="Degrees of freedom of the threshold (default 1).")
 @click.option("--sign", type=click.Choice(["both", "+", "-"]), default="both",
               show_default=True, help="Coupling sign tested (both: the weaker limit).")
-@click.option("--profile-norm", is_flag=True,
-              help="Profile a free normalisation (default: fixed, as GP21).")
+@click.option("--normalisation", type=click.Choice(["fixed", "profiled"]), default=None,
+              help="Signal normalisation: fixed (default, as GP21: no systematics) or "
+                   "profiled (free).")
+@click.option("--profile-norm", is_flag=True, help="Same as --normalisation profiled.")
 @click.option("--scalar-phase", type=click.Choice(["gp21", "physical"]), default="physical",
               show_default=True, help="Pseudoscalar current phase convention (physics.md 0.7).")
 @click.option("--width-fraction", type=FiniteFloat(0.0), default=1e-6, show_default=True,
@@ -91,7 +93,8 @@ def _masses(masses, mass_range) -> np.ndarray:
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, m_lightest,
-                    mediator_mass, delta_chi2, cl, dof, sign, profile_norm, scalar_phase,
+                    mediator_mass, delta_chi2, cl, dof, sign, normalisation, profile_norm,
+                    scalar_phase,
                     width_fraction, ordering, nature, true_m_lightest, decision, n_sigma,
                     target_limit, coupling_value, n_toys, seed, executor, workers, scheduler,
                     csv_path, h5_path, plot_path, as_json):
@@ -100,67 +103,79 @@ def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, m_li
     Coupling limits versus mediator mass (GP21 Fig. 3) or lightest mass (Fig. 4), discovery
     significance, exposure needed for a decision and dwell-time optimisation.
     """
-    from renpsim.stats.benchmark import load_campaign
-    from renpsim.stats.executor import Executor
-    from renpsim.stats.scan import resolve_threshold, sensitivity_scan
-    from renpsim.stats.sensitivity import AsimovSetup
-    from renpsim.stats.spectra import parse_coupling
+    from renpsim import experiment as xp
+    from renpsim.cli.options import option_errors
+    from renpsim.experiment.defaults import default_coupling
 
+    if profile_norm and normalisation == "fixed":
+        raise InputError("option --profile-norm", "normalisation", "profiled",
+                         "either --profile-norm or --normalisation fixed, not both")
+    norm = "profiled" if profile_norm else (normalisation or "fixed")
     if scan == "dipole":
         mediator = "dipole"
     if mediator == "dipole" and scan not in ("dipole", "discovery", "exposure", "wilks"):
         raise InputError("option --scan", "scan", scan,
                          "'dipole' (limits per matrix element) for dipole moments")
-    coupling = coupling or {"vector": "gL11", "scalar": "yS11", "dipole": "mu11"}[mediator]
-    c = parse_coupling(coupling, "option --coupling")
-    if c.mediator != mediator:
-        families = {"vector": "gL/gR", "scalar": "yS/yP", "dipole": "mu/eps"}[mediator]
-        raise InputError("option --coupling", "coupling", coupling,
-                         f"a {mediator} coupling ({families}ij)")
-    camp = load_campaign(campaign)
-    over = {"profile_norm": profile_norm, "scalar_phase": scalar_phase,
-            "width_fraction": width_fraction}
-    for key, val in (("ordering", ordering), ("nature", nature),
-                     ("m_lightest_eV", true_m_lightest)):
-        if val is not None:
-            over[key] = val
-    setup = AsimovSetup.from_campaign(camp, **over)
-    thr, cl_, dof_ = resolve_threshold(delta_chi2, cl, dof)
+    with option_errors():
+        exp = xp.load_experiment(campaign)
+        setup_kw = {"normalisation": norm, "scalar_phase": scalar_phase,
+                    "width_fraction": width_fraction, "ordering": ordering, "nature": nature,
+                    "true_m_lightest_eV": true_m_lightest}
+        coupling = coupling or default_coupling(mediator, nature or exp.truth["nature"])
+        c = xp.parse_coupling(coupling, mediator)
+        thr, cl_, dof_ = xp.threshold(delta_chi2, cl, dof)
+        setup = exp.asimov_setup(**setup_kw)
+        fc = xp.forecast(exp)
+        out = _run_scan(exp, setup, setup_kw, scan, c, masses, mass_range, m_lightest,
+                        mediator_mass, thr, cl_, dof_, sign, decision, n_sigma, target_limit,
+                        coupling_value, n_toys, seed, executor, workers, scheduler, csv_path,
+                        h5_path, plot_path)
     default_note = ("default" if delta_chi2 is None and cl is None and dof is None
                     else "as requested")
-    out = {"campaign": campaign, "scan": scan, "coupling": c.name, "delta_chi2": thr,
-           "dof": dof_, "cl": cl_, "threshold_note": f"Delta chi^2 = {thr:.4g} = {cl_:.4g} CL "
-           f"for {dof_} dof ({default_note})", "setup": setup.to_dict()}
+    out = {"campaign": campaign, "scan": scan, "coupling": c, "delta_chi2": thr,
+           "dof": dof_, "cl": cl_, "normalisation": norm,
+           "oscillation": setup.oscillation, "viability": fc.to_dict(),
+           "threshold_note": f"Delta chi^2 = {thr:.4g} = {cl_:.4g} CL for {dof_} dof "
+           f"({default_note}); normalisation {norm}", "setup": setup.to_dict(), **out}
+    if as_json:
+        click.echo(json.dumps(out, indent=1, default=float))
+    else:
+        _print_human(out)
+
+
+def _run_scan(exp, setup, setup_kw, scan, c, masses, mass_range, m_lightest, mediator_mass,
+              thr, cl_, dof_, sign, decision, n_sigma, target_limit, coupling_value, n_toys,
+              seed, executor, workers, scheduler, csv_path, h5_path, plot_path) -> dict:
+    from renpsim import experiment as xp
+
+    out: dict = {}
     if scan in ("mediator-mass", "m-lightest"):
-        grid = (_masses(masses, mass_range) if scan == "mediator-mass"
-                else np.asarray(m_lightest or (0.0, 0.005, 0.01, 0.02, 0.03, 0.05), float))
-        with Executor(executor, workers=workers, scheduler=scheduler) as ex:
-            table = sensitivity_scan(setup, scan, c.name, grid, delta_chi2=thr, dof=dof_,
-                                     mediator_mass_eV=mediator_mass, sign=sign, executor=ex,
-                                     meta={"campaign": campaign})
+        with xp.executor(executor, workers=workers, scheduler=scheduler) as ex:
+            if scan == "mediator-mass":
+                grid = _masses(masses, mass_range)
+                curve = xp.reach_vs_mediator_mass(exp, c, grid, delta_chi2=thr, dof=dof_,
+                                                  sign=sign, executor=ex, **setup_kw)
+            else:
+                grid = np.asarray(m_lightest or (0.0, 0.005, 0.01, 0.02, 0.03, 0.05), float)
+                curve = xp.reach_vs_lightest_mass(exp, c, grid, mediator_mass_eV=mediator_mass,
+                                                  delta_chi2=thr, dof=dof_, sign=sign,
+                                                  executor=ex, **setup_kw)
             bands = None
             if n_toys and scan == "mediator-mass":
-                from renpsim.stats.executor import new_entropy
-                from renpsim.stats.scan import toy_limit_bands
-
-                seed = new_entropy() if seed is None else seed
-                bands = toy_limit_bands(setup, c.name, grid, delta_chi2=thr, n_toys=n_toys,
-                                        entropy=seed, executor=ex)
+                seed = xp.new_seed() if seed is None else seed
+                bands = xp.toy_bands(exp, c, grid, delta_chi2=thr, n_toys=n_toys, seed=seed,
+                                     executor=ex, **setup_kw).frame
                 out["toys"] = {"n": n_toys, "seed": seed}
-        out["cl"] = table.cl
-        out["quantity"] = table.quantity
+        table = curve.table
+        out["quantity"] = curve.quantity
         out["lineage"] = table.lineage
-        xcol = table.x
-        out["rows"] = [{xcol: float(x), "limit": (None if not math.isfinite(v) else float(v)),
-                        "status": int(s)}
-                       for x, v, s in zip(table.frame[xcol], table.frame["limit"],
-                                          table.frame["status"], strict=True)]
+        out["rows"] = curve.rows()
         if bands is not None:
             for row, (_, b) in zip(out["rows"], bands.iterrows(), strict=True):
                 row.update({k: float(b[k]) for k in ("toy_median", "toy_lo68", "toy_hi68",
                                                      "toy_lo95", "toy_hi95")})
         if csv_path or h5_path or plot_path:
-            from renpsim.stats.output import plot_table, write_csv, write_hdf5
+            from renpsim.experiment.tables import plot_table, write_csv, write_hdf5
 
             if csv_path:
                 write_csv(table, csv_path)
@@ -169,104 +184,39 @@ def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, m_li
             if plot_path:
                 plot_table(table, plot_path)
     elif scan == "dipole":
-        from renpsim.stats.sensitivity import dipole_limits
-
-        lims = dipole_limits(setup, thr)
+        d = xp.dipole_reach(exp, delta_chi2=thr, dof=dof_, **setup_kw)
         out["quantity"] = "dipole_mu"
         out["unit"] = "mu_B"
-        out["rows"] = [{"element": k, "limit": (v if math.isfinite(v) else None)}
-                       for k, v in lims.items()]
+        out["headline"] = d.headline
+        out["rows"] = d.rows()
     elif scan == "wilks":
-        out["rows"] = [_wilks(camp, setup, c.name, mediator_mass, dof_, cl_, n_toys, seed,
-                              workers, executor, scheduler)]
+        if n_toys < 20:
+            raise InputError("option --toys", "toys", n_toys, "at least 20 toys for --scan wilks")
+        seed = xp.new_seed() if seed is None else seed
+        with xp.executor(executor, workers=workers, scheduler=scheduler) as ex:
+            out["rows"] = [xp.wilks_check(exp, c, mediator_mass, dof=dof_, cl=cl_,
+                                          n_toys=n_toys, seed=seed, executor=ex, **setup_kw)]
     elif scan == "discovery":
-        from renpsim.stats.sensitivity import discovery_significance
-
         if coupling_value is None:
             raise InputError("option --coupling-value", "coupling_value", None,
                              "the true coupling for --scan discovery")
         grid = _masses(masses, mass_range) if (masses or mass_range) else np.array(
             [mediator_mass])
-        z = discovery_significance(setup, c.name, coupling_value, grid)
-        out["rows"] = [{"m_eV": float(m), "Z": float(v)} for m, v in zip(grid, z, strict=True)]
+        out["rows"] = xp.discovery(exp, c, coupling_value, grid, **setup_kw)
     elif scan == "exposure":
-        out["rows"] = [_exposure(camp, setup, c.name, decision, n_sigma, target_limit,
-                                 mediator_mass, thr, profile_norm)]
+        if decision == "limit":
+            if target_limit is None:
+                raise InputError("option --target-limit", "target_limit", None,
+                                 "a coupling value for --decision limit")
+            r = xp.limit_exposure(exp, c, mediator_mass, target_limit, thr, **setup_kw)
+        else:
+            r = xp.decision_exposure(exp, decision, n_sigma, **setup_kw)
+        out["rows"] = [r.row()]
     else:
-        out["rows"] = [_optimise(camp, setup, c.name, decision, mediator_mass, thr,
-                                 profile_norm)]
-    if as_json:
-        click.echo(json.dumps(out, indent=1, default=float))
-    else:
-        _print_human(out)
-
-
-def _wilks(camp, setup, coupling, mediator_mass, dof, cl, n_toys, seed, workers, executor,
-           scheduler) -> dict:
-    """Toy distribution of Delta chi^2 for the coupling at the truth (0) against chi^2(dof)."""
-    from renpsim.stats.executor import Executor, new_entropy
-    from renpsim.stats.model import ModelSpec
-    from renpsim.stats.toys import ToyConfig, run_toys, wilks_check
-
-    if n_toys < 20:
-        raise InputError("option --toys", "toys", n_toys, "at least 20 toys for --scan wilks")
-    seed = new_entropy() if seed is None else seed
-    spec = ModelSpec(ordering=setup.ordering, nature=setup.nature, coupling=coupling,
-                     mediator_mass_eV=mediator_mass, m_lightest_eV=setup.m_lightest_eV)
-    fixed = {"m_lightest_eV": setup.m_lightest_eV}
-    if not setup.profile_norm:
-        fixed["norm"] = 1.0
-    cfg = ToyConfig(_dataset(camp, setup), spec, truth={coupling: 0.0}, poi=coupling,
-                    fixed=fixed)
-    with Executor(executor, workers=workers, scheduler=scheduler) as ex:
-        toys = run_toys(cfg, n_toys, entropy=seed, executor=ex)
-    w = wilks_check(toys.delta_chi2, dof=dof, cl=cl)
-    return {"coupling": coupling, "mediator_mass_eV": mediator_mass, "n_toys": n_toys,
-            "seed": seed, "dof": dof, "cl": cl, "ks_pvalue": w.ks_pvalue,
-            "asymptotic_threshold": w.asymptotic_threshold, "toy_threshold": w.toy_threshold,
-            "toy_threshold_error": w.toy_threshold_error,
-            "use_toy_threshold": w.use_toy_threshold, "threshold": w.threshold}
-
-
-def _truth_spec(setup):
-    from renpsim.stats.model import ModelSpec
-
-    return ModelSpec(ordering=setup.ordering, nature=setup.nature,
-                     m_lightest_eV=setup.m_lightest_eV)
-
-
-def _dataset(camp, setup):
-    from dataclasses import replace
-
-    return replace(camp.dataset(), oscillation=setup.oscillation)
-
-
-def _exposure(camp, setup, coupling, decision, n_sigma, target_limit, mediator_mass, thr,
-              profile_norm) -> dict:
-    from renpsim.stats.planning import exposure_for_decision, exposure_for_limit
-
-    if decision == "limit":
-        if target_limit is None:
-            raise InputError("option --target-limit", "target_limit", None,
-                             "a coupling value for --decision limit")
-        r = exposure_for_limit(setup, coupling, mediator_mass, target_limit, thr)
-        return {"decision": "limit", "target_limit": target_limit, **r}
-    r = exposure_for_decision(_dataset(camp, setup), _truth_spec(setup), decision, n_sigma,
-                              profile_norm=profile_norm)
-    return {"decision": decision, "n_sigma": n_sigma, **r}
-
-
-def _optimise(camp, setup, coupling, decision, mediator_mass, thr, profile_norm) -> dict:
-    from renpsim.stats.planning import optimise_dwell_for_decision, optimise_dwell_for_limit
-
-    if decision == "limit":
-        p = optimise_dwell_for_limit(setup, coupling, mediator_mass, thr)
-    else:
-        p = optimise_dwell_for_decision(_dataset(camp, setup), _truth_spec(setup), decision,
-                                        profile_norm=profile_norm)
-    return {"objective": p.objective, "omega_eV": p.omega_eV.tolist(),
-            "dwell_before_s": p.dwell_before_s.tolist(), "dwell_after_s": p.dwell_after_s.tolist(),
-            "before": p.figure_before, "after": p.figure_after}
+        p = xp.optimise_dwell(exp, decision, coupling=c, mediator_mass_eV=mediator_mass,
+                              delta_chi2=thr, **setup_kw)
+        out["rows"] = [p.row()]
+    return out
 
 
 def _print_human(out: dict) -> None:

@@ -48,11 +48,13 @@ def simulate_cmd(campaign, output, seed, level, sets, chunk_shots, no_progress, 
     The file is written under a temporary name and renamed when complete: an interrupted run
     leaves no file under the final name (an existing file there stays intact).
     """
-    from renpsim.campaign import load_campaign
-    from renpsim.daq import expected_counts, simulate
+    from renpsim.cli.options import option_errors
+    from renpsim.experiment import load_experiment
+    from renpsim.experiment.simulation import simulate_run
 
-    camp = load_campaign(campaign, overrides=_parse_set(sets) or None)
-    exp = expected_counts(camp)
+    with option_errors():
+        exp = load_experiment(campaign, overrides=_parse_set(sets) or None)
+    camp = exp.campaign
     t0 = time.perf_counter()
     show = not (no_progress or as_json) and sys.stderr.isatty()
     if show:
@@ -73,24 +75,16 @@ def simulate_cmd(campaign, output, seed, level, sets, chunk_shots, no_progress, 
             def progress(done, total):
                 bar.update(task, completed=done, total=total)
 
-            path = simulate(camp, output, level=level, seed=seed, chunk_shots=chunk_shots,
-                            progress=progress)
+            res = simulate_run(exp, output, level=level, seed=seed, chunk_shots=chunk_shots,
+                               progress=progress)
     else:
-        path = simulate(camp, output, level=level, seed=seed, chunk_shots=chunk_shots)
+        res = simulate_run(exp, output, level=level, seed=seed, chunk_shots=chunk_shots)
     elapsed = time.perf_counter() - t0
-    import h5py
-
-    with h5py.File(path, "r") as f:
-        total = int(f["scan/counts_signal"][()].sum())
-    summary = {"campaign": camp.name, "output": str(Path(path)), "level": level,
-               "seed": camp.seed if seed is None else seed, "steps": len(camp.steps),
-               "shots": camp.steps.total_shots, "total_counts": total,
-               "expected_signal": float(exp["signal"].sum()),
-               "expected_background": float(exp["background"].sum()),
-               "elapsed_s": round(elapsed, 3)}
+    summary = {**res.to_dict(), "output": str(Path(res.path)), "elapsed_s": round(elapsed, 3)}
     if as_json:
         click.echo(json.dumps(summary))
     else:
         click.echo(f"wrote {summary['output']}: {summary['steps']} steps, {summary['shots']} "
-                   f"shots, {total} counts (expected signal {summary['expected_signal']:.4g}, "
-                   f"background {summary['expected_background']:.4g}) in {elapsed:.2f} s")
+                   f"shots, {summary['total_counts']} counts (expected signal "
+                   f"{summary['expected_signal']:.4g}, background "
+                   f"{summary['expected_background']:.4g}) in {elapsed:.2f} s")

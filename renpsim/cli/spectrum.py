@@ -102,9 +102,12 @@ def spectrum_cmd(target, isotope, E_eg, ordering, m_lightest, nature, oscillatio
     specs = [(kind, spec) for kind, given in (("vector", vector_specs),
                                               ("scalar", scalar_specs),
                                               ("dipole", dipole_specs)) for spec in given]
-    terms = [parse_term_spec(kind, spec, nature) for kind, spec in specs]
+    from renpsim.cli.options import option_errors
+
+    with option_errors():
+        terms = [parse_term_spec(kind, spec, nature) for kind, spec in specs]
+        result = bsm_spectrum(grid, state, tgt, terms) if terms else None
     if terms:
-        result = bsm_spectrum(grid, state, tgt, terms)
         record = spectrum_record(result)
         record["I_sm"] = result.I_sm.tolist()
         record["ratio"] = [r if math.isfinite(r) else None for r in result.ratio.tolist()]

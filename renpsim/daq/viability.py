@@ -20,10 +20,11 @@ import numpy as np
 import pandas as pd
 
 from renpsim.constants import SECONDS_PER_DAY
+from renpsim.physics.gp21 import GP21_TOTAL_DAYS
 
 #: GP21 benchmark reference for the gap decomposition (physics.md 1.5).
 REFERENCE = {"gamma0_per_s": 0.002, "volume_cm3": 100.0, "density_cm3": 1e21,
-             "total_time_s": 2.3 * SECONDS_PER_DAY}
+             "total_time_s": GP21_TOTAL_DAYS * SECONDS_PER_DAY}
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from renpsim.errors import InputError
-from renpsim.physics.oscillation import OscillationParameters, load_preset
+from renpsim.physics.oscillation import DEFAULT_PRESET, OscillationParameters, load_preset
 
 Nature = Literal["dirac", "majorana"]
 
@@ -262,7 +262,7 @@ def neutrino_state(
     ordering: str = "NO",
     m_lightest_eV: ArrayLike = 0.0,
     nature: str = "dirac",
-    oscillation: str | OscillationParameters = "nufit-6.0",
+    oscillation: str | OscillationParameters = DEFAULT_PRESET,
     alpha21: ArrayLike = 0.0,
     alpha31: ArrayLike = 0.0,
     delta: ArrayLike | None = None,

@@ -1,16 +1,18 @@
 """``renpsim run``: one campaign from simulation to a report directory.
 
+Every number comes from the experiment layer (:mod:`renpsim.experiment`), the same code that
+the ``renpsim`` commands and the TUI call; this module only arranges and writes the results.
 Steps (each reported to an optional progress callback):
 
-1. resolve the campaign and its expected counts (rate model of :mod:`renpsim.daq.rates`);
-   assess viability (:mod:`renpsim.daq.viability`);
-2. simulate it to ``run.h5`` (:func:`renpsim.daq.simulate`) and validate the file;
-3. fit the run file (:func:`renpsim.stats.fit_report.fit_run`, SM of the campaign's nature,
-   mass ordering compared by profiled minima) -> ``fit.json``;
+1. resolve the campaign and its expected counts; the library's viability verdict;
+2. simulate it to ``run.h5`` and validate the file;
+3. fit the run file (SM of the campaign's nature, mass ordering compared by profiled minima,
+   the oscillation preset the file records) -> ``fit.json``;
 4. if the campaign expects at least one signal event: Asimov sensitivities (vector gL11 and
    scalar yS11 versus mediator mass, GP21 Fig. 3; gL11 versus lightest mass, Fig. 4; dipole
    moments per element; exposure for 3 sigma ordering / lightest-mass / Dirac-Majorana
-   decisions) -> CSV tables, and the comparison with existing limits (:mod:`renpsim.limits`);
+   decisions with the normalisation fixed and profiled) -> CSV tables, and the comparison
+   with existing limits (:mod:`renpsim.limits`);
    otherwise the gap to viability, with no meaningless limits;
 5. figures (PNG and PDF) and the summary (``summary.md`` and a self-contained ``summary.html``)
    stating every assumption with its source and the CL/dof convention.
@@ -21,7 +23,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -31,10 +33,21 @@ from renpsim import __version__
 from renpsim._atomic import atomic_write, atomic_write_text
 from renpsim._json import json_default
 from renpsim.errors import InputError, RenpsimError
+from renpsim.experiment.defaults import (
+    DEFAULT_CAMPAIGN,
+    DEFAULT_CL,
+    DEFAULT_DOF,
+    DEFAULT_M_LIGHTEST_EV,
+    DEFAULT_MASSES_EV,
+    DEFAULT_MEDIATOR_MASS_EV,
+    DEFAULT_N_SIGMA,
+    DEFAULT_NORMALISATION,
+    NORMALISATIONS,
+    TARGET_EVENTS,
+)
 from renpsim.report.document import Bullets, Document, Figure, Heading, Paragraph, Table, fmt
 
-#: The embedded default campaign: the GP21 Yb benchmark.
-DEFAULT_CAMPAIGN = "gp21-benchmark"
+__all__ = ["DEFAULT_CAMPAIGN", "ReportSettings", "run_report"]
 
 Progress = Callable[[str, int, int], None]
 
@@ -62,18 +75,24 @@ class ReportSettings:
         Significance of the discrete decisions (ordering, lightest mass, nature).
     target_events : float
         Signal events regarded as the minimum for a measurement (viability).
+    normalisation : {"fixed", "profiled"}
+        Normalisation treatment of the limits (the CLI's default: fixed).
+    decision_normalisations : tuple of str
+        Treatments shown in the decision table (default both, the first is the headline).
 
     """
 
     seed: int | None = None
     level: str = "steps"
-    masses_eV: tuple[float, ...] = tuple(np.logspace(-3, 4, 57))
-    m_lightest_eV: tuple[float, ...] = (0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.08)
-    mediator_mass_eV: float = 1e-3
-    cl: float = 0.95
-    dof: int = 1
-    n_sigma: float = 3.0
-    target_events: float = 10.0
+    masses_eV: tuple[float, ...] = DEFAULT_MASSES_EV
+    m_lightest_eV: tuple[float, ...] = DEFAULT_M_LIGHTEST_EV
+    mediator_mass_eV: float = DEFAULT_MEDIATOR_MASS_EV
+    cl: float = DEFAULT_CL
+    dof: int = DEFAULT_DOF
+    n_sigma: float = DEFAULT_N_SIGMA
+    target_events: float = TARGET_EVENTS
+    normalisation: str = DEFAULT_NORMALISATION
+    decision_normalisations: tuple[str, ...] = NORMALISATIONS
     extra: dict = field(default_factory=dict)
 
 
@@ -107,9 +126,8 @@ def run_report(campaign: str | Path = DEFAULT_CAMPAIGN, outdir: str | Path = "re
         The report's numbers (also written as ``report.json``).
 
     """
-    from renpsim.campaign import load_campaign
-    from renpsim.daq import expected_counts, simulate
-    from renpsim.daq.viability import assess_viability
+    from renpsim import experiment as xp
+    from renpsim.experiment.simulation import simulate_run
     from renpsim.runfile import validate_run
 
     settings = settings or ReportSettings()
@@ -118,15 +136,16 @@ def run_report(campaign: str | Path = DEFAULT_CAMPAIGN, outdir: str | Path = "re
     if out.exists() and not out.is_dir():
         raise InputError("option -o", "OUTDIR", str(out), "a directory (or a new path)")
     stages = 6
-    camp = load_campaign(str(campaign))   # bad input fails before OUTDIR is created
-    expected = expected_counts(camp)
+    exp = xp.load_experiment(campaign)   # bad input fails before OUTDIR is created
+    camp, expected = exp.campaign, exp.expected
     out.mkdir(parents=True, exist_ok=True)
-    viab = assess_viability(camp, expected, settings.target_events)
+    fc = xp.forecast(exp, settings.target_events)
+    viab = fc.viability
     _write_csv(expected, out / "expected_counts.csv")
     progress("campaign and expected counts", 1, stages)
 
     run_path = out / "run.h5"
-    simulate(camp, run_path, level=settings.level, seed=settings.seed)
+    simulate_run(exp, run_path, level=settings.level, seed=settings.seed)
     validate_run(run_path)
     progress("simulation", 2, stages)
 
@@ -136,19 +155,21 @@ def run_report(campaign: str | Path = DEFAULT_CAMPAIGN, outdir: str | Path = "re
         "campaign_source": str(campaign),
         "hardware": camp.hardware.name,
         "settings": {"level": settings.level, "seed": settings.seed, "cl": settings.cl,
-                     "dof": settings.dof, "n_sigma": settings.n_sigma},
+                     "dof": settings.dof, "n_sigma": settings.n_sigma,
+                     "normalisation": settings.normalisation},
         "viability": viab.to_dict(),
         "files": {"run": "run.h5", "expected_counts": "expected_counts.csv"},
     }
-    fit = _fit(camp, run_path, viab.viable)
+    fit = _fit(exp, run_path, viab.viable)
     atomic_write_text(out / "fit.json", json.dumps(fit, indent=1, default=json_default))
     results["fit"] = {k: fit[k] for k in ("status", "model", "parameters", "deviance", "ndof",
-                                          "p_value") if k in fit}
+                                          "p_value", "oscillation", "normalisation",
+                                          "comparison", "valid") if k in fit}
     results["files"]["fit"] = "fit.json"
     progress("fit", 3, stages)
 
     if viab.viable:
-        results["sensitivity"] = _sensitivity(camp, expected, settings, out)
+        results["sensitivity"] = _sensitivity(exp, settings, out)
     else:
         factors = pd.DataFrame([{"knob": f.name, "ratio_to_gp21": f.ratio,
                                  "log10": f.log10, "description": f.description}
@@ -168,98 +189,100 @@ def run_report(campaign: str | Path = DEFAULT_CAMPAIGN, outdir: str | Path = "re
     return results
 
 
-def _fit(camp, run_path: Path, viable: bool) -> dict:
+def _fit(exp, run_path: Path, viable: bool) -> dict:
     """SM fit of the campaign's nature with the ordering comparison; skipped when not viable."""
-    from renpsim.stats.fit_report import fit_run
+    from renpsim import experiment as xp
 
+    camp = exp.campaign
     model = f"sm-{camp.truth.nature}"
     if not viable:
-        from renpsim.stats.io import load_dataset
-
-        ds, _ = load_dataset(run_path)
+        sim = exp.expected.sort_values("step")
         return {"status": "skipped", "model": {"name": model},
                 "reason": "expected signal far below one event: a fit of the neutrino "
                           "parameters would only measure the background",
                 "parameters": {}, "deviance": None, "ndof": None,
-                "steps": {"omega_eV": np.asarray(ds.omega_eV, float).tolist(),
-                          "dwell_s": np.asarray(ds.dwell_s, float).tolist(),
-                          "observed": ds.counts_per_step.tolist()}}
-    rep = fit_run(run_path, model=model, ordering=camp.truth.ordering,
-                  oscillation=camp.truth.oscillation, compare="ordering")
+                "steps": _observed_steps(run_path, sim)}
+    rep = xp.fit_campaign_run(exp, run_path, compare="ordering").report
     rep["status"] = "fitted"
     return rep
 
 
-def _sensitivity(camp, expected, settings: ReportSettings, out: Path) -> dict:
-    from renpsim.limits import compare, make_sensitivity
-    from renpsim.stats.benchmark import from_hardware_campaign
-    from renpsim.stats.model import ModelSpec
-    from renpsim.stats.output import write_csv
-    from renpsim.stats.planning import exposure_for_decision
-    from renpsim.stats.scan import resolve_threshold, sensitivity_scan
-    from renpsim.stats.sensitivity import AsimovSetup, dipole_limits
+def _observed_steps(run_path: Path, expected) -> dict:
+    """Observed counts per scan step of the run file (reader of renpsim.runfile)."""
+    from renpsim.experiment.simulation import observed_steps
 
-    scamp = from_hardware_campaign(camp, expected)
-    setup = AsimovSetup.from_campaign(scamp)
-    thr, cl, dof = resolve_threshold(None, settings.cl, settings.dof)
-    res: dict = {"delta_chi2": thr, "cl": cl, "dof": dof, "tables": {}, "comparisons": {}}
+    steps = observed_steps(run_path)
+    return {"omega_eV": steps["omega_eV"].to_numpy(float).tolist(),
+            "exposure_s": steps["exposure_s"].to_numpy(float).tolist(),
+            "observed": steps["counts"].to_numpy(float).tolist()}
+
+
+def _sensitivity(exp, settings: ReportSettings, out: Path) -> dict:
+    from renpsim import experiment as xp
+    from renpsim.experiment.tables import write_csv
+    from renpsim.limits import compare, make_sensitivity
+
+    camp = exp.campaign
+    thr, cl, dof = xp.threshold(None, settings.cl, settings.dof)
+    res: dict = {"delta_chi2": thr, "cl": cl, "dof": dof, "normalisation": settings.normalisation,
+                 "tables": {}, "comparisons": {}}
     meta = {"campaign": camp.name}
+    # mediator poles of the scan steps (s = M^2, [physics §1.1]) are sharp: sample them exactly
+    mass_grid, poles = xp.mass_grid_with_poles(exp, settings.masses_eV)
+    res["pole_masses_eV"] = poles.tolist()
     curves = (("vector", "gL11", "mediator-mass"), ("scalar", "yS11", "mediator-mass"),
               ("m_lightest", "gL11", "m-lightest"))
-    # mediator poles of the scan steps (s = M^2, physics.md 1.1) are sharp: sample them exactly
-    from renpsim.physics.kinematics import pole_mass
-
-    poles = pole_mass(np.unique(camp.steps.omega_eV), camp.hardware.E_eg_eV)
-    poles = poles[(poles > min(settings.masses_eV)) & (poles < max(settings.masses_eV))]
-    mass_grid = np.unique(np.concatenate([settings.masses_eV, poles, poles * (1 - 1e-3),
-                                          poles * (1 + 1e-3)]))
-    res["pole_masses_eV"] = poles.tolist()
     for name, coupling, scan in curves:
-        grid = np.asarray(settings.m_lightest_eV) if scan == "m-lightest" else mass_grid
-        table = sensitivity_scan(setup, scan, coupling, grid, delta_chi2=thr, dof=dof,
-                                 mediator_mass_eV=settings.mediator_mass_eV, meta=meta)
+        if scan == "m-lightest":
+            curve = xp.reach_vs_lightest_mass(exp, coupling, settings.m_lightest_eV,
+                                              mediator_mass_eV=settings.mediator_mass_eV,
+                                              delta_chi2=thr, dof=dof, meta=meta,
+                                              normalisation=settings.normalisation)
+        else:
+            curve = xp.reach_vs_mediator_mass(exp, coupling, mass_grid, delta_chi2=thr, dof=dof,
+                                              meta=meta, normalisation=settings.normalisation)
+        table = curve.table
         fname = f"sensitivity_{name}_{coupling}.csv"
         write_csv(table, out / fname)
-        frame = table.frame
-        res["tables"][name] = {"file": fname, "quantity": table.quantity, "x": table.x,
+        res["tables"][name] = {"file": fname, "quantity": curve.quantity, "x": curve.x_name,
                                "coupling": coupling, "lineage": table.lineage,
-                               "rows": frame[[table.x, "limit"]].to_dict("records")}
+                               "normalisation": settings.normalisation,
+                               "rows": [{curve.x_name: x, "limit": v}
+                                        for x, v in zip(curve.x, curve.limit, strict=True)]}
         if scan == "mediator-mass":
-            ok = np.isfinite(frame["limit"]) & (frame["limit"] > 0)
-            sens = make_sensitivity(table.quantity, frame[table.x][ok], frame["limit"][ok],
+            x, lim = np.asarray(curve.x), np.asarray(curve.limit)
+            ok = np.isfinite(lim) & (lim > 0)
+            sens = make_sensitivity(curve.quantity, x[ok], lim[ok],
                                     cl=cl, dof=dof, delta_chi2=thr, label=f"RENP {coupling}")
             cmp_ = compare(sens)
             cfile = f"comparison_{name}.csv"
             _write_csv(cmp_.table, out / cfile)
-            res["comparisons"][name] = {"file": cfile, "quantity": table.quantity,
+            res["comparisons"][name] = {"file": cfile, "quantity": curve.quantity,
                                         "improves": bool(np.any(cmp_.improves)),
                                         "best_factor": _best_factor(cmp_)}
-    dip = dipole_limits(setup, thr)
-    dframe = pd.DataFrame({"element": list(dip), "limit_mu_B": list(dip.values())})
+    dip = xp.dipole_reach(exp, delta_chi2=thr, dof=dof, normalisation=settings.normalisation)
+    dlims = dip.as_dict()
+    dframe = pd.DataFrame({"element": list(dlims), "limit_mu_B": list(dlims.values())})
     _write_csv(dframe, out / "sensitivity_dipole.csv")
     res["tables"]["dipole"] = {"file": "sensitivity_dipole.csv", "unit": "mu_B",
+                               "headline": dip.headline,
                                "rows": dframe.to_dict("records")}
-    mu11 = dip.get("mu11", math.inf)
-    if math.isfinite(mu11):
-        sens = make_sensitivity("mu_nu_eff", None, [mu11], cl=cl, dof=dof, delta_chi2=thr,
-                                mu_definition="stellar", label="RENP |mu_11|")
+    head = dlims.get(dip.headline, math.inf)
+    if math.isfinite(head):
+        # the effective-moment bounds constrain a combination; the headline element (mu11,
+        # or the transition moment mu12 for Majorana neutrinos) is compared with them
+        sens = make_sensitivity("mu_nu_eff", None, [head], cl=cl, dof=dof, delta_chi2=thr,
+                                mu_definition="stellar", label=f"RENP |{dip.headline}|")
         cmp_ = compare(sens, mu_definition="stellar")
         _write_csv(cmp_.table, out / "comparison_dipole.csv")
         res["comparisons"]["dipole"] = {"file": "comparison_dipole.csv",
                                         "quantity": "mu_nu_eff (stellar)",
+                                        "element": dip.headline,
                                         "improves": bool(np.any(cmp_.improves)),
                                         "best_factor": _best_factor(cmp_)}
-    truth = ModelSpec(ordering=setup.ordering, nature=setup.nature,
-                      m_lightest_eV=setup.m_lightest_eV)
-    dataset = replace(scamp.dataset(), oscillation=setup.oscillation)
-    rows = []
-    for decision in ("ordering", "lightest-mass", "nature"):
-        r = exposure_for_decision(dataset, truth, decision, settings.n_sigma)
-        rows.append({"decision": decision, "n_sigma": settings.n_sigma,
-                     "exposure_factor": r["factor"], "total_time_s": r["total_s"],
-                     "delta_chi2_now": r["delta_chi2_now"]})
-    dec = pd.DataFrame(rows)
-    _write_csv(dec, out / "decisions.csv")
+    rows = [d.row() for d in xp.decision_table(exp, settings.n_sigma,
+                                               settings.decision_normalisations)]
+    _write_csv(pd.DataFrame(rows), out / "decisions.csv")
     res["decisions"] = {"file": "decisions.csv", "rows": rows}
     return res
 
@@ -305,7 +328,7 @@ def _figures(camp, expected, fit, sens, out: Path) -> list[Figure]:
         figs.append(Figure(stem.with_suffix(".png"),
                            f"{name.capitalize()} mediator: RENP reach on {t['coupling']} versus "
                            "mediator mass with the existing limits", stem.with_suffix(".pdf")))
-    from renpsim.stats.output import plot_table, read_csv
+    from renpsim.experiment.tables import plot_table, read_csv
 
     t = sens["tables"]["m_lightest"]
     table = read_csv(out / t["file"])
@@ -415,9 +438,15 @@ def _summary(camp, results: dict, fit: dict, figures: list[Figure],
         doc.add(Table(["element", "limit [mu_B]"],
                       [[r["element"], r["limit_mu_B"]] for r in sens["tables"]["dipole"]["rows"]]))
         doc.add(Heading("Exposure for discrete decisions", 3))
-        doc.add(Table(["decision", "n sigma", "exposure factor", "total time [s]"],
-                      [[r["decision"], r["n_sigma"], r["exposure_factor"], r["total_time_s"]]
-                       for r in sens["decisions"]["rows"]]))
+        doc.add(Paragraph(
+            "Factor on every dwell time for an n-sigma Asimov decision, with the signal "
+            "normalisation fixed (no systematics, as GP21; the default of renpsim sensitivity) "
+            "and profiled (a free normalisation): an unknown normalisation costs a large "
+            "factor."))
+        doc.add(Table(["decision", "n sigma", "normalisation", "exposure factor",
+                       "total time [s]"],
+                      [[r["decision"], r["n_sigma"], r["normalisation"], r["factor"],
+                        r["total_time_s"]] for r in sens["decisions"]["rows"]]))
         doc.add(Heading("Comparison with existing limits", 3))
         doc.add(Table(["curve", "quantity", "RENP improves somewhere", "best improvement factor",
                        "table"],
@@ -437,12 +466,14 @@ def _summary(camp, results: dict, fit: dict, figures: list[Figure],
         "(n_gamma/1e21) (physics.md 1.5, correction 10).",
         "Time convention: the dwell time of a step is the time at that frequency; the campaign "
         "total is their sum (GP21's 2.3 days is the total over its three frequencies).",
-        f"Oscillation preset {t.oscillation}: values transcribed from the physics reference, "
+        f"Oscillation preset {t.oscillation} (the campaign's, recorded in run.h5 and used "
+        "by the fit): values transcribed from the physics reference, "
         "flagged unverified in the preset metadata until checked against NuFIT.",
         "Light mediators: vector coupling with the corrected GP21 eq. 22 sign; scalar in the "
         "physically consistent convention unless stated (physics.md 4.1, 4.2).",
         "Statistics: Poisson deviance with the corrected sign (physics.md 6.1, correction 5); "
-        "Asimov data; normalisation fixed unless stated.",
+        f"Asimov data; normalisation {settings.normalisation} for the limits; decisions "
+        "shown with the normalisation fixed and profiled.",
         "Every hardware value below is tagged [A] (assumption, a knob) or [U] (unverified) in "
         "hardware.md.",
     ]))

@@ -1,161 +1,97 @@
-"""Campaigns for the sensitivity engine: the hardware-layer seam and the built-in GP21 stand-in.
+"""Asimov setups of campaigns: the hardware-layer seam and the built-in GP21 stand-in.
 
-:func:`load_campaign` resolves preset names and TOML paths through ``renpsim.campaign`` and the
-per-step response of ``renpsim.daq.expected_counts`` (:func:`campaign_from_counts_table`).
+There is one campaign type, :class:`renpsim.campaign.Campaign`; the statistics engine sees a
+campaign as an :class:`~renpsim.stats.sensitivity.AsimovSetup` (plain data: steps, exposures,
+rate per unit I, backgrounds, truth). :func:`from_hardware_campaign` builds it from a resolved
+campaign, with the rate per unit I(omega) held by the DAQ step model
+(:func:`renpsim.daq.rates.step_model`, ``c_sig``), never divided back out of expected counts.
 
-The stand-in :func:`gp21_benchmark` (used by tests, and when the hardware layer is absent):
-GP21 section IV (physics.md 1.5): Yb at V = 100 cm^3, n_a = n_gamma = 1e21 cm^-3, eta = 1
-(Gamma_0 = 0.002 s^-1), three frequencies 1.0688 / 1.0699 / 1.0711 eV with equal time, NO,
-m1 = 0.01 eV, NuFIT 5.0, E_eg = 2.14349 eV (target ``Yb-gp21``). Convention (physics.md 1.5
-"trap"): **T = 2.3 days is the total**, split equally (about 21 SM events), no background, no
-systematics (GP21 eqs. 30-31).
+The stand-in :func:`gp21_benchmark` (used by tests): GP21 section IV [physics §1.5]: Yb at
+V = 100 cm^3, n_a = n_gamma = 1e21 cm^-3, eta = 1 (Gamma_0 = 0.002 s^-1), three frequencies
+1.0688 / 1.0699 / 1.0711 eV with equal time, NO, m1 = 0.01 eV, NuFIT 5.0, E_eg = 2.14349 eV
+(target ``Yb-gp21``). Convention [physics §1.5]: **T = 2.3 days is the total**, split equally
+(about 21 SM events), no background, no systematics (GP21 eqs. 30-31).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 
 from renpsim.constants import SECONDS_PER_DAY
 from renpsim.errors import InputError
+from renpsim.physics.gp21 import (
+    GP21_M_LIGHTEST_EV,
+    GP21_NATURE,
+    GP21_OMEGA_EV,
+    GP21_ORDERING,
+    GP21_OSCILLATION,
+    GP21_TOTAL_DAYS,
+)
 from renpsim.physics.rate import rate_scale
 from renpsim.physics.targets import load_target
-from renpsim.stats.dataset import BinnedDataset, Calibration
-
-GP21_OMEGA_EV = (1.0688, 1.0699, 1.0711)
-GP21_TOTAL_DAYS = 2.3
+from renpsim.stats.sensitivity import AsimovSetup
 
 
-@dataclass(frozen=True)
-class Campaign:
-    """Minimal campaign description the sensitivity engine needs (plain data).
-
-    Attributes
-    ----------
-    name : str
-        Campaign id.
-    omega_eV, dwell_s : numpy.ndarray
-        Scan steps and time per step (s of full coherence).
-    target : str
-        Target name (``load_target``).
-    ordering, nature, oscillation : str
-        Truth neutrino hypothesis and the oscillation preset.
-    m_lightest_eV : float
-        Truth lightest mass.
-    calibration : Calibration
-        Rate scale and nuisance constraints.
-
-    """
-
-    name: str
-    omega_eV: np.ndarray
-    dwell_s: np.ndarray
-    target: str
-    ordering: str
-    nature: str
-    oscillation: str
-    m_lightest_eV: float
-    calibration: Calibration
-
-    def dataset(self, counts=None) -> BinnedDataset:
-        """Return a :class:`BinnedDataset` of this campaign (zero counts unless given)."""
-        return BinnedDataset(
-            omega_eV=self.omega_eV, dwell_s=self.dwell_s,
-            counts=np.zeros(len(self.omega_eV)) if counts is None else counts,
-            calibration=self.calibration, target=self.target, oscillation=self.oscillation,
-            label=self.name)
-
-
-def gp21_benchmark(total_days: float = GP21_TOTAL_DAYS) -> Campaign:
-    """Return the GP21 benchmark campaign (stand-in, see module docstring)."""
+def gp21_benchmark(total_days: float = GP21_TOTAL_DAYS) -> AsimovSetup:
+    """Return the Asimov setup of the GP21 benchmark (stand-in, see module docstring)."""
     target = load_target("Yb-gp21")
-    dwell = np.full(3, total_days * SECONDS_PER_DAY / 3.0)
-    return Campaign(
-        name="gp21-benchmark", omega_eV=np.array(GP21_OMEGA_EV), dwell_s=dwell,
-        target="Yb-gp21", ordering="NO", nature="dirac", oscillation="nufit-5.0",
-        m_lightest_eV=0.01,
-        calibration=Calibration(rate_scale_per_s=float(rate_scale(target))),
-    )
+    dwell = total_days * SECONDS_PER_DAY / 3.0
+    return AsimovSetup(
+        omega_eV=GP21_OMEGA_EV, exposure_s=(dwell, dwell, dwell),
+        rate_scale_per_s=float(rate_scale(target)), target="Yb-gp21", ordering=GP21_ORDERING,
+        nature=GP21_NATURE, oscillation=GP21_OSCILLATION, m_lightest_eV=GP21_M_LIGHTEST_EV)
 
 
-CAMPAIGNS = {"gp21-benchmark": gp21_benchmark}
-
-
-def load_campaign(name: str) -> Campaign:
-    """Return a campaign by preset name or TOML path.
-
-    Campaigns come from the hardware layer (``renpsim.campaign.load_campaign`` and the
-    response of ``renpsim.daq.expected_counts``) through :func:`campaign_from_counts_table`.
-    The built-in GP21 stand-in (:func:`gp21_benchmark`) is used for ``gp21-benchmark`` only
-    when the hardware layer is not installed; the two give identical limits (tested).
-    """
-    try:
-        from renpsim.campaign import load_campaign as hw_load_campaign
-        from renpsim.daq import expected_counts
-    except ImportError:
-        if name in CAMPAIGNS:
-            return CAMPAIGNS[name]()
-        raise InputError("argument CAMPAIGN", "campaign", name,
-                         "one of " + ", ".join(CAMPAIGNS)
-                         + " (other campaigns need renpsim.campaign)") from None
-    camp = hw_load_campaign(name)
-    return from_hardware_campaign(camp, expected_counts(camp))
-
-
-def from_hardware_campaign(camp, expected) -> Campaign:
-    """Return the sensitivity engine's view of a resolved :class:`renpsim.campaign.Campaign`.
+def from_hardware_campaign(camp, expected) -> AsimovSetup:
+    """Return the statistics engine's Asimov setup of a resolved campaign.
 
     Parameters
     ----------
     camp : renpsim.campaign.Campaign
         Resolved campaign (hardware, steps, truth hypothesis).
     expected : pandas.DataFrame
-        Its :func:`renpsim.daq.expected_counts` table (per-step response and backgrounds).
+        Its :func:`renpsim.daq.expected_counts` table (coherent exposure and backgrounds).
 
     """
+    from renpsim.daq.rates import step_model
+
     t = camp.truth
     tgt = camp.hardware.target
     return campaign_from_counts_table(
-        camp.name, expected, target=f"{tgt.species}-{tgt.isotope}",
-        ordering=t.ordering, nature=t.nature, oscillation=t.oscillation,
-        m_lightest_eV=t.m_lightest_eV)
+        camp.name, expected, rate_per_unit_I_per_s=step_model(camp).c_sig,
+        target=f"{tgt.species}-{tgt.isotope}", ordering=t.ordering, nature=t.nature,
+        oscillation=t.oscillation, m_lightest_eV=t.m_lightest_eV)
 
 
-def campaign_from_counts_table(name: str, table, *, target: str, ordering: str, nature: str,
-                               oscillation: str, m_lightest_eV: float) -> Campaign:
-    """Build a :class:`Campaign` from a hardware expected-counts table (the DAQ seam).
+def campaign_from_counts_table(name: str, table, *, rate_per_unit_I_per_s, target: str,
+                               ordering: str, nature: str, oscillation: str,
+                               m_lightest_eV: float) -> AsimovSetup:
+    """Build an :class:`AsimovSetup` from an expected-counts table (the DAQ seam).
 
-    ``table`` is what ``renpsim.daq.expected_counts(campaign)`` returns (hardware branch): one
-    row per step with ``omega_eV``, ``exposure_s`` (coherent seconds), ``gate_live_s``,
-    ``I_eff``, ``signal`` and ``background`` (expected counts). The signal response per unit I
-    becomes the per-step rate scale (signal / (I_eff x exposure)); all backgrounds (dark
-    included) become a per-step background rate per coherent second, so they scale with the
-    exposure when the dwell times are changed.
+    ``table`` is what ``renpsim.daq.expected_counts(campaign)`` returns: one row per step with
+    ``omega_eV``, ``exposure_s`` (coherent seconds) and ``background`` (expected counts, dark
+    included); ``rate_per_unit_I_per_s`` is the signal rate per unit I(omega) and per coherent
+    second of each step (the step model's ``c_sig``). The backgrounds become a per-step rate per
+    coherent second, so they scale with the exposure when the dwell times are changed.
 
     Caveat: the table's I_eff is smeared by the laser line width; the statistics engine
     evaluates the unsmeared spectrum (see docs/statistics.md, limitations).
     """
-    cols = ("omega_eV", "exposure_s", "I_eff", "signal", "background")
+    cols = ("omega_eV", "exposure_s", "background")
     missing = [c for c in cols if c not in getattr(table, "columns", ())]
     if missing:
         raise InputError(f"campaign {name}", "expected_counts", missing[0],
                          "a table with columns " + ", ".join(cols))
     expo = np.asarray(table["exposure_s"], dtype=float)
-    I_eff = np.asarray(table["I_eff"], dtype=float)
-    sig = np.asarray(table["signal"], dtype=float)
-    ok = (I_eff > 0) & (expo > 0)
-    if not np.any(ok):
-        raise InputError(f"campaign {name}", "expected_counts", "no open step",
-                         "at least one step with signal (I_eff > 0)")
-    r0 = np.empty(len(expo))
-    r0[ok] = sig[ok] / (I_eff[ok] * expo[ok])
-    r0[~ok] = np.median(r0[ok])
+    r0 = np.broadcast_to(np.asarray(rate_per_unit_I_per_s, float), expo.shape)
+    if not np.any((r0 > 0) & (expo > 0)):
+        raise InputError(f"campaign {name}", "rate_per_unit_I_per_s", "no open step",
+                         "at least one step with a signal response and exposure")
     bkg = np.where(expo > 0, np.asarray(table["background"], float) / np.where(expo > 0, expo, 1),
                    0.0)
-    r0_arg = float(r0[0]) if np.allclose(r0, r0[0], rtol=1e-12) else r0
-    return Campaign(
-        name=name, omega_eV=np.asarray(table["omega_eV"], float), dwell_s=expo, target=target,
-        ordering=ordering, nature=nature, oscillation=oscillation,
-        m_lightest_eV=float(m_lightest_eV),
-        calibration=Calibration(rate_scale_per_s=r0_arg, background_rate_per_s=bkg))
+    r0_arg = float(r0[0]) if np.allclose(r0, r0[0], rtol=1e-12) else tuple(map(float, r0))
+    return AsimovSetup(
+        omega_eV=tuple(map(float, np.asarray(table["omega_eV"], float))),
+        exposure_s=tuple(map(float, expo)), rate_scale_per_s=r0_arg,
+        background_rate_per_s=tuple(map(float, bkg)), target=target, ordering=ordering,
+        nature=nature, oscillation=oscillation, m_lightest_eV=float(m_lightest_eV))

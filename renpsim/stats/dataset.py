@@ -1,4 +1,8 @@
-"""Binned datasets: what the fitter consumes (scan steps, dwell times, counts, calibration).
+"""Binned datasets: what the fitter consumes (scan steps, coherent exposures, counts, calibration).
+
+The exposure of a step (``exposure_s``) is its coherent exposure, seconds of full coherence
+(a run file's ``/scan/coherent_exposure_s``); it is never the wall-clock dwell time of the
+step (``/scan/dwell_s``), which the statistics code does not use.
 
 A :class:`BinnedDataset` is plain data (numpy arrays and floats), so it pickles cheaply to worker
 processes and Dask workers. It can be built by hand, from a campaign
@@ -14,6 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from renpsim.errors import InputError
+from renpsim.physics.oscillation import DEFAULT_PRESET
 
 
 def _opt_pos(where: str, key: str, value, allow_zero: bool = False) -> float | None:
@@ -43,8 +48,11 @@ def _per_channel(where: str, key: str, value, allow_zero: bool) -> NDArray[np.fl
 
 
 @dataclass(frozen=True)
-class Calibration:
-    """Calibration inputs that constrain the nuisance parameters.
+class LikelihoodCalibration:
+    """Calibration inputs of the likelihood: rate scale and the nuisance constraints.
+
+    (Not the run file's calibration records, :class:`renpsim.runfile.Calibration`, from which
+    the readers derive it.)
 
     A ``None`` entry means "no calibration for this nuisance": the nuisance is then fixed at its
     nominal value by default, and asking for it to be free is an :class:`InputError`.
@@ -171,12 +179,12 @@ class BinnedDataset:
     ----------
     omega_eV : numpy.ndarray
         Nominal trigger photon energy of each step (eV).
-    dwell_s : numpy.ndarray
+    exposure_s : numpy.ndarray
         Coherent exposure time of each step (s), physics.md 1.5 convention (T per frequency).
     counts : numpy.ndarray
         Observed counts per step, shape (n_steps,), or per step and detector channel, shape
         (n_steps, n_channels) (float64; Asimov data may be non-integer).
-    calibration : Calibration
+    calibration : LikelihoodCalibration
         Nuisance constraints.
     target : str
         Target name for :func:`renpsim.physics.load_target` (e.g. ``"Yb-gp21"``).
@@ -186,16 +194,16 @@ class BinnedDataset:
         Free text (run id, campaign name).
     live_s : numpy.ndarray or None
         Detector live time over which dark counts accumulate, per step (n_steps,) or per step
-        and channel (n_steps, n_channels); default ``dwell_s``.
+        and channel (n_steps, n_channels); default ``exposure_s``.
 
     """
 
     omega_eV: NDArray[np.float64]
-    dwell_s: NDArray[np.float64]
+    exposure_s: NDArray[np.float64]
     counts: NDArray[np.float64]
-    calibration: Calibration
+    calibration: LikelihoodCalibration
     target: str = "Yb"
-    oscillation: str = "nufit-5.0"
+    oscillation: str = DEFAULT_PRESET
     label: str = ""
     live_s: NDArray[np.float64] | None = None
     meta: dict = field(default_factory=dict, compare=False)
@@ -203,7 +211,7 @@ class BinnedDataset:
     def __post_init__(self) -> None:
         w = f"dataset {self.label}".strip()
         arrays = {}
-        keys = ("omega_eV", "dwell_s", "counts") + (() if self.live_s is None else ("live_s",))
+        keys = ("omega_eV", "exposure_s", "counts") + (() if self.live_s is None else ("live_s",))
         for key in keys:
             try:
                 arr = np.atleast_1d(np.asarray(getattr(self, key), dtype=np.float64))
@@ -230,7 +238,7 @@ class BinnedDataset:
                              f"{n_ch} channels (as the counts)")
         if np.any(arrays["omega_eV"] <= 0):
             raise InputError(w, "omega_eV", arrays["omega_eV"].tolist(), "energies > 0 eV")
-        for key in ("dwell_s", "live_s"):
+        for key in ("exposure_s", "live_s"):
             if key in arrays and np.any(arrays[key] < 0):
                 raise InputError(w, key, arrays[key].tolist(), "times >= 0 s")
         if np.any(arrays["counts"] < 0):
@@ -285,20 +293,20 @@ class BinnedDataset:
         """Copy with other counts (toys, Asimov)."""
         return replace(self, counts=np.asarray(counts, dtype=np.float64))
 
-    def with_dwell(self, dwell_s: ArrayLike) -> BinnedDataset:
-        """Copy with other dwell times (exposure planning); live times scale alike."""
-        new = np.asarray(dwell_s, dtype=np.float64)
+    def with_exposure(self, exposure_s: ArrayLike) -> BinnedDataset:
+        """Copy with other coherent exposures (exposure planning); live times scale alike."""
+        new = np.asarray(exposure_s, dtype=np.float64)
         live = None
         if self.live_s is not None:
-            ratio = np.where(self.dwell_s > 0, new / np.where(self.dwell_s > 0, self.dwell_s, 1),
-                             1.0)
+            old = self.exposure_s
+            ratio = np.where(old > 0, new / np.where(old > 0, old, 1), 1.0)
             live = self.live_s * (ratio if self.live_s.ndim == 1 else ratio[:, None])
-        return replace(self, dwell_s=new, live_s=live)
+        return replace(self, exposure_s=new, live_s=live)
 
     @property
     def dark_exposure_s(self) -> NDArray[np.float64]:
-        """Time over which dark counts accumulate per step (``live_s`` or ``dwell_s``)."""
-        return self.dwell_s if self.live_s is None else self.live_s
+        """Time over which dark counts accumulate per step (``live_s`` or ``exposure_s``)."""
+        return self.exposure_s if self.live_s is None else self.live_s
 
     @property
     def dark_exposure_2d(self) -> NDArray[np.float64]:

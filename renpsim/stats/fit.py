@@ -211,7 +211,7 @@ def fit(lik: BinnedLikelihood, start: dict | None = None, *, hesse: bool = True,
     m.migrad()
     if not m.valid:
         m.migrad()
-    if hesse:
+    if hesse and m.nfit > 0:   # nothing to do (and iminuit warns) when all are fixed
         m.hesse()
     x = sm.x()
     floating = lik.floating

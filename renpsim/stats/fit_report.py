@@ -71,7 +71,7 @@ def fit_run(
     -------
     dict
         At least ``parameters`` (name -> {value, error}), ``deviance``, ``ndof``, ``steps``
-        (omega_eV, dwell_s, observed and fitted counts per step summed over the channels,
+        (omega_eV, exposure_s, observed and fitted counts per step summed over the channels,
         n_channels, and observed_per_channel / fitted_per_channel as [step][channel]); plus
         ``intervals``, ``comparison``, ``truth``/``pulls`` where requested.
 
@@ -98,10 +98,12 @@ def fit_run(
     _require_finite_fit(run, ds, lik, result)
     out = result.to_dict()
     out["run"] = str(run)
+    out["oscillation"] = {"preset": ds.oscillation, "source": (
+        "requested" if oscillation else ds.meta.get("oscillation_source", "dataset"))}
     fitted = lik.expected_2d(lik.vector(result.values))
     out["steps"] = {
         "omega_eV": np.asarray(ds.omega_eV, float).tolist(),
-        "dwell_s": np.asarray(ds.dwell_s, float).tolist(),
+        "exposure_s": np.asarray(ds.exposure_s, float).tolist(),
         "observed": ds.counts_per_step.tolist(),
         "fitted": fitted.sum(axis=1).tolist(),
         # per detector channel, [step][channel] (the likelihood's bins)
@@ -120,7 +122,9 @@ def fit_run(
         out["intervals"] = {"m_lightest_eV": {
             "method": "profile scan (boundary m_lightest >= 0; not MINOS)",
             "68.27%": list(prof.interval(thr68)), "95%": list(prof.interval(thr95)),
-            "grid_max_eV": float(grid[-1])}}
+            "grid_max_eV": float(grid[-1]),
+            "scan_edge_bounds": _edge_bounds(prof, {"68.27%": thr68, "95%": thr95},
+                                             physical_low=True)}}
     if spec.coupling is not None and profile_scans:
         name = spec.coupling
         err = result.errors[name]
@@ -133,7 +137,9 @@ def fit_run(
             "method": "profile scan (couplings enter squared; not MINOS)",
             "68.27%": list(prof.interval(thr68)), "95%": [lo95, hi95],
             "abs_upper_95": max(abs(lo95), abs(hi95)),
-            "grid": [float(grid[0]), float(grid[-1])]}
+            "grid": [float(grid[0]), float(grid[-1])],
+            "scan_edge_bounds": _edge_bounds(prof, {"68.27%": thr68, "95%": thr95},
+                                             physical_low=False)}
     if compare != "none":
         models = (mass_ordering_models(spec.nature) if compare == "ordering"
                   else nature_models(spec.ordering))
@@ -147,6 +153,26 @@ def fit_run(
                 pulls[name] = (p["value"] - float(truth[name])) / p["error"]
         out["truth"] = truth
         out["pulls"] = pulls
+    return out
+
+
+def _edge_bounds(prof, thresholds: dict, physical_low: bool) -> dict:
+    """Interval ends that are only the edge of the scanned grid, per CL.
+
+    An end where the profile never crossed the threshold inside the grid is not a measured
+    interval end but a bound set by the scan range: it is named here (``{"95%": {"high":
+    0.1}}``); a lower end at a physical boundary (m_lightest = 0) is a true end and not listed.
+    """
+    out = {}
+    for label, thr in thresholds.items():
+        ok = prof.delta_chi2 <= thr
+        ends = {}
+        if ok.size and ok[0] and not physical_low:
+            ends["low"] = float(prof.grid[0])
+        if ok.size and ok[-1]:
+            ends["high"] = float(prof.grid[-1])
+        if ends:
+            out[label] = ends
     return out
 
 

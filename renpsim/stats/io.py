@@ -1,8 +1,9 @@
 """Reading binned datasets for the fitter: JSON datasets and HDF5 run files.
 
-* ``*.json``: a plain binned dataset (``omega_eV``, ``dwell_s``, ``counts``, optional
-  ``live_s``, ``target``, ``oscillation``, ``label`` and a ``calibration`` object with the
-  fields of :class:`~renpsim.stats.dataset.Calibration`).
+* ``*.json``: a plain binned dataset (``omega_eV``, ``exposure_s`` in coherent seconds (the
+  former name ``dwell_s`` is still read), ``counts``, optional ``live_s``, ``target``,
+  ``oscillation``, ``label`` and a ``calibration`` object with the fields of
+  :class:`~renpsim.stats.dataset.LikelihoodCalibration`).
 * ``*.h5`` / ``*.hdf5``: a run file of schema ``renp-run`` v1 (hardware.md section 9).
   Files written by renpsim (a frozen campaign in ``/config/config_json``) are read through
   ``renpsim.runfile.open_run`` and the hardware response of ``renpsim.daq.expected_counts``
@@ -13,7 +14,8 @@
 Normalisation from a run file (assumption, stated in the output): the nominal rate per unit I is
 the target's reference Gamma_0 scaled to V = area x length and n_a = n_gamma = number density
 (physics.md 1.5); the coherence eta is inside ``/scan/coherent_exposure_s``. The normalisation
-is left unconstrained unless the file gives ``/calibration/normalisation`` (``scale_unc``).
+is left unconstrained: the run-file schema defines no normalisation calibration, and items the
+schema does not define are not read.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ import numpy as np
 
 from renpsim.constants import H_EV_S
 from renpsim.errors import DataFileError, InputError
+from renpsim.physics.oscillation import DEFAULT_PRESET
 from renpsim.physics.rate import rate_scale
 from renpsim.physics.targets import load_target
-from renpsim.stats.dataset import BinnedDataset, Calibration
+from renpsim.stats.dataset import BinnedDataset, LikelihoodCalibration
 
 _CAL_FIELDS = ("rate_scale_per_s", "norm_sigma_rel", "efficiency", "efficiency_sigma",
                "dark_counts", "dark_live_s", "background_rate_per_s", "background_sigma_rel",
@@ -44,7 +47,7 @@ def dataset_to_json(ds: BinnedDataset) -> dict:
     if cal["channel_weight"] is None:
         del cal["channel_weight"]
     out = {"format": "renpsim-binned-dataset v1", "omega_eV": ds.omega_eV.tolist(),
-           "dwell_s": ds.dwell_s.tolist(), "counts": ds.counts.tolist(), "target": ds.target,
+           "exposure_s": ds.exposure_s.tolist(), "counts": ds.counts.tolist(), "target": ds.target,
            "oscillation": ds.oscillation, "label": ds.label, "calibration": cal}
     if ds.live_s is not None:
         out["live_s"] = ds.live_s.tolist()
@@ -61,7 +64,9 @@ def _from_json(path: Path) -> tuple[BinnedDataset, dict | None]:
             from None
     if not isinstance(doc, dict):
         raise DataFileError(str(path), "-", "expected a JSON object")
-    for key in ("omega_eV", "dwell_s", "counts", "calibration"):
+    if "exposure_s" not in doc and "dwell_s" in doc:   # the field's former name
+        doc = {**doc, "exposure_s": doc["dwell_s"]}
+    for key in ("omega_eV", "exposure_s", "counts", "calibration"):
         if key not in doc:
             raise DataFileError(str(path), key, "missing")
     cal = doc["calibration"]
@@ -75,12 +80,15 @@ def _from_json(path: Path) -> tuple[BinnedDataset, dict | None]:
         cal = {**cal, "efficiency_sigma": [np.nan if e is None else e
                                            for e in cal["efficiency_sigma"]]}
     try:
-        calib = Calibration(**cal)
+        calib = LikelihoodCalibration(**cal)
         ds = BinnedDataset(
-            omega_eV=doc["omega_eV"], dwell_s=doc["dwell_s"], counts=doc["counts"],
+            omega_eV=doc["omega_eV"], exposure_s=doc["exposure_s"], counts=doc["counts"],
             calibration=calib, target=doc.get("target", "Yb"),
-            oscillation=doc.get("oscillation", "nufit-5.0"), label=doc.get("label", path.stem),
-            live_s=doc.get("live_s"))
+            oscillation=doc.get("oscillation", DEFAULT_PRESET),
+            label=doc.get("label", path.stem), live_s=doc.get("live_s"),
+            meta={"path": str(path), "oscillation_source": (
+                "dataset field oscillation" if "oscillation" in doc
+                else "default (the file records no preset)")})
     except InputError as exc:
         raise InputError(str(path), exc.key, exc.value, exc.expected) from None
     return ds, doc.get("truth")
@@ -171,7 +179,7 @@ def _from_h5(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict | No
             if item not in f:
                 raise DataFileError(str(path), "/" + item, "missing (required for a fit)")
         omega = np.asarray(f["scan/set_photon_energy_eV"][()], dtype=float)
-        dwell = np.asarray(f["scan/coherent_exposure_s"][()], dtype=float)
+        expo = np.asarray(f["scan/coherent_exposure_s"][()], dtype=float)
         counts = np.asarray(f["scan/counts_signal"][()], dtype=float)
         counts = counts.reshape(counts.shape[0], -1)
         n_ch = counts.shape[1]
@@ -215,14 +223,11 @@ def _from_h5(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict | No
             g = f["calibration/frequency"]
             if "offset_unc_Hz" in g:
                 f_unc = float(np.asarray(g["offset_unc_Hz"][()]).ravel()[0]) * H_EV_S
-        norm_unc = None
-        if "calibration/normalisation" in f and "scale_unc" in f["calibration/normalisation"]:
-            norm_unc = float(np.asarray(f["calibration/normalisation/scale_unc"][()]).ravel()[0])
         truth = None
         if validate_truth:
             if "truth/params_json" not in f:
                 raise DataFileError(str(path), "/truth/params_json",
-                                    "missing (needed for --validate-truth)")
+                                    "missing (needed for validate_truth)")
             raw = f["truth/params_json"][()]
             try:
                 truth = json.loads(raw.decode() if isinstance(raw, bytes) else str(raw))
@@ -243,16 +248,17 @@ def _from_h5(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict | No
             else None
         e_unc = e_unc or None
     try:
-        cal = Calibration(rate_scale_per_s=r0, norm_sigma_rel=norm_unc, efficiency=e,
-                          efficiency_sigma=e_unc, dark_counts=dark_c, dark_live_s=dark_t,
-                          freq_offset_sigma_eV=f_unc or None,
-                          E_eg_sigma_eV=float(E_unc) if E_unc else None)
+        cal = LikelihoodCalibration(
+            rate_scale_per_s=r0, efficiency=e, efficiency_sigma=e_unc, dark_counts=dark_c,
+            dark_live_s=dark_t, freq_offset_sigma_eV=f_unc or None,
+            E_eg_sigma_eV=float(E_unc) if E_unc else None)
         counts = counts[:, 0] if n_ch == 1 else counts
         if live is not None and live.ndim == 2 and live.shape[1] == 1:
             live = live[:, 0]
-        ds = BinnedDataset(omega_eV=omega, dwell_s=dwell, counts=counts, calibration=cal,
-                           target=target_name, oscillation="nufit-6.0", label=label,
-                           live_s=live, meta={"path": str(path)})
+        ds = BinnedDataset(omega_eV=omega, exposure_s=expo, counts=counts, calibration=cal,
+                           target=target_name, oscillation=DEFAULT_PRESET, label=label,
+                           live_s=live, meta={"path": str(path), "oscillation_source":
+                                              "default (the file records no preset)"})
     except InputError as exc:
         raise InputError(str(path), exc.key, exc.value, exc.expected) from None
     return ds, truth
@@ -282,6 +288,7 @@ def _from_runfile(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict
     from renpsim.campaign.campaign import campaign_from_dict
     from renpsim.constants import C_M_PER_S
     from renpsim.daq import expected_counts
+    from renpsim.daq.rates import step_model
     from renpsim.errors import RunFileError
     from renpsim.runfile import open_run
 
@@ -305,13 +312,11 @@ def _from_runfile(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict
                             f"has {len(table)}")
     expo = steps["exposure_s"].to_numpy(float)
     model_expo = table["exposure_s"].to_numpy(float)
-    I_eff = table["I_eff"].to_numpy(float)
-    ok = (I_eff > 0) & (model_expo > 0)
-    if not np.any(ok):
+    # the rate per unit I(omega) per coherent second is held by the step model (not divided
+    # back out of the expected counts)
+    r0 = np.asarray(step_model(camp).c_sig, float)
+    if not np.any((r0 > 0) & (model_expo > 0)):
         raise DataFileError(str(path), "/config/config_json", "no step with signal in the model")
-    r0 = np.empty(len(I_eff))
-    r0[ok] = table["signal"].to_numpy(float)[ok] / (I_eff[ok] * model_expo[ok])
-    r0[~ok] = np.median(r0[ok])
     cal = run.calibration
     n_ch = int(run.n_channels)
     dark_c = dark_t = None
@@ -382,7 +387,7 @@ def _from_runfile(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict
         truth.update({k: v for k, v in nu.items() if isinstance(v, int | float | str)})
         truth["norm"] = 1.0  # the response is the generating model's by construction
     try:
-        calib = Calibration(
+        calib = LikelihoodCalibration(
             rate_scale_per_s=float(r0[0]) if np.allclose(r0, r0[0], rtol=1e-12) else r0,
             efficiency=1.0 if n_ch == 1 else np.ones(n_ch), efficiency_sigma=eff_rel,
             dark_counts=dark_c, dark_live_s=dark_t, channel_weight=weight,
@@ -390,10 +395,12 @@ def _from_runfile(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict
             background_sigma_rel=RUNFILE_BACKGROUND_SIGMA_REL if np.any(bkg > 0) else None,
             freq_offset_sigma_eV=f_unc, E_eg_sigma_eV=float(E_unc) if E_unc else None)
         ds = BinnedDataset(
-            omega_eV=omega, dwell_s=expo, counts=counts,
-            calibration=calib, target=target_name, oscillation="nufit-6.0",
+            omega_eV=omega, exposure_s=expo, counts=counts,
+            calibration=calib, target=target_name, oscillation=camp.truth.oscillation,
             label=str(run.identity.get("run_id", path.stem)),
             live_s=live, meta={"path": str(path), "reader": "renpsim.runfile",
+                  "oscillation_source": "run file /config/config_json campaign.truth."
+                                        "oscillation",
                   "response": "renpsim.daq.expected_counts of the frozen campaign",
                   "background_sigma_rel": RUNFILE_BACKGROUND_SIGMA_REL})
     except InputError as exc:

@@ -7,7 +7,7 @@ extended by the detector model of hardware.md 5.2 and a background model)::
                                 + b_scale * b_k )
             + L_kc * r_dark,c
 
-with R0 the calibration's nominal rate per unit I (``Calibration.rate_scale_per_s``), I the
+with R0 the nominal rate per unit I (``LikelihoodCalibration.rate_scale_per_s``), I the
 spectral function of the physics layer (through :mod:`renpsim.stats.spectra`), theta the
 neutrino parameters (lightest mass, oscillation parameters, BSM coupling and mediator mass),
 eps_c the efficiency of channel c (one nuisance per channel when each channel has its own
@@ -141,21 +141,21 @@ def model_from_name(name: str, *, ordering: str = "NO", coupling: str | None = N
     have transition moments only, physics.md 4.3).
     """
     if name not in MODELS:
-        raise InputError("option --model", "model", name, "one of " + ", ".join(MODELS))
+        raise InputError("model", "model", name, "one of " + ", ".join(MODELS))
     if name.startswith("sm-"):
         if coupling is not None:
-            raise InputError("option --coupling", "coupling", coupling,
-                             "no coupling for an SM model (use --model vector/scalar)")
+            raise InputError("model", "coupling", coupling,
+                             "no coupling for an SM model (use model 'vector' or 'scalar')")
         if nature is not None and nature != name[3:]:
-            raise InputError("option --nature", "nature", nature,
-                             f"'{name[3:]}' for --model {name} (or no --nature)")
+            raise InputError("model", "nature", nature,
+                             f"'{name[3:]}' for model {name} (or no nature)")
         return ModelSpec(ordering=ordering, nature=nature or name[3:], **kw)
     default = {"vector": "gL11", "scalar": "yS11",
                "dipole": "mu12" if nature == "majorana" else "mu11"}[name]
-    c = parse_coupling(coupling or default, "option --coupling")
+    c = parse_coupling(coupling or default, "model")
     if c.mediator != name:
         families = {"vector": "gL/gR", "scalar": "yS/yP", "dipole": "mu/eps"}[name]
-        raise InputError("option --coupling", "coupling", coupling,
+        raise InputError("model", "coupling", coupling,
                          f"a {name} coupling ({families}ij)")
     return ModelSpec(ordering=ordering, nature=nature or "dirac", coupling=c.name, **kw)
 
@@ -332,12 +332,12 @@ class BinnedLikelihood:
         for group, names in (("free", free), ("fixed", tuple(fixed)), ("profile", profile)):
             for n in names:
                 if n not in known:
-                    raise InputError(f"option --{group}", "parameter", n,
+                    raise InputError(group, "parameter", n,
                                      "one of " + ", ".join(known))
         both = (set(free) | set(profile)) & set(fixed)
         if both:
             n = sorted(both)[0]
-            raise InputError("option --fix", "parameter", n,
+            raise InputError("fixed", "parameter", n,
                              "a parameter that is not also requested free/profiled")
         needs = {**dict.fromkeys(self._eff_names, "efficiency_sigma"),
                  **dict.fromkeys(self._dark_names, "dark_counts"),
@@ -361,10 +361,10 @@ class BinnedLikelihood:
             try:
                 v = float(v)
             except (TypeError, ValueError):
-                raise InputError("option --fix", n, v, "a number") from None
+                raise InputError("fixed", n, v, "a number") from None
             lo, hi = known[n].limits
             if not np.isfinite(v) or (lo is not None and v < lo) or (hi is not None and v > hi):
-                raise InputError("option --fix", n, v, f"a finite value within {known[n].limits}")
+                raise InputError("fixed", n, v, f"a finite value within {known[n].limits}")
             known[n].value = v
             known[n].role = "fixed"
             known[n].reason = "fixed by request"
@@ -465,10 +465,10 @@ class BinnedLikelihood:
         dark = x[self._dark_idx] @ self._dark_map
         if self._eff_channel:
             rate = signal + g(x, "bkg_scale") * self._bkg
-            return (self.dataset.dwell_s * rate)[:, None] * (x[self._eff_idx] * self._w) \
+            return (self.dataset.exposure_s * rate)[:, None] * (x[self._eff_idx] * self._w) \
                 + self._t_dark * dark
         rate = g(x, "efficiency") * (signal + g(x, "bkg_scale") * self._bkg)
-        return (self.dataset.dwell_s * rate)[:, None] * self._w + self._t_dark * dark
+        return (self.dataset.exposure_s * rate)[:, None] * self._w + self._t_dark * dark
 
     def expected(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         """Return the expected counts for parameter vector ``x``, shaped like the counts.
@@ -564,19 +564,19 @@ class BinnedLikelihood:
                 a[:, None, :, :], E_eg_eV=self.target.E_eg_eV + X[:, self._index["dE_eg_eV"], None],
                 E_vg_eV=self.target.E_vg_eV, majorana=self.model.nature == "majorana")
             dI = (Ib[0::2] - Ib[1::2]) / np.array(hs)[:, None]
-            out[spec] = np.sum(dI * (ds.dwell_s * eff * norm * R0 * r), axis=1)
+            out[spec] = np.sum(dI * (ds.exposure_s * eff * norm * R0 * r), axis=1)
         idx = self._index
         fl = set(floating)
         if idx["norm"] in fl:
-            out[idx["norm"]] = float(np.dot(r, ds.dwell_s * eff * R0 * I0))
+            out[idx["norm"]] = float(np.dot(r, ds.exposure_s * eff * R0 * I0))
         if any(k in fl for k in self._eff_idx):
-            photons = ds.dwell_s * (norm * R0 * I0 + g(x, "bkg_scale") * self._bkg)
+            photons = ds.exposure_s * (norm * R0 * I0 + g(x, "bkg_scale") * self._bkg)
             if self._eff_channel:
                 out[self._eff_idx] = self._w * (photons @ r2)
             else:
                 out[self._eff_idx[0]] = float(np.dot(r, photons))
         if idx["bkg_scale"] in fl:
-            out[idx["bkg_scale"]] = float(np.dot(r, ds.dwell_s * eff * self._bkg))
+            out[idx["bkg_scale"]] = float(np.dot(r, ds.exposure_s * eff * self._bkg))
         if any(k in fl for k in self._dark_idx):
             d_dark = self._dark_map @ np.sum(r2 * self._t_dark, axis=0)
             for j, k in enumerate(self._dark_idx):

@@ -178,7 +178,7 @@ def plot_table(table: SensitivityTable, path: str | Path, *, label: str | None =
     fig.tight_layout()
     suffix = Path(path).suffix.lstrip(".") or "png"
     if suffix not in ("png", "pdf", "svg"):
-        raise InputError("option --plot", "plot", str(path), "a .png, .pdf or .svg file name")
+        raise InputError("output", "plot", str(path), "a .png, .pdf or .svg file name")
 
     def write(tmp: Path) -> None:
         fig.savefig(tmp, format=suffix)

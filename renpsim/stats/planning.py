@@ -36,7 +36,7 @@ DECISIONS = ("ordering", "lightest-mass", "nature")
 
 
 def _scaled(setup: AsimovSetup, f: float) -> AsimovSetup:
-    return replace(setup, dwell_s=tuple(float(t) * f for t in setup.dwell_s))
+    return replace(setup, exposure_s=tuple(float(t) * f for t in setup.exposure_s))
 
 
 def exposure_for_limit(setup: AsimovSetup, coupling: str, mediator_mass_eV: float,
@@ -68,7 +68,7 @@ def exposure_for_limit(setup: AsimovSetup, coupling: str, mediator_mass_eV: floa
         else:
             hi = mid
     f = 10.0 ** hi
-    return {"factor": f, "total_s": f * float(np.sum(setup.dwell_s)), "limit_now": now}
+    return {"factor": f, "total_s": f * float(np.sum(setup.exposure_s)), "limit_now": now}
 
 
 def _alternatives(decision: str, ordering: str, nature: str) -> ModelSpec:
@@ -99,7 +99,7 @@ def decision_delta_chi2(dataset: BinnedDataset, truth: ModelSpec, decision: str,
 
     """
     if decision not in DECISIONS:
-        raise InputError("option --decision", "decision", decision,
+        raise InputError("planning", "decision", decision,
                          "one of " + ", ".join(DECISIONS))
     fixed = {} if profile_norm else {"norm": 1.0}
     t_lik = BinnedLikelihood(dataset, truth, fixed=dict(fixed, m_lightest_eV=truth.m_lightest_eV),
@@ -124,7 +124,7 @@ def exposure_for_decision(dataset: BinnedDataset, truth: ModelSpec, decision: st
     exposure factor is done.
     """
     if not (np.isfinite(n_sigma) and n_sigma > 0):
-        raise InputError("option --sigma", "n_sigma", n_sigma, "a number > 0")
+        raise InputError("planning", "n_sigma", n_sigma, "a number > 0")
     target = n_sigma**2
     d1 = decision_delta_chi2(dataset, truth, decision, **kw)["delta_chi2"]
     cal = dataset.calibration
@@ -139,13 +139,13 @@ def exposure_for_decision(dataset: BinnedDataset, truth: ModelSpec, decision: st
         lo, hi = -8.0, 12.0
         for _ in range(30):
             mid = 0.5 * (lo + hi)
-            ds = dataset.with_dwell(dataset.dwell_s * 10.0**mid)
+            ds = dataset.with_exposure(dataset.exposure_s * 10.0**mid)
             if decision_delta_chi2(ds, truth, decision, **kw)["delta_chi2"] < target:
                 lo = mid
             else:
                 hi = mid
         f = 10.0**hi
-    return {"factor": float(f), "total_s": float(f * np.sum(dataset.dwell_s)),
+    return {"factor": float(f), "total_s": float(f * np.sum(dataset.exposure_s)),
             "delta_chi2_now": float(d1), "method": "linear" if linear else "bisection"}
 
 
@@ -165,7 +165,7 @@ class DwellPlan:
     ----------
     omega_eV : numpy.ndarray
         Scan steps.
-    dwell_before_s, dwell_after_s : numpy.ndarray
+    exposure_before_s, exposure_after_s : numpy.ndarray
         Allocation before and after (same total).
     figure_before, figure_after : float
         The objective: the limit (smaller is better) or the decision Delta chi^2 (larger).
@@ -175,8 +175,8 @@ class DwellPlan:
     """
 
     omega_eV: NDArray[np.float64]
-    dwell_before_s: NDArray[np.float64]
-    dwell_after_s: NDArray[np.float64]
+    exposure_before_s: NDArray[np.float64]
+    exposure_after_s: NDArray[np.float64]
     figure_before: float
     figure_after: float
     objective: str
@@ -191,14 +191,14 @@ def optimise_dwell_for_limit(setup: AsimovSetup, coupling: str, mediator_mass_eV
     optimum concentrates the time on the most sensitive step (the deviance is linear in each
     T_k); with ``profile_norm`` at least two steps are needed and the optimum is interior.
     """
-    c = parse_coupling(coupling, "option --coupling")
-    total = float(np.sum(setup.dwell_s))
+    c = parse_coupling(coupling, "planning")
+    total = float(np.sum(setup.exposure_s))
     before = float(coupling_limits_vs_mass(setup, coupling, [mediator_mass_eV],
                                            delta_chi2)["limit"][0])
     ctx = _Context(setup)
     per_s = np.where(ctx.dwell > 0, 1.0 / np.where(ctx.dwell > 0, ctx.dwell, 1.0), 0.0)
     n = ctx.omega.size
-    frac = np.asarray(setup.dwell_s, float) / total
+    frac = np.asarray(setup.exposure_s, float) / total
     g = before
     s0, fl0 = ctx.sm_counts(ctx.masses)
     signal = ctx.signal(ctx.masses, c, mediator_mass_eV)
@@ -211,10 +211,10 @@ def optimise_dwell_for_limit(setup: AsimovSetup, coupling: str, mediator_mass_eV
             return float(_delta_chi2(T * (r0 + rf), T * r1, T * rf, setup.profile_norm))
 
         frac = _simplex_maximise(dchi, n, frac)
-        g = float(coupling_limits_vs_mass(replace(setup, dwell_s=tuple(frac * total)), coupling,
+        g = float(coupling_limits_vs_mass(replace(setup, exposure_s=tuple(frac * total)), coupling,
                                           [mediator_mass_eV], delta_chi2)["limit"][0])
-    return DwellPlan(omega_eV=ctx.omega, dwell_before_s=np.asarray(setup.dwell_s, float),
-                     dwell_after_s=frac * total, figure_before=before, figure_after=g,
+    return DwellPlan(omega_eV=ctx.omega, exposure_before_s=np.asarray(setup.exposure_s, float),
+                     exposure_after_s=frac * total, figure_before=before, figure_after=g,
                      objective="limit")
 
 
@@ -225,15 +225,15 @@ def optimise_dwell_for_decision(dataset: BinnedDataset, truth: ModelSpec, decisi
     Alternates: fit the alternative (profiled, multi-start) at the current allocation, then
     maximise D(truth, alternative) over the allocation with the alternative's rates fixed.
     """
-    total = float(np.sum(dataset.dwell_s))
+    total = float(np.sum(dataset.exposure_s))
     before = decision_delta_chi2(dataset, truth, decision, **kw)
     profile_norm = kw.get("profile_norm", True)
-    frac = dataset.dwell_s / total
+    frac = dataset.exposure_s / total
     best_frac, best = frac.copy(), float(before["delta_chi2"])
     res = before
     for _ in range(rounds):
-        ds = dataset.with_dwell(frac * total)
-        T = ds.dwell_s
+        ds = dataset.with_exposure(frac * total)
+        T = ds.exposure_s
         rt = np.where(T > 0, res["asimov"] / np.where(T > 0, T, 1), 0.0)
         alt = res["alternative"]
         a_lik = BinnedLikelihood(ds, _alternatives(decision, truth.ordering, truth.nature),
@@ -248,11 +248,11 @@ def optimise_dwell_for_decision(dataset: BinnedDataset, truth: ModelSpec, decisi
             return float(_delta_chi2(x * total * rt, x * total * ra, 0.0, profile_norm))
 
         frac = _simplex_maximise(objective, frac.size, frac)
-        res = decision_delta_chi2(dataset.with_dwell(frac * total), truth, decision, **kw)
+        res = decision_delta_chi2(dataset.with_exposure(frac * total), truth, decision, **kw)
         if res["delta_chi2"] > best:
             best_frac, best = frac.copy(), float(res["delta_chi2"])
     frac = best_frac
     after = {"delta_chi2": best}
-    return DwellPlan(omega_eV=dataset.omega_eV, dwell_before_s=dataset.dwell_s.copy(),
-                     dwell_after_s=frac * total, figure_before=float(before["delta_chi2"]),
+    return DwellPlan(omega_eV=dataset.omega_eV, exposure_before_s=dataset.exposure_s.copy(),
+                     exposure_after_s=frac * total, figure_before=float(before["delta_chi2"]),
                      figure_after=float(after["delta_chi2"]), objective=f"decision:{decision}")

@@ -31,12 +31,12 @@ def resolve_threshold(delta_chi2: float | None, cl: float | None, dof: int | Non
         cl = 0.95 if cl is None else cl
         return delta_chi2_threshold(cl, dof), cl, dof
     if not (np.isfinite(delta_chi2) and delta_chi2 > 0):
-        raise InputError("option --delta-chi2", "delta_chi2", delta_chi2, "a number > 0")
+        raise InputError("sensitivity", "delta_chi2", delta_chi2, "a number > 0")
     implied = cl_of_threshold(delta_chi2, dof)
     if cl is not None and abs(implied - cl) > 5e-3:
-        raise InputError("option --cl", "cl", cl,
+        raise InputError("sensitivity", "cl", cl,
                          f"a CL consistent with delta_chi2 = {delta_chi2} for {dof} dof "
-                         f"({implied:.4f}), or only one of --cl / --delta-chi2")
+                         f"({implied:.4f}), or only one of cl / delta_chi2")
     return float(delta_chi2), implied, dof
 
 
@@ -72,12 +72,12 @@ def sensitivity_scan(setup: AsimovSetup, scan: str, coupling: str, grid, *,
 
     """
     if scan not in SCANS:
-        raise InputError("option --scan", "scan", scan, "one of " + ", ".join(SCANS))
-    c = parse_coupling(coupling, "option --coupling")
+        raise InputError("sensitivity", "scan", scan, "one of " + ", ".join(SCANS))
+    c = parse_coupling(coupling, "sensitivity")
     thr, cl, dof = resolve_threshold(delta_chi2, cl, dof)
     g = np.atleast_1d(np.asarray(grid, dtype=float))
     if g.ndim != 1 or g.size == 0 or not np.all(np.isfinite(g)):
-        raise InputError("option --masses", "grid", g.tolist(), "a non-empty list of numbers")
+        raise InputError("sensitivity", "grid", g.tolist(), "a non-empty list of numbers")
     ex = executor or Executor("serial")
     base = {"setup": setup.to_dict(), "scan": scan, "coupling": c.name, "delta_chi2": thr,
             "sign": sign, "mediator_mass_eV": float(mediator_mass_eV)}
@@ -110,8 +110,8 @@ def toy_limit_bands(setup: AsimovSetup, coupling: str, grid, *, delta_chi2: floa
     the numbers do not depend on the executor or the worker count.
     """
     if not isinstance(n_toys, int | np.integer) or n_toys < 1:
-        raise InputError("option --toys", "toys", n_toys, "a whole number >= 1")
-    c = parse_coupling(coupling, "option --coupling")
+        raise InputError("sensitivity", "toys", n_toys, "a whole number >= 1")
+    c = parse_coupling(coupling, "sensitivity")
     ex = executor or Executor("serial")
     g = np.atleast_1d(np.asarray(grid, dtype=float)).tolist()
     base = {"setup": setup.to_dict(), "coupling": c.name, "grid": g, "delta_chi2": delta_chi2,

@@ -23,7 +23,7 @@ it freely.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -35,7 +35,7 @@ from renpsim.physics.neutrino import (
     electron_row,
     masses_from_lightest,
 )
-from renpsim.physics.oscillation import load_preset
+from renpsim.physics.oscillation import DEFAULT_PRESET, load_preset
 from renpsim.physics.spectrum import spectral_function_arrays
 from renpsim.physics.targets import load_target
 from renpsim.stats.deviance import deviance_terms
@@ -53,8 +53,8 @@ class AsimovSetup:
 
     Attributes
     ----------
-    omega_eV, dwell_s : tuple of float
-        Scan steps and dwell times (s of full coherence).
+    omega_eV, exposure_s : tuple of float
+        Scan steps and coherent exposures (s of full coherence).
     rate_scale_per_s : float or tuple of float
         Signal rate per unit I(omega) (one value or one per step).
     efficiency : float
@@ -79,7 +79,7 @@ class AsimovSetup:
     """
 
     omega_eV: tuple
-    dwell_s: tuple
+    exposure_s: tuple
     rate_scale_per_s: float | tuple
     efficiency: float = 1.0
     background_rate_per_s: tuple = ()
@@ -87,7 +87,7 @@ class AsimovSetup:
     target: str = "Yb-gp21"
     ordering: str = "NO"
     nature: str = "dirac"
-    oscillation: str = "nufit-5.0"
+    oscillation: str = DEFAULT_PRESET
     m_lightest_eV: float = 0.01
     profile_norm: bool = False
     width_fraction: float = 1e-6
@@ -95,13 +95,20 @@ class AsimovSetup:
 
     @classmethod
     def from_campaign(cls, campaign, **overrides) -> AsimovSetup:
-        """Build from a :class:`~renpsim.stats.benchmark.Campaign` (or anything alike)."""
+        """Return a copy with ``overrides`` (from a setup, or a dataset-like object).
+
+        ``campaign`` is an :class:`AsimovSetup` (e.g. ``renpsim.stats.benchmark.gp21_benchmark()``)
+        or anything with ``omega_eV``, ``exposure_s``, ``calibration``, ``target``, ``ordering``,
+        ``nature``, ``oscillation`` and ``m_lightest_eV``.
+        """
+        if isinstance(campaign, AsimovSetup):
+            return replace(campaign, **overrides)
         cal = campaign.calibration
         bkg = () if cal.background_rate_per_s is None else tuple(
             np.broadcast_to(cal.background_rate_per_s, np.shape(campaign.omega_eV)).tolist())
         base = dict(
             omega_eV=tuple(map(float, campaign.omega_eV)),
-            dwell_s=tuple(map(float, campaign.dwell_s)),
+            exposure_s=tuple(map(float, campaign.exposure_s)),
             rate_scale_per_s=(float(cal.rate_scale_per_s) if np.ndim(cal.rate_scale_per_s) == 0
                               else tuple(map(float, cal.rate_scale_per_s))),
             efficiency=float(cal.efficiency),
@@ -111,6 +118,32 @@ class AsimovSetup:
         )
         base.update(overrides)
         return cls(**base)
+
+    @property
+    def calibration(self):
+        """The likelihood's calibration of this setup (rate scale, efficiency, backgrounds).
+
+        A nonzero ``dark_rate_per_s`` has no dark run to constrain it and is not carried over.
+        """
+        from renpsim.stats.dataset import LikelihoodCalibration
+
+        r = self.rate_scale_per_s
+        return LikelihoodCalibration(
+            rate_scale_per_s=float(r) if np.ndim(r) == 0 else np.asarray(r, float),
+            efficiency=self.efficiency,
+            background_rate_per_s=(np.asarray(self.background_rate_per_s, float)
+                                   if len(self.background_rate_per_s) else None))
+
+    def dataset(self, counts=None, label: str = "asimov"):
+        """Return the binned dataset of this setup (zero counts unless given)."""
+        from renpsim.stats.dataset import BinnedDataset
+
+        omega = np.asarray(self.omega_eV, float)
+        return BinnedDataset(
+            omega_eV=omega, exposure_s=np.asarray(self.exposure_s, float),
+            counts=np.zeros(omega.size) if counts is None else counts,
+            calibration=self.calibration, target=self.target, oscillation=self.oscillation,
+            label=label)
 
     def to_dict(self) -> dict:
         """Plain dictionary (for lineage hashing and output headers)."""
@@ -127,7 +160,7 @@ class _Context:
         self.target = tgt
         self.E_eg, self.E_vg = tgt.E_eg_eV, tgt.E_vg_eV
         self.omega = np.asarray(setup.omega_eV, dtype=float)
-        self.dwell = np.asarray(setup.dwell_s, dtype=float)
+        self.dwell = np.asarray(setup.exposure_s, dtype=float)
         if np.any(self.omega >= 0.5 * self.E_eg) or np.any(self.omega <= 0):
             raise InputError("sensitivity", "omega_eV", setup.omega_eV,
                              f"energies in (0, E_eg/2 = {0.5 * self.E_eg:.6f}) eV")
@@ -230,12 +263,12 @@ def coupling_limits_vs_mass(setup: AsimovSetup, coupling: str, mediator_masses_e
         ``m_eV``, ``limit``, ``limit_pos``, ``limit_neg``, ``status`` arrays.
 
     """
-    c = parse_coupling(coupling, "option --coupling")
+    c = parse_coupling(coupling, "sensitivity")
     M = np.atleast_1d(np.asarray(mediator_masses_eV, dtype=float))
     if M.ndim != 1 or np.any(~np.isfinite(M)) or np.any(M <= 0):
-        raise InputError("option --masses", "masses", M.tolist(), "mediator masses > 0 eV")
+        raise InputError("sensitivity", "masses", M.tolist(), "mediator masses > 0 eV")
     if sign not in ("both", "+", "-"):
-        raise InputError("option --sign", "sign", sign, "'both', '+' or '-'")
+        raise InputError("sensitivity", "sign", sign, "'both', '+' or '-'")
     ctx = _Context(setup)
     sig0, floor = ctx.sm_counts(ctx.masses)
     n_true = sig0 + floor
@@ -267,10 +300,10 @@ def coupling_limits_vs_lightest(setup: AsimovSetup, coupling: str, m_lightest_eV
     same lightest mass and the given mediator mass. Steps whose channels are all closed have
     N_true = N_test = 0 and contribute nothing (physics.md 6.1).
     """
-    c = parse_coupling(coupling, "option --coupling")
+    c = parse_coupling(coupling, "sensitivity")
     ml = np.atleast_1d(np.asarray(m_lightest_eV, dtype=float))
     if not (np.isfinite(mediator_mass_eV) and mediator_mass_eV > 0):
-        raise InputError("option --mediator-mass", "mediator_mass_eV", mediator_mass_eV,
+        raise InputError("sensitivity", "mediator_mass_eV", mediator_mass_eV,
                          "a mass > 0 eV")
     ctx = _Context(setup, ml)
     masses = ctx.masses[:, None, None, :]
@@ -297,7 +330,7 @@ def discovery_significance(setup: AsimovSetup, coupling: str, value: ArrayLike,
 
     Broadcast over coupling values and mediator masses (1 dof: the SM is the coupling = 0 point).
     """
-    c = parse_coupling(coupling, "option --coupling")
+    c = parse_coupling(coupling, "sensitivity")
     ctx = _Context(setup)
     signal = ctx.signal(ctx.masses, c, np.asarray(mediator_mass_eV, float)[..., None])
     sig1 = signal(np.asarray(value, float)[..., None])

@@ -9,17 +9,16 @@ campaign validation and step resolution (``renpsim.campaign``); expected counts 
 simulation to a run file (``renpsim.daq``); reading and live-following run files
 (``renpsim.runfile``); existing bounds (``renpsim.limits``).
 
-Discrete decisions (ordering, nature, lightest mass = 0) come from the statistics engine
-(``renpsim.stats.planning``). Computed here: the Asimov deviance against a user-chosen
-alternative and the lightest-mass scan (physics.md 6.1, optional analytic normalisation
-profile), and the quick fit of the Runs tab (signal normalisation only, marked ``STAND-IN``).
+Every workflow (expected counts, viability, decisions, separations, reach, dwell optimisation,
+simulation, fits) is delegated to the experiment layer (:mod:`renpsim.experiment`), the same
+code that ``renpsim`` commands and the ``renpsim run`` report call: the same question gets the
+same answer everywhere. This module only adapts the interface's plain values to it.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,16 +26,23 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from renpsim.constants import SECONDS_PER_DAY
 from renpsim.errors import DataFileError, InputError, MissingInputError
+from renpsim.experiment.defaults import (
+    DEFAULT_NORMALISATION,
+    GP21_OMEGA_EV,
+    GP21_TOTAL_DAYS,
+    TARGET_EVENTS,
+)
 from renpsim.physics import load_target, neutrino_state, spectral_function
 from renpsim.physics.kinematics import THRESHOLD_LABELS, threshold_matrix
 from renpsim.physics.oscillation import DEFAULT_PRESET, list_presets
 from renpsim.physics.rate import resolve_gamma0
 from renpsim.physics.targets import list_isotopes, list_targets
 
-#: GP21's three frequencies in eV and total time (hardware.md 8.2 preset 1: 2.3 days in total).
-PAPER_OMEGAS_EV = (1.0688, 1.0699, 1.0711)
-PAPER_TOTAL_S = 2.3 * 86400.0
+#: GP21's three frequencies in eV and total time (2.3 days in total) [hardware §8.2].
+PAPER_OMEGAS_EV = GP21_OMEGA_EV
+PAPER_TOTAL_S = GP21_TOTAL_DAYS * SECONDS_PER_DAY
 
 
 #: Sections of a hardware configuration (hardware schema).
@@ -386,26 +392,48 @@ def _library_campaign(hw: Hardware, omega_eV: Sequence[float], dwell_s: Sequence
     return camp
 
 
+def _experiment(hw: Hardware, h: Hypothesis, omega_eV: Sequence[float],
+                dwell_s: Sequence[float], seed: int = 0):
+    """Return the experiment-layer view of the edited campaign with ``h`` as its truth."""
+    import dataclasses
+    import json
+
+    from renpsim import experiment as xp
+    from renpsim.campaign.campaign import TruthConfig
+
+    key = (json.dumps(hw, sort_keys=True, default=str), tuple(map(float, omega_eV)),
+           tuple(map(float, dwell_s)), seed, h)
+    exp = _EXPERIMENT_CACHE.get(key)
+    if exp is None:
+        camp = _library_campaign(hw, omega_eV, dwell_s, seed)
+        camp = dataclasses.replace(camp, truth=TruthConfig(
+            ordering=h.ordering, m_lightest_eV=h.m_lightest_eV, nature=h.nature,
+            oscillation=h.oscillation))
+        exp = xp.load_experiment(camp)
+        _EXPERIMENT_CACHE.clear()
+        _EXPERIMENT_CACHE[key] = exp
+    return exp
+
+
+_EXPERIMENT_CACHE: dict = {}
+
+
 def _library_forecast(info: TargetInfo, hw: Hardware, h: Hypothesis, w: NDArray,
                       T: NDArray) -> StepForecast:
-    """Return the expected counts per step from ``renpsim.daq.expected_counts``."""
-    from renpsim.daq import expected_counts
-
-    camp = _library_campaign(hw, w, T)
+    """Return the expected counts per step of the experiment layer."""
     try:
-        df = expected_counts(camp, neutrinos=_state(h))
+        exp = _experiment(hw, h, w, T)
     except MissingInputError as exc:
         nan = np.full(w.size, np.nan)
         return StepForecast(w, T, nan, nan, np.zeros(w.size), None, str(exc))
-    exposure = df["exposure_s"].to_numpy()
+    df = exp.expected
     I_eff = df["I_eff"].to_numpy()
     signal = df["signal"].to_numpy()
-    den = I_eff * exposure
-    scale = float(np.max(np.divide(signal, den, out=np.zeros_like(den), where=den > 0)))
+    scale = float(np.max(exp.rate_per_unit_I_per_s))
     return StepForecast(df["omega_eV"].to_numpy(), df["dwell_s"].to_numpy(), I_eff, signal,
                         df["background"].to_numpy(), scale,
                         "library rate model (renpsim.daq.expected_counts; I smeared by the "
-                        "laser line and jitter)")
+                        "laser line and jitter)", experiment=exp)
 
 
 def simulate_run(info: TargetInfo, hw: Hardware, h: Hypothesis, omega_eV: Sequence[float],
@@ -413,15 +441,9 @@ def simulate_run(info: TargetInfo, hw: Hardware, h: Hypothesis, omega_eV: Sequen
                  progress: Callable[[float], None] | None = None,
                  cancelled: Callable[[], bool] | None = None) -> Path:
     """Simulate the campaign to a run file with ``renpsim.daq.simulate`` (steps level)."""
-    import dataclasses
+    from renpsim.experiment.simulation import simulate_run as xp_simulate
 
-    from renpsim.campaign.campaign import TruthConfig
-    from renpsim.daq import simulate
-
-    camp = _library_campaign(hw, omega_eV, dwell_s, seed)
-    camp = dataclasses.replace(camp, truth=TruthConfig(
-        ordering=h.ordering, m_lightest_eV=h.m_lightest_eV, nature=h.nature,
-        oscillation=h.oscillation))
+    exp = _experiment(hw, h, omega_eV, dwell_s, seed)
 
     def cb(done: int, total: int) -> None:
         if cancelled is not None and cancelled():
@@ -429,7 +451,7 @@ def simulate_run(info: TargetInfo, hw: Hardware, h: Hypothesis, omega_eV: Sequen
         if progress is not None and total:
             progress(done / total)
 
-    return simulate(camp, path, level="steps", seed=seed, progress=cb)
+    return xp_simulate(exp, path, level="steps", seed=seed, progress=cb).path
 
 
 # -- forecast ---------------------------------------------------------------------------------
@@ -444,6 +466,7 @@ class StepForecast:
     background: NDArray
     scale_per_s: float | None
     note: str = ""
+    experiment: object = field(default=None, compare=False, repr=False)
 
     @property
     def total_signal(self) -> float:
@@ -466,25 +489,9 @@ def forecast(info: TargetInfo, hw: Hardware, h: Hypothesis,
     return _library_forecast(info, hw, h, w, T)
 
 
-#: Knobs of the rate: label, exponent, value getter (HardwareConfig, TargetInfo), reference value
-#: getter. The reference point is GP21's (hardware.md 8.1: V = 100 cm^3, n = 1e21 cm^-3, eta = 1,
-#: ideal detector, full coherence over the whole shot period).
-_KNOBS = (
-    ("target volume V", 1, lambda cfg, i: cfg.target.volume_cm3, lambda i: i.V_ref_cm3),
-    ("atom density n_a (enters squared)", 2, lambda cfg, i: cfg.target.density_cm3,
-     lambda i: i.n_ref_cm3),
-    ("trigger photon density n_gamma", 1, lambda cfg, i: cfg.n_gamma_cm3(),
-     lambda i: i.n_ref_cm3),
-    ("coherent duty cycle (eta, pulse length, T2)", 1,
-     lambda cfg, i: cfg.exposure_per_shot_s() / cfg.period_s, lambda i: 1.0),
-    ("signal efficiency (T_sig x eps_sep x eps_det)", 1,
-     lambda cfg, i: signal_efficiency(cfg, i.omega_max_eV), lambda i: 1.0),
-)
-
-
 @dataclass(frozen=True)
 class Viability:
-    """The viability line of the Forecast tab."""
+    """The viability line of the Forecast tab (the library's rule, see renpsim.experiment)."""
 
     total_signal: float | None
     factor_needed: float | None
@@ -495,79 +502,31 @@ class Viability:
 def viability(info: TargetInfo, hw: Hardware, fc: StepForecast) -> Viability:
     """State the expected signal events and, when far below one, how far rate x exposure must grow.
 
-    The dominant knob is the factor with the largest shortfall against the GP21 reference point
-    (V_ref, n_ref, eta = 1, T_sig = 1, eps = 1), counting its exponent in the rate.
+    The verdict, the growth factor to :data:`~renpsim.experiment.defaults.TARGET_EVENTS` and the
+    dominant knob (relative to the GP21 benchmark) are the library's
+    (:func:`renpsim.experiment.forecast`).
     """
+    from renpsim import experiment as xp
+
     if fc.scale_per_s is None:
         return Viability(None, None, None, f"no signal forecast: {fc.note}")
-    if fc.omega_eV.size == 0:
+    if fc.omega_eV.size == 0 or fc.experiment is None:
         return Viability(0.0, None, None, "no scan steps: add or generate steps")
-    n = fc.total_signal
-    bkg = float(fc.background.sum())
-    head = (f"expected signal {n:.3g} events, background {bkg:.3g} in {fc.dwell_s.sum():.4g} s "
-            "(wall time)")
-    if n >= 0.1:
-        return Viability(n, None, None, head)
-    if n <= 0.0:
-        return Viability(n, None, None, head + ": every step is above its thresholds or has no "
-                         "dwell time (I = 0)")
-    factor = 1.0 / n
-    cfg = hardware_config(hw)
-    shortfall = {}
-    for label, power, get, ref in _KNOBS:
-        value = get(cfg, info)
-        shortfall[label] = power * math.log10(ref(info) / value) if value > 0 else math.inf
-    dominant, gap = max(shortfall.items(), key=lambda kv: kv[1])
-    msg = (f"{head}: rate x exposure must grow by {factor:.3g} (10^{math.log10(factor):.1f}) "
-           "for one event")
-    if gap > 0:
-        msg += f"; largest shortfall vs the GP21 reference: {dominant} (10^{gap:.1f})"
-        return Viability(n, factor, dominant, msg)
-    return Viability(n, factor, "exposure", msg + "; hardware is at the reference point: "
-                     "exposure (dwell time) dominates")
+    v = xp.forecast(fc.experiment, TARGET_EVENTS).viability
+    if v.viable:
+        return Viability(v.expected_signal, None, None, v.sentence())
+    return Viability(v.expected_signal, v.growth_factor, v.dominant.name, v.sentence())
 
 
 # -- sensitivity ---------------------------------------------------------------------------------
 def poisson_deviance(n_true: NDArray, n_test: NDArray, profile_norm: bool = False) -> float:
-    """Asimov Delta chi^2 = 2 sum[N_test - N_true + N_true ln(N_true/N_test)] (physics.md 6.1).
+    """Asimov Delta chi^2 of expected counts (``renpsim.experiment.decisions``).
 
-    Computed by :func:`renpsim.stats.deviance.poisson_deviance` (zero-count bins exact). With
-    ``profile_norm`` the test expectation is scaled by k = sum N_true / sum N_test (analytic
-    Poisson profile of a free normalisation, physics.md 6.1).
+    With ``profile_norm`` the test expectation is scaled by k = sum N_true / sum N_test.
     """
-    from renpsim.stats.deviance import poisson_deviance as deviance
+    from renpsim.experiment.decisions import asimov_delta_chi2
 
-    a = np.asarray(n_true, float)
-    b = np.asarray(n_test, float)
-    if profile_norm and b.sum() > 0:
-        b = b * (a.sum() / b.sum())
-    return float(deviance(a, b, axis=None))
-
-
-def _stats_campaign(info: TargetInfo, hw: Hardware, h: Hypothesis, omega_eV: Sequence[float],
-                    dwell_s: Sequence[float]):
-    """Return the statistics engine's campaign for the edited campaign and hypothesis.
-
-    The campaign's expected counts (``renpsim.daq.expected_counts``) become a
-    ``renpsim.stats`` campaign through ``campaign_from_counts_table`` (its DAQ seam).
-    """
-    from renpsim.daq import expected_counts
-    from renpsim.stats.benchmark import campaign_from_counts_table
-
-    df = expected_counts(_library_campaign(hw, omega_eV, dwell_s), neutrinos=_state(h))
-    return campaign_from_counts_table("tui", df, target=info.name, ordering=h.ordering,
-                                      nature=h.nature, oscillation=h.oscillation,
-                                      m_lightest_eV=h.m_lightest_eV)
-
-
-def _stats_dataset(info: TargetInfo, hw: Hardware, h: Hypothesis, omega_eV: Sequence[float],
-                   dwell_s: Sequence[float]):
-    """Return the Asimov dataset and the truth model of the edited campaign."""
-    from renpsim.stats.model import ModelSpec
-
-    sc = _stats_campaign(info, hw, h, omega_eV, dwell_s)
-    truth = ModelSpec(ordering=h.ordering, nature=h.nature, m_lightest_eV=h.m_lightest_eV)
-    return sc.dataset(), truth
+    return asimov_delta_chi2(n_true, n_test, "profiled" if profile_norm else "fixed")
 
 
 def bsm_reach(info: TargetInfo, hw: Hardware, h: Hypothesis, omega_eV: Sequence[float],
@@ -575,45 +534,42 @@ def bsm_reach(info: TargetInfo, hw: Hardware, h: Hypothesis, omega_eV: Sequence[
               masses_eV: Sequence[float] = (1e-3, 1e-1, 1.0, 1e2, 1e4)) -> dict:
     """Asimov reach on light-mediator couplings and dipole moments, compared with the limits.
 
-    gL11 (vector, GP21 eq. 22 corrected) and yS11 (scalar, physical convention) versus mediator
-    mass via ``renpsim.stats.scan.sensitivity_scan``, |mu_11| and |eps_11| (Majorana: the
-    transition moments |mu_12|, |eps_12|) via ``renpsim.stats.sensitivity.dipole_limits``;
-    each compared with the applicable existing bounds by ``renpsim.limits.compare`` (the
-    dipole as the stellar effective moment).
+    gL11 (vector) and yS11 (scalar) versus mediator mass and |mu_11|, |eps_11| (Majorana: the
+    transition moments |mu_12|, |eps_12|) from :mod:`renpsim.experiment`; each compared with the
+    applicable existing bounds by ``renpsim.limits.compare`` (the dipole as the stellar
+    effective moment).
     """
+    from renpsim import experiment as xp
     from renpsim.limits import compare, make_sensitivity
-    from renpsim.stats.deviance import cl_of_threshold
-    from renpsim.stats.scan import sensitivity_scan
-    from renpsim.stats.sensitivity import AsimovSetup, dipole_limits
 
-    setup = AsimovSetup.from_campaign(_stats_campaign(info, hw, h, omega_eV, dwell_s))
-    cl = cl_of_threshold(threshold, dof)
-    out: dict = {"delta_chi2": threshold, "dof": dof, "cl": cl, "curves": {}}
+    exp = _experiment(hw, h, omega_eV, dwell_s)
+    out: dict = {"delta_chi2": threshold, "dof": dof, "curves": {}}
     for coupling in ("gL11", "yS11"):
-        table = sensitivity_scan(setup, "mediator-mass", coupling, np.asarray(masses_eV),
-                                 delta_chi2=threshold, dof=dof)
-        frame = table.frame
-        ok = np.isfinite(frame["limit"]) & (frame["limit"] > 0)
-        entry = {"quantity": table.quantity, "m_eV": frame["m_eV"].tolist(),
-                 "limit": frame["limit"].tolist(), "improves": False, "best_factor": None}
+        curve = xp.reach_vs_mediator_mass(exp, coupling, np.asarray(masses_eV),
+                                          delta_chi2=threshold, dof=dof)
+        out["cl"] = curve.assumptions.cl
+        m, lim = np.asarray(curve.x), np.asarray(curve.limit)
+        ok = np.isfinite(lim) & (lim > 0)
+        entry = {"quantity": curve.quantity, "m_eV": m.tolist(), "limit": lim.tolist(),
+                 "improves": False, "best_factor": None,
+                 "normalisation": curve.assumptions.normalisation}
         if ok.any():
-            cmp_ = compare(make_sensitivity(table.quantity, frame["m_eV"][ok],
-                                            frame["limit"][ok], cl=cl, dof=dof,
-                                            delta_chi2=threshold))
+            cmp_ = compare(make_sensitivity(curve.quantity, m[ok], lim[ok], cl=out["cl"],
+                                            dof=dof, delta_chi2=threshold))
             f = np.asarray(cmp_.factor, float)
             f = f[np.isfinite(f)]
             entry["improves"] = bool(np.any(cmp_.improves))
             entry["best_factor"] = float(f.max()) if f.size else None
         out["curves"][coupling] = entry
-    # Diagonal Majorana moments vanish (physics.md 4.3): a Majorana campaign reports the
-    # transition moments mu12 / eps12 instead.
-    mu_name, eps_name = ("mu12", "eps12") if setup.nature == "majorana" else ("mu11", "eps11")
-    dip = dipole_limits(setup, threshold, (mu_name, eps_name))
-    out["dipole"] = dip
+    # Diagonal Majorana moments vanish [physics §4.3]: the transition moments mu12 / eps12
+    mu_name = xp.defaults.default_dipole_element(h.nature)
+    eps_name = "eps" + mu_name[2:]
+    dip = xp.dipole_reach(exp, delta_chi2=threshold, dof=dof, elements=(mu_name, eps_name))
+    out["dipole"] = dip.as_dict()
     out["dipole_names"] = (mu_name, eps_name)
-    mu = dip.get(mu_name, np.inf)
+    mu = out["dipole"].get(mu_name, np.inf)
     if np.isfinite(mu):
-        cmp_ = compare(make_sensitivity("mu_nu_eff", None, [mu], cl=cl, dof=dof,
+        cmp_ = compare(make_sensitivity("mu_nu_eff", None, [mu], cl=out["cl"], dof=dof,
                                         delta_chi2=threshold, mu_definition="stellar"),
                        mu_definition="stellar")
         out["dipole_improves"] = bool(np.any(cmp_.improves))
@@ -642,48 +598,38 @@ def describe_bsm_reach(res: dict) -> str:
 
 
 def optimise_dwell(info: TargetInfo, hw: Hardware, h: Hypothesis, omega_eV: Sequence[float],
-                   dwell_s: Sequence[float], decision: str = "ordering") -> dict:
+                   dwell_s: Sequence[float], decision: str = "ordering",
+                   normalisation: str = DEFAULT_NORMALISATION) -> dict:
     """Reallocate the dwell times (total fixed) to maximise a decision's Asimov Delta chi^2.
 
-    Calls ``renpsim.stats.planning.optimise_dwell_for_decision`` (physics.md 6.3: the choice of
-    frequencies and their exposure split matters as much as the exposure). Returns the new wall
-    dwell times (same order and total as the input) and the Delta chi^2 before and after.
+    :func:`renpsim.experiment.optimise_dwell`. Returns the new wall dwell times (same order and
+    total as the input) and the Delta chi^2 before and after.
     """
-    from renpsim.stats.planning import optimise_dwell_for_decision
+    from renpsim import experiment as xp
 
-    ds, truth = _stats_dataset(info, hw, h, omega_eV, dwell_s)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Hesse called with all parameters fixed")
-        plan = optimise_dwell_for_decision(ds, truth, decision)
+    plan = xp.optimise_dwell(_experiment(hw, h, omega_eV, dwell_s), decision,
+                             normalisation=normalisation)
     wall = np.asarray(dwell_s, float)
-    frac = np.asarray(plan.dwell_after_s, float) / float(np.sum(plan.dwell_after_s))
+    frac = np.asarray(plan.exposure_after_s, float) / float(np.sum(plan.exposure_after_s))
     return {"decision": decision, "dwell_s": (frac * wall.sum()).tolist(),
-            "before": plan.figure_before, "after": plan.figure_after}
+            "before": plan.before, "after": plan.after, "normalisation": normalisation}
 
 
 def stats_decision(info: TargetInfo, hw: Hardware, h: Hypothesis, omega_eV: Sequence[float],
                    dwell_s: Sequence[float], decision: str, threshold: float,
                    profile_norm: bool) -> dict:
-    """Asimov Delta chi^2 of a discrete decision from ``renpsim.stats.planning``.
+    """Asimov Delta chi^2 of a discrete decision and its exposure factor to ``threshold``.
 
-    The campaign's expected counts (``renpsim.daq.expected_counts``) become the statistics
-    engine's dataset through ``campaign_from_counts_table`` (the DAQ seam of renpsim.stats).
-    ``decision`` is ``"ordering"``, ``"nature"`` or ``"lightest-mass"``; the exposure factor is
-    the one that brings Delta chi^2 to ``threshold`` (``exposure_for_decision`` with
-    n_sigma = sqrt(threshold)).
+    :func:`renpsim.experiment.decision_exposure` with n_sigma = sqrt(threshold); ``decision``
+    is ``"ordering"``, ``"nature"`` or ``"lightest-mass"``.
     """
-    from renpsim.stats.planning import decision_delta_chi2, exposure_for_decision
+    from renpsim import experiment as xp
 
-    ds, truth = _stats_dataset(info, hw, h, omega_eV, dwell_s)
-    with warnings.catch_warnings():
-        # With every parameter fixed (e.g. no free normalisation) iminuit warns that HESSE has
-        # nothing to do; the minimum is still the answer.
-        warnings.filterwarnings("ignore", message="Hesse called with all parameters fixed")
-        d = decision_delta_chi2(ds, truth, decision, profile_norm=profile_norm)["delta_chi2"]
-        e = exposure_for_decision(ds, truth, decision, math.sqrt(threshold),
-                                  profile_norm=profile_norm)
-    return {"delta_chi2": float(d), "exposure_factor": float(e["factor"]),
-            "source": f"renpsim.stats ({decision})"}
+    norm = "profiled" if profile_norm else "fixed"
+    r = xp.decision_exposure(_experiment(hw, h, omega_eV, dwell_s), decision,
+                             math.sqrt(threshold), norm)
+    return {"delta_chi2": r.delta_chi2_now, "exposure_factor": r.factor,
+            "normalisation": norm, "source": f"renpsim.experiment ({decision})"}
 
 
 @dataclass
@@ -699,95 +645,63 @@ class SensitivityResult:
     allowed_mass: tuple[float, float] | None = None
 
 
-def _exposure_factor(mu_true: NDArray, mu_alt: NDArray, bkg: NDArray, threshold: float,
-                     profile: bool) -> float:
-    """Multiplier of all dwell times that makes Delta chi^2 reach ``threshold`` (bisection)."""
-
-    def d(f: float) -> float:
-        return poisson_deviance(f * (mu_true + bkg), f * (mu_alt + bkg), profile)
-
-    if d(1.0) == math.inf:
-        return 0.0
-    lo, hi = 1e-12, 1e30
-    if d(hi) < threshold:
-        return math.inf
-    for _ in range(200):
-        mid = math.sqrt(lo * hi)
-        if d(mid) >= threshold:
-            hi = mid
-        else:
-            lo = mid
-        if hi / lo < 1.0001:
-            break
-    return hi
-
-
 def sensitivity(info: TargetInfo, hw: Hardware, h: Hypothesis, alt: Hypothesis,
                 omega_eV: Sequence[float], dwell_s: Sequence[float], *, threshold: float,
                 dof: int, profile_norm: bool, mass_grid: Sequence[float],
                 progress: Callable[[float], None] | None = None,
                 cancelled: Callable[[], bool] | None = None,
                 chunk: int = 8) -> SensitivityResult:
-    """Asimov reach of the campaign.
+    """Asimov reach of the campaign (every number from :mod:`renpsim.experiment`).
 
-    Rows: the main hypothesis against (a) the chosen alternative (Asimov Poisson deviance of the
-    expected counts, physics.md 6.1, computed here), and the decisions of the statistics engine
-    (``renpsim.stats.planning``): (b) the other ordering, (c) the other nature, (d) lightest
-    mass = 0, each with the lightest mass profiled by the fit. Each row gives Delta chi^2 at the
-    campaign's exposure and the factor by which all dwell times must grow to reach
-    ``threshold``. The mass scan (computed here) gives Delta chi^2(m_test) for the same ordering
+    Rows: the main hypothesis against (a) the chosen alternative (fixed hypothesis,
+    :func:`renpsim.experiment.decisions.separation`), and the decisions (b) the other ordering,
+    (c) the other nature, (d) lightest mass = 0, each with the lightest mass profiled. Each row
+    gives Delta chi^2 at the campaign's exposure and the factor by which all dwell times must
+    grow to reach ``threshold``. The mass scan gives Delta chi^2(m_test) for the same ordering
     and nature, and the interval with Delta chi^2 < threshold.
 
     ``progress(fraction)`` is called between chunks; ``cancelled()`` returning true aborts with
     :class:`Cancelled`.
     """
+    from renpsim.experiment.decisions import separation
+
     fc = forecast(info, hw, h, omega_eV, dwell_s)
     if fc.scale_per_s is None:
         raise MissingInputError(info.name, "target.gamma0_per_s", None, fc.note)
     if fc.omega_eV.size == 0:
         raise InputError("campaign", "scan.steps", [], "at least one scan step")
-    bkg = fc.background
-    mu = fc.signal
+    exp = fc.experiment
+    norm = "profiled" if profile_norm else "fixed"
     grid = np.asarray(mass_grid, float)
-    other_order = Hypothesis("IO" if h.ordering == "NO" else "NO", h.m_lightest_eV, h.nature,
-                             h.oscillation)
-    other_nature = Hypothesis(h.ordering, h.m_lightest_eV,
-                              "majorana" if h.nature == "dirac" else "dirac", h.oscillation)
-    jobs: list[tuple[str, Hypothesis]] = [("mass", Hypothesis(h.ordering, float(m), h.nature,
-                                                              h.oscillation)) for m in grid]
-    total = len(jobs) + 4
-    results: list[tuple[str, Hypothesis, NDArray]] = []
-    for start in range(0, len(jobs), chunk):
+    other_order = "IO" if h.ordering == "NO" else "NO"
+    other_nature = "majorana" if h.nature == "dirac" else "dirac"
+    total = len(grid) + 4
+    mass_d = []
+    for start in range(0, len(grid), chunk):
         if cancelled is not None and cancelled():
             raise Cancelled
-        for kind, hyp in jobs[start:start + chunk]:
-            sig = forecast(info, hw, hyp, fc.omega_eV, fc.dwell_s).signal
-            results.append((kind, hyp, sig))
+        for m in grid[start:start + chunk]:
+            mass_d.append(separation(exp, h.ordering, float(m), h.nature, threshold,
+                                     norm)["delta_chi2"])
         if progress is not None:
             progress(min(1.0, (start + chunk) / total))
     res = SensitivityResult(threshold, dof, profile_norm)
-
-    def row(name: str, mu_alt: NDArray) -> dict:
-        d = poisson_deviance(mu + bkg, mu_alt + bkg, profile_norm)
-        return {"test": name, "delta_chi2": d,
-                "exposure_factor": _exposure_factor(mu, mu_alt, bkg, threshold, profile_norm),
-                "source": "adapter (physics.md 6.1)"}
-
-    res.rows.append(row(f"alternative: {alt.label()}",
-                        forecast(info, hw, alt, fc.omega_eV, fc.dwell_s).signal))
-    for decision, label in (("ordering", f"{other_order.ordering} (lightest mass profiled)"),
-                            ("nature", f"{other_nature.nature} (lightest mass profiled)"),
+    a = separation(exp, alt.ordering, alt.m_lightest_eV, alt.nature, threshold, norm,
+                   alt.oscillation)
+    res.rows.append({"test": f"alternative: {alt.label()}", "delta_chi2": a["delta_chi2"],
+                     "exposure_factor": a["factor"], "normalisation": norm,
+                     "source": "renpsim.experiment (fixed alternative)"})
+    for decision, label in (("ordering", f"{other_order} (lightest mass profiled)"),
+                            ("nature", f"{other_nature} (lightest mass profiled)"),
                             ("lightest-mass", "lightest mass = 0")):
         if cancelled is not None and cancelled():
             raise Cancelled
         d = stats_decision(info, hw, h, fc.omega_eV, fc.dwell_s, decision, threshold,
                            profile_norm)
         res.rows.append({"test": label, **d})
-    mass_d = np.array([poisson_deviance(mu + bkg, s + bkg, profile_norm)
-                       for kind, _, s in results if kind == "mass"])
     res.mass_grid = grid
-    res.mass_dchi2 = mass_d
-    ok = grid[mass_d < threshold]
+    res.mass_dchi2 = np.asarray(mass_d, float)
+    ok = grid[res.mass_dchi2 < threshold]
     res.allowed_mass = (float(ok.min()), float(ok.max())) if ok.size else None
     if progress is not None:
         progress(1.0)
@@ -858,26 +772,34 @@ class StepTable:
 
 
 def simulate_counts(fc: StepForecast, seed: int) -> StepTable:
-    """Poisson counts per step drawn from the forecast, in memory (a quick look; no file).
+    """Return counts per step of a steps-level library simulation (no file is kept).
 
-    The generator is seeded from ``SeedSequence(seed)`` (TEAM.md randomness rule).
+    The run is simulated by :func:`renpsim.experiment.simulation.simulate_run` (the same DAQ
+    simulation as ``renpsim simulate``) into a temporary directory and read back.
     """
-    mu = np.nan_to_num(fc.signal, nan=0.0) + fc.background
-    rng = np.random.default_rng(np.random.SeedSequence(int(seed)))
-    return StepTable(fc.omega_eV, fc.dwell_s, rng.poisson(mu).astype(float),
-                     f"simulated in memory, seed {seed}")
+    import tempfile
+
+    from renpsim.experiment.simulation import observed_steps, simulate_run
+
+    if fc.experiment is None:
+        raise InputError("campaign", "scan.steps", [], "at least one scan step")
+    with tempfile.TemporaryDirectory(prefix="renpsim-tui-") as tmp:
+        run = simulate_run(fc.experiment, Path(tmp) / "quick.h5", level="steps", seed=int(seed))
+        steps = observed_steps(run.path)
+        counts = steps["counts"].to_numpy(float)
+    return StepTable(fc.omega_eV, fc.dwell_s, counts, f"simulated (steps level), seed {seed}")
 
 
 def fit_run_file(path: str | Path, hypothesis: Hypothesis) -> dict:
-    """Fit a run file with the statistics engine (the same fit as ``renpsim fit``).
+    """Fit a run file with :func:`renpsim.experiment.fit_run_file` (as ``renpsim fit``).
 
-    SM model of the hypothesis' nature and ordering, oscillation constraints from its preset, the
-    mass ordering compared by profiled minima; see :func:`renpsim.stats.fit_report.fit_run`.
+    SM model of the hypothesis' nature and ordering, oscillation constraints from the preset the
+    run file records, the mass ordering compared by profiled minima.
     """
-    from renpsim.stats.fit_report import fit_run
+    from renpsim import experiment as xp
 
-    return fit_run(path, model=f"sm-{hypothesis.nature}", ordering=hypothesis.ordering,
-                   oscillation=hypothesis.oscillation, compare="ordering")
+    return xp.fit_run_file(path, model=f"sm-{hypothesis.nature}", ordering=hypothesis.ordering,
+                           compare="ordering").report
 
 
 def describe_fit(rep: dict) -> str:
@@ -973,7 +895,7 @@ def file_stamp(path: str | Path) -> tuple[float, int] | None:
 
 @dataclass(frozen=True)
 class NormFit:
-    """Fit of an overall normalisation k (signal scale) to a step table (STAND-IN)."""
+    """Fit of the signal normalisation k to a step table."""
 
     k: float
     k_error: float
@@ -982,33 +904,19 @@ class NormFit:
 
 
 def fit_normalisation(table: StepTable, fc: StepForecast) -> NormFit:
-    """Maximum-likelihood signal scale k with background fixed; Poisson deviance at the best fit.
+    """Maximum-likelihood signal normalisation k (everything else fixed at the forecast).
 
-    Solved by bisection on d lnL/dk = sum n_i s_i/(k s_i + b_i) - sum s_i = 0 (k >= 0); the error
-    is from the curvature, 1/sqrt(sum n_i s_i^2/(k s_i + b_i)^2).
+    :func:`renpsim.experiment.fit.fit_normalisation` (the statistics engine's likelihood and
+    minimiser). The table must have the forecast's steps.
     """
-    s = np.nan_to_num(fc.signal, nan=0.0)
-    b = fc.background
-    n = table.counts
-    if s.sum() <= 0:
+    from renpsim.experiment.fit import fit_normalisation as xp_fit_norm
+
+    if fc.experiment is None or np.nansum(fc.signal) <= 0:
         raise InputError("fit", "signal", 0.0, "a campaign with a non-zero signal forecast")
-
-    def grad(k: float) -> float:
-        den = k * s + b
-        return float(np.sum(np.where(n > 0, n * s / np.where(den > 0, den, 1.0), 0.0)) - s.sum())
-
-    lo, hi = 0.0, max(1.0, 10.0 * n.sum() / s.sum() + 10.0)
-    if grad(1e-300) <= 0:
-        k = 0.0
-    else:
-        for _ in range(200):
-            mid = 0.5 * (lo + hi)
-            if grad(mid) > 0:
-                lo = mid
-            else:
-                hi = mid
-        k = 0.5 * (lo + hi)
-    den = k * s + b
-    info = float(np.sum(np.where(den > 0, n * s * s / np.where(den > 0, den, 1.0) ** 2, 0.0)))
-    err = 1.0 / math.sqrt(info) if info > 0 else math.inf
-    return NormFit(k, err, poisson_deviance(n, k * s + b), int(n.size - 1))
+    if table.counts.size != fc.omega_eV.size:
+        raise InputError(table.source, "counts", int(table.counts.size),
+                         f"one count per step of the campaign ({fc.omega_eV.size})")
+    rep = xp_fit_norm(fc.experiment, table.counts).report
+    p = rep["parameters"]["norm"]
+    return NormFit(float(p["value"]), float(p["error"]), float(rep["deviance"]),
+                   int(rep["ndof"]))

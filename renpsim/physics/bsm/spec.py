@@ -55,7 +55,7 @@ def parse_term_spec(kind: str, spec: str, nature: str = "dirac", where: str | No
     nature : {"dirac", "majorana"}
         Neutrino nature (decides how a missing dipole element ji is filled).
     where : str, optional
-        Label used in error messages (default ``"option --<kind>"``).
+        Label used in error messages (default: the term kind, e.g. ``"vector"``).
 
     Returns
     -------
@@ -67,7 +67,7 @@ def parse_term_spec(kind: str, spec: str, nature: str = "dirac", where: str | No
         Unknown key, missing ``m``, negative mass or width, non-number, bad convention.
 
     """
-    where = where or f"option --{kind}"
+    where = where or kind
     if kind not in KINDS:
         raise InputError(where, "kind", kind, "vector, scalar or dipole")
     names = KINDS[kind]
