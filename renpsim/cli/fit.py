@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
+from renpsim._json import dumps
 from renpsim.cli.options import FiniteFloat
 from renpsim.errors import InputError
 from renpsim.physics.oscillation import list_presets
@@ -77,7 +76,7 @@ def fit_cmd(run, model, coupling, nature, mediator_mass, ordering, oscillation, 
                   oscillation_constraints=not no_oscillation_constraints, compare=compare,
                   profile_scans=not no_profile_scan, validate_truth=validate_truth)
     if as_json:
-        click.echo(json.dumps(out, indent=1, default=float))
+        click.echo(dumps(out))
         return
     _print_human(out)
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import click
 import numpy as np
 
+from renpsim._json import dumps
 from renpsim.cli.options import FiniteFloat, GreedyFloats
 from renpsim.errors import InputError
 
@@ -135,9 +135,15 @@ def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, m_li
         grid = (_masses(masses, mass_range) if scan == "mediator-mass"
                 else np.asarray(m_lightest or (0.0, 0.005, 0.01, 0.02, 0.03, 0.05), float))
         with Executor(executor, workers=workers, scheduler=scheduler) as ex:
+            meta = {"campaign": campaign}
+            if scan == "mediator-mass":  # scan-step poles, for the comparison with limits
+                from renpsim.physics.targets import load_target
+                from renpsim.stats.output import pole_header
+
+                meta.update(pole_header(setup.omega_eV, load_target(setup.target).E_eg_eV))
             table = sensitivity_scan(setup, scan, c.name, grid, delta_chi2=thr, dof=dof_,
                                      mediator_mass_eV=mediator_mass, sign=sign, executor=ex,
-                                     meta={"campaign": campaign})
+                                     meta=meta)
             bands = None
             if n_toys and scan == "mediator-mass":
                 from renpsim.stats.executor import new_entropy
@@ -147,6 +153,10 @@ def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, m_li
                 bands = toy_limit_bands(setup, c.name, grid, delta_chi2=thr, n_toys=n_toys,
                                         entropy=seed, executor=ex)
                 out["toys"] = {"n": n_toys, "seed": seed}
+                from renpsim.stats.output import with_bands
+
+                # the bands go into --csv, --h5 and --plot too
+                table = with_bands(table, bands, toys=n_toys, toy_seed=seed)
         out["cl"] = table.cl
         out["quantity"] = table.quantity
         out["lineage"] = table.lineage
@@ -196,7 +206,7 @@ def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, m_li
         out["rows"] = [_optimise(camp, setup, c.name, decision, mediator_mass, thr,
                                  profile_norm)]
     if as_json:
-        click.echo(json.dumps(out, indent=1, default=float))
+        click.echo(dumps(out))
     else:
         _print_human(out)
 

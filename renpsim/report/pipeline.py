@@ -18,7 +18,6 @@ Steps (each reported to an optional progress callback):
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -28,8 +27,8 @@ import numpy as np
 import pandas as pd
 
 from renpsim import __version__
-from renpsim._atomic import atomic_write, atomic_write_text
-from renpsim._json import json_default
+from renpsim._atomic import atomic_write_text
+from renpsim._json import dumps
 from renpsim.errors import InputError, RenpsimError
 from renpsim.report.document import Bullets, Document, Figure, Heading, Paragraph, Table, fmt
 
@@ -82,7 +81,9 @@ def _noop(label: str, done: int, total: int) -> None:
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    return atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False, float_format="%.10g"))
+    from renpsim._csv import write_frame_csv
+
+    return write_frame_csv(frame, path)
 
 
 def run_report(campaign: str | Path = DEFAULT_CAMPAIGN, outdir: str | Path = "renpsim-report",
@@ -141,7 +142,7 @@ def run_report(campaign: str | Path = DEFAULT_CAMPAIGN, outdir: str | Path = "re
         "files": {"run": "run.h5", "expected_counts": "expected_counts.csv"},
     }
     fit = _fit(camp, run_path, viab.viable)
-    atomic_write_text(out / "fit.json", json.dumps(fit, indent=1, default=json_default))
+    atomic_write_text(out / "fit.json", dumps(fit))
     results["fit"] = {k: fit[k] for k in ("status", "model", "parameters", "deviance", "ndof",
                                           "p_value") if k in fit}
     results["files"]["fit"] = "fit.json"
@@ -163,7 +164,7 @@ def run_report(campaign: str | Path = DEFAULT_CAMPAIGN, outdir: str | Path = "re
     doc = _summary(camp, results, fit, figures, settings)
     atomic_write_text(out / "summary.md", doc.to_markdown(out))
     atomic_write_text(out / "summary.html", doc.to_html())
-    atomic_write_text(out / "report.json", json.dumps(results, indent=1, default=json_default))
+    atomic_write_text(out / "report.json", dumps(results))
     progress("summary", 6, stages)
     return results
 

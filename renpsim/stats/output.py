@@ -85,16 +85,63 @@ class SensitivityTable:
         return h
 
 
+#: Toy expected-limit band columns (median, 68% and 95% central bands), written after ``limit``
+#: when toys were run.
+BAND_COLUMNS = ("toy_median", "toy_lo68", "toy_hi68", "toy_lo95", "toy_hi95")
+
+
+def table_columns(table: SensitivityTable) -> list[str]:
+    """Columns written to files: the abscissa, ``limit`` and the toy bands if present."""
+    return [table.x, "limit", *(c for c in BAND_COLUMNS if c in table.frame.columns)]
+
+
+def pole_header(omega_eV, E_eg_eV: float) -> dict:
+    """Header item ``pole_masses_eV``: mediator masses whose pole lies on a scan step.
+
+    The propagator pole is at s = m^2 with s = E_eg (E_eg - 2 omega) [physics §4.1]; the
+    comparison with existing limits reports the dips at these masses separately.
+    """
+    from renpsim.physics.kinematics import pole_mass
+
+    poles = np.unique(pole_mass(np.unique(np.asarray(omega_eV, float)), E_eg_eV))
+    poles = poles[np.isfinite(poles) & (poles > 0)]
+    return {"pole_masses_eV": " ".join(f"{p:.10g}" for p in poles)}
+
+
+def with_bands(table: SensitivityTable, bands: pd.DataFrame, **meta) -> SensitivityTable:
+    """Return ``table`` with the toy band columns of ``bands`` (same grid, column ``x``) added.
+
+    ``meta`` items (number of toys, seed entropy) are added to the header.
+
+    Raises
+    ------
+    InputError
+        If the band grid differs from the table's abscissa.
+
+    """
+    x = table.frame[table.x].to_numpy(float)
+    bx = bands["x"].to_numpy(float)
+    if bx.shape != x.shape or not np.allclose(bx, x, rtol=1e-12, atol=0):
+        raise InputError("sensitivity table", "bands.x", bx.tolist(), f"the grid {table.x}")
+    frame = table.frame.copy()
+    for col in BAND_COLUMNS:
+        frame[col] = bands[col].to_numpy(float)
+    meta = {**table.meta, **meta}
+    return SensitivityTable(table.quantity, table.x, frame, table.cl, table.dof,
+                            table.delta_chi2, table.lineage, meta)
+
+
 def write_csv(table: SensitivityTable, path: str | Path) -> None:
-    """Write the CSV format of the module docstring (atomically)."""
+    """Write the CSV format of the module docstring (atomically).
+
+    A mass without sensitivity (non-finite limit) has an empty ``limit`` cell; toy bands, when
+    the frame has them, follow as ``toy_median, toy_lo68, toy_hi68, toy_lo95, toy_hi95``.
+    """
+    from renpsim._csv import write_frame_csv
+
     lines = [FORMAT_LINE] + [f"# {k}: {v}" for k, v in table.header().items()]
-
-    def write(tmp: Path) -> None:
-        with open(tmp, "w") as fh:
-            fh.write("\n".join(lines) + "\n")
-            table.frame[[table.x, "limit"]].to_csv(fh, index=False, float_format="%.8g")
-
-    atomic_write(Path(path), write)
+    write_frame_csv(table.frame[table_columns(table)], path, header_lines=lines,
+                    float_format="%.8g")
 
 
 def read_csv(path: str | Path) -> SensitivityTable:
