@@ -38,8 +38,14 @@ def run_cmd(campaign, outdir, seed, level, cl, dof, mass_points) -> None:
 
     if cl >= 1.0:
         raise click.BadParameter(f"{cl!r}: expected a value < 1", param_hint="'--cl'")
+    ctx = click.get_current_context()
+    argv = ["renpsim", "run"] + ([campaign] if campaign else [])
+    for param in ctx.command.params:  # every choice spelled out: the command reproduces it
+        if isinstance(param, click.Option) and ctx.params[param.name] is not None:
+            argv += [param.opts[-1], str(ctx.params[param.name])]
     settings = ReportSettings(seed=seed, level=level, cl=cl, dof=dof,
-                              masses_eV=tuple(np.logspace(-3, 4, mass_points)))
+                              masses_eV=tuple(np.logspace(-3, 4, mass_points)),
+                              extra={"command_line": " ".join(argv)})
     name = campaign or DEFAULT_CAMPAIGN
     t0 = time.perf_counter()
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),

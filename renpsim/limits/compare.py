@@ -235,6 +235,28 @@ class Comparison:
             return f"RENP improves: best factor {b['factor']:.4g}{where} against {ref}"
         return f"RENP does not improve: best factor {b['factor']:.4g}{where} against {ref}"
 
+    def summary(self) -> dict:
+        """Return a short JSON-ready account for reports (no NaN/inf).
+
+        Verdict, best factor away from the poles, the bound it is against (with its provenance)
+        and the pole dips.
+        """
+        b = self.best
+        x = self.sensitivity.x_name or "x"
+        return {
+            "quantity": self.sensitivity.quantity,
+            "has_comparison": self.has_comparison,
+            "improves": bool(np.any(self.improves)),
+            "verdict": self.verdict(),
+            "best_factor": self.best_factor,
+            "best_at": None if b is None else b.get(x),
+            "best_id": None if b is None else b["existing_id"],
+            "best_provenance": None if b is None else b["existing_provenance"],
+            "regions": [list(r) for r in self.regions],
+            "pole_window": self.pole_window,
+            "pole_dips": [{k: _nan_to_none(v) for k, v in d.items()} for d in self.pole_dips],
+        }
+
     def to_dict(self) -> dict:
         """JSON-ready summary (used by ``renpsim limits compare --json``); no NaN/inf."""
         s = self.sensitivity
