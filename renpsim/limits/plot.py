@@ -281,5 +281,5 @@ def save_figure(fig: plt.Figure, path: str | Path) -> None:
         raise InputError(str(path), "suffix", path.suffix, "'.png' or '.pdf'")
     if not path.parent.resolve().is_dir():
         raise InputError(str(path), "directory", str(path.parent), "an existing directory")
-    atomic_write(path, lambda tmp: fig.savefig(tmp, format=suffix[1:], dpi=150,
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format=suffix[1:], dpi=110,
                                                bbox_inches="tight"))
