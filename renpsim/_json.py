@@ -1,4 +1,4 @@
-"""Strict JSON for every file and every ``--json`` output renpsim writes.
+"""Strict JSON for every file and every JSON output renpsim writes.
 
 JSON has no NaN or infinity (RFC 8259); Python's ``json`` module writes them as the invalid tokens
 ``NaN`` and ``Infinity`` unless told not to. Here a non-finite number means "absent" (a limit that

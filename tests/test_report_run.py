@@ -229,6 +229,11 @@ def test_report_content(gp21_report):
         assert len(c["pole_dips"]) == 3 and all(d["width_fraction"] == 1e-6
                                                 for d in c["pole_dips"])
     assert "Pole dips, listed separately" in md and "improves somewhere: no" not in md
+    from renpsim.limits import read_sensitivity
+
+    for name in ("vector_gL11", "scalar_yS11"):  # so that `limits compare --with` sees them
+        s = read_sensitivity(gp21_report / f"sensitivity_{name}.csv")
+        np.testing.assert_allclose(sorted(s.pole_masses_eV), sorted(poles), rtol=1e-9)
     # the threshold statement uses the computed ratios, not a linear 1.25 claim
     chk = report["sensitivity"]["threshold_check"]
     assert all(1.0 < r < 1.25 for r in chk["ratios"])

@@ -258,7 +258,7 @@ class Comparison:
         }
 
     def to_dict(self) -> dict:
-        """JSON-ready summary (used by ``renpsim limits compare --json``); no NaN/inf."""
+        """JSON-ready summary (the JSON output of ``renpsim limits compare``); no NaN/inf."""
         s = self.sensitivity
         return {
             "quantity": s.quantity, "x": s.x_name, "cl": s.cl, "dof": s.dof,

@@ -229,7 +229,7 @@ def _threshold_statement(sens: dict) -> str:
                           zip(chk["masses_eV"], chk["ratios"], strict=True) if r is not None)
         base += (f": recomputed at Delta chi^2 = {fmt(chk['delta_chi2'])}, the "
                  f"{chk['coupling']} limit grows by {pairs}")
-    return base + ". To compare with GP21, rerun with --dof 2."
+    return base + ". To compare with GP21, rerun with 2 degrees of freedom (5.99)."
 
 
 def build_summary(camp, expected, results: dict, fit: dict, figures: list,
@@ -487,7 +487,7 @@ def _references_section(doc: Document, with_limits: bool) -> None:
                          _provenance_text(r.provenance),
                          "yes" if r.model_dependent else "no"])
     doc.add(Paragraph("Existing limits named in the tables and figures (the renpsim limits "
-                      "database; renpsim cite --limits ID prints BibTeX):"))
+                      "database; renpsim cite prints their BibTeX):"))
     doc.add(Table(["id", "bound", "source", "identifier", "where", "provenance",
                    "model-dependent"], rows))
 

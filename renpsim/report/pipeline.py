@@ -221,8 +221,11 @@ def _sensitivity(camp, expected, settings: ReportSettings, out: Path) -> dict:
     res["pole_masses_eV"] = poles.tolist()
     for name, coupling, scan in curves:
         grid = np.asarray(settings.m_lightest_eV) if scan == "m-lightest" else mass_grid
+        pole_meta = ({} if scan == "m-lightest" else  # for `renpsim limits compare --with`
+                     {"pole_masses_eV": " ".join(f"{p:.10g}" for p in poles)})
         table = sensitivity_scan(setup, scan, coupling, grid, delta_chi2=thr, dof=dof,
-                                 mediator_mass_eV=settings.mediator_mass_eV, meta=meta)
+                                 mediator_mass_eV=settings.mediator_mass_eV,
+                                 meta={**meta, **pole_meta})
         fname = f"sensitivity_{name}_{coupling}.csv"
         write_csv(table, out / fname)
         frame = table.frame
