@@ -87,6 +87,11 @@ class Sensitivity:
         return self.meta.get("label", "renpsim (RENP)")
 
 
+def format_masses(values) -> str:
+    """Header text of a list of masses in eV (the inverse of :func:`parse_masses`)."""
+    return " ".join(f"{float(v):.10g}" for v in np.atleast_1d(np.asarray(values, float)))
+
+
 def parse_masses(text: str, where: str, key: str) -> np.ndarray:
     """Parse space- (or comma-) separated positive finite masses in eV.
 

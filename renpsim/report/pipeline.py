@@ -199,7 +199,7 @@ def _sensitivity(camp, expected, settings: ReportSettings, out: Path) -> dict:
     from renpsim.limits import compare, make_sensitivity
     from renpsim.stats.benchmark import from_hardware_campaign
     from renpsim.stats.model import ModelSpec
-    from renpsim.stats.output import write_csv
+    from renpsim.stats.output import pole_header, write_csv
     from renpsim.stats.planning import exposure_for_decision
     from renpsim.stats.scan import resolve_threshold, sensitivity_scan
     from renpsim.stats.sensitivity import AsimovSetup, dipole_limits
@@ -214,15 +214,15 @@ def _sensitivity(camp, expected, settings: ReportSettings, out: Path) -> dict:
     # mediator poles of the scan steps (s = M^2, physics.md 1.1) are sharp: sample them exactly
     from renpsim.physics.kinematics import pole_mass
 
-    poles = pole_mass(np.unique(camp.steps.omega_eV), camp.hardware.E_eg_eV)
+    poles_omega, e_eg = np.unique(camp.steps.omega_eV), camp.hardware.E_eg_eV
+    poles = pole_mass(poles_omega, e_eg)
     poles = poles[(poles > min(settings.masses_eV)) & (poles < max(settings.masses_eV))]
     mass_grid = np.unique(np.concatenate([settings.masses_eV, poles, poles * (1 - 1e-3),
                                           poles * (1 + 1e-3)]))
     res["pole_masses_eV"] = poles.tolist()
     for name, coupling, scan in curves:
         grid = np.asarray(settings.m_lightest_eV) if scan == "m-lightest" else mass_grid
-        pole_meta = ({} if scan == "m-lightest" else  # for `renpsim limits compare --with`
-                     {"pole_masses_eV": " ".join(f"{p:.10g}" for p in poles)})
+        pole_meta = {} if scan == "m-lightest" else pole_header(poles_omega, e_eg)
         table = sensitivity_scan(setup, scan, coupling, grid, delta_chi2=thr, dof=dof,
                                  mediator_mass_eV=settings.mediator_mass_eV,
                                  meta={**meta, **pole_meta})
@@ -236,8 +236,7 @@ def _sensitivity(camp, expected, settings: ReportSettings, out: Path) -> dict:
             ok = np.isfinite(frame["limit"]) & (frame["limit"] > 0)
             sens = make_sensitivity(table.quantity, frame[table.x][ok], frame["limit"][ok],
                                     cl=cl, dof=dof, delta_chi2=thr, label=f"RENP {coupling}",
-                                    pole_masses_eV=" ".join(f"{p:.10g}" for p in poles),
-                                    width_fraction=setup.width_fraction)
+                                    width_fraction=setup.width_fraction, **pole_meta)
             cmp_ = compare(sens)  # factors away from the scan-step poles; dips listed apart
             cfile = f"comparison_{name}.csv"
             _write_csv(cmp_.table, out / cfile)

@@ -255,7 +255,9 @@ def report_figures(camp, expected, fit: dict, sens: dict | None, out: Path,
                 and r["limit"] > 0]
         meta = {"label": f"RENP reach ({t['coupling']})"}
         if sens.get("pole_masses_eV"):
-            meta["pole_masses_eV"] = " ".join(f"{p:.10g}" for p in sens["pole_masses_eV"])
+            from renpsim.limits.sensitivity import format_masses
+
+            meta["pole_masses_eV"] = format_masses(sens["pole_masses_eV"])
         s = make_sensitivity(t["quantity"], [r[t["x"]] for r in rows],
                              [r["limit"] for r in rows], cl=sens["cl"], dof=sens["dof"],
                              delta_chi2=sens["delta_chi2"], **meta)

@@ -105,7 +105,9 @@ def pole_header(omega_eV, E_eg_eV: float) -> dict:
 
     poles = np.unique(pole_mass(np.unique(np.asarray(omega_eV, float)), E_eg_eV))
     poles = poles[np.isfinite(poles) & (poles > 0)]
-    return {"pole_masses_eV": " ".join(f"{p:.10g}" for p in poles)}
+    from renpsim.limits.sensitivity import format_masses
+
+    return {"pole_masses_eV": format_masses(poles)}
 
 
 def with_bands(table: SensitivityTable, bands: pd.DataFrame, **meta) -> SensitivityTable:
