@@ -23,7 +23,7 @@ import numpy as np
 
 from renpsim import labels
 from renpsim.errors import InputError
-from renpsim.limits.compare import record_limit_at
+from renpsim.limits.compare import DEFAULT_POLE_WINDOW, near_poles, record_limit_at
 from renpsim.limits.database import LimitDatabase, LimitRecord, load_database
 from renpsim.limits.quantities import get_quantity
 from renpsim.limits.sensitivity import Sensitivity
@@ -221,6 +221,13 @@ def _plot_mass_axis(out: LimitsPlot, recs, sens, q, x_range) -> None:
         ax.plot(sens.x, sens.limit, color="black", lw=2.5, zorder=10,
                 label=f"{sens.label} ({sens.cl:.0%} CL, {sens.dof} dof)")
         out.renp = (sens.x, sens.limit)
+        near = near_poles(sens.x, sens.pole_masses_eV, DEFAULT_POLE_WINDOW)
+        if near.any():  # the dips depend on the sampling and the width: say so
+            ax.plot(sens.x[near], sens.limit[near], ls="none", marker="o", mfc="white",
+                    mec="black", ms=6, zorder=11,
+                    label=textwrap.fill(
+                        f"RENP within {DEFAULT_POLE_WINDOW:.0%} of a scan-step pole (dip set "
+                        "by width and sampling; not used for improvement factors)", 48))
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(x0, x1)
