@@ -28,7 +28,7 @@ def test_list_json_contract(capsys):
     code, out, _ = run_cli(["limits", "list", "--json"], capsys)
     assert code == 0
     recs = json.loads(out)
-    assert isinstance(recs, list) and len(recs) == 84
+    assert isinstance(recs, list) and len(recs) == 97
     for r in recs:
         for key in ("id", "quantity", "value", "unit", "cl", "kind", "source"):
             assert key in r

@@ -189,3 +189,144 @@ def test_overwrite_of_a_report_without_manifest_keeps_other_files(gp21_report, t
     kept = claim_outdir(old, overwrite=True)
     assert kept == {"notes.md"}
     assert {p.name for p in old.iterdir()} == {"notes.md", "sub"}
+
+
+# ---- issue 16: strict outputs, report content, rendering in a browser -------------------------
+
+NONFINITE = re.compile(r"(?<![A-Za-z])-?(inf|infinity|nan)(?![A-Za-z])", re.I)
+
+
+def _strict_json(text):
+    def refuse(token):
+        raise AssertionError(f"non-strict JSON token {token!r}")
+    return json.loads(text, parse_constant=refuse)
+
+
+def _text_outputs(out):
+    for p in sorted(out.iterdir()):
+        if p.suffix in (".csv", ".md", ".json"):
+            yield p, p.read_text()
+        elif p.suffix == ".html":  # drop the embedded images, scan the text
+            yield p, re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", p.read_text())
+
+
+def test_outputs_are_strict_and_finite(gp21_report):
+    for name in ("report.json", "fit.json"):
+        _strict_json((gp21_report / name).read_text())
+    scanned = 0
+    for path, text in _text_outputs(gp21_report):
+        hit = NONFINITE.search(text)
+        assert hit is None, f"{path.name}: {text[max(0, hit.start() - 60):hit.end() + 20]!r}"
+        scanned += 1
+    assert scanned >= 12
+    # the lightest-mass table has a mass without sensitivity: an empty cell, 'no sensitivity'
+    ml = pd.read_csv(gp21_report / "sensitivity_m_lightest_gL11.csv", comment="#")
+    assert ml["limit"].isna().any()
+    assert "| 0.08 | no sensitivity |" in (gp21_report / "summary.md").read_text()
+
+
+def test_vapour_outputs_are_strict_and_finite(tmp_path, capsys):
+    code, _, _ = _run(["yb-vapour-benchmark", "-o", str(tmp_path)], capsys)
+    assert code == 0
+    _strict_json((tmp_path / "report.json").read_text())
+    for path, text in _text_outputs(tmp_path):
+        assert NONFINITE.search(text) is None, path.name
+    md = (tmp_path / "summary.md").read_text()
+    assert "nothing is fitted" in md and "fitted expectation" not in md
+
+
+def test_report_content(gp21_report):
+    from renpsim.limits import load_database
+
+    md = (gp21_report / "summary.md").read_text()
+    report = json.loads((gp21_report / "report.json").read_text())
+    prov = report["provenance"]
+    assert prov["seed"] == 3 and prov["renpsim_version"] in md
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", prov["created_utc"])
+    assert prov["command_line"].startswith("renpsim run") and "--seed 3" in prov["command_line"]
+    assert prov["command_line"] in md and prov["created_utc"] in md
+    # full hardware table, with the dominant knob and the laser line width, units and tags
+    assert re.search(r"^\| target\.density_cm3 \| 1e\+21 \| cm\^-3 \| \[C\] \|", md, re.M)
+    assert re.search(r"^\| lasers\.linewidth_Hz \| 0 \| Hz \| \[", md, re.M)
+    # scan steps with their pole masses
+    steps = md.split("## Scan steps", 1)[1].split("\n## ", 1)[0]
+    assert steps.count("| 6.624e+04 |") == 3 and "| 0.05258 |" in steps
+    # references: GP21 in full, and every limit id of the comparisons resolved
+    refs = md.split("## References", 1)[1]
+    assert "Ge, P. Pasquini" in refs and "Eur. Phys. J. C 82 (2022) 208" in refs
+    db = load_database()
+    ids = set()
+    for c in report["sensitivity"]["comparisons"].values():
+        ids.add(c["best_id"])
+        frame = pd.read_csv(gp21_report / c["file"])
+        ids |= set(frame["existing_id"].dropna())
+    for rid in ids:
+        assert f"| {rid} | {db.get(rid).description} |" in refs, rid
+    # comparisons: away from the poles, derived bounds said as such, pole dips listed apart
+    comp = report["sensitivity"]["comparisons"]
+    assert comp["scalar"]["best_id"] == "S6xS1" and comp["scalar"]["best_provenance"] == "derived"
+    assert comp["scalar"]["best_factor"] < 1e4   # not the 2.75e8 of the pole sample
+    assert "S6xS1 (derived: renpsim combination" in md
+    poles = report["sensitivity"]["pole_masses_eV"]
+    for c in (comp["vector"], comp["scalar"]):
+        assert min(abs(c["best_at"] / p - 1) for p in poles) > c["pole_window"]
+        assert len(c["pole_dips"]) == 3 and all(d["width_fraction"] == 1e-6
+                                                for d in c["pole_dips"])
+    assert "Pole dips, listed separately" in md and "improves somewhere: no" not in md
+    from renpsim.limits import read_sensitivity
+
+    for name in ("vector_gL11", "scalar_yS11"):  # so that `limits compare --with` sees them
+        s = read_sensitivity(gp21_report / f"sensitivity_{name}.csv")
+        np.testing.assert_allclose(sorted(s.pole_masses_eV), sorted(poles), rtol=1e-9)
+    # the threshold statement uses the computed ratios, not a linear 1.25 claim
+    chk = report["sensitivity"]["threshold_check"]
+    assert all(1.0 < r < 1.25 for r in chk["ratios"])
+    assert f"grows by {fmt(chk['ratios'][0])}" in md
+    assert "their limits are weaker by (5.99/3.84)^(1/2) = 1.25" not in md
+
+
+def _chromium() -> str:
+    import shutil
+    import subprocess
+
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return shutil.which(name)
+    # CI runs as root on a Debian-like machine: install it (one time, a few minutes)
+    if subprocess.run(["apt-get", "install", "-y", "-q", "chromium"], timeout=900,
+                      capture_output=True).returncode != 0:   # a fresh machine: no lists yet
+        subprocess.run(["apt-get", "update", "-q"], check=True, timeout=600, capture_output=True)
+        subprocess.run(["apt-get", "install", "-y", "-q", "chromium"], check=True, timeout=900,
+                       capture_output=True)
+    path = shutil.which("chromium")
+    assert path, "chromium could not be installed"
+    return path
+
+
+def test_summary_html_renders_in_headless_chromium(gp21_report, tmp_path):
+    import subprocess
+
+    browser = _chromium()
+    flags = [browser, "--headless", "--no-sandbox", "--disable-gpu",
+             "--disable-background-networking", f"--user-data-dir={tmp_path / 'profile'}",
+             "--hide-scrollbars", "--virtual-time-budget=5000"]
+    html = (gp21_report / "summary.html").read_text()
+    n_img = html.count("<img ")
+    # every image decoded: a probe script counts the images that did not load
+    probe = tmp_path / "probe.html"
+    probe.write_text(html.replace("</body>", (
+        "<script>window.addEventListener('load',function(){var im=document.images,bad=0;"
+        "for(var i=0;i<im.length;i++){if(!(im[i].complete&&im[i].naturalWidth>0))bad++;}"
+        "document.body.setAttribute('data-images',im.length+':'+bad);});</script></body>")))
+    dom = subprocess.run([*flags, "--dump-dom", probe.as_uri()], capture_output=True,
+                         text=True, timeout=120).stdout
+    assert f'data-images="{n_img}:0"' in dom and n_img == 6
+    shot = tmp_path / "shot.png"
+    subprocess.run([*flags, "--window-size=1280,9000", f"--screenshot={shot}",
+                    (gp21_report / "summary.html").as_uri()], capture_output=True, timeout=120)
+    img = mpimg.imread(shot)[..., :3]
+    assert img.shape[0] == 9000 and img.shape[1] == 1280
+    ink = (img.mean(axis=2) < 0.5).mean()   # dark pixels: text, lines, figures
+    assert ink > 0.01 and img.std() > 0.05
+    colour = (img.max(axis=2) - img.min(axis=2) > 0.3).mean()  # the figures are in colour
+    assert colour > 0.001

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
+from renpsim._json import dumps
 from renpsim.cli.options import FiniteFloat
 from renpsim.errors import InputError
 from renpsim.experiment.fit import COMPARE, MODELS
@@ -84,7 +83,7 @@ def fit_cmd(run, model, coupling, nature, mediator_mass, ordering, oscillation, 
                            validate_truth=validate_truth)
     out = res.report
     if as_json:
-        click.echo(json.dumps(out, indent=1, default=float))
+        click.echo(dumps(out))
     else:
         _print_human(out)
     if not res.valid and not allow_invalid:

@@ -7,7 +7,6 @@ Contract (issue 6): ``renpsim limits list --json`` prints a list of records with
 
 from __future__ import annotations
 
-import json
 import math
 
 import click
@@ -28,31 +27,17 @@ _kind_opt = click.option("--kind", "kinds", multiple=True, type=click.Choice(_KI
                          help="Only these kinds (repeatable).")
 
 
-def _json_default(obj):
-    import numpy as np
-
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, np.generic):
-        return obj.item()
-    raise TypeError(type(obj).__name__)
-
-
 def _dump(obj) -> str:
-    def clean(v):
-        if isinstance(v, float) and not math.isfinite(v):
-            return None
-        if isinstance(v, dict):
-            return {k: clean(x) for k, x in v.items()}
-        if isinstance(v, list):
-            return [clean(x) for x in v]
-        return v
-    return json.dumps(clean(json.loads(json.dumps(obj, default=_json_default))), indent=1)
+    from renpsim._json import dumps
+
+    return dumps(obj)
 
 
 def _fmt(v) -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return "-"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
     if isinstance(v, float):
         return f"{v:.3g}"
     return str(v)
@@ -204,16 +189,40 @@ def compare_cmd(quantity, with_file, mu_definition, mediator_mass_GeV, kinds, no
     for row in comp.table.itertuples(index=False):
         t.add_row(*(_fmt(v) for v in row))
     console.print(t)
-    t2 = Table(show_edge=False, title="per existing limit")
-    for col in ("id", "kind", "CL", "model-dep.", "max factor", "at x", "source"):
+    t2 = Table(show_edge=False, title="per existing limit (max factor away from the poles)")
+    for col in ("id", "kind", "provenance", "CL", "model-dep.", "max factor", "at x",
+                "at a pole", "source"):
         t2.add_column(col)
     for row in comp.per_record.itertuples(index=False):
-        t2.add_row(row.id, row.kind, row.cl_text, "yes" if row.model_dependent else "no",
-                   _fmt(row.max_factor), _fmt(row.x_at_max), row.source[:60])
+        t2.add_row(row.id, row.kind, row.provenance, row.cl_text,
+                   "yes" if row.model_dependent else "no",
+                   _fmt(row.max_factor), _fmt(row.x_at_max), _fmt(row.max_factor_at_pole),
+                   row.source[:60])
     console.print(t2)
+    if comp.pole_dips:
+        t3 = Table(show_edge=False, title=(
+            f"scan-step pole dips (points within {comp.pole_window:.0%} of a pole mass; "
+            "not counted above)"))
+        for col in ("pole mass [eV]", "sampled at [eV]", "mass resolution needed",
+                    "RENP limit", "smooth curve", "dip depth", "existing", "factor",
+                    "width Gamma/M"):
+            t3.add_column(col)
+        for d in comp.pole_dips:
+            t3.add_row(_fmt(d["pole_mass_eV"]), _fmt(d["m_eV"]), _fmt(d["mass_resolution"]),
+                       _fmt(d["renp_limit"]), _fmt(d["smooth_limit"]), _fmt(d["dip_depth"]),
+                       _fmt(d["existing_limit"]), _fmt(d["factor"]),
+                       _fmt(d["width_fraction"]) + " (assumed)")
+        console.print(t3)
     if sens.x is not None:
-        regions = ", ".join(f"[{lo:.3g}, {hi:.3g}] eV" for lo, hi in comp.regions) or "none"
-        console.print(f"RENP improves on the envelope for {sens.x_name}: {regions}")
+        if not comp.has_comparison:
+            console.print(f"{quantity}: {comp.verdict()}")
+        else:
+            regions = ", ".join(f"[{lo:.3g}, {hi:.3g}] eV" for lo, hi in comp.regions)
+            console.print(comp.verdict())
+            console.print(f"RENP improves on the envelope for {sens.x_name} (away from the "
+                          f"poles): {regions or 'nowhere'}")
+    else:
+        console.print(comp.verdict())
 
 
 @click.command("cite")

@@ -41,8 +41,19 @@ def run_cmd(campaign, outdir, seed, level, cl, dof, mass_points, overwrite) -> N
 
     if cl >= 1.0:
         raise click.BadParameter(f"{cl!r}: expected a value < 1", param_hint="'--cl'")
+    ctx = click.get_current_context()
+    argv = ["renpsim", "run"] + ([campaign] if campaign else [])
+    for param in ctx.command.params:  # every choice spelled out: the command reproduces it
+        value = ctx.params[param.name]
+        if not isinstance(param, click.Option) or value is None:
+            continue
+        if param.is_flag:
+            argv += [param.opts[-1]] if value else []
+        else:
+            argv += [param.opts[-1], str(value)]
     settings = ReportSettings(seed=seed, level=level, cl=cl, dof=dof,
-                              masses_eV=tuple(np.logspace(-3, 4, mass_points)))
+                              masses_eV=tuple(np.logspace(-3, 4, mass_points)),
+                              extra={"command_line": " ".join(argv)})
     from renpsim.campaign import load_campaign
     from renpsim.errors import InputError
     from renpsim.report.outdir import claim_outdir, record_report

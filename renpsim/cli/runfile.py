@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
+from renpsim._json import dumps
 from renpsim.runfile.reader import open_run
 
 
@@ -17,7 +16,7 @@ def inspect_cmd(run: str, as_json: bool) -> None:
     rf = open_run(run)
     s = rf.summary()
     if as_json:
-        click.echo(json.dumps(s, indent=1, allow_nan=False))
+        click.echo(dumps(s))
         return
     from rich.console import Console
     from rich.table import Table

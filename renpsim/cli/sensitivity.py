@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import click
 import numpy as np
 
+from renpsim._json import dumps
 from renpsim.cli.options import FiniteFloat, GreedyFloats
 from renpsim.errors import InputError
 
@@ -138,7 +138,7 @@ def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, m_li
            "threshold_note": f"Delta chi^2 = {thr:.4g} = {cl_:.4g} CL for {dof_} dof "
            f"({default_note}); normalisation {norm}", "setup": setup.to_dict(), **out}
     if as_json:
-        click.echo(json.dumps(out, indent=1, default=float))
+        click.echo(dumps(out))
     else:
         _print_human(out)
 
@@ -152,9 +152,15 @@ def _run_scan(exp, setup, setup_kw, scan, c, masses, mass_range, m_lightest, med
     if scan in ("mediator-mass", "m-lightest"):
         with xp.executor(executor, workers=workers, scheduler=scheduler) as ex:
             if scan == "mediator-mass":
+                from renpsim.physics.targets import load_target
+                from renpsim.experiment.tables import pole_header
+
                 grid = _masses(masses, mass_range)
+                # scan-step poles in the header, for the comparison with existing limits
+                meta = pole_header(setup.omega_eV, load_target(setup.target).E_eg_eV)
                 curve = xp.reach_vs_mediator_mass(exp, c, grid, delta_chi2=thr, dof=dof_,
-                                                  sign=sign, executor=ex, **setup_kw)
+                                                  sign=sign, executor=ex, meta=meta,
+                                                  **setup_kw)
             else:
                 grid = np.asarray(m_lightest or (0.0, 0.005, 0.01, 0.02, 0.03, 0.05), float)
                 curve = xp.reach_vs_lightest_mass(exp, c, grid, mediator_mass_eV=mediator_mass,
@@ -167,6 +173,11 @@ def _run_scan(exp, setup, setup_kw, scan, c, masses, mass_range, m_lightest, med
                                      executor=ex, **setup_kw).frame
                 out["toys"] = {"n": n_toys, "seed": seed}
         table = curve.table
+        if bands is not None:
+            from renpsim.experiment.tables import with_bands
+
+            # the bands go into --csv, --hdf5 and --plot too
+            table = with_bands(table, bands, toys=n_toys, toy_seed=seed)
         out["quantity"] = curve.quantity
         out["lineage"] = table.lineage
         out["rows"] = curve.rows()

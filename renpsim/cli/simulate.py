@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
 
 import click
 
+from renpsim._json import dumps
 from renpsim.errors import InputError
 
 
@@ -82,7 +82,7 @@ def simulate_cmd(campaign, output, seed, level, sets, chunk_shots, no_progress, 
     elapsed = time.perf_counter() - t0
     summary = {**res.to_dict(), "output": str(Path(res.path)), "elapsed_s": round(elapsed, 3)}
     if as_json:
-        click.echo(json.dumps(summary))
+        click.echo(dumps(summary, indent=None))
     else:
         click.echo(f"wrote {summary['output']}: {summary['steps']} steps, {summary['shots']} "
                    f"shots, {summary['total_counts']} counts (expected signal "

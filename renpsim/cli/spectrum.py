@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import click
 import numpy as np
 
+from renpsim._json import dumps
 from renpsim.cli.options import FiniteFloat, GreedyFloats, PhaseType
 from renpsim.errors import InputError
 from renpsim.physics.bsm import bsm_spectrum, parse_term_spec
@@ -127,7 +127,7 @@ def spectrum_cmd(target, isotope, E_eg, ordering, m_lightest, nature, oscillatio
         record["inputs"]["dwell_s"] = dwell_s
         record["events"] = expected_events(result.total, dwell_s, scale).tolist()
     if as_json:
-        click.echo(json.dumps(record, indent=1))
+        click.echo(dumps(record))
     else:
         _print_table(record)
 

@@ -5,6 +5,15 @@ Readers and writers live in :mod:`renpsim.stats.output`; front ends reach them t
 
 from __future__ import annotations
 
-from renpsim.stats.output import SensitivityTable, plot_table, read_csv, write_csv, write_hdf5
+from renpsim.stats.output import (
+    SensitivityTable,
+    plot_table,
+    pole_header,
+    read_csv,
+    with_bands,
+    write_csv,
+    write_hdf5,
+)
 
-__all__ = ["SensitivityTable", "plot_table", "read_csv", "write_csv", "write_hdf5"]
+__all__ = ["SensitivityTable", "plot_table", "pole_header", "read_csv", "with_bands",
+           "write_csv", "write_hdf5"]

@@ -1,13 +1,16 @@
 """Plot of the existing limits on one quantity, with a RENP sensitivity on top.
 
 Log-log axes (mass on x, bound on y) for quantities with a mass axis; for single-number
-quantities (magnetic moment, Rayleigh coefficient ...) a log axis with one bar per record.
-Excluded regions are shaded by kind; every label carries the record id and its citation.
-Uses the Agg backend (no display needed).
+quantities (magnetic moment, Rayleigh coefficient ...) a log axis with one row per record (a dot
+at the bound and the excluded interval above it). Excluded regions are shaded by kind; every
+label carries the record id and its citation, and says "derived" for renpsim combinations and
+extrapolations. Axis labels and titles come from :mod:`renpsim.labels`; the legend sits outside
+the axes. Uses the Agg backend (no display needed).
 """
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +21,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from renpsim import labels
 from renpsim.errors import InputError
-from renpsim.limits.compare import record_limit_at
+from renpsim.limits.compare import DEFAULT_POLE_WINDOW, near_poles, record_limit_at
 from renpsim.limits.database import LimitDatabase, LimitRecord, load_database
 from renpsim.limits.quantities import get_quantity
 from renpsim.limits.sensitivity import Sensitivity
@@ -73,15 +77,19 @@ def short_citation(record: LimitRecord) -> str:
     if len(first) > 28:
         first = first[:27] + "."
     year = src.get("year")
+    if first.startswith("arXiv:"):
+        return first
     arx = f" [{src['arxiv']}]" if "arxiv" in src else ""
     return f"{first}{' ' + str(year) if year else ''}{arx}"
 
 
-def _label(r: LimitRecord) -> str:
-    desc = r.description if len(r.description) <= 44 else r.description[:43] + "..."
+def _label(r: LimitRecord, width: int = 48) -> str:
+    """Legend label: id, description, derived flag, citation; wrapped at word boundaries."""
     mu = r.assumptions.get("mu_definition")
     extra = f" [{mu}]" if mu else ""
-    return f"{r.id}: {desc}{extra} ({short_citation(r)})"
+    derived = " [derived by renpsim, not published]" if r.provenance == "derived" else ""
+    text = f"{r.id}: {r.description}{extra}{derived} ({short_citation(r)})"
+    return textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
 
 
 def plot_limits(quantity: str, sensitivity: Sensitivity | None = None,
@@ -124,7 +132,7 @@ def plot_limits(quantity: str, sensitivity: Sensitivity | None = None,
     recs = db.query(quantity=quantity, kind=kinds,
                     include_model_dependent=include_model_dependent,
                     mu_definition=mu_definition if quantity == "mu_nu_eff" else None)
-    fig, ax = plt.subplots(figsize=(9, 6))
+    fig, ax = plt.subplots(figsize=(11, 6))
     out = LimitsPlot(fig, ax, quantity)
     numeric = [r for r in recs if r.bound_type in ("upper", "excluded_band")
                and (r.value is not None or r.curve is not None)]
@@ -134,9 +142,10 @@ def plot_limits(quantity: str, sensitivity: Sensitivity | None = None,
     else:
         _plot_mass_axis(out, numeric, sensitivity, q, x_range)
     if out.not_drawn:
-        fig.text(0.01, 0.005, "Cited, not drawn (no numbers in the sources, not a bound, or "
-                 "figure only): " + ", ".join(out.not_drawn), fontsize=6, wrap=True)
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+        note = ("Cited, not drawn (no numbers in the sources, not a bound, figure only, or "
+                "outside the mass range): " + ", ".join(out.not_drawn))
+        fig.text(0.01, 0.005, textwrap.fill(note, 160), fontsize=6, va="bottom")
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
     return out
 
 
@@ -212,16 +221,24 @@ def _plot_mass_axis(out: LimitsPlot, recs, sens, q, x_range) -> None:
         ax.plot(sens.x, sens.limit, color="black", lw=2.5, zorder=10,
                 label=f"{sens.label} ({sens.cl:.0%} CL, {sens.dof} dof)")
         out.renp = (sens.x, sens.limit)
+        near = near_poles(sens.x, sens.pole_masses_eV, DEFAULT_POLE_WINDOW)
+        if near.any():  # the dips depend on the sampling and the width: say so
+            ax.plot(sens.x[near], sens.limit[near], ls="none", marker="o", mfc="white",
+                    mec="black", ms=6, zorder=11,
+                    label=textwrap.fill(
+                        f"RENP within {DEFAULT_POLE_WINDOW:.0%} of a scan-step pole (dip set "
+                        "by width and sampling; not used for improvement factors)", 48))
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(x0, x1)
     ax.set_ylim(ybot, ytop)
-    ax.set_xlabel(q.x_label)
-    ax.set_ylabel(q.label)
-    ax.set_title(f"Existing limits on {q.id} (shaded: excluded; hatched: model-dependent)",
-                 fontsize=9)
+    ax.set_xlabel(labels.x_label(q.x_name, q.id))
+    ax.set_ylabel(labels.quantity_label(q.id))
+    ax.set_title(f"{labels.title(q.id)}: existing limits (shaded: excluded; hatched: "
+                 "model-dependent)", fontsize=9)
     if out.drawn or sens is not None:
-        ax.legend(fontsize=6, loc="upper left", framealpha=0.8)
+        ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0), framealpha=0.9,
+                  borderaxespad=0.0)
 
 
 def _plot_single(out: LimitsPlot, recs, sens, q) -> None:
@@ -233,9 +250,10 @@ def _plot_single(out: LimitsPlot, recs, sens, q) -> None:
     xbot = float(allv.min() / 1e2) if allv.size else 1e-3
     for i, r in enumerate(recs):
         colour = KIND_COLOURS[r.kind]
-        ax.barh(i, xtop - r.value, left=r.value, color=colour, alpha=0.35,
-                hatch="//" if r.model_dependent else None, edgecolor=colour)
-        ax.plot([r.value], [i], marker="|", ms=14, color=colour)
+        # dot at the bound, excluded interval above it (a line, not a bar: log axis)
+        ax.hlines(i, r.value, xtop, color=colour, lw=3, alpha=0.45,
+                  linestyles="dashed" if r.model_dependent else "solid")
+        ax.plot([r.value], [i], marker="o", ms=6, color=colour)
         out.drawn.append(DrawnLimit(r.id, r.kind, "region", np.array([np.nan]),
                                     np.array([r.value]), None, _label(r)))
     ax.set_yticks(range(len(recs)))
@@ -244,11 +262,13 @@ def _plot_single(out: LimitsPlot, recs, sens, q) -> None:
         ax.axvline(float(sens.limit[0]), color="black", lw=2.5, zorder=10,
                    label=f"{sens.label} ({sens.cl:.0%} CL)")
         out.renp = (None, sens.limit)
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     ax.set_xscale("log")
     ax.set_xlim(xbot, xtop)
-    ax.set_xlabel(q.label)
-    ax.set_title(f"Existing limits on {q.id} (shaded: excluded by kind)", fontsize=9)
+    ax.set_ylim(-0.7, max(len(recs), 1) - 0.3)
+    ax.set_xlabel(labels.quantity_label(q.id))
+    ax.set_title(f"{labels.title(q.id)}: existing limits (dot: bound; line: excluded; "
+                 "dashed: model-dependent)", fontsize=9)
 
 
 def save_figure(fig: plt.Figure, path: str | Path) -> None:
@@ -268,4 +288,5 @@ def save_figure(fig: plt.Figure, path: str | Path) -> None:
         raise InputError(str(path), "suffix", path.suffix, "'.png' or '.pdf'")
     if not path.parent.resolve().is_dir():
         raise InputError(str(path), "directory", str(path.parent), "an existing directory")
-    atomic_write(path, lambda tmp: fig.savefig(tmp, format=suffix[1:], dpi=150))
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format=suffix[1:], dpi=110,
+                                               bbox_inches="tight"))

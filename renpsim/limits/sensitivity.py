@@ -18,7 +18,12 @@ m_eV,limit
 The first line is the magic line. Then ``# key: value`` lines; ``quantity``, ``x``, ``cl``,
 ``dof`` and ``delta_chi2`` are required. ``x`` is the x-axis column name of the quantity
 (``m_eV``) or ``none`` for single-number quantities (then the header is ``limit`` and there is
-one data row). The x column is strictly increasing and positive; ``limit`` is positive.
+one data row). The x column is strictly increasing and positive; ``limit`` is positive. An
+empty ``limit`` cell means "no sensitivity at this mass" (the row is skipped; ``nan``/``inf`` are
+errors). Further columns after ``limit`` (the toy bands ``toy_median``, ``toy_lo68`` ...) are kept
+in :attr:`Sensitivity.extra`. The optional header key ``pole_masses_eV`` (space-separated masses)
+names the mediator masses whose propagator pole falls on a scan step; :func:`compare
+<renpsim.limits.compare.compare>` reports improvement factors away from them.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ import numpy as np
 
 from renpsim._atomic import atomic_write_text
 from renpsim.errors import DataFileError, InputError
+from renpsim.stats.output import format_masses
 from renpsim.limits.quantities import QUANTITIES
 
 MAGIC = "# renpsim-sensitivity v1"
@@ -68,11 +74,37 @@ class Sensitivity:
     dof: int
     delta_chi2: float
     meta: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def pole_masses_eV(self) -> np.ndarray:
+        """Mediator masses whose pole lies on a scan step (header ``pole_masses_eV``), eV."""
+        return parse_masses(self.meta.get("pole_masses_eV", ""), "sensitivity",
+                            "pole_masses_eV")
 
     @property
     def label(self) -> str:
         """Legend label (``label`` header, else ``renpsim``)."""
         return self.meta.get("label", "renpsim (RENP)")
+
+
+def parse_masses(text: str, where: str, key: str) -> np.ndarray:
+    """Parse space- (or comma-) separated positive finite masses in eV.
+
+    Raises
+    ------
+    DataFileError
+        Naming ``where`` and ``key`` if a value is not a positive finite number.
+
+    """
+    try:
+        vals = np.array([float(t) for t in text.replace(",", " ").split()], dtype=float)
+    except ValueError:
+        raise DataFileError(where, key, f"{text!r}: expected masses in eV separated by "
+                                        "spaces") from None
+    if not np.all(np.isfinite(vals) & (vals > 0)):
+        raise DataFileError(where, key, f"{text!r}: expected positive finite masses in eV")
+    return vals
 
 
 def make_sensitivity(quantity: str, x, limit, cl: float = 0.95, dof: int = 1,
@@ -160,6 +192,7 @@ def read_sensitivity(path: str | Path) -> Sensitivity:
             k, v = body.split(":", 1)
             meta[k.strip()] = v.strip()
         i += 1
+    parse_masses(meta.get("pole_masses_eV", ""), spath, "pole_masses_eV")
     for key in REQUIRED_KEYS:
         if key not in meta:
             raise DataFileError(spath, key, "required header key is missing")
@@ -194,16 +227,23 @@ def read_sensitivity(path: str | Path) -> Sensitivity:
 
     rows = [r for r in csv.reader(io.StringIO("\n".join(lines[i:]))) if r]
     expected = ["limit"] if x_name is None else [x_name, "limit"]
-    if not rows or [c.strip() for c in rows[0]] != expected:
+    names = [c.strip() for c in rows[0]] if rows else []
+    if not rows or names[:len(expected)] != expected or len(set(names)) != len(names):
         raise DataFileError(spath, "header", f"{rows[0] if rows else 'nothing'!r}: expected "
                                              f"{','.join(expected)}")
-    data = []
+    n_core = len(expected)
+    data, extra_rows, line_of = [], [], []
     for n, row in enumerate(rows[1:], start=i + 2):
-        if len(row) != len(expected):
+        if len(row) != len(names):
             raise DataFileError(spath, f"line {n}",
-                                f"{len(row)} fields, expected {len(expected)}")
+                                f"{len(row)} fields, expected {len(names)}")
+        if not row[n_core - 1].strip():
+            continue  # empty limit cell: no sensitivity at this mass
         vals = []
-        for name, cell in zip(expected, row, strict=True):
+        for name, cell in zip(names, row, strict=True):
+            if name not in expected and not cell.strip():
+                vals.append(np.nan)  # absent extra value (e.g. a toy band that failed)
+                continue
             try:
                 v = float(cell)
             except ValueError:
@@ -213,18 +253,22 @@ def read_sensitivity(path: str | Path) -> Sensitivity:
                 raise DataFileError(spath, f"{name} (line {n})",
                                     f"{cell!r}: expected a finite positive number")
             vals.append(v)
-        data.append(vals)
+        data.append(vals[:n_core])
+        extra_rows.append(vals[n_core:])
+        line_of.append(n)
     if not data:
         raise DataFileError(spath, "-", "no data rows")
     arr = np.asarray(data)
+    extra = {name: np.asarray([r[k] for r in extra_rows], dtype=float)
+             for k, name in enumerate(names[n_core:])}
     if x_name is None:
         if len(arr) != 1:
             raise DataFileError(spath, "limit", f"{len(arr)} rows: a single-number quantity "
                                                 "has exactly one row")
-        return Sensitivity(qid, None, None, arr[:, 0], cl, dof, dchi2, meta)
+        return Sensitivity(qid, None, None, arr[:, 0], cl, dof, dchi2, meta, extra)
     x = arr[:, 0]
     bad = np.nonzero(np.diff(x) <= 0)[0]
     if bad.size:
-        raise DataFileError(spath, f"{x_name} (line {i + 3 + bad[0]})",
+        raise DataFileError(spath, f"{x_name} (line {line_of[bad[0] + 1]})",
                             "mass axis is not strictly increasing")
-    return Sensitivity(qid, x_name, x, arr[:, 1], cl, dof, dchi2, meta)
+    return Sensitivity(qid, x_name, x, arr[:, 1], cl, dof, dchi2, meta, extra)

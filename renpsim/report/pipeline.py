@@ -31,8 +31,8 @@ import pandas as pd
 
 from renpsim import __version__
 from renpsim._atomic import atomic_write, atomic_write_text
-from renpsim._json import json_default
-from renpsim.errors import InputError, RenpsimError
+from renpsim._json import dumps
+from renpsim.errors import InputError
 from renpsim.experiment.defaults import (
     DEFAULT_CAMPAIGN,
     DEFAULT_CL,
@@ -45,7 +45,7 @@ from renpsim.experiment.defaults import (
     NORMALISATIONS,
     TARGET_EVENTS,
 )
-from renpsim.report.document import Bullets, Document, Figure, Heading, Paragraph, Table, fmt
+from renpsim.report.document import build_summary, run_provenance
 
 __all__ = ["DEFAULT_CAMPAIGN", "ReportSettings", "run_report"]
 
@@ -161,7 +161,7 @@ def run_report(campaign: str | Path = DEFAULT_CAMPAIGN, outdir: str | Path = "re
         "files": {"run": "run.h5", "expected_counts": "expected_counts.csv"},
     }
     fit = _fit(exp, run_path, viab.viable)
-    atomic_write_text(out / "fit.json", json.dumps(fit, indent=1, default=json_default))
+    atomic_write_text(out / "fit.json", dumps(fit))
     results["fit"] = {k: fit[k] for k in ("status", "model", "parameters", "deviance", "ndof",
                                           "p_value", "oscillation", "normalisation",
                                           "comparison", "valid") if k in fit}
@@ -178,13 +178,17 @@ def run_report(campaign: str | Path = DEFAULT_CAMPAIGN, outdir: str | Path = "re
         results["files"]["viability_gap"] = "viability_gap.csv"
     progress("sensitivity and limits", 4, stages)
 
-    figures = _figures(camp, expected, fit, results.get("sensitivity"), out)
+    from renpsim.report.plots import report_figures
+
+    figures = report_figures(camp, expected, fit, results.get("sensitivity"), out, viab.viable)
     progress("figures", 5, stages)
 
-    doc = _summary(camp, results, fit, figures, settings)
+    results["provenance"] = run_provenance(settings.seed, camp.seed,
+                                           settings.extra.get("command_line"))
+    doc = build_summary(camp, expected, results, fit, figures, settings)
     atomic_write_text(out / "summary.md", doc.to_markdown(out))
     atomic_write_text(out / "summary.html", doc.to_html())
-    atomic_write_text(out / "report.json", json.dumps(results, indent=1, default=json_default))
+    atomic_write_text(out / "report.json", dumps(results))
     progress("summary", 6, stages)
     return results
 
@@ -219,7 +223,7 @@ def _observed_steps(run_path: Path, expected) -> dict:
 
 def _sensitivity(exp, settings: ReportSettings, out: Path) -> dict:
     from renpsim import experiment as xp
-    from renpsim.experiment.tables import write_csv
+    from renpsim.experiment.tables import pole_header, write_csv
     from renpsim.limits import compare, make_sensitivity
 
     camp = exp.campaign
@@ -230,6 +234,9 @@ def _sensitivity(exp, settings: ReportSettings, out: Path) -> dict:
     # mediator poles of the scan steps (s = M^2, [physics §1.1]) are sharp: sample them exactly
     mass_grid, poles = xp.mass_grid_with_poles(exp, settings.masses_eV)
     res["pole_masses_eV"] = poles.tolist()
+    # every scan-step pole in the table header, for the comparison with existing limits
+    pole_meta = pole_header(camp.steps.omega_eV, camp.hardware.E_eg_eV)
+    setup = exp.asimov_setup(normalisation=settings.normalisation)
     curves = (("vector", "gL11", "mediator-mass"), ("scalar", "yS11", "mediator-mass"),
               ("m_lightest", "gL11", "m-lightest"))
     for name, coupling, scan in curves:
@@ -240,7 +247,8 @@ def _sensitivity(exp, settings: ReportSettings, out: Path) -> dict:
                                               normalisation=settings.normalisation)
         else:
             curve = xp.reach_vs_mediator_mass(exp, coupling, mass_grid, delta_chi2=thr, dof=dof,
-                                              meta=meta, normalisation=settings.normalisation)
+                                              meta={**meta, **pole_meta},
+                                              normalisation=settings.normalisation)
         table = curve.table
         fname = f"sensitivity_{name}_{coupling}.csv"
         write_csv(table, out / fname)
@@ -253,13 +261,14 @@ def _sensitivity(exp, settings: ReportSettings, out: Path) -> dict:
             x, lim = np.asarray(curve.x), np.asarray(curve.limit)
             ok = np.isfinite(lim) & (lim > 0)
             sens = make_sensitivity(curve.quantity, x[ok], lim[ok],
-                                    cl=cl, dof=dof, delta_chi2=thr, label=f"RENP {coupling}")
-            cmp_ = compare(sens)
+                                    cl=cl, dof=dof, delta_chi2=thr, label=f"RENP {coupling}",
+                                    width_fraction=setup.width_fraction,
+                                    **pole_meta)
+            cmp_ = compare(sens)  # factors away from the scan-step poles; dips listed apart
             cfile = f"comparison_{name}.csv"
             _write_csv(cmp_.table, out / cfile)
-            res["comparisons"][name] = {"file": cfile, "quantity": curve.quantity,
-                                        "improves": bool(np.any(cmp_.improves)),
-                                        "best_factor": _best_factor(cmp_)}
+            res["comparisons"][name] = {"file": cfile, **cmp_.summary()}
+    res["threshold_check"] = _threshold_check(exp, thr, cl, dof, settings)
     dip = xp.dipole_reach(exp, delta_chi2=thr, dof=dof, normalisation=settings.normalisation)
     dlims = dip.as_dict()
     dframe = pd.DataFrame({"element": list(dlims), "limit_mu_B": list(dlims.values())})
@@ -275,11 +284,9 @@ def _sensitivity(exp, settings: ReportSettings, out: Path) -> dict:
                                 mu_definition="stellar", label=f"RENP |{dip.headline}|")
         cmp_ = compare(sens, mu_definition="stellar")
         _write_csv(cmp_.table, out / "comparison_dipole.csv")
-        res["comparisons"]["dipole"] = {"file": "comparison_dipole.csv",
+        res["comparisons"]["dipole"] = {"file": "comparison_dipole.csv", **cmp_.summary(),
                                         "quantity": "mu_nu_eff (stellar)",
-                                        "element": dip.headline,
-                                        "improves": bool(np.any(cmp_.improves)),
-                                        "best_factor": _best_factor(cmp_)}
+                                        "element": dip.headline}
     rows = [d.row() for d in xp.decision_table(exp, settings.n_sigma,
                                                settings.decision_normalisations)]
     _write_csv(pd.DataFrame(rows), out / "decisions.csv")
@@ -287,213 +294,21 @@ def _sensitivity(exp, settings: ReportSettings, out: Path) -> dict:
     return res
 
 
-def _best_factor(cmp_) -> float | None:
-    f = np.asarray(cmp_.factor, dtype=float)
-    f = f[np.isfinite(f)]
-    return float(f.max()) if f.size else None
+def _threshold_check(exp, thr: float, cl: float, dof: int, settings: ReportSettings) -> dict:
+    """Ratio of the gL11 limit at the (cl, dof + 1) threshold to the one at ``thr``.
 
+    The report states how limits move with the Delta chi^2 threshold from these computed ratios
+    (no fixed power law holds at a few tens of Poisson events) [physics §6.2].
+    """
+    from renpsim import experiment as xp
 
-def _figures(camp, expected, fit, sens, out: Path) -> list[Figure]:
-    from renpsim.report import plots
-
-    figs = []
-    observed = np.asarray(fit["steps"]["observed"], float)
-    exp_sorted = expected.sort_values("step")
-    sp = plots.plot_spectrum(camp, exp_sorted, observed, out / "spectrum")
-    figs.append(Figure(sp["png"], "Spectral function of the truth hypothesis with its six "
-                       "thresholds (dotted), the scan steps (grey) and the data", sp["pdf"]))
-    steps = dict(fit["steps"])
-    if "fitted" not in steps:
-        steps["fitted"] = np.asarray(exp_sorted["total"], float).tolist()
-        caption = "Observed counts per step against the expectation of the rate model"
-    else:
-        caption = "Observed counts per step against the fitted expectation"
-    ct = plots.plot_counts(steps, out / "counts")
-    figs.append(Figure(ct["png"], caption, ct["pdf"]))
-    if sens is None:
-        return figs
-    from renpsim.limits import make_sensitivity, plot_limits
-
-    for name in ("vector", "scalar"):
-        t = sens["tables"][name]
-        rows = [r for r in t["rows"] if r["limit"] is not None and np.isfinite(r["limit"])
-                and r["limit"] > 0]
-        s = make_sensitivity(t["quantity"], [r[t["x"]] for r in rows],
-                             [r["limit"] for r in rows], cl=sens["cl"], dof=sens["dof"],
-                             delta_chi2=sens["delta_chi2"], label=f"RENP {t['coupling']}")
-        lp = plot_limits(t["quantity"], s)
-        stem = out / f"sensitivity_{name}"
-        lp.save(stem.with_suffix(".png"))
-        lp.save(stem.with_suffix(".pdf"))
-        figs.append(Figure(stem.with_suffix(".png"),
-                           f"{name.capitalize()} mediator: RENP reach on {t['coupling']} versus "
-                           "mediator mass with the existing limits", stem.with_suffix(".pdf")))
-    from renpsim.experiment.tables import plot_table, read_csv
-
-    t = sens["tables"]["m_lightest"]
-    table = read_csv(out / t["file"])
-    stem = out / "sensitivity_m_lightest"
-    plot_table(table, stem.with_suffix(".png"))
-    plot_table(table, stem.with_suffix(".pdf"))
-    figs.append(Figure(stem.with_suffix(".png"), "Reach on gL11 versus the lightest neutrino "
-                       "mass (GP21 Fig. 4 axes)", stem.with_suffix(".pdf")))
-    dip = {r["element"]: r["limit_mu_B"] for r in sens["tables"]["dipole"]["rows"]}
-    existing = _existing_moment_bounds()
-    dp = plots.plot_dipole(dip, existing, out / "dipole")
-    figs.append(Figure(dp["png"], "Dipole-moment reach per element with existing "
-                       "effective-moment bounds (not the same combination: see text)",
-                       dp["pdf"]))
-    return figs
-
-
-def _existing_moment_bounds() -> list[tuple[str, float]]:
-    from renpsim.limits import load_database
-
-    db = load_database()
-    out = []
-    for rid in ("M7", "M2", "M1"):
-        try:
-            rec = db.get(rid)
-        except RenpsimError:  # a missing record only drops a reference line
-            continue
-        if rec.value is not None:
-            out.append((f"{rid}: {rec.quantity} < {rec.value:g} mu_B ({rec.cl_text})",
-                        float(rec.value)))
-    return out
-
-
-def _summary(camp, results: dict, fit: dict, figures: list[Figure],
-             settings: ReportSettings) -> Document:
-    from renpsim.hardware.schema import tagged_values
-
-    v = results["viability"]
-    t = camp.truth
-    doc = Document(f"renpsim report: {camp.name}")
-    doc.add(Paragraph(
-        f"Campaign {camp.name} on hardware {camp.hardware.name}; renpsim {__version__}. "
-        f"Truth hypothesis of the simulation: {t.ordering}, {t.nature}, m_lightest = "
-        f"{fmt(t.m_lightest_eV)} eV, oscillation preset {t.oscillation}. Files: run.h5 (run "
-        "file), fit.json, *.csv tables, *.png/*.pdf figures, report.json (all numbers)."))
-    doc.add(Heading("Viability"), Paragraph(v["statement"]))
-    vrows = [["expected signal events", v["expected_signal"]],
-             ["expected background events", v["expected_background"]]]
-    if not v["viable"]:
-        vrows += [["target signal events", v["target_events"]],
-                  ["rate x exposure growth needed", v["growth_factor"]]]
-    doc.add(Table(["quantity", "value"], vrows))
-    if not v["viable"]:
-        doc.add(Paragraph(
-            "The expected signal is far below one event, so no coupling, mass or dipole limit "
-            "is quoted: any such number would be meaningless. The table ranks the multiplicative "
-            "knobs of the signal rate relative to the GP21 benchmark (viability_gap.csv)."))
-        doc.add(Table(["knob", "ratio to GP21 benchmark", "note"],
-                      [[f["name"], f["ratio"], f["description"]] for f in v["factors"]]))
-    doc.add(Heading("Fit of the simulated run"))
-    if fit["status"] == "fitted":
-        doc.add(Paragraph(
-            f"Model {fit['model']['name']} ({fit['model']['ordering']}); Poisson deviance "
-            f"{fmt(fit['deviance'])} for {fmt(fit['ndof'])} degrees of freedom "
-            f"(p = {fmt(fit.get('p_value'))}). Parameters at a limit: "
-            f"{', '.join(fit.get('at_limit', [])) or 'none'}."))
-        doc.add(Table(["parameter", "value", "error", "role"],
-                      [[k, p["value"], p["error"], p.get("role", "")]
-                       for k, p in fit["parameters"].items()]))
-        if fit.get("intervals"):
-            doc.add(Paragraph("Intervals from profile scans (boundary-aware, not MINOS; "
-                              "HESSE errors above are not meaningful at a boundary):"))
-            doc.add(Table(["parameter", "68.27% low", "68.27% high", "95% low", "95% high"],
-                          [[k, *iv["68.27%"], *iv["95%"]]
-                           for k, iv in fit["intervals"].items()]))
-        if "comparison" in fit:
-            dchi = fit["comparison"].get("delta_chi2", {})
-            doc.add(Paragraph(
-                "Mass ordering by the difference of profiled minima (multi-start): "
-                f"{fit['comparison'].get('preferred')} preferred; "
-                + "; ".join(f"Delta chi^2({k}) = {fmt(x)}" for k, x in dchi.items()) + "."))
-    else:
-        doc.add(Paragraph(f"Skipped: {fit['reason']}."))
-    sens = results.get("sensitivity")
-    if sens is not None:
-        doc.add(Heading("Expected sensitivity (Asimov)"))
-        doc.add(Paragraph(
-            f"Convention: Delta chi^2 = {fmt(sens['delta_chi2'])}, i.e. {fmt(100 * sens['cl'])}% "
-            f"CL for {sens['dof']} degree(s) of freedom (a single coupling at fixed mediator "
-            "mass). GP21 used 5.99, the 95% point for 2 dof (physics.md 6.2): their limits are "
-            "weaker by (5.99/3.84)^(1/2) = 1.25 for effects linear in the coupling."))
-        for name in ("vector", "scalar"):
-            tb = sens["tables"][name]
-            rows = tb["rows"]
-            picks = _pick_rows(rows, tb["x"], (1e-3, 1e-1, 1.0, 1e2, 1e4))
-            doc.add(Paragraph(f"{name.capitalize()} mediator, coupling {tb['coupling']} "
-                              f"({tb['quantity']}); full table in {tb['file']}."))
-            doc.add(Table([tb["x"], "limit"], [[r[tb["x"]], r["limit"]] for r in picks]))
-        tb = sens["tables"]["m_lightest"]
-        doc.add(Paragraph(f"Coupling {tb['coupling']} at mediator mass "
-                          f"{fmt(settings.mediator_mass_eV)} eV versus lightest mass "
-                          f"({tb['file']}):"))
-        doc.add(Table([tb["x"], "limit"], [[r[tb["x"]], r["limit"]] for r in tb["rows"]]))
-        doc.add(Paragraph("Dipole moments, one mass-basis element at a time, units of mu_B "
-                          "(sensitivity_dipole.csv). Formula derived for renpsim (physics.md "
-                          "4.3), not yet compared with GP23 (arXiv:2306.12953)."))
-        doc.add(Table(["element", "limit [mu_B]"],
-                      [[r["element"], r["limit_mu_B"]] for r in sens["tables"]["dipole"]["rows"]]))
-        doc.add(Heading("Exposure for discrete decisions", 3))
-        doc.add(Paragraph(
-            "Factor on every dwell time for an n-sigma Asimov decision, with the signal "
-            "normalisation fixed (no systematics, as GP21; the default of renpsim sensitivity) "
-            "and profiled (a free normalisation): an unknown normalisation costs a large "
-            "factor."))
-        doc.add(Table(["decision", "n sigma", "normalisation", "exposure factor",
-                       "total time [s]"],
-                      [[r["decision"], r["n_sigma"], r["normalisation"], r["factor"],
-                        r["total_time_s"]] for r in sens["decisions"]["rows"]]))
-        doc.add(Heading("Comparison with existing limits", 3))
-        doc.add(Table(["curve", "quantity", "RENP improves somewhere", "best improvement factor",
-                       "table"],
-                      [[k, c["quantity"], c["improves"], c["best_factor"], c["file"]]
-                       for k, c in sens["comparisons"].items()]))
-        doc.add(Paragraph("Bounds that the sources give only as figures are cited but not drawn "
-                          "(renpsim limits list shows them); see docs/limits.md."))
-    doc.add(Heading("Figures"))
-    doc.add(*figures)
-    doc.add(Heading("Assumptions and sources"))
-    tgt = camp.hardware.atomic
-    doc.add(Bullets([
-        f"Spectral function: physics.md 1.3 (GP21 eqs. 16-17 with the corrections of physics.md "
-        f"0); E_eg = {tgt.E_eg_eV:.10g} eV ({tgt.name}; {tgt.sources.get('E_eg', '')}).",
-        f"Gamma_0 = {fmt(camp.hardware.gamma0_per_s())} s^-1 at V = 100 cm^3, n = 1e21 cm^-3, "
-        f"eta = 1 ({tgt.sources.get('gamma0', '')}); rate ~ (V/100 cm^3)(n_a/1e21)^2"
-        "(n_gamma/1e21) (physics.md 1.5, correction 10).",
-        "Time convention: the dwell time of a step is the time at that frequency; the campaign "
-        "total is their sum (GP21's 2.3 days is the total over its three frequencies).",
-        f"Oscillation preset {t.oscillation} (the campaign's, recorded in run.h5 and used "
-        "by the fit): values transcribed from the physics reference, "
-        "flagged unverified in the preset metadata until checked against NuFIT.",
-        "Light mediators: vector coupling with the corrected GP21 eq. 22 sign; scalar in the "
-        "physically consistent convention unless stated (physics.md 4.1, 4.2).",
-        "Statistics: Poisson deviance with the corrected sign (physics.md 6.1, correction 5); "
-        f"Asimov data; normalisation {settings.normalisation} for the limits; decisions "
-        "shown with the normalisation fixed and profiled.",
-        "Every hardware value below is tagged [A] (assumption, a knob) or [U] (unverified) in "
-        "hardware.md.",
-    ]))
-    rows = [[r["key"], _cell(r["value"]), r["unit"], r["tag"], r["source"]]
-            for r in tagged_values(camp.hardware)]
-    doc.add(Table(["hardware key", "value", "unit", "tag", "source"], rows))
-    return doc
-
-
-def _cell(value):
-    if isinstance(value, float | int | bool) or value is None:
-        return value
-    return str(value)
-
-
-def _pick_rows(rows: list[dict], x: str, targets) -> list[dict]:
-    xs = np.array([r[x] for r in rows], float)
-    picked = []
-    for tval in targets:
-        k = int(np.argmin(np.abs(np.log(xs) - math.log(tval))))
-        if rows[k] not in picked:
-            picked.append(rows[k])
-    return picked
+    alt, _, _ = xp.threshold(None, cl, dof + 1)
+    masses = [settings.mediator_mass_eV, 1.0, 1e3]
+    a = xp.reach_vs_mediator_mass(exp, "gL11", masses, delta_chi2=thr, dof=dof,
+                                  normalisation=settings.normalisation)
+    b = xp.reach_vs_mediator_mass(exp, "gL11", masses, delta_chi2=alt, dof=dof + 1,
+                                  normalisation=settings.normalisation)
+    ratios = [float(y / x) if np.isfinite(x) and np.isfinite(y) and x > 0 else None
+              for x, y in zip(a.limit, b.limit, strict=True)]
+    return {"coupling": "gL11", "delta_chi2": float(alt), "dof": dof + 1,
+            "masses_eV": masses, "ratios": ratios}

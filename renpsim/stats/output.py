@@ -85,16 +85,68 @@ class SensitivityTable:
         return h
 
 
+#: Toy expected-limit band columns (median, 68% and 95% central bands), written after ``limit``
+#: when toys were run.
+BAND_COLUMNS = ("toy_median", "toy_lo68", "toy_hi68", "toy_lo95", "toy_hi95")
+
+
+def table_columns(table: SensitivityTable) -> list[str]:
+    """Columns written to files: the abscissa, ``limit`` and the toy bands if present."""
+    return [table.x, "limit", *(c for c in BAND_COLUMNS if c in table.frame.columns)]
+
+
+def pole_header(omega_eV, E_eg_eV: float) -> dict:
+    """Header item ``pole_masses_eV``: mediator masses whose pole lies on a scan step.
+
+    The propagator pole is at s = m^2 with s = E_eg (E_eg - 2 omega) [physics §4.1]; the
+    comparison with existing limits reports the dips at these masses separately.
+    """
+    from renpsim.physics.kinematics import pole_mass
+
+    poles = np.unique(pole_mass(np.unique(np.asarray(omega_eV, float)), E_eg_eV))
+    poles = poles[np.isfinite(poles) & (poles > 0)]
+    return {"pole_masses_eV": format_masses(poles)}
+
+
+def format_masses(values) -> str:
+    """Header text of a list of masses in eV (space-separated, 10 significant digits)."""
+    return " ".join(f"{float(v):.10g}" for v in np.atleast_1d(np.asarray(values, float)))
+
+
+def with_bands(table: SensitivityTable, bands: pd.DataFrame, **meta) -> SensitivityTable:
+    """Return ``table`` with the toy band columns of ``bands`` (same grid, column ``x``) added.
+
+    ``meta`` items (number of toys, seed entropy) are added to the header.
+
+    Raises
+    ------
+    InputError
+        If the band grid differs from the table's abscissa.
+
+    """
+    x = table.frame[table.x].to_numpy(float)
+    bx = bands["x"].to_numpy(float)
+    if bx.shape != x.shape or not np.allclose(bx, x, rtol=1e-12, atol=0):
+        raise InputError("sensitivity table", "bands.x", bx.tolist(), f"the grid {table.x}")
+    frame = table.frame.copy()
+    for col in BAND_COLUMNS:
+        frame[col] = bands[col].to_numpy(float)
+    meta = {**table.meta, **meta}
+    return SensitivityTable(table.quantity, table.x, frame, table.cl, table.dof,
+                            table.delta_chi2, table.lineage, meta)
+
+
 def write_csv(table: SensitivityTable, path: str | Path) -> None:
-    """Write the CSV format of the module docstring (atomically)."""
+    """Write the CSV format of the module docstring (atomically).
+
+    A mass without sensitivity (non-finite limit) has an empty ``limit`` cell; toy bands, when
+    the frame has them, follow as ``toy_median, toy_lo68, toy_hi68, toy_lo95, toy_hi95``.
+    """
+    from renpsim._csv import write_frame_csv
+
     lines = [FORMAT_LINE] + [f"# {k}: {v}" for k, v in table.header().items()]
-
-    def write(tmp: Path) -> None:
-        with open(tmp, "w") as fh:
-            fh.write("\n".join(lines) + "\n")
-            table.frame[[table.x, "limit"]].to_csv(fh, index=False, float_format="%.8g")
-
-    atomic_write(Path(path), write)
+    write_frame_csv(table.frame[table_columns(table)], path, header_lines=lines,
+                    float_format="%.8g")
 
 
 def read_csv(path: str | Path) -> SensitivityTable:
@@ -147,41 +199,75 @@ def write_hdf5(table: SensitivityTable, path: str | Path, group: str = "sensitiv
             dx = g.create_dataset("x", data=table.frame[table.x].to_numpy(float))
             dx.attrs["name"] = table.x
             dx.attrs["units"] = units.get(table.x, "")
-            dl = g.create_dataset("limit", data=table.frame["limit"].to_numpy(float))
-            dl.attrs["units"] = "1" if table.quantity != "dipole_mu" else "mu_B"
+            unit = "1" if table.quantity != "dipole_mu" else "mu_B"
+            for col in table_columns(table)[1:]:  # limit, then the toy bands if present
+                d = g.create_dataset(col, data=table.frame[col].to_numpy(float))
+                d.attrs["units"] = unit
 
     atomic_write(Path(path), write)
 
 
 def plot_table(table: SensitivityTable, path: str | Path, *, label: str | None = None) -> None:
-    """Log-log plot of the limit curve (matplotlib, Agg back end), written atomically."""
+    """Log-log plot of the limit curve with its toy bands (if any), written atomically.
+
+    Axis labels come from :mod:`renpsim.labels`; masses without sensitivity are not drawn and
+    are listed under the axes ("no sensitivity at ..."), never dropped silently. The mediator
+    mass of a lightest-mass curve (header ``mediator_mass_eV``) is stated in the title.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    x = table.frame[table.x].to_numpy(float)
-    y = table.frame["limit"].to_numpy(float)
-    fig, ax = plt.subplots(figsize=(6, 4.2))
-    ok = np.isfinite(y) & (y > 0)
-    ax.plot(x[ok], y[ok], label=label or table.meta.get("coupling", table.quantity))
-    if np.all(x[ok] > 0):
-        ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel({"m_eV": "mediator mass [eV]",
-                   "m_lightest_eV": "lightest neutrino mass [eV]"}.get(table.x, table.x))
-    ax.set_ylabel(f"{table.quantity} limit")
-    ax.set_title(f"Delta chi^2 = {table.delta_chi2:.3g} ({table.dof} dof, CL {table.cl:.3g})",
-                 fontsize=9)
-    ax.legend()
-    ax.grid(True, which="both", alpha=0.3)
-    fig.tight_layout()
+    from renpsim import labels
+
     suffix = Path(path).suffix.lstrip(".") or "png"
     if suffix not in ("png", "pdf", "svg"):
-        raise InputError("output", "plot", str(path), "a .png, .pdf or .svg file name")
+        raise InputError(str(path), "suffix", Path(path).suffix, "'.png', '.pdf' or '.svg'")
+    x = table.frame[table.x].to_numpy(float)
+    y = table.frame["limit"].to_numpy(float)
+    fig, ax = plt.subplots(figsize=(7.5, 4.6))
+    ok = np.isfinite(y) & (y > 0)
+    coupling = table.meta.get("coupling", "")
+    logx = bool(np.all(x[ok] > 0))
+    # a zero lightest mass cannot sit on a log axis: draw the curve on a linear mass axis then
+    cols = table.frame.columns
+    if {"toy_lo95", "toy_hi95"} <= set(cols):
+        lo, hi = table.frame["toy_lo95"].to_numpy(float), table.frame["toy_hi95"].to_numpy(float)
+        b = np.isfinite(lo) & np.isfinite(hi) & (lo > 0)
+        ax.fill_between(x[b], lo[b], hi[b], color="#ffe066", label="toys: 95% band")
+    if {"toy_lo68", "toy_hi68"} <= set(cols):
+        lo, hi = table.frame["toy_lo68"].to_numpy(float), table.frame["toy_hi68"].to_numpy(float)
+        b = np.isfinite(lo) & np.isfinite(hi) & (lo > 0)
+        ax.fill_between(x[b], lo[b], hi[b], color="#66c266", label="toys: 68% band")
+    if "toy_median" in cols:
+        med = table.frame["toy_median"].to_numpy(float)
+        b = np.isfinite(med) & (med > 0)
+        ax.plot(x[b], med[b], color="k", ls="--", lw=1, label="toys: median")
+    curve_label = label or ("Asimov limit" + (f", {labels.coupling_label(coupling)}"
+                                              if coupling else ""))
+    ax.plot(x[ok], y[ok], color="C0", marker="o", ms=3, lw=1.5, label=curve_label)
+    if logx:
+        ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(labels.x_label(table.x, table.quantity))
+    ax.set_ylabel(labels.coupling_label(coupling) + " limit" if coupling
+                  else labels.quantity_label(table.quantity))
+    extra = ""
+    if table.x == "m_lightest_eV" and "mediator_mass_eV" in table.meta:
+        extra = f"; mediator mass {float(table.meta['mediator_mass_eV']):.3g} eV"
+    ax.set_title(rf"$\Delta\chi^2$ = {table.delta_chi2:.3g} ({table.cl:.3g} CL, {table.dof} dof)"
+                 + extra, fontsize=9)
+    if (~ok).any():
+        missing = ", ".join(f"{v:.3g}" for v in x[~ok])
+        fig.text(0.01, 0.01, f"no sensitivity at {table.x.replace('_eV', '')} = {missing} eV "
+                 "(not drawn)", fontsize=7, va="bottom")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
 
     def write(tmp: Path) -> None:
-        fig.savefig(tmp, format=suffix)
+        fig.savefig(tmp, format=suffix, bbox_inches="tight")
 
     try:
         atomic_write(Path(path), write)
