@@ -152,8 +152,8 @@ def _run_scan(exp, setup, setup_kw, scan, c, masses, mass_range, m_lightest, med
     if scan in ("mediator-mass", "m-lightest"):
         with xp.executor(executor, workers=workers, scheduler=scheduler) as ex:
             if scan == "mediator-mass":
-                from renpsim.physics.targets import load_target
                 from renpsim.experiment.tables import pole_header
+                from renpsim.physics.targets import load_target
 
                 grid = _masses(masses, mass_range)
                 # scan-step poles in the header, for the comparison with existing limits

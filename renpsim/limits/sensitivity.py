@@ -38,7 +38,6 @@ import numpy as np
 
 from renpsim._atomic import atomic_write_text
 from renpsim.errors import DataFileError, InputError
-from renpsim.stats.output import format_masses
 from renpsim.limits.quantities import QUANTITIES
 
 MAGIC = "# renpsim-sensitivity v1"

@@ -20,7 +20,6 @@ Steps (each reported to an optional progress callback):
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
