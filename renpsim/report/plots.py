@@ -270,7 +270,7 @@ def report_figures(camp, expected, fit: dict, sens: dict | None, out: Path,
                            "mediator mass with the existing limits (hatched: model-dependent; "
                            "'derived' in the legend: renpsim combinations, not published)",
                            stem.with_suffix(".pdf")))
-    from renpsim.stats.output import plot_table, read_csv
+    from renpsim.experiment.tables import plot_table, read_csv
 
     t = sens["tables"]["m_lightest"]
     table = read_csv(out / t["file"])
