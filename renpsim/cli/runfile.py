@@ -6,6 +6,7 @@ import json
 
 import click
 
+from renpsim.cli.options import OutputPath
 from renpsim.runfile.reader import open_run
 
 
@@ -62,7 +63,7 @@ def validate_cmd(run: str, quick: bool) -> None:
 
 @click.command("strip-truth")
 @click.argument("run", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+@click.option("-o", "--output", required=True, type=OutputPath(may_equal=("run",)),
               help="Blinded copy to write (may equal RUN).")
 def strip_truth_cmd(run: str, output: str) -> None:
     """Write a copy of RUN without /truth (blinding), recording the parent's sha256."""
@@ -76,7 +77,7 @@ def strip_truth_cmd(run: str, output: str) -> None:
 @click.argument("counts", type=click.Path(dir_okay=False))
 @click.option("--metadata", required=True, type=click.Path(dir_okay=False),
               help="TOML with [run], [target], [[lasers]], [[detectors]], [daq], [calibration].")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+@click.option("-o", "--output", required=True, type=OutputPath(),
               help="Run file to write.")
 def import_cmd(counts: str, metadata: str, output: str) -> None:
     """Turn a table of counts per step (CSV or pandas-readable) into a run file."""

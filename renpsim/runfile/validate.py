@@ -21,7 +21,7 @@ from typing import Any
 import h5py
 import numpy as np
 
-from renpsim._atomic import PARTIAL_RE
+from renpsim._atomic import PARTIAL_RE, WRITE_FAULTS, errno_of
 from renpsim.errors import RunFileError
 from renpsim.physics.kinematics import outside_photon_range
 from renpsim.runfile.schema import NUMPY_DTYPES, load_schema
@@ -91,7 +91,12 @@ def open_h5(path: str | os.PathLike, *, swmr: bool = False) -> Iterator[h5py.Fil
         yield f
     except RunFileError:
         raise
-    except (OSError, KeyError, ValueError, TypeError, RuntimeError, IndexError) as exc:
+    except (OSError, RuntimeError) as exc:
+        if errno_of(exc) in WRITE_FAULTS:   # an output-side fault (disk full), not this file
+            raise
+        raise RunFileError(p, "-", f"unreadable content (truncated or corrupt?): "
+                           f"{_short(exc)}") from None
+    except (KeyError, ValueError, TypeError, IndexError) as exc:
         raise RunFileError(p, "-", f"unreadable content (truncated or corrupt?): "
                            f"{_short(exc)}") from None
     finally:
