@@ -50,10 +50,11 @@ def simulate_cmd(campaign, output, seed, level, sets, chunk_shots, no_progress, 
     leaves no file under the final name (an existing file there stays intact).
     """
     from renpsim.campaign import load_campaign
-    from renpsim.daq import expected_counts, simulate
+    from renpsim.daq import simulate
+    from renpsim.daq.rates import expected_totals
 
     camp = load_campaign(campaign, overrides=_parse_set(sets) or None)
-    exp = expected_counts(camp)
+    exp = expected_totals(camp)      # block by block: memory does not grow with the steps
     t0 = time.perf_counter()
     show = not (no_progress or as_json) and sys.stderr.isatty()
     if show:
@@ -81,13 +82,14 @@ def simulate_cmd(campaign, output, seed, level, sets, chunk_shots, no_progress, 
     elapsed = time.perf_counter() - t0
     import h5py
 
+    from renpsim._numbers import exact_sum
+
     with h5py.File(path, "r") as f:
-        total = int(f["scan/counts_signal"][()].sum())
+        total = exact_sum(f["scan/counts_signal"][()], str(path), "/scan/counts_signal")
     summary = {"campaign": camp.name, "output": str(Path(path)), "level": level,
                "seed": camp.seed if seed is None else seed, "steps": len(camp.steps),
                "shots": camp.steps.total_shots, "total_counts": total,
-               "expected_signal": float(exp["signal"].sum()),
-               "expected_background": float(exp["background"].sum()),
+               "expected_signal": exp["signal"], "expected_background": exp["background"],
                "elapsed_s": round(elapsed, 3)}
     if as_json:
         click.echo(json.dumps(summary))
