@@ -59,7 +59,7 @@ def strip_truth(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
 
     """
     src_p, dst_p = Path(src), Path(dst)
-    validate_run(src_p, deep=False)
+    validate_run(src_p, deep=False, require_complete=True)
     if not dst_p.parent.is_dir():
         raise RunFileError(str(dst_p), "-", "output folder does not exist")
     check_output(dst_p)
