@@ -89,3 +89,13 @@ class RunFileError(DataFileError):
         The bad value and what was expected, in words.
 
     """
+
+
+class FileSystemError(DataFileError):
+    """The file system refused an operation on a file, or the file is of the wrong kind.
+
+    Disk full, read-only file system, permission denied, a name too long, a device or FIFO where
+    a regular file is needed, or an output that is also an input of the command. The message
+    names the user's file (never a temporary name) and the cause in words; the command line
+    prints it as one line and exits with status 2.
+    """

@@ -11,7 +11,7 @@ import math
 
 import click
 
-from renpsim.cli.options import FiniteFloat
+from renpsim.cli.options import FiniteFloat, OutputPath
 from renpsim.errors import InputError
 from renpsim.limits.quantities import QUANTITIES
 
@@ -132,7 +132,7 @@ def _read_with(path, quantity):
 @_quantity_arg
 @click.option("--with", "with_file", type=click.Path(dir_okay=False), default=None,
               help="A renpsim-sensitivity v1 CSV to draw on top.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+@click.option("-o", "--output", required=True, type=OutputPath(),
               help="Output file (.png or .pdf).")
 @click.option("--x-range", "x_range", nargs=2, type=FiniteFloat(0.0, min_open=True),
               default=None, help="LO HI: mass range in eV.")

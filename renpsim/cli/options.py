@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import math
+import os
 
 import click
+
+from renpsim._atomic import check_input, check_output
+from renpsim.errors import FileSystemError
 
 
 class GreedyFloats(click.Option):
@@ -84,9 +88,9 @@ class FiniteFloat(click.ParamType):
             self.fail(f"{value!r} is not a finite number", param, ctx)
         if self.min_value is not None:
             if self.min_open and result <= self.min_value:
-                self.fail(f"{value!r}: expected a value > {self.min_value:g}", param, ctx)
+                self.fail(f"{value!r}: expected a value > {self.min_value!r}", param, ctx)
             if not self.min_open and result < self.min_value:
-                self.fail(f"{value!r}: expected a value >= {self.min_value:g}", param, ctx)
+                self.fail(f"{value!r}: expected a value >= {self.min_value!r}", param, ctx)
         return result
 
 
@@ -166,3 +170,91 @@ class option_errors:  # noqa: N801 (used as a context manager, reads like a func
         if opt is None:
             return False
         raise type(exc)(f"option {opt}", exc.key, exc.value, exc.expected) from None
+
+
+class _Finite(click.ParamType):
+    """Wrap a float type (plain or ``click.FloatRange``) so that nan and inf are refused."""
+
+    def __init__(self, inner: click.ParamType) -> None:
+        self.inner = inner
+        self.name = inner.name
+
+    def convert(self, value, param, ctx):
+        result = self.inner.convert(value, param, ctx)
+        if isinstance(result, float) and not math.isfinite(result):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return result
+
+    def get_metavar(self, param, ctx=None):
+        try:
+            return self.inner.get_metavar(param, ctx)
+        except TypeError:   # click < 8.2
+            return self.inner.get_metavar(param)
+
+
+def _finite_type(t: click.ParamType) -> click.ParamType:
+    if isinstance(t, click.types.FloatParamType):
+        return _Finite(t)
+    if isinstance(t, click.Tuple):
+        t.types = [_finite_type(x) for x in t.types]
+    return t
+
+
+class OutputPath(click.Path):
+    """A file (or, with ``folder=True``, a folder) the command writes.
+
+    The name is checked by :func:`renpsim._atomic.check_output` before the command body runs,
+    together with every other output of the command: a device, FIFO or folder is never
+    replaced, the output may not be an input of the same command (except those listed in
+    ``may_equal``, parameter names whose in-place replacement is documented), and the folder
+    must exist and be writable.
+    """
+
+    def __init__(self, *, folder: bool = False, may_equal: tuple[str, ...] = ()) -> None:
+        super().__init__(dir_okay=folder, file_okay=not folder)
+        self.folder = folder
+        self.may_equal = may_equal
+
+
+def guard_paths(command: click.Command) -> None:
+    """Install the command-line path and number checks on ``command`` (and its subcommands).
+
+    Every float parameter refuses nan and inf; before the command body runs, every argument
+    or option naming an existing FIFO, device or socket is refused as an input, and every
+    :class:`OutputPath` is checked against the others (all outputs before any is written).
+    """
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            guard_paths(sub)
+    for param in command.params:
+        param.type = _finite_type(param.type)
+    callback = command.callback
+    if callback is None or getattr(callback, "_guarded", False):
+        return
+
+    def guarded(*args, **kwargs):
+        ctx = click.get_current_context()
+        outputs, inputs = [], []
+        for param in command.params:
+            value = ctx.params.get(param.name)
+            values = value if isinstance(value, tuple | list) else (value,)
+            for v in values:
+                if not isinstance(v, str | os.PathLike) or not str(v):
+                    continue
+                if isinstance(param.type, OutputPath):
+                    outputs.append((param, v))
+                else:
+                    inputs.append((param, v))
+        for _param, v in inputs:
+            check_input(v)
+        for param, v in outputs:
+            others = [i for p, i in inputs if p.name not in param.type.may_equal]
+            try:
+                check_output(v, inputs=others, folder=param.type.folder)
+            except FileSystemError as exc:
+                opt = max(param.opts, key=len) if param.opts else param.name
+                raise FileSystemError(exc.path, f"option {opt}", exc.problem) from None
+        return callback(*args, **kwargs)
+
+    guarded._guarded = True  # type: ignore[attr-defined]
+    command.callback = guarded

@@ -7,13 +7,13 @@ import time
 
 import click
 
-from renpsim.cli.options import FiniteFloat
+from renpsim.cli.options import FiniteFloat, OutputPath
 
 
 @click.command("run")
 @click.argument("campaign", required=False, default=None)
 @click.option("-o", "--outdir", default="renpsim-report", show_default=True,
-              type=click.Path(file_okay=False), help="Report directory (created).")
+              type=OutputPath(folder=True), help="Report directory (created).")
 @click.option("--seed", type=click.IntRange(0), default=None,
               help="Simulation seed (default: the campaign's).")
 @click.option("--level", type=click.Choice(["steps", "shots", "events"]), default="steps",

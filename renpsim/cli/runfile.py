@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from renpsim._json import dumps
+from renpsim.cli.options import OutputPath
 from renpsim.runfile.reader import open_run
 
 
@@ -61,7 +62,7 @@ def validate_cmd(run: str, quick: bool) -> None:
 
 @click.command("strip-truth")
 @click.argument("run", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+@click.option("-o", "--output", required=True, type=OutputPath(may_equal=("run",)),
               help="Blinded copy to write (may equal RUN).")
 def strip_truth_cmd(run: str, output: str) -> None:
     """Write a copy of RUN without /truth (blinding), recording the parent's sha256."""
@@ -85,7 +86,7 @@ def strip_truth_cmd(run: str, output: str) -> None:
 @click.option("--monitors", type=click.Path(dir_okay=False), default=None,
               help="Time tags: per-shot monitor CSV (shot, set_frequency_Hz_<i>, "
                    "pulse_energy_J_<i>[, coherent_exposure_s]).")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+@click.option("-o", "--output", required=True, type=OutputPath(),
               help="Run file to write.")
 def import_cmd(sources: tuple[str, ...], fmt: str, metadata: str, monitors: str | None,
                output: str) -> None:

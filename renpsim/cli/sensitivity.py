@@ -8,7 +8,7 @@ import click
 import numpy as np
 
 from renpsim._json import dumps
-from renpsim.cli.options import FiniteFloat, GreedyFloats
+from renpsim.cli.options import FiniteFloat, GreedyFloats, OutputPath
 from renpsim.errors import InputError
 
 SCAN_CHOICES = ("mediator-mass", "m-lightest", "exposure", "discovery", "optimise-dwell",
@@ -88,9 +88,9 @@ def _masses(masses, mass_range) -> np.ndarray:
               default="serial", show_default=True)
 @click.option("--workers", type=click.IntRange(1, 1024), default=None)
 @click.option("--scheduler", default=None, help="Dask scheduler address tcp://HOST:PORT.")
-@click.option("--csv", "csv_path", type=click.Path(dir_okay=False), default=None)
-@click.option("--hdf5", "h5_path", type=click.Path(dir_okay=False), default=None)
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None)
+@click.option("--csv", "csv_path", type=OutputPath(), default=None)
+@click.option("--hdf5", "h5_path", type=OutputPath(), default=None)
+@click.option("--plot", "plot_path", type=OutputPath(), default=None)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, m_lightest,
                     mediator_mass, delta_chi2, cl, dof, sign, normalisation, profile_norm,

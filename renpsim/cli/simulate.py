@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from renpsim._json import dumps
+from renpsim.cli.options import OutputPath
 from renpsim.errors import InputError
 
 
@@ -30,7 +31,7 @@ def _parse_set(values: tuple[str, ...]) -> dict:
 
 @click.command("simulate")
 @click.argument("campaign")
-@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+@click.option("-o", "--output", "output", required=True, type=OutputPath(),
               help="Run file to write (HDF5).")
 @click.option("--seed", type=click.IntRange(min=0), default=None,
               help="Random seed (default: the campaign's).")

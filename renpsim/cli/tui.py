@@ -13,7 +13,25 @@ def tui_cmd(campaign: str | None) -> None:
     CAMPAIGN is a campaign TOML file (created on the first save if it does not exist) or the
     name of a shipped campaign preset (opened as an unsaved copy).
     """
-    from renpsim_tui.app import PlannerApp, load_campaign_arg
+    import sys
 
-    # A bad file is reported as one line on stderr (exit 2) before the screen opens.
-    PlannerApp(load_campaign_arg(campaign), campaign).run()
+    from renpsim_tui.campaign import load_campaign_arg
+
+    from renpsim.errors import InputError
+
+    # A bad file is reported as one line on stderr (exit 2) before the screen opens; without a
+    # terminal the screen cannot open (Textual would wait for one), so that is refused next,
+    # before Textual is imported.
+    loaded = load_campaign_arg(campaign)
+    for name, stream in (("standard input", sys.stdin), ("standard output", sys.stdout)):
+        try:
+            tty = stream is not None and stream.isatty()
+        except (ValueError, OSError):
+            tty = False
+        if not tty:
+            raise InputError("renpsim tui", name, "(not a terminal)",
+                             "a terminal: the planner is interactive (run it in a terminal, "
+                             "not in a pipe, a redirection or a batch job)")
+    from renpsim_tui.app import PlannerApp
+
+    PlannerApp(loaded, campaign).run()

@@ -32,7 +32,15 @@ import numpy as np
 
 from renpsim.campaign.campaign import KEY_RUN, Campaign
 from renpsim.constants import C_M_PER_S, H_EV_S
-from renpsim.daq.rates import BACKGROUNDS, StepModel, expected_counts, smeared_I, step_model
+from renpsim.daq.rates import (
+    BACKGROUNDS,
+    StepModel,
+    expected_blocks,
+    expected_counts,
+    expected_totals,
+    smeared_I,
+    step_model,
+)
 from renpsim.errors import InputError
 from renpsim.hardware.detector import SOURCE_CODES, order_by_shot_time, process_stream
 from renpsim.hardware.target_cell import FWHM_TO_SIGMA, eta_profile
@@ -106,8 +114,9 @@ class _Sim:
         self.c = campaign
         self.hw = campaign.hardware
         self.seed = seed
-        self.m: StepModel = step_model(campaign)
-        self.exp = expected_counts(campaign)
+        # Per-step quantities are computed per block by the steps level (memory does not grow
+        # with the number of steps); the shot levels use the whole-scan arrays below (lazy).
+        self.m0: StepModel = step_model(campaign, slice(0, 0))   # the scalar coefficients
         self.period = self.hw.period_s
         self.gate_lo, self.gate_hi = self.hw.gate
         lasers = self.hw.lasers
@@ -123,14 +132,36 @@ class _Sim:
         self.cal_end = [c for c in cal if c.position == "end"]
         pre = sum(c.shots for c in self.cal_start) * self.period
         self.scan_t0_ns = RUN_START_UTC_NS + round(pre * 1e9)
-        self.step_start_ns = self.scan_t0_ns + np.rint(self.m.t_start_s * 1e9).astype(np.int64)
-        self.step_stop_ns = self.step_start_ns + np.rint(self.m.n_shots * self.period *
-                                                         1e9).astype(np.int64)
         self.unit = self.hw.daq.time_unit_s
         self.period_ticks = round(self.period / self.unit)
         self._tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._interp: dict[int, TableInterp] = {}
         self.interarrival = InterArrival(self.unit)
+
+    @functools.cached_property
+    def m(self) -> StepModel:
+        """Step model of the whole scan (shot levels)."""
+        return step_model(self.c)
+
+    @functools.cached_property
+    def exp(self):
+        """Expected counts of the whole scan (shot levels; a pandas.DataFrame)."""
+        return expected_counts(self.c, model=self.m)
+
+    @functools.cached_property
+    def step_start_ns(self) -> np.ndarray:
+        """Step start times, UTC ns (whole scan; shot levels)."""
+        return self.step_ns(self.m)[0]
+
+    @functools.cached_property
+    def step_stop_ns(self) -> np.ndarray:
+        """Step stop times, UTC ns (whole scan; shot levels)."""
+        return self.step_ns(self.m)[1]
+
+    def step_ns(self, m: StepModel) -> tuple[np.ndarray, np.ndarray]:
+        """(start, stop) UTC ns of the steps of a step model (a block or the whole scan)."""
+        start = self.scan_t0_ns + np.rint(m.t_start_s * 1e9).astype(np.int64)
+        return start, start + np.rint(m.n_shots * self.period * 1e9).astype(np.int64)
 
     @functools.cached_property
     def t0_ticks(self) -> np.ndarray:
@@ -532,11 +563,12 @@ def simulate(campaign: Campaign, path: str | Path, *, level: str = "steps",
                    chunk_rows=min(rows, 1 << 16),
                    buffer_rows=rows, overwrite=overwrite) as w:
         if level == "steps":
-            _steps_level(sim, w, progress)
+            last_stop_ns = _steps_level(sim, w, progress)
         else:
             _shot_levels(sim, w, level == "events", blocks_per_chunk, progress)
+            last_stop_ns = int(sim.step_stop_ns[-1])
         _calibration(sim, w, level == "events")
-        stop = int(sim.step_stop_ns[-1]) + round(sum(c.shots for c in sim.cal_end) *
+        stop = last_stop_ns + round(sum(c.shots for c in sim.cal_end) *
                                                      sim.period * 1e9)
         w.set_run_stop(stop)
     return Path(path)
@@ -544,6 +576,7 @@ def simulate(campaign: Campaign, path: str | Path, *, level: str = "steps",
 
 def _truth_params(sim: _Sim) -> dict:
     t = sim.c.truth
+    totals = expected_totals(sim.c)
     return {"neutrinos": {"ordering": t.ordering, "m_lightest_eV": t.m_lightest_eV,
                           "nature": t.nature, "oscillation": t.oscillation,
                           "alpha21_rad": t.alpha21_rad, "alpha31_rad": t.alpha31_rad,
@@ -553,39 +586,45 @@ def _truth_params(sim: _Sim) -> dict:
             "E_eg_eV": sim.E_eg, "gamma0_ref_per_s": sim.hw.gamma0_per_s(),
             "rate_per_unit_I_per_s": sim.hw.rate_per_unit_I(),
             "wavemeter_offset_Hz": sim.wavemeter_offset_Hz,
-            "tau_mean_per_shot_s": sim.m.tau_mean_s, "seed": sim.seed,
-            "expected_total_signal": float(sim.exp["signal"].sum()),
-            "expected_total_background": float(sim.exp["background"].sum())}
+            "tau_mean_per_shot_s": sim.m0.tau_mean_s, "seed": sim.seed,
+            "expected_total_signal": totals["signal"],
+            "expected_total_background": totals["background"]}
 
 
-def _truth_block(sim: _Sim, sl: slice) -> dict:
-    e = sim.exp.iloc[sl]
+def _truth_block(e) -> dict:
+    """/truth rows of the steps of ``e`` (expected counts of those steps)."""
     return {"expected_signal": e["signal"].to_numpy(),
             "expected_background": {b: e[b].to_numpy() for b in BACKGROUNDS}}
 
 
 def _nu_set_Hz(sim: _Sim, sl: slice) -> np.ndarray:
-    w = sim.m.omega_eV[sl]
+    w = sim.c.steps.omega_eV[sl]
     return np.stack((w / H_EV_S, (sim.E_eg - w) / H_EV_S), axis=1)
 
 
-def _steps_level(sim: _Sim, w: RunWriter, progress: ProgressFn | None) -> None:
-    m, hw = sim.m, sim.hw
+def _steps_level(sim: _Sim, w: RunWriter, progress: ProgressFn | None) -> int:
+    """Write the steps level block by block; return the last step's stop time (UTC ns).
+
+    Memory does not grow with the number of steps: the step model and the expected counts
+    are computed per block of :data:`BLOCK_STEPS` steps (the campaign's step table is the
+    only whole-scan array).
+    """
+    hw = sim.hw
     lasers = hw.lasers
-    n_steps = len(m.n_shots)
+    n_steps = len(sim.c.steps)
     comps = ["signal", *BACKGROUNDS]
-    for b0 in range(0, n_steps, BLOCK_STEPS):
-        sl = slice(b0, min(b0 + BLOCK_STEPS, n_steps))
-        rng = _rng(sim.seed, _STREAM_STEPS, b0 // BLOCK_STEPS)
-        e = sim.exp.iloc[sl]
+    last_stop = sim.scan_t0_ns
+    for sl, m, e in expected_blocks(sim.c, BLOCK_STEPS):
+        rng = _rng(sim.seed, _STREAM_STEPS, sl.start // BLOCK_STEPS)
         n = len(e)
+        start_ns, stop_ns = sim.step_ns(m)
         counts = np.zeros(n, np.int64)
         for comp in comps:
             counts += rng.poisson(e[comp].to_numpy())
-        shots = m.n_shots[sl].astype(float)
+        shots = m.n_shots.astype(float)
         nu_set = _nu_set_Hz(sim, sl)
         sj = math.hypot(lasers.jitter_Hz, lasers.wavemeter_noise_Hz)
-        drift_Hz = m.drift_eV[sl] / H_EV_S
+        drift_Hz = m.drift_eV / H_EV_S
         meas = nu_set + (drift_Hz * np.array([[1.0], [-1.0]])).T + sim.wavemeter_offset_Hz
         meas = meas + (sj / np.sqrt(shots))[:, None] * rng.standard_normal((n, 2))
         e_rel = math.hypot(lasers.energy_jitter_rel, lasers.energy_monitor_noise_rel)
@@ -593,25 +632,27 @@ def _steps_level(sim: _Sim, w: RunWriter, progress: ProgressFn | None) -> None:
                            rng.standard_normal((n, 2)))
         temp = hw.target.temperature_K + hw.target.temperature_noise_K * rng.standard_normal(n)
         w.append_steps(
-            omega_eV=m.omega_eV[sl], omega_prime_eV=sim.E_eg - m.omega_eV[sl],
+            omega_eV=m.omega_eV, omega_prime_eV=sim.E_eg - m.omega_eV,
             set_frequency_Hz=nu_set, meas_frequency_Hz=meas,
             meas_frequency_std_Hz=np.full((n, 2), sj),
-            t_start_utc_ns=sim.step_start_ns[sl], t_stop_utc_ns=sim.step_stop_ns[sl],
-            dwell_s=m.dwell_s[sl], shots=m.n_shots[sl], live_s=e["gate_live_s"].to_numpy(),
+            t_start_utc_ns=start_ns, t_stop_utc_ns=stop_ns,
+            dwell_s=m.dwell_s, shots=m.n_shots, live_s=e["gate_live_s"].to_numpy(),
             exposure_s=e["exposure_s"].to_numpy(), counts=counts,
             laser_energy_mean_J=e_mean, laser_energy_std_J=np.tile(sim.E0 * e_rel, (n, 1)),
             target_temperature_K=temp, flags=_flags(sim, sl),
             detection_efficiency=np.full(n, hw.detector.detection_prob),
             expected_background_counts=e["background"].to_numpy(),
-            truth=_truth_block(sim, sl))
-        mid = (sim.step_start_ns[sl] + sim.step_stop_ns[sl]) // 2
+            truth=_truth_block(e))
+        mid = (start_ns + stop_ns) // 2
         w.append_slow_control("laser_energy_omega", mid, e_mean[:, 0])
         w.append_slow_control("laser_energy_omega_prime", mid, e_mean[:, 1])
         w.append_slow_control("wavemeter_freq_omega", mid, meas[:, 0])
         w.append_slow_control("target_temperature", mid, temp)
-        w.append_gti(sim.step_start_ns[sl], sim.step_stop_ns[sl])
+        w.append_gti(start_ns, stop_ns)
+        last_stop = int(stop_ns[-1])
         if progress:
             progress(sl.stop, n_steps)
+    return last_stop
 
 
 #: /scan flag bits (renpsim): 1 = reference step, 2 = within 3 PSR widths of E_eg/2.
@@ -620,7 +661,7 @@ FLAG_REFERENCE, FLAG_NEAR_ENDPOINT = 1, 2
 
 def _flags(sim: _Sim, sl: slice) -> np.ndarray:
     ref = sim.c.steps.is_reference[sl].astype(np.uint32) * FLAG_REFERENCE
-    near = (sim.hw.psr_profile(sim.m.omega_eV[sl]) > math.exp(-4 * math.log(2) * 9))
+    near = (sim.hw.psr_profile(sim.c.steps.omega_eV[sl]) > math.exp(-4 * math.log(2) * 9))
     return ref | near.astype(np.uint32) * FLAG_NEAR_ENDPOINT
 
 
@@ -810,7 +851,7 @@ def _write_step_rows(sim: _Sim, w: RunWriter, rows: list[dict]) -> None:
         laser_energy_std_J=np.array([e[1] for e in e_ms]),
         target_temperature_K=np.array([r["temp"] for r in rows]), flags=_flags(sim, sl),
         detection_efficiency=np.full(len(rows), hw.detector.detection_prob),
-        expected_background_counts=ex["background"].to_numpy(), truth=_truth_block(sim, sl),
+        expected_background_counts=ex["background"].to_numpy(), truth=_truth_block(ex),
         commit=False)
     w.append_gti(sim.step_start_ns[sl], sim.step_stop_ns[sl])
 
@@ -822,7 +863,7 @@ def _calibration(sim: _Sim, w: RunWriter, events: bool = False) -> None:
     dark_counts, dark_live = 0, 0.0
     laser_off = []
     for c in (*sim.cal_start, *sim.cal_end):
-        live = c.shots * sim.m.gate_s
+        live = c.shots * sim.m0.gate_s
         rate = det.dark_rate_Hz + (hw.backgrounds.stray_rate_Hz if c.kind == "laser_off" else
                                    0.0)
         k = int(rng.poisson(rate * live))

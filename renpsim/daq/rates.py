@@ -42,6 +42,8 @@ BACKGROUNDS = ("mcq3", "psr", "leak", "dark", "stray")
 _K_X = np.linspace(-7.0, 7.0, 201)
 _K_W = np.exp(-0.5 * _K_X**2)
 _K_W = _K_W / _K_W.sum()
+#: Points per piece in :func:`smeared_I` (bounds its memory to about 60 MB).
+_SMEAR_ROWS = 1024
 
 
 def smeared_I(omega_eV: NDArray[np.float64], sigma_eV: float, state: NeutrinoState, campaign:
@@ -54,6 +56,12 @@ def smeared_I(omega_eV: NDArray[np.float64], sigma_eV: float, state: NeutrinoSta
     w = np.asarray(omega_eV, dtype=float)
     if sigma_eV <= 0.0:
         return spectral_function(w, state, target, E_eg_eV=E_eg_eV, validate=False)
+    if w.ndim == 1 and len(w) > _SMEAR_ROWS:
+        # Bounded memory: the (rows, 201) grid and the spectral function's temporaries take
+        # about 56 kB per point (5.6 GB for 1e5 steps in one piece). Blocks are multiples of
+        # 4 rows, so the BLAS dot products group rows as in one piece (same results).
+        return np.concatenate([smeared_I(w[k:k + _SMEAR_ROWS], sigma_eV, state, campaign,
+                                         E_eg_eV) for k in range(0, len(w), _SMEAR_ROWS)])
     pts = w[..., None] + sigma_eV * _K_X
     vals = spectral_function(np.clip(pts, 1e-9, None), state, target, E_eg_eV=E_eg_eV,
                              validate=False)
@@ -80,6 +88,13 @@ class StepModel:
     sigma_laser_eV: float               # laser line sigma
     sigma_jitter_eV: float              # shot-to-shot jitter sigma
     drift_eV_per_s: float
+    period_s: float = 0.0               # shot period
+
+    def next_t0_s(self) -> float:
+        """Start of the step after the last one (``t0_s`` of the next block)."""
+        if not len(self.t_start_s):
+            return 0.0
+        return float(self.t_start_s[-1] + self.n_shots[-1] * self.period_s)
 
     @property
     def sigma_total_eV(self) -> float:
@@ -87,11 +102,27 @@ class StepModel:
         return math.hypot(self.sigma_laser_eV, self.sigma_jitter_eV)
 
 
-def step_model(campaign: Campaign) -> StepModel:
-    """Evaluate the hardware response for every step of the campaign (no randomness)."""
+def step_model(campaign: Campaign, rows: slice | None = None, t0_s: float = 0.0) -> StepModel:
+    """Evaluate the hardware response for the steps of the campaign (no randomness).
+
+    Parameters
+    ----------
+    campaign : Campaign
+        A resolved campaign.
+    rows : slice, optional
+        Only these steps (a block of a long scan, so that memory does not grow with the
+        number of steps); default all.
+    t0_s : float
+        Start of the first step of ``rows`` after the scan start: 0 for the first block, then
+        :meth:`StepModel.next_t0_s` of the previous block (the same sums as for all steps at
+        once, bit for bit).
+
+    """
     hw = campaign.hardware
     st = campaign.steps
-    w = st.omega_eV
+    sl = slice(None) if rows is None else rows
+    n_shots, dwell_s = st.n_shots[sl], st.dwell_s[sl]
+    w = st.omega_eV[sl]
     det = hw.detector
     bg = hw.backgrounds
     eps_det = det.detection_prob
@@ -115,21 +146,25 @@ def step_model(campaign: Campaign) -> StepModel:
         leak = np.zeros(len(w))
     gate = hw.gate_width_s
     period = hw.period_s
-    t_start = np.concatenate(([0.0], np.cumsum(st.n_shots[:-1] * period)))
+    # sequential sums (np.cumsum), started at t0_s: identical in one piece or in blocks
+    t_start = np.cumsum(np.concatenate(([float(t0_s)], n_shots[:-1] * period))) if len(w) \
+        else np.empty(0)
     drift_rate = hw.lasers.drift_Hz_per_h / 3600.0 * H_EV_S
-    drift = drift_rate * (t_start + 0.5 * st.n_shots * period)
+    drift = drift_rate * (t_start + 0.5 * n_shots * period)
     return StepModel(
-        omega_eV=w, n_shots=st.n_shots, dwell_s=st.dwell_s, t_start_s=t_start, drift_eV=drift,
+        omega_eV=w, n_shots=n_shots, dwell_s=dwell_s, t_start_s=t_start, drift_eV=drift,
         c_sig=c_sig, c_mcq3=c_mcq3, c_psr=c_psr, leak_per_shot=leak,
         dark_per_shot=det.dark_rate_Hz * gate, stray_per_shot=bg.stray_rate_Hz * gate,
         tau_mean_s=hw.exposure_per_shot_s(), gate_s=gate,
         sigma_laser_eV=hw.lasers.linewidth_Hz * FWHM_TO_SIGMA * H_EV_S,
         sigma_jitter_eV=hw.lasers.jitter_Hz * H_EV_S, drift_eV_per_s=drift_rate,
+        period_s=period,
     )
 
 
 def expected_counts(campaign: Campaign, *, neutrinos: NeutrinoState | None = None,
-                    E_eg_eV: float | None = None) -> pd.DataFrame:
+                    E_eg_eV: float | None = None, model: StepModel | None = None,
+                    rows: slice | None = None) -> pd.DataFrame:
     """Return the expected counts per step: signal, each background, exposure.
 
     This is the rate model shared by the three DAQ levels.
@@ -144,6 +179,10 @@ def expected_counts(campaign: Campaign, *, neutrinos: NeutrinoState | None = Non
         ``signal = c_sig * smeared_I(omega + drift, sigma_total) * n_shots * tau_mean``.
     E_eg_eV : float, optional
         Override of E_eg (an isotope-shift nuisance) for the spectral function.
+    model : StepModel, optional
+        The step model of ``rows`` (from :func:`step_model`); default computed here.
+    rows : slice, optional
+        Only these steps (a block of a long scan); default all.
 
     Returns
     -------
@@ -155,7 +194,9 @@ def expected_counts(campaign: Campaign, *, neutrinos: NeutrinoState | None = Non
         dead time and afterpulsing.
 
     """
-    m = step_model(campaign)
+    m = step_model(campaign, rows) if model is None else model
+    sl = slice(None) if rows is None else rows
+    first = sl.indices(len(campaign.steps))[0]
     state = campaign.neutrinos if neutrinos is None else neutrinos
     hw = campaign.hardware
     n = m.n_shots.astype(float)
@@ -164,11 +205,11 @@ def expected_counts(campaign: Campaign, *, neutrinos: NeutrinoState | None = Non
     I_eff = smeared_I(w_eff, m.sigma_total_eV, state, campaign, E_eg_eV)
     prof = hw.psr_profile(w_eff)
     out = pd.DataFrame({
-        "step": np.arange(len(n)),
+        "step": np.arange(first, first + len(n)),
         "omega_eV": m.omega_eV,
         "dwell_s": m.dwell_s,
         "n_shots": m.n_shots,
-        "is_reference": campaign.steps.is_reference,
+        "is_reference": campaign.steps.is_reference[sl],
         "exposure_s": exposure,
         "gate_live_s": n * m.gate_s,
         "I_eff": I_eff,
@@ -182,3 +223,36 @@ def expected_counts(campaign: Campaign, *, neutrinos: NeutrinoState | None = Non
     out["background"] = out[list(BACKGROUNDS)].sum(axis=1)
     out["total"] = out["signal"] + out["background"]
     return out
+
+
+#: Steps per block when a whole scan is walked in pieces (bounded memory).
+BLOCK_ROWS = 1024
+
+
+def expected_blocks(campaign: Campaign, block: int = BLOCK_ROWS):
+    """Yield ``(rows, model, table)`` for consecutive blocks of steps (bounded memory).
+
+    ``model`` is :func:`step_model` and ``table`` :func:`expected_counts` of the block's
+    ``rows``; their values equal those of the whole scan at once, bit for bit.
+    """
+    n = len(campaign.steps)
+    t0 = 0.0
+    for b0 in range(0, n, block):
+        rows = slice(b0, min(b0 + block, n))
+        m = step_model(campaign, rows, t0)
+        yield rows, m, expected_counts(campaign, model=m, rows=rows)
+        t0 = m.next_t0_s()
+
+
+def expected_totals(campaign: Campaign) -> dict[str, float]:
+    """Return the expected total ``signal`` and ``background`` counts of the scan.
+
+    Computed block by block (memory does not grow with the number of steps); the sums are
+    exact to rounding (``math.fsum`` of the per-step values).
+    """
+    sig: list[float] = []
+    bg: list[float] = []
+    for _, _, e in expected_blocks(campaign):
+        sig.append(math.fsum(e["signal"].to_numpy()))
+        bg.append(math.fsum(e["background"].to_numpy()))
+    return {"signal": math.fsum(sig), "background": math.fsum(bg)}

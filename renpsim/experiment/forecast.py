@@ -29,15 +29,35 @@ class Experiment:
     campaign : renpsim.campaign.Campaign
         The resolved campaign (hardware, steps, truth hypothesis, seed).
     expected : pandas.DataFrame
-        Its per-step expected counts (:func:`renpsim.daq.expected_counts`).
+        Its per-step expected counts (:func:`renpsim.daq.expected_counts`), computed on first
+        use (a simulation of a long scan never builds the whole table).
     source : str
         Preset name or path it was loaded from.
 
     """
 
     campaign: Any
-    expected: Any
     source: str = ""
+
+    @cached_property
+    def expected(self):
+        """Per-step expected counts (:func:`renpsim.daq.expected_counts`), computed once."""
+        from renpsim.daq import expected_counts
+
+        return expected_counts(self.campaign)
+
+    def expected_totals(self) -> dict[str, float]:
+        """Return the expected total ``signal`` and ``background`` counts.
+
+        Without building the per-step table when it does not exist yet (block by block:
+        memory does not grow with the number of steps).
+        """
+        if "expected" in self.__dict__:
+            e = self.expected
+            return {"signal": float(e["signal"].sum()), "background": float(e["background"].sum())}
+        from renpsim.daq.rates import expected_totals
+
+        return expected_totals(self.campaign)
 
     @property
     def name(self) -> str:
@@ -125,13 +145,12 @@ def load_experiment(campaign: str | Path | Any,
 
     """
     from renpsim.campaign import Campaign, load_campaign
-    from renpsim.daq import expected_counts
 
     if isinstance(campaign, Campaign):
         camp, source = campaign, campaign.source
     else:
         camp, source = load_campaign(str(campaign), overrides=overrides or None), str(campaign)
-    return Experiment(campaign=camp, expected=expected_counts(camp), source=source)
+    return Experiment(campaign=camp, source=source)
 
 
 def forecast(experiment: Experiment, target_events: float = TARGET_EVENTS) -> Forecast:

@@ -58,13 +58,13 @@ def simulate_run(experiment: Experiment, path: str | Path, *, level: str = "step
     out = simulate(camp, path, level=level, seed=seed, chunk_shots=chunk_shots,
                    progress=progress)
     total = open_run(out).total_counts
-    exp = experiment.expected
+    exp = experiment.expected_totals()
     return SimulationSummary(
         campaign=camp.name, path=Path(out), level=level,
         seed=camp.seed if seed is None else int(seed), steps=len(camp.steps),
         shots=int(camp.steps.total_shots), total_counts=int(total),
-        expected_signal=float(exp["signal"].sum()),
-        expected_background=float(exp["background"].sum()))
+        expected_signal=float(exp["signal"]),
+        expected_background=float(exp["background"]))
 
 
 def observed_steps(path: str | Path):

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from renpsim import __version__
+from renpsim._numbers import INT64_MIN, exact_int, int_column
 from renpsim._toml import read_toml
 from renpsim.errors import InputError, RunFileError
 from renpsim.physics.kinematics import outside_photon_range
@@ -112,6 +113,9 @@ def _numeric(df: pd.DataFrame, where: str, col: str, *, integer: bool = False,
             i = int(np.argmax(frac))
             raise InputError(where, f"{row_name(i)}, column {col}", raw.iloc[i],
                              "a whole number")
+        # exact: the float view above rounds beyond 2**53 and cannot tell 2**64 from 0
+        return int_column(raw.tolist(), where, lambda i: f"{row_name(i)}, column {col}",
+                          lo=0 if nonneg else INT64_MIN)
     return vals
 
 
@@ -134,6 +138,17 @@ def _per_channel(df: pd.DataFrame, where: str, base: str, n_channels: int, *,
         missing = cols[present.index(False)]
         raise InputError(where, f"column {missing}", "(missing)", "one column per channel")
     return np.stack([_numeric(df, where, c, integer=integer, nonneg=True) for c in cols], axis=1)
+
+
+def _dwell_ns(where: str, dwell: np.ndarray) -> np.ndarray:
+    """Dwell times in whole nanoseconds (int64, exact sums: no float rounding of the times)."""
+    ns = np.round(dwell * 1e9)
+    limit = 2.0**62 / max(len(ns), 1)
+    if (ns >= limit).any():
+        i = int(np.argmax(ns >= limit))
+        raise InputError(where, f"row {i + 2}, column dwell_s", float(dwell[i]),
+                         f"a dwell below {limit / 1e9!r} s (times are int64 nanoseconds)")
+    return ns.astype(np.int64)
 
 
 def _iso_to_ns(where: str, text: str) -> int:
@@ -177,9 +192,7 @@ class ImportMetadata:
         if start is None:
             start = _iso_to_ns(self.where, self.run["run_start"]) if "run_start" in self.run \
                 else 0
-        if isinstance(start, bool) or not isinstance(start, int):
-            raise InputError(self.where, "run.run_start_utc_ns", start, "an integer (ns)")
-        return int(start)
+        return exact_int(start, self.where, "run.run_start_utc_ns")
 
     def identity_and_config(self, daq: Mapping[str, Any] | None = None
                             ) -> tuple[RunIdentity, RunConfig]:
@@ -348,9 +361,18 @@ def import_counts(table: Any, metadata: str | os.PathLike | Mapping[str, Any],
         if "t_stop_utc_ns" in df.columns:
             cols["t_stop_utc_ns"] = _numeric(df, where, "t_stop_utc_ns", integer=True)
         else:
-            cols["t_stop_utc_ns"] = cols["t_start_utc_ns"] + np.round(dwell * 1e9)
+            with np.errstate(over="ignore"):
+                cols["t_stop_utc_ns"] = cols["t_start_utc_ns"] + _dwell_ns(where, dwell)
+            wrapped = cols["t_stop_utc_ns"] < cols["t_start_utc_ns"]
+            if wrapped.any():
+                i = int(np.argmax(wrapped))
+                raise InputError(where, f"row {i + 2}, column t_start_utc_ns",
+                                 int(cols["t_start_utc_ns"][i]),
+                                 "a time such that t_start + dwell fits in int64 nanoseconds")
     else:
-        edges = int(start_ns) + np.concatenate([[0], np.cumsum(np.round(dwell * 1e9))])
+        edges = exact_int(start_ns, mwhere, "run.run_start_utc_ns", lo=-(2**62),
+                          hi=2**62) + np.concatenate(
+            [[0], np.cumsum(_dwell_ns(where, dwell))])
         cols["t_start_utc_ns"], cols["t_stop_utc_ns"] = edges[:-1], edges[1:]
     cols["n_shots"] = _numeric(df, where, "n_shots", integer=True, nonneg=True) \
         if "n_shots" in df.columns else 0

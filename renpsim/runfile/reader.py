@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
@@ -19,6 +20,7 @@ import pandas as pd
 
 from renpsim._atomic import PARTIAL_RE, pid_alive
 from renpsim.errors import RunFileError
+from renpsim.runfile.schema import group_spec
 from renpsim.runfile.validate import ValidationReport, open_h5, validate_run
 
 _BLOCK = 1 << 20
@@ -90,11 +92,24 @@ def _text(ds: h5py.Dataset) -> str:
     return v.decode("utf-8") if isinstance(v, bytes) else str(v)
 
 
+@functools.cache
+def _schema_names(gpath: str) -> frozenset[str]:
+    """Dataset names (and aliases) the schema defines for the table group ``gpath``."""
+    try:
+        specs = group_spec(gpath)["datasets"]
+    except (KeyError, LookupError):
+        return frozenset()
+    return frozenset(n for d in specs for n in (d["name"], *d.get("aliases", ())))
+
+
 def _columns(group: h5py.Group, start: int, stop: int) -> dict[str, np.ndarray]:
     """Read rows [start, stop) of every dataset of a table group; 2-D columns are split."""
     cols: dict[str, np.ndarray] = {}
+    # Only the datasets the schema defines for this group: an unknown extra item (which
+    # validate_run accepts with a note) must not break the table (other lengths, other types).
+    known = _schema_names(group.name)
     for name, ds in group.items():
-        if not isinstance(ds, h5py.Dataset) or not ds.shape:
+        if not isinstance(ds, h5py.Dataset) or not ds.shape or (known and name not in known):
             continue
         a = ds[start:stop]
         if a.ndim == 1:
@@ -187,8 +202,15 @@ class RunFile:
 
     @property
     def total_counts(self) -> int:
-        """Total signal-gate counts over all steps and channels."""
-        return int(self.steps["counts"].sum())
+        """Total signal-gate counts over all steps and channels.
+
+        Exact (no int64 wrap-around) and read from ``/scan/counts_signal`` alone, not the
+        whole step table.
+        """
+        from renpsim._numbers import exact_sum
+
+        with open_h5(self.path) as f:
+            return exact_sum(f["scan/counts_signal"][()], str(self.path), "/scan/counts_signal")
 
     def slow_control(self, sensor: str) -> pd.DataFrame:
         """Return one slow-control sensor as a DataFrame (time_utc_ns, value)."""

@@ -25,7 +25,17 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from renpsim._atomic import fsync_path, partial_name, remove_stale_partials
+from renpsim._atomic import (
+    abandon_h5,
+    check_output,
+    discard,
+    fsync_path,
+    h5_written,
+    is_environment_fault,
+    os_error,
+    partial_name,
+    remove_stale_partials,
+)
 from renpsim.errors import RunFileError
 from renpsim.runfile._common import str_array
 from renpsim.runfile.schema import group_spec
@@ -66,14 +76,15 @@ def strip_truth(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
 
     """
     src_p, dst_p = Path(src), Path(dst)
-    validate_run(src_p, deep=False)
+    validate_run(src_p, deep=False, require_complete=True)
     if not dst_p.parent.is_dir():
         raise RunFileError(str(dst_p), "-", "output folder does not exist")
+    check_output(dst_p)
     remove_stale_partials(dst_p)
     digest = sha256_file(src_p)
     tmp = partial_name(dst_p)
     try:
-        with open_h5(src_p) as fin, h5py.File(tmp, "w", libver=LIBVER) as fout:
+        with open_h5(src_p) as fin, h5_written(h5py.File(tmp, "w", libver=LIBVER)) as fout:
             for k, v in fin.attrs.items():
                 fout.attrs[k] = v
             fout.attrs["has_truth"] = np.bool_(False)
@@ -91,11 +102,12 @@ def strip_truth(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
         fsync_path(tmp)
         os.replace(tmp, dst_p)
         fsync_path(dst_p.parent)
-    except BaseException:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
+    except BaseException as exc:
+        if isinstance(exc, OSError | RuntimeError):
+            abandon_h5(tmp)
+        discard(tmp)
+        if is_environment_fault(exc):
+            raise os_error(exc, dst_p, "cannot write", RunFileError) from None
         raise
     return dst_p
 

@@ -21,7 +21,7 @@ from typing import Any
 import h5py
 import numpy as np
 
-from renpsim._atomic import PARTIAL_RE
+from renpsim._atomic import PARTIAL_RE, WRITE_FAULTS, errno_of
 from renpsim.errors import RunFileError
 from renpsim.physics.kinematics import outside_photon_range
 from renpsim.runfile.schema import NUMPY_DTYPES, load_schema
@@ -61,6 +61,50 @@ class ValidationReport:
         return not self.errors
 
 
+#: Float attributes that may be negative (a field direction, a time offset).
+_SIGNED_UNITS = frozenset({"T"})
+
+
+def _physical_problem(name: str, units: str, value: float) -> str:
+    """Return what a physical attribute (float with units) should be, or "" if it is fine."""
+    if not np.isfinite(value):
+        return f"a finite number ({units})"
+    if value < 0 and units not in _SIGNED_UNITS and "offset" not in name:
+        return f"a value >= 0 ({units})"
+    return ""
+
+
+def _missing_virtual_source(path: str, ds: h5py.Dataset) -> str:
+    """Return the first missing source ``file:dataset`` of a virtual dataset ("" if none)."""
+    try:
+        if not ds.is_virtual:
+            return ""
+        sources = ds.virtual_sources()
+    except (OSError, RuntimeError, ValueError) as exc:
+        return f"(unreadable mapping: {_short(exc)})"
+    here = os.path.dirname(os.path.abspath(path))
+    for src in sources:
+        name = src.file_name
+        if name == ".":
+            target, f = path, None
+        else:
+            target = name if os.path.isabs(name) else os.path.join(here, name)
+            if not os.path.isfile(target):
+                return f"{name}:{src.dset_name}"
+        try:
+            f = h5py.File(target, "r") if target != path else None
+        except OSError:
+            return f"{name}:{src.dset_name}"
+        try:
+            obj = (f or ds.file).get(src.dset_name)
+            if not isinstance(obj, h5py.Dataset):
+                return f"{name}:{src.dset_name}"
+        finally:
+            if f is not None:
+                f.close()
+    return ""
+
+
 @contextmanager
 def open_h5(path: str | os.PathLike, *, swmr: bool = False) -> Iterator[h5py.File]:
     """Open a run file for reading, turning every failure into a :class:`RunFileError`."""
@@ -91,7 +135,12 @@ def open_h5(path: str | os.PathLike, *, swmr: bool = False) -> Iterator[h5py.Fil
         yield f
     except RunFileError:
         raise
-    except (OSError, KeyError, ValueError, TypeError, RuntimeError, IndexError) as exc:
+    except (OSError, RuntimeError) as exc:
+        if errno_of(exc) in WRITE_FAULTS:   # an output-side fault (disk full), not this file
+            raise
+        raise RunFileError(p, "-", f"unreadable content (truncated or corrupt?): "
+                           f"{_short(exc)}") from None
+    except (KeyError, ValueError, TypeError, IndexError) as exc:
         raise RunFileError(p, "-", f"unreadable content (truncated or corrupt?): "
                            f"{_short(exc)}") from None
     finally:
@@ -162,6 +211,10 @@ class _Checker:
                 v = v.decode("utf-8", "replace")
             if not _attr_ok(v, a["type"]):
                 self.err(f"{item}@{name}", f"{_val(v)}: expected {a['type']}")
+            elif a["type"] == "float64" and a.get("units") is not None:
+                problem = _physical_problem(name, a["units"], float(v))
+                if problem:
+                    self.err(f"{item}@{name}", f"{_val(v)}: expected {problem}")
             elif a.get("values") and v not in a["values"] and a["type"] == "str":
                 self.err(f"{item}@{name}", f"{v!r}: expected one of {', '.join(a['values'])}")
 
@@ -183,6 +236,11 @@ class _Checker:
             return None
         if not isinstance(ds, h5py.Dataset):
             self.err(item, "is a group, expected a dataset")
+            return None
+        missing = _missing_virtual_source(self.path, ds)
+        if missing:
+            self.err(item, f"virtual dataset whose source {missing} is missing: expected its "
+                     "data (HDF5 would read the fill value, e.g. zeros)")
             return None
         if spec["dtype"] == "str":
             if h5py.check_string_dtype(ds.dtype) is None:
@@ -520,8 +578,14 @@ def _shape(shape: list[str]) -> str:
     return "scalar" if not shape else "[" + ", ".join(shape) + "]"
 
 
+#: The one refusal of a file its writer did not finish (for commands that use its content).
+INCOMPLETE_PROBLEM = ("False: expected True (the writer did not finish: a partial file, or one "
+                      "still being written; use it once complete)")
+
+
 def validate_run(path: str | os.PathLike, *, deep: bool = True,
-                 raise_on_error: bool = True) -> ValidationReport:
+                 raise_on_error: bool = True, require_complete: bool = False
+                 ) -> ValidationReport:
     """Check a run file against the schema.
 
     Parameters
@@ -532,6 +596,11 @@ def validate_run(path: str | os.PathLike, *, deep: bool = True,
         Also check the values of ``/shots`` and ``/events`` (read in blocks: bounded memory).
     raise_on_error : bool
         Raise on the first problem (default) instead of returning them in the report.
+    require_complete : bool
+        Also refuse a file not marked complete (``/@complete`` = False: being written, or left
+        by a writer that stopped). Without it such a file is valid with a note, as a partial
+        file is (``validate`` and ``inspect`` describe it; ``fit`` and ``strip-truth`` refuse
+        it).
 
     Returns
     -------
@@ -550,6 +619,8 @@ def validate_run(path: str | os.PathLike, *, deep: bool = True,
     report = ValidationReport(p)
     with open_h5(p) as f:
         _Checker(p, f, deep, report).run()
+        if require_complete and not report.errors and not bool(f.attrs.get("complete", False)):
+            report.errors.append(f"/@complete: {INCOMPLETE_PROBLEM}")
     if report.errors and raise_on_error:
         more = len(report.errors) - 1
         item, _, problem = report.errors[0].partition(": ")

@@ -35,7 +35,16 @@ import h5py
 import numpy as np
 
 from renpsim import __version__
-from renpsim._atomic import fsync_path, partial_name, remove_stale_partials
+from renpsim._atomic import (
+    abandon_h5,
+    check_output,
+    fsync_path,
+    h5_written,
+    is_environment_fault,
+    os_error,
+    partial_name,
+    remove_stale_partials,
+)
 from renpsim._json import json_default
 from renpsim.errors import InputError, RunFileError
 from renpsim.runfile._common import iso_from_ns, str_array
@@ -526,10 +535,12 @@ def _io_guard(method):
                                "writes")
         try:
             return method(self, *args, **kwargs)
-        except OSError as exc:
-            self._abort()
-            raise RunFileError(str(self.tmp), "-", f"write failed ({_short(exc)}); partial file "
-                               f"removed, {self.path} untouched") from None
+        except (OSError, RuntimeError) as exc:
+            if not is_environment_fault(exc):
+                raise
+            self._abort(exc)
+            raise os_error(exc, self.path, f"cannot write (partial file removed, {self.path} "
+                           "untouched)", RunFileError) from None
     return wrapper
 
 
@@ -636,6 +647,7 @@ class RunWriter:
                              "a new file name (overwrite=False)")
         if self.path.is_dir():
             raise InputError(self.where, "path", str(self.path), "a file name, not a folder")
+        check_output(self.path)
         self.stale_partials = remove_stale_partials(self.path)
         self.identity = identity
         self.config = config
@@ -654,15 +666,19 @@ class RunWriter:
         if self.tmp.exists():
             self.tmp.unlink()
         try:
-            self._f = h5py.File(self.tmp, "w", libver=LIBVER)
+            # An explicit chunk cache: with HDF5 2.0's default every chunk written stayed in
+            # memory until close (RSS grew with the steps: 360 B per step; 1 MiB per dataset)
+            self._f = h5py.File(self.tmp, "w", libver=LIBVER, rdcc_nbytes=1 << 20)
         except OSError as exc:
-            raise RunFileError(str(self.tmp), "-", f"cannot create: {exc}") from None
+            raise os_error(exc, self.path, "cannot create", RunFileError) from None
         try:
             self._create(shots, events, slow_control or {}, compression, int(chunk_rows))
             if swmr:
                 self._f.swmr_mode = True
-        except BaseException:
-            self._abort()
+        except BaseException as exc:
+            self._abort(exc)
+            if is_environment_fault(exc):
+                raise os_error(exc, self.path, "cannot write", RunFileError) from None
             raise
 
     # -- layout ---------------------------------------------------------------------------
@@ -1124,7 +1140,7 @@ class RunWriter:
                     table.release()
             self._commit(final=True)
             self._f.close()
-            with _reopen(self.tmp) as f:
+            with h5_written(_reopen(self.tmp)) as f:
                 self._finish(f)
             from renpsim.runfile.validate import validate_run
 
@@ -1133,12 +1149,12 @@ class RunWriter:
             fsync_path(self.tmp)
             os.replace(self.tmp, self.path)
             fsync_path(self.path.parent)
-        except OSError as exc:
-            self._abort()
-            raise RunFileError(str(self.tmp), "-", f"finishing failed ({_short(exc)}); partial "
-                               f"file removed, {self.path} untouched") from None
-        except BaseException:
-            self._abort()
+        except (OSError, RuntimeError) as exc:
+            self._abort(exc)
+            raise os_error(exc, self.path, f"cannot write (partial file removed, {self.path} "
+                           "untouched)", RunFileError) from None
+        except BaseException as exc:
+            self._abort(exc)
             raise
         self._state = "closed"
         return self.path
@@ -1193,11 +1209,14 @@ class RunWriter:
         """Stop writing and delete the partial file (the final name is never touched)."""
         self._abort()
 
-    def _abort(self) -> None:
+    def _abort(self, exc: BaseException | None = None) -> None:
         self._state = "aborted"
         self._close_writeback()
+        # After an I/O failure the file is abandoned (descriptor moved to memory), not closed:
+        # closing a file whose writes failed can crash HDF5; it is closed at exit, harmlessly.
+        abandoned = isinstance(exc, OSError | RuntimeError) and abandon_h5(self.tmp)
         try:
-            if self._f.id.valid:
+            if self._f.id.valid and not abandoned:
                 self._f.close()
         except Exception:
             pass
@@ -1213,7 +1232,9 @@ class RunWriter:
         if exc_type is None:
             self.close()
         elif self._state == "open":
-            self._abort()
+            self._abort(exc)
+            if is_environment_fault(exc):
+                raise os_error(exc, self.path, "cannot write", RunFileError) from None
 
 
 def _nexus_entry(f: h5py.File) -> None:

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from renpsim import __version__
-from renpsim._atomic import atomic_write
+from renpsim._atomic import atomic_write, h5_written
 from renpsim.errors import DataFileError, InputError
 
 FORMAT_LINE = "# renpsim-sensitivity v1"
@@ -192,7 +192,7 @@ def write_hdf5(table: SensitivityTable, path: str | Path, group: str = "sensitiv
     units = {"m_eV": "eV", "m_lightest_eV": "eV"}
 
     def write(tmp: Path) -> None:
-        with h5py.File(tmp, "w") as f:
+        with h5_written(h5py.File(tmp, "w")) as f:
             g = f.create_group(group)
             for key, value in table.header().items():
                 g.attrs[key] = value if isinstance(value, int | float) else str(value)

@@ -39,7 +39,7 @@ from textual_plotext import PlotextPlot
 
 from renpsim.errors import RenpsimError
 from renpsim_tui import backend, schedule
-from renpsim_tui.campaign import Campaign, Step, validate_step
+from renpsim_tui.campaign import Campaign, Step, load_campaign_arg, validate_step
 from renpsim_tui.fields import HARDWARE_FIELDS, NEUTRINO_FIELDS, FieldSpec, parse_number
 
 TABS = ("hardware", "schedule", "forecast", "sensitivity", "runs")
@@ -1059,27 +1059,6 @@ class PlannerApp(App[None]):
         for name in backend.detector_presets():
             yield SystemCommand(f"Detector preset: {name}", "Apply a detector preset",
                                 lambda n=name: self.apply_detector(n))
-
-
-def load_campaign_arg(path: str | None) -> Campaign:
-    """Campaign for the command-line argument: a file, a preset name (a copy), or a new one.
-
-    Raises
-    ------
-    RenpsimError
-        The file or preset is not a valid campaign.
-
-    """
-    if path and Path(path).exists():
-        return Campaign.load(path)
-    preset = backend.campaign_preset_path(path) if path and not path.endswith(".toml") else None
-    if preset is not None:
-        campaign = Campaign.load(preset)
-        campaign.path = None  # a copy: saving asks for a file name
-        return campaign
-    campaign = Campaign.new()
-    campaign.path = Path(path) if path else None
-    return campaign
 
 
 def run(path: str | None = None) -> None:

@@ -426,3 +426,24 @@ def validate_step(omega, dwell, omega_max_eV: float, where: str, index: int) -> 
     if not 0.0 < dwell < float("inf"):
         raise InputError(where, f"scan.dwell_s[{index}]", dwell, "a finite time > 0 s")
     return Step(float(omega), float(dwell))
+
+
+def load_campaign_arg(path: str | None) -> Campaign:
+    """Campaign for the command-line argument: a file, a preset name (a copy), or a new one.
+
+    Raises
+    ------
+    RenpsimError
+        The file or preset is not a valid campaign.
+
+    """
+    if path and Path(path).exists():
+        return Campaign.load(path)
+    preset = backend.campaign_preset_path(path) if path and not path.endswith(".toml") else None
+    if preset is not None:
+        campaign = Campaign.load(preset)
+        campaign.path = None  # a copy: saving asks for a file name
+        return campaign
+    campaign = Campaign.new()
+    campaign.path = Path(path) if path else None
+    return campaign
