@@ -89,3 +89,7 @@ class RunFileError(DataFileError):
         The bad value and what was expected, in words.
 
     """
+
+
+class Cancelled(RenpsimError):  # noqa: N818 (a request, not a failure)
+    """A long computation stopped because its caller asked it to (a cancel hook returned true)."""
