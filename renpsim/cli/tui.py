@@ -13,7 +13,10 @@ def tui_cmd(campaign: str | None) -> None:
     CAMPAIGN is a campaign TOML file (created on the first save if it does not exist) or the
     name of a shipped campaign preset (opened as an unsaved copy).
     """
-    from renpsim_tui.app import PlannerApp, load_campaign_arg
+    from renpsim_tui.app import run
 
-    # A bad file is reported as one line on stderr (exit 2) before the screen opens.
-    PlannerApp(load_campaign_arg(campaign), campaign).run()
+    # A bad file is reported as one line on stderr (exit 2) before the screen opens; after an
+    # internal error the campaign is kept in a recovery file and the status is not 0.
+    code = run(campaign)
+    if code:
+        raise SystemExit(code)
