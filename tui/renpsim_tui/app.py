@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import ClassVar
 
 import tomlkit
-from rich.markup import escape
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -31,6 +30,7 @@ from renpsim_tui.tabs.hardware import HardwareTab
 from renpsim_tui.tabs.runs import RUN_COLUMNS, RunsTab
 from renpsim_tui.tabs.schedule import ScheduleTab
 from renpsim_tui.tabs.sensitivity import SensitivityTab
+from renpsim_tui.widgets.cells import cell
 from renpsim_tui.widgets.dialogs import ConfirmScreen, HelpScreen, PathScreen
 from renpsim_tui.widgets.field_row import FieldInput
 
@@ -142,7 +142,7 @@ class PlannerApp(App[None]):
         """Show a message at the bottom (red for errors) and keep it in the log."""
         self.messages.append(("ERROR: " if error else "") + text)
         msg = self.query_one("#message", Static)
-        msg.update(escape(text))
+        msg.update(cell(text))
         msg.set_class(error, "error")
 
     @staticmethod

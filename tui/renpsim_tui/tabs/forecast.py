@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
@@ -18,7 +17,7 @@ from textual.widgets import DataTable, Static
 from renpsim.errors import RenpsimError
 from renpsim_tui import backend
 from renpsim_tui.fields import NEUTRINO_FIELDS
-from renpsim_tui.widgets.cells import fmt, row
+from renpsim_tui.widgets.cells import cell, fmt, row
 from renpsim_tui.widgets.field_row import FieldRow
 from renpsim_tui.widgets.plot import Plot
 
@@ -63,7 +62,7 @@ class ForecastTab(Horizontal):
             viab = backend.viability(c.target, c.hardware_sections(), fc)
         except RenpsimError as exc:
             self.last_forecast = None
-            self.query_one("#viability", Static).update(escape(f"no forecast: {exc}"))
+            self.query_one("#viability", Static).update(cell(f"no forecast: {exc}"))
             self.query_one("#forecast-plot", Plot).redraw()
             return
         self.last_forecast = fc
@@ -81,7 +80,7 @@ class ForecastTab(Horizontal):
                          f"{fmt(float(pfc.background.sum()), 3)}")
             except RenpsimError as exc:
                 text += f"\nB (pinned): no forecast: {exc}"
-        self.query_one("#viability", Static).update(escape(text))
+        self.query_one("#viability", Static).update(cell(text))
         self.query_one("#forecast-plot", Plot).redraw()
 
     def _draw(self, plot: Plot) -> None:
@@ -124,11 +123,12 @@ class ForecastTab(Horizontal):
         if fc is not None and fc.omega_eV.size:
             plt.scatter(((fc.omega_eV - half) * 1e3).tolist(), fc.spectral.tolist(),
                         marker="x", color=COLOURS["steps"])
-        plt.title(f"I(omega): exact at {n} points, one per plot column")
+        self.plot_title = f"I(omega): exact at {n} points, one per plot column"
+        plt.title(self.plot_title)
         plt.xlabel(f"omega - E_eg/2 [meV]  (E_eg/2 = {half:.7f} eV)")
         legend = (f"{COLOURS['truth']}: {h.label()}   {COLOURS['alt']}: alt {alt.label()}   "
                   f"{COLOURS['steps']} x: scan steps (smeared I_eff)   "
                   f"{COLOURS['threshold']} lines: thresholds omega_ij (labelled ij)")
         if self.app.pinned is not None:
             legend += f"   {COLOURS['pinned']}: B (pinned) {self.app.pinned.hypothesis().label()}"
-        self.query_one("#fc-legend", Static).update(escape(legend))
+        self.query_one("#fc-legend", Static).update(cell(legend))

@@ -7,7 +7,6 @@ HARDWARE_FIELDS`); the right-hand side shows the target and the derived quantiti
 
 from __future__ import annotations
 
-from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -16,7 +15,7 @@ from textual.widgets import DataTable, Label, Select, Static
 from renpsim.errors import RenpsimError
 from renpsim_tui import backend
 from renpsim_tui.fields import CAMPAIGN_FIELDS, HARDWARE_FIELDS
-from renpsim_tui.widgets.cells import fmt, row
+from renpsim_tui.widgets.cells import cell, fmt, row
 from renpsim_tui.widgets.field_row import FieldRow
 
 
@@ -74,9 +73,9 @@ class HardwareTab(Horizontal):
         try:
             rows = backend.derived_quantities(info, c.hardware_sections(), c.hypothesis())
         except RenpsimError as exc:
-            self.query_one("#target-info", Static).update(escape(f"{head}\n{exc}"))
+            self.query_one("#target-info", Static).update(cell(f"{head}\n{exc}"))
             return
-        self.query_one("#target-info", Static).update(escape(head))
+        self.query_one("#target-info", Static).update(cell(head))
         for d in rows:
             table.add_row(*row(d.label, fmt(d.value), d.unit, d.note))
 

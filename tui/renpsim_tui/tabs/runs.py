@@ -6,7 +6,6 @@ import math
 from pathlib import Path
 
 import numpy as np
-from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -15,7 +14,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from renpsim.errors import Cancelled, RenpsimError
 from renpsim_tui import backend
-from renpsim_tui.widgets.cells import fmt, row
+from renpsim_tui.widgets.cells import cell, fmt, row
 
 RUN_COLUMNS = ("#", "omega eV", "dwell s", "counts", "expected", "pull")
 
@@ -96,7 +95,7 @@ class RunsTab(Vertical):
                                             cancelled=lambda: worker.is_cancelled)
 
             self.query_one("#run-status", Static).update(
-                escape(f"simulating to {target} ... (Escape cancels)"))
+                cell(f"simulating to {target} ... (Escape cancels)"))
             self._jobs["simulate"] = self.run_worker(job, group="simulate", thread=True,
                                                         exit_on_error=False)
             return
@@ -189,14 +188,14 @@ class RunsTab(Vertical):
             fc = backend.forecast(c.target, c.hardware_sections(), c.hypothesis(), t.omega_eV,
                                   t.dwell_s)
         except RenpsimError as exc:
-            self.query_one("#run-status", Static).update(escape(f"no expectation: {exc}"))
+            self.query_one("#run-status", Static).update(cell(f"no expectation: {exc}"))
             return
         self.run_forecast = fc
         for r in self.rows():
             table.add_row(*row(r[0], f"{r[1]:.7f}", f"{r[2]:.6g}", f"{r[3]:.0f}", fmt(r[4]),
                                fmt(r[5], 3)))
         exp = np.nan_to_num(fc.signal, nan=0.0) + fc.background
-        self.query_one("#run-status", Static).update(escape(
+        self.query_one("#run-status", Static).update(cell(
             f"{t.source}: {t.counts.sum():.0f} counts, expected {exp.sum():.4g} "
             "(pull = (n - mu)/sqrt(mu))"))
         self.app.say(f"run loaded: {t.source}")
@@ -211,7 +210,7 @@ class RunsTab(Vertical):
         source = self.run_table.source
         if source.endswith((".h5", ".hdf5")) and Path(source).is_file():
             h = self.app.campaign.hypothesis()
-            self.query_one("#run-status", Static).update(escape(f"fitting {source} ..."))
+            self.query_one("#run-status", Static).update(cell(f"fitting {source} ..."))
             self._generation = self.app.generation
             self._jobs["fit"] = self.run_worker(lambda: backend.fit_run_file(source, h),
                                                    group="fit", thread=True,
@@ -223,7 +222,7 @@ class RunsTab(Vertical):
             self.app.say(f"fit failed: {exc}", error=True)
             return
         self.last_fit = fit
-        self.query_one("#run-status", Static).update(escape(
+        self.query_one("#run-status", Static).update(cell(
             f"signal-scale fit (no run file: in-memory or CSV counts; background fixed, "
             f"Poisson likelihood): k = {fit.k:.4g} +- {fit.k_error:.2g} (curvature), "
             f"deviance {fit.deviance:.4g} for {fit.ndof} dof"))
@@ -254,7 +253,7 @@ class RunsTab(Vertical):
                 status.update("simulation cancelled (no file under the final name)")
                 self.query_one("#run-progress", ProgressBar).update(progress=0)
             elif event.state == WorkerState.ERROR:
-                status.update(escape(f"simulation failed: {self.app.short(err)}"))
+                status.update(cell(f"simulation failed: {self.app.short(err)}"))
                 self.app.say(f"simulation failed: {self.app.short(err)}", error=True)
             elif event.state == WorkerState.SUCCESS:
                 self.query_one("#run-path", Input).value = str(event.worker.result)
@@ -263,11 +262,11 @@ class RunsTab(Vertical):
             if cancelled:
                 status.update("fit cancelled")
             elif event.state == WorkerState.ERROR:
-                status.update(escape(f"fit failed: {self.app.short(err)}"))
+                status.update(cell(f"fit failed: {self.app.short(err)}"))
                 self.app.say(f"fit failed: {self.app.short(err)}", error=True)
             elif event.state == WorkerState.SUCCESS:
                 self.last_fit = event.worker.result
-                status.update(escape(backend.describe_fit(event.worker.result)))
+                status.update(cell(backend.describe_fit(event.worker.result)))
                 self.app.say("fit done (renpsim.stats, as renpsim fit)")
         elif event.state == WorkerState.ERROR and not cancelled:
             self.app.say(f"cannot follow the run: {self.app.short(err)}", error=True)

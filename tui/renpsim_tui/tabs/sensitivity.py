@@ -7,7 +7,6 @@ treatment and what the exposure factor is for. Results are cleared when the inpu
 from __future__ import annotations
 
 import numpy as np
-from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -17,7 +16,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from renpsim.errors import Cancelled
 from renpsim_tui import backend
 from renpsim_tui.fields import SESSION_FIELDS
-from renpsim_tui.widgets.cells import fmt, row
+from renpsim_tui.widgets.cells import cell, fmt, row
 from renpsim_tui.widgets.field_row import FieldRow
 from renpsim_tui.widgets.plot import Plot
 
@@ -137,10 +136,20 @@ class SensitivityTab(Vertical):
             self.app.say("the BSM reach is already running (Escape cancels)", error=True)
             return
         c = self.app.campaign
-        args = (c.target, c.hardware_sections(), c.hypothesis(), [s.omega_eV for s in c.steps],
-                [s.dwell_s for s in c.steps], float(c.get("statistics.delta_chi2")),
+        half = c.target.omega_max_eV
+        # The BSM spectra are defined below E_eg/2 only; a step at the endpoint carries no
+        # signal (I = 0 there) and is left out rather than refused.
+        steps = [s for s in c.steps if s.omega_eV < half]
+        if not steps:
+            self.app.say("BSM reach: no scan step below E_eg/2", error=True)
+            return
+        args = (c.target, c.hardware_sections(), c.hypothesis(), [s.omega_eV for s in steps],
+                [s.dwell_s for s in steps], float(c.get("statistics.delta_chi2")),
                 int(c.get("statistics.dof")))
         self._generation = self.app.generation
+        left_out = len(c.steps) - len(steps)
+        self._bsm_note = (f" ({left_out} step(s) at E_eg/2 left out: I = 0 there)"
+                          if left_out else "")
         self.query_one("#bsm-status", Static).update(
             "computing the BSM reach ... (Escape cancels: the result is then discarded)")
         self._jobs["bsm"] = self.run_worker(lambda: backend.bsm_reach(*args), group="bsm",
@@ -174,7 +183,7 @@ class SensitivityTab(Vertical):
             self.query_one("#sens-progress", ProgressBar).update(progress=0)
             self.app.say(f"{what} cancelled")
         elif event.state == WorkerState.ERROR:
-            status.update(escape(f"{what} refused: {self.app.short(err)}"))
+            status.update(cell(f"{what} refused: {self.app.short(err)}"))
             self.app.say(f"{what} failed: {self.app.short(err)}", error=True)
         elif event.state == WorkerState.SUCCESS:
             if self._generation != self.app.generation:
@@ -182,7 +191,8 @@ class SensitivityTab(Vertical):
                 return
             if group == "bsm":
                 self.bsm_result = event.worker.result
-                status.update(escape(backend.describe_bsm_reach(self.bsm_result)))
+                status.update(cell(backend.describe_bsm_reach(self.bsm_result)
+                                     + getattr(self, "_bsm_note", "")))
                 self.app.say("BSM reach done")
                 return
             results = event.worker.result
@@ -220,7 +230,7 @@ class SensitivityTab(Vertical):
             best = min(bounds)
             allowed += (f"; best existing bound m_lightest < {best:.3g} eV (gray lines): this "
                         "reach is " + ("stronger" if res.allowed_mass[1] < best else "weaker"))
-        self.query_one("#sens-status", Static).update(escape(
+        self.query_one("#sens-status", Static).update(cell(
             f"Asimov (expected counts as data), threshold {cl_text(res.delta_chi2, res.dof)}, "
             f"normalisation {norm}. Exposure factor: multiplier of ALL dwell times that brings "
             f"Delta chi^2 to the threshold (not the factor for one signal event shown on the "
@@ -251,7 +261,7 @@ class SensitivityTab(Vertical):
         plt.ylim(0.0, top)
         plt.title(f"Delta chi^2 vs test lightest mass, exact at {res.mass_grid.size} masses")
         plt.xlabel("m_lightest [eV]")
-        legend.update(escape(
+        legend.update(cell(
             "blue: this campaign" + ("   magenta: B (pinned)" if pr is not None else "")
             + f"   red: threshold {res.delta_chi2:g}   gray: existing bounds (labelled)   "
             f"curves clipped at {top:g}"))

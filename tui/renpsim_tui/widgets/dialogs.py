@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,7 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Markdown
 
-from renpsim_tui.widgets.cells import fmt, row
+from renpsim_tui.widgets.cells import cell, fmt, row
 
 HELP_TEXT = """\
 # renpsim campaign planner
@@ -77,7 +76,7 @@ class PathScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         """Lay out the prompt."""
         with Vertical(id="path-box", classes="dialog"):
-            yield Label(escape(self.title_text))
+            yield Label(cell(self.title_text))
             yield Input(self.initial, placeholder="path/to/file", id="path-input")
             yield Label("Enter to confirm, Escape to cancel", classes="hint")
 
@@ -105,7 +104,7 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         """Question and two buttons."""
         with Vertical(id="confirm-box", classes="dialog"):
-            yield Label(escape(self.question))
+            yield Label(cell(self.question))
             with Horizontal(classes="bar"):
                 yield Button(f"{self.yes} (y)", id="confirm-yes", variant="error")
                 yield Button("Keep editing (n)", id="confirm-no", variant="primary")
@@ -172,7 +171,7 @@ class OptimisePreview(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         """Summary, a table of both allocations, apply/discard."""
         with Vertical(id="preview-box", classes="dialog"):
-            yield Label(escape(self.summary), id="preview-summary")
+            yield Label(cell(self.summary), id="preview-summary")
             yield DataTable(id="preview-table", cursor_type="row", zebra_stripes=True)
             with Horizontal(classes="bar"):
                 yield Button("Apply (a)", id="preview-apply", variant="primary")

@@ -7,7 +7,6 @@ use and the message line says why, so the field never shows a value the campaign
 
 from __future__ import annotations
 
-from rich.markup import escape
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -16,6 +15,7 @@ from textual.widgets import Input, Label, Select
 
 from renpsim.errors import RenpsimError
 from renpsim_tui.fields import FieldSpec, parse_field
+from renpsim_tui.widgets.cells import cell
 
 
 class FieldInput(Input):
@@ -76,13 +76,13 @@ class FieldRow(Horizontal):
 
     def compose(self) -> ComposeResult:
         """Lay out label, input and unit."""
-        yield Label(escape(self.spec.label), classes="field-label")
+        yield Label(cell(self.spec.label), classes="field-label")
         if self.spec.kind == "choice":
             yield Select([(c, c) for c in self.spec.choices], value=self.value,
                          allow_blank=False, id=self.spec.widget_id, classes="field-input")
         else:
             yield FieldInput(self.spec, self.value)
         unit = " ".join(p for p in (self.spec.unit, self.spec.tag) if p)
-        yield Label(escape(unit), classes="field-unit")
+        yield Label(cell(unit), classes="field-unit")
         if self.spec.help:
             self.tooltip = self.spec.help
