@@ -324,7 +324,8 @@ async def test_tags_units_viability_and_plot_are_readable():
         n = plot.sample_points()
         # one exact point per braille column of the data area (old title: "40 points")
         assert n == 2 * (plot.size.width - 12) > 40
-        assert app.tab("forecast").plot_title == f"I(omega): exact at {n} points, one per plot column"
+        title = app.tab("forecast").plot_title
+        assert title == f"I(omega): exact at {n} points, one per plot column"
         legend = text(app, "fc-legend")
         assert "thresholds" in legend and "scan steps" in legend
 
