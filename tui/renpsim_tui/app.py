@@ -444,13 +444,19 @@ class PlannerApp(App[None]):
         """Switch tab and move the focus into it (so the switch sticks from any field)."""
         tabs = self.query_one("#tabs", TabbedContent)
         tabs.active = tab
-        pane = tabs.get_pane(tab)
-        target = next((w for w in pane.query("Input, Select, Button, Checkbox, DataTable")
-                       if w.focusable), None)
-        if target is not None:
-            target.focus(scroll_visible=False)
-        else:
-            self.set_focus(None)
+        self.set_focus(None)    # nothing focused is left behind in the hidden pane
+
+        def focus_first() -> None:
+            # after the switch is laid out: a widget of a hidden pane cannot take the focus
+            if tabs.active != tab:
+                return
+            pane = tabs.get_pane(tab)
+            target = next((w for w in pane.query("Input, Select, Button, Checkbox, DataTable")
+                           if w.focusable), None)
+            if target is not None:
+                target.focus(scroll_visible=False)
+
+        self.call_after_refresh(focus_first)
 
     def action_help(self) -> None:
         """Show the help screen."""
