@@ -78,6 +78,8 @@ async def test_xe_target_without_gamma0_is_a_message_not_a_crash():
         await pilot.pause()
         await pilot.pause()
         assert app.campaign.target_name == "Xe-natural"
+        await pilot.press("f4")
+        await pilot.pause()
         assert "gamma0_per_s" in text(app, "viability")       # said, not raised
         await pilot.press("ctrl+r")
         await app.workers.wait_for_complete()

@@ -47,7 +47,7 @@ class PlannerApp(App[None]):
     """Plan, forecast and check RENP exposure campaigns."""
 
     TITLE = "renpsim campaign planner"
-    CSS_PATH = "styles.tcss"
+    CSS_PATH = Path(__file__).with_name("styles.tcss")
 
     BINDINGS: ClassVar = [
         Binding("f1", "help", "Help", priority=True),
@@ -76,7 +76,8 @@ class PlannerApp(App[None]):
         self.saved_text = self.campaign.dumps()
         self.generation = 0          # bumped by every change of the inputs
         self.pinned: Campaign | None = None
-        self.last_viability: backend.Viability | None = None
+        self._viability: backend.Viability | None = None
+        self._stale_views: set[str] = set(TABS)
         self.last_optimisation: dict | None = None
         self.sensitivity_fn = backend.sensitivity  # replaceable (tests use a slow stand-in)
         self.recovery_file: Path | None = None
@@ -97,8 +98,8 @@ class PlannerApp(App[None]):
         return self.query_one(f"#{name}-tab", _TAB_CLASSES[name])
 
     def on_mount(self) -> None:
-        """Fill the views."""
-        self.refresh_all()
+        """Paint the first frame, then fill the visible tab (the others when shown)."""
+        self.call_after_refresh(self.refresh_all)
         self.say(f"campaign: {self.campaign.path or 'new (unsaved)'}; F1 for help"
                  + "".join(f"; {n}" for n in self.campaign.notes))
 
@@ -106,6 +107,7 @@ class PlannerApp(App[None]):
     @property
     def last_forecast(self) -> backend.StepForecast | None:
         """Expected counts per step shown on the Forecast tab."""
+        self._refresh_view("forecast")
         return self.tab("forecast").last_forecast
 
     @property
@@ -175,14 +177,38 @@ class PlannerApp(App[None]):
 
     # -- views --------------------------------------------------------------------------------
     def refresh_all(self) -> None:
-        """Recompute every derived view from the campaign (refusals become messages)."""
-        for name in TABS:
-            try:
-                self.tab(name).refresh_view()
-            except RenpsimError as exc:
-                self.say(f"{name}: {self.short(exc)}", error=True)
+        """Recompute the visible tab now and the others when they are shown (fast start-up).
+
+        A refusal of the physics becomes a message, never an exception.
+        """
+        self._stale_views = set(TABS)
+        self._refresh_view(self.query_one("#tabs", TabbedContent).active)
         self.sub_title = self.campaign.name + (" *" if self.is_dirty() else "") + (
             f"   [B pinned: {self.pinned.name}]" if self.pinned is not None else "")
+
+    def _refresh_view(self, name: str) -> None:
+        if name not in self._stale_views:
+            return
+        self._stale_views.discard(name)
+        try:
+            self.tab(name).refresh_view()
+        except RenpsimError as exc:
+            self.say(f"{name}: {self.short(exc)}", error=True)
+
+    @on(TabbedContent.TabActivated)
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id in TABS:
+            self._refresh_view(event.pane.id)
+
+    @property
+    def last_viability(self) -> backend.Viability | None:
+        """The viability of the current campaign (computed when first asked for)."""
+        self._refresh_view("forecast")
+        return self._viability
+
+    @last_viability.setter
+    def last_viability(self, value: backend.Viability | None) -> None:
+        self._viability = value
 
     def sync_widgets(self) -> None:
         """Put the campaign's values back into every field widget."""

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Input, Label, Markdown
+from textual.widgets import Button, DataTable, Input, Label
 
 from renpsim_tui.widgets.cells import cell, fmt, row
 
@@ -55,6 +55,8 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         """Lay out the help text."""
+        from textual.widgets import Markdown  # lazy: a slow import, needed only here
+
         with VerticalScroll(id="help-box"):
             yield Markdown(HELP_TEXT)
 
