@@ -99,3 +99,7 @@ class FileSystemError(DataFileError):
     names the user's file (never a temporary name) and the cause in words; the command line
     prints it as one line and exits with status 2.
     """
+
+
+class Cancelled(RenpsimError):  # noqa: N818 (a request, not a failure)
+    """A long computation stopped because its caller asked it to (a cancel hook returned true)."""

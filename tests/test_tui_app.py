@@ -32,13 +32,15 @@ def message(app: PlannerApp) -> str:
     return str(app.query_one("#message", Static).render())
 
 
-async def type_into(pilot, widget_id: str, text: str) -> None:
-    """Replace the text of an input the way a user would: focus, select all, type."""
+async def type_into(pilot, widget_id: str, text: str, enter: bool = True) -> None:
+    """Replace the text of an input the way a user would: focus, select all, type, Enter."""
     inp = pilot.app.query_one(f"#{widget_id}", Input)
     inp.focus()
     await pilot.pause()
     await pilot.press("ctrl+shift+a")  # select all: the first key typed replaces the text
     await pilot.press(*list(text))
+    if enter:
+        await pilot.press("enter")
     await pilot.pause()
 
 
@@ -104,28 +106,45 @@ async def test_load_edit_generate_forecast_save_reload(gp21_file):
         assert app2.last_viability.total_signal == pytest.approx(fc.total_signal)
 
 
-@pytest.mark.parametrize(("text", "typed"), [("-3", True), ("abc", True), ("0", True),
-                                             ("10 mJ", False), ("2e25", False)])
+@pytest.mark.parametrize("text", ["-3", "abc", "0", "10 mJ", "2e25", "1e27 m-3"])
 @sync
-async def test_invalid_edit_refused_with_visible_message(text, typed):
-    # Typed texts are invalid at every prefix; the others are pasted in one go (their prefixes,
-    # e.g. "10", would be valid edits in their own right).
+async def test_invalid_edit_refused_and_field_returns_to_the_value_in_use(text):
+    # Nothing is applied while typing; Enter commits only a valid text, otherwise the field
+    # shows the value in use again and the message says why (old code: every keystroke was
+    # applied and the refused text stayed in the field).
     app = gp21_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         before = app.campaign.dumps()
-        if typed:
-            await type_into(pilot, "f-target-density-cm3", text)
-        else:
-            app.query_one("#f-target-density-cm3", Input).value = text
-            await pilot.pause()
+        await type_into(pilot, "f-target-density-cm3", text, enter=False)
+        field = app.query_one("#f-target-density-cm3", Input)
+        assert app.campaign.dumps() == before       # typing applies nothing
+        assert field.has_class("-invalid")           # but the border says it would be refused
+        await pilot.press("enter")
+        await pilot.pause()
         assert app.campaign.dumps() == before
         assert app.campaign.get("target.density_cm3") == 1e21
-        assert app.query_one("#f-target-density-cm3", Input).has_class("-invalid")
+        assert field.value == "1e+21" and not field.has_class("-invalid")
         msg = message(app)
-        assert "refused" in msg and "target.density_cm3" in msg
+        assert "refused" in msg and "target.density_cm3" in msg and "kept 1e+21" in msg
         assert app.query_one("#message", Static).has_class("error")
         assert app.last_viability.total_signal == pytest.approx(20.8, abs=0.1)
+
+
+@sync
+async def test_field_commits_on_blur_only_when_valid():
+    app = gp21_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await type_into(pilot, "f-coherence-eta0", "0.5", enter=False)
+        assert app.campaign.get("coherence.eta0") != 0.5      # not yet
+        await pilot.press("tab")                              # focus leaves: committed
+        await pilot.pause()
+        assert app.campaign.get("coherence.eta0") == 0.5
+        await type_into(pilot, "f-coherence-eta0", "7", enter=False)
+        await pilot.press("tab")                              # invalid: reverted on blur
+        await pilot.pause()
+        assert app.campaign.get("coherence.eta0") == 0.5
+        assert app.query_one("#f-coherence-eta0", Input).value == "0.5"
 
 
 @sync
@@ -209,7 +228,7 @@ async def test_long_computation_can_be_cancelled_and_app_stays_responsive():
             if (bar.progress or 0) > 0:
                 break
         assert bar.progress > 0
-        worker = app._sens_worker
+        worker = app.tab("sensitivity")._jobs["sensitivity"]
         assert worker.state == WorkerState.RUNNING
         # Responsive while it runs: switch tabs and edit a field.
         await pilot.press("f2")
@@ -265,7 +284,7 @@ async def test_presets_runs_fit_help_and_palette(tmp_path):
         await pilot.pause()
         with csv.open("a") as fh:
             fh.write("1.0711,66240,4\n")
-        app.poll_run()
+        app.tab("runs").poll()
         await pilot.pause()
         assert app.query_one("#run-table", DataTable).row_count == 3
         assert "following" in " ".join(app.messages)
@@ -304,7 +323,9 @@ async def test_presets_runs_fit_help_and_palette(tmp_path):
         await pilot.click("#run-follow")  # off again
         await pilot.pause()
         # A hardware preset far from the benchmark: the viability line names the gap.
-        app._apply_preset("yb-vapour")
+        app.request_preset("yb-vapour")
+        await pilot.pause()
+        await pilot.press("y")  # it drops the campaign's density override: confirmed
         await pilot.pause()
         assert app.campaign.target_name == "Yb-174"
         v = app.last_viability
@@ -325,7 +346,7 @@ async def test_presets_runs_fit_help_and_palette(tmp_path):
         assert not isinstance(app.screen, HelpScreen)
         titles = [cmd.title for cmd in app.get_system_commands(app.screen)]
         for expected in ("Save campaign", "Open campaign", "Generate: Uniform steps",
-                         "Run sensitivity", "Cancel computation", "Hardware preset: xe-gas",
+                         "Run sensitivity", "Cancel computations", "Hardware preset: xe-gas",
                          "Detector preset: uv-snspd"):
             assert expected in titles
 
@@ -344,7 +365,10 @@ def test_cli_tui_rejects_invalid_file(tmp_path, capsys):
 
 
 @sync
-async def test_dwell_optimiser_is_one_action():
+async def test_dwell_optimiser_previews_then_applies_or_discards():
+    # Old code: the optimiser replaced the schedule at once, without preview, progress or undo.
+    from renpsim_tui.widgets.dialogs import OptimisePreview
+
     app = gp21_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f3")
@@ -353,13 +377,28 @@ async def test_dwell_optimiser_is_one_action():
         await pilot.click("#optimise-dwell")
         await app.workers.wait_for_complete()
         await pilot.pause()
+        assert isinstance(app.screen, OptimisePreview)
+        assert app.query_one("#opt-progress", ProgressBar).progress == pytest.approx(100.0)
+        summary = str(app.screen.query_one("#preview-summary").render())
+        assert "Delta chi^2" in summary and "normalisation free and profiled" in summary
+        assert [s.dwell_s for s in app.campaign.steps] == before     # nothing applied yet
+        await pilot.press("escape")                                  # discard
+        await pilot.pause()
+        assert [s.dwell_s for s in app.campaign.steps] == before
+        await pilot.click("#optimise-dwell")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("a")                                       # apply
+        await pilot.pause()
         res = app.last_optimisation
         assert res is not None and res["decision"] == "ordering"
         after = [s.dwell_s for s in app.campaign.steps]
         assert sum(after) == pytest.approx(sum(before), rel=1e-9)  # same total time
         assert after != before
         assert res["after"] >= res["before"]
-        assert any("dwell optimised" in m for m in app.messages)
+        await pilot.press("ctrl+z")                                  # undone in one step
+        await pilot.pause()
+        assert [s.dwell_s for s in app.campaign.steps] == before
 
 
 @sync
@@ -400,8 +439,7 @@ async def test_bsm_alternative_curve_and_invalid_spec_refused():
         await pilot.press("f4")
         await pilot.pause()
         field = app.query_one("#f-alternative-bsm", Input)
-        field.value = "vector m=0.05,gL11=1e-26"
-        await pilot.pause()
+        await type_into(pilot, "f-alternative-bsm", "vector m=0.05,gL11=1e-26")
         h = app.campaign.hypothesis("alternative")
         assert h.bsm == "vector m=0.05,gL11=1e-26"
         w = [1.0688, 1.0711]
@@ -411,7 +449,7 @@ async def test_bsm_alternative_curve_and_invalid_spec_refused():
                                     [VectorMediator(0.05, gL=1e-26)])
         assert list(got) == pytest.approx(list(ref), rel=1e-12)
         # An invalid term is refused and leaves the hypothesis unchanged.
-        field.value = "vector m=-1,gL11=1"
-        await pilot.pause()
+        await type_into(pilot, "f-alternative-bsm", "vector m=-1,gL11=1")
         assert app.campaign.hypothesis("alternative").bsm == "vector m=0.05,gL11=1e-26"
+        assert field.value == "vector m=0.05,gL11=1e-26"
         assert any("refused" in m or "ERROR" in m for m in app.messages[-3:])

@@ -1,4 +1,4 @@
-"""Snapshots of each main screen at a fixed terminal size (pytest-textual-snapshot).
+"""Snapshots of each tab at 100x30 and 160x48 (pytest-textual-snapshot).
 
 Deterministic: the GP21 benchmark campaign from a string (no file path in the messages), no
 clock in the header, no animations, seeded simulation. Update with ``--snapshot-update`` after
@@ -7,9 +7,10 @@ an intended change (e.g. of a preset or the rate model) and review the SVG diff.
 
 from __future__ import annotations
 
+import pytest
 from tui_helpers import gp21_app
 
-SIZE = (140, 45)
+SIZES = {"100x30": (100, 30), "160x48": (160, 48)}
 
 
 async def _settle(pilot) -> None:
@@ -17,34 +18,22 @@ async def _settle(pilot) -> None:
     await pilot.pause()
 
 
-def test_snapshot_hardware(snap_compare):
-    assert snap_compare(gp21_app(), terminal_size=SIZE, run_before=_settle)
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("key", ["f2", "f3", "f4", "f6", "f1"])
+def test_snapshot_tab(snap_compare, size, key):
+    async def run(pilot):
+        await pilot.press(key)
+        if key == "f6":
+            pilot.app.action_simulate()
+        await _settle(pilot)
+
+    assert snap_compare(gp21_app(), terminal_size=SIZES[size], run_before=run)
 
 
-def test_snapshot_schedule(snap_compare):
-    assert snap_compare(gp21_app(), terminal_size=SIZE, press=["f3"], run_before=_settle)
-
-
-def test_snapshot_forecast(snap_compare):
-    assert snap_compare(gp21_app(), terminal_size=SIZE, press=["f4"], run_before=_settle)
-
-
-def test_snapshot_sensitivity(snap_compare):
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_sensitivity(snap_compare, size):
     async def run(pilot):
         await pilot.press("ctrl+r")
         await _settle(pilot)
 
-    assert snap_compare(gp21_app(), terminal_size=SIZE, run_before=run)
-
-
-def test_snapshot_runs(snap_compare):
-    async def run(pilot):
-        await pilot.press("f6")
-        pilot.app.action_simulate()
-        await _settle(pilot)
-
-    assert snap_compare(gp21_app(), terminal_size=SIZE, run_before=run)
-
-
-def test_snapshot_help(snap_compare):
-    assert snap_compare(gp21_app(), terminal_size=SIZE, press=["f1"], run_before=_settle)
+    assert snap_compare(gp21_app(), terminal_size=SIZES[size], run_before=run)

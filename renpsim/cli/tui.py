@@ -15,13 +15,13 @@ def tui_cmd(campaign: str | None) -> None:
     """
     import sys
 
-    from renpsim_tui.campaign import load_campaign_arg
+    from renpsim_tui.app import PlannerApp, load_campaign_arg
 
     from renpsim.errors import InputError
 
     # A bad file is reported as one line on stderr (exit 2) before the screen opens; without a
-    # terminal the screen cannot open (Textual would wait for one), so that is refused next,
-    # before Textual is imported.
+    # terminal the screen cannot open (Textual would wait for one), so that is refused next.
+    # After an internal error the campaign is kept in a recovery file and the status is not 0.
     loaded = load_campaign_arg(campaign)
     for name, stream in (("standard input", sys.stdin), ("standard output", sys.stdout)):
         try:
@@ -32,6 +32,10 @@ def tui_cmd(campaign: str | None) -> None:
             raise InputError("renpsim tui", name, "(not a terminal)",
                              "a terminal: the planner is interactive (run it in a terminal, "
                              "not in a pipe, a redirection or a batch job)")
-    from renpsim_tui.app import PlannerApp
-
-    PlannerApp(loaded, campaign).run()
+    app = PlannerApp(loaded, campaign)
+    app.run()
+    if app.recovery_file is not None:
+        print(f"renpsim tui: stopped by an internal error; the campaign was saved to "
+              f"{app.recovery_file}", file=sys.stderr)
+    if app.return_code:
+        raise SystemExit(app.return_code)

@@ -10,7 +10,8 @@ from renpsim.experiment.results import DwellAllocation
 def optimise_dwell(experiment: Experiment, objective: str = "ordering", *,
                    coupling: str = "gL11", mediator_mass_eV: float = 1e-3,
                    delta_chi2: float | None = None,
-                   normalisation: str = DEFAULT_NORMALISATION, **setup_kw) -> DwellAllocation:
+                   normalisation: str = DEFAULT_NORMALISATION, progress=None, cancelled=None,
+                   **setup_kw) -> DwellAllocation:
     """Reallocate the dwell times (same total) to improve a limit or a decision.
 
     Parameters
@@ -26,6 +27,9 @@ def optimise_dwell(experiment: Experiment, objective: str = "ordering", *,
         Coupling and mediator mass of the ``limit`` objective.
     normalisation : {"fixed", "profiled"}
         Treatment of the signal normalisation.
+    progress, cancelled : callable, optional
+        ``progress(fraction)`` as the work advances; ``cancelled()`` returning true stops the
+        optimiser with :class:`renpsim.errors.Cancelled`.
     **setup_kw
         Model options and truth overrides (:meth:`Experiment.asimov_setup`).
 
@@ -38,10 +42,12 @@ def optimise_dwell(experiment: Experiment, objective: str = "ordering", *,
     thr = None
     if objective == "limit":
         thr = threshold(delta_chi2)[0]
-        p = optimise_dwell_for_limit(setup, coupling, mediator_mass_eV, thr)
+        p = optimise_dwell_for_limit(setup, coupling, mediator_mass_eV, thr, progress=progress,
+                                     cancelled=cancelled)
     else:
         p = optimise_dwell_for_decision(experiment.asimov_dataset(setup), truth_spec(setup),
-                                        objective, profile_norm=setup.profile_norm)
+                                        objective, profile_norm=setup.profile_norm,
+                                        progress=progress, cancelled=cancelled)
     return DwellAllocation(objective=p.objective, omega_eV=tuple(map(float, p.omega_eV)),
                      exposure_before_s=tuple(map(float, p.exposure_before_s)),
                      exposure_after_s=tuple(map(float, p.exposure_after_s)),

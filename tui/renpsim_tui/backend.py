@@ -599,7 +599,8 @@ def describe_bsm_reach(res: dict) -> str:
 
 def optimise_dwell(info: TargetInfo, hw: Hardware, h: Hypothesis, omega_eV: Sequence[float],
                    dwell_s: Sequence[float], decision: str = "ordering",
-                   normalisation: str = DEFAULT_NORMALISATION) -> dict:
+                   normalisation: str = DEFAULT_NORMALISATION, *, progress=None,
+                   cancelled=None) -> dict:
     """Reallocate the dwell times (total fixed) to maximise a decision's Asimov Delta chi^2.
 
     :func:`renpsim.experiment.optimise_dwell`. Returns the new wall dwell times (same order and
@@ -608,7 +609,7 @@ def optimise_dwell(info: TargetInfo, hw: Hardware, h: Hypothesis, omega_eV: Sequ
     from renpsim import experiment as xp
 
     plan = xp.optimise_dwell(_experiment(hw, h, omega_eV, dwell_s), decision,
-                             normalisation=normalisation)
+                             normalisation=normalisation, progress=progress, cancelled=cancelled)
     wall = np.asarray(dwell_s, float)
     frac = np.asarray(plan.exposure_after_s, float) / float(np.sum(plan.exposure_after_s))
     return {"decision": decision, "dwell_s": (frac * wall.sum()).tolist(),

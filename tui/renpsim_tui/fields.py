@@ -5,8 +5,8 @@ the parsed value or raises :class:`~renpsim.errors.InputError` naming the field,
 what would be accepted. Widgets call it on every keystroke (validation as you type) and the
 campaign refuses to store anything that does not pass it.
 
-Defaults and ranges follow hardware.md section 7.1 (Yb reference table) and section 8.4 (open
-questions as knobs); knobs tagged ``[A]`` there are assumptions and are labelled as such here.
+The hardware fields are generated from the knob declarations of ``renpsim.hardware`` (unit,
+evidence tag, range, default, help); knobs tagged ``[A]`` are assumptions and labelled as such.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ class FieldSpec:
         Short human label.
     unit : str
         Unit shown next to the field (``""`` for dimensionless or text).
-    kind : {"float", "float?", "int", "choice", "text", "bsm"}
-        Value type (``"float?"``: blank text means unset).
+    kind : {"float", "float?", "int", "choice", "text", "text?", "bsm"}
+        Value type (``"float?"``, ``"text?"``: blank text means unset).
     default : object
         Value used when the campaign file does not set the key.
     minimum, maximum : float or None
@@ -155,6 +155,8 @@ def parse_field(spec: FieldSpec, text: str, where: str = "campaign") -> object:
         if not value:
             raise InputError(where, spec.key, text, spec.expected())
         return value
+    if spec.kind == "text?":
+        return text.strip() or None
     if spec.kind == "float?" and not text.strip():
         return None
     if spec.kind == "choice":
@@ -201,47 +203,63 @@ def _c(key, label, choices, default, *, tag="", help=""):
     return FieldSpec(key, label, "", "choice", default, choices=choices, tag=tag, help=help)
 
 
+#: Knobs shown by the target picker instead of a field, and free-text labels (recorded only).
+_NOT_FIELDS = {"target.species", "target.isotope"}
+
+
+def _hardware_fields() -> tuple[FieldSpec, ...]:
+    """One field per scalar knob of the hardware schema (``renpsim.hardware``), in its order.
+
+    Unit, evidence tag, range, default and help text come from the knob's declaration, so the
+    form can never disagree with the files it writes. Lists and free-text labels are left out.
+    """
+    import dataclasses
+
+    from renpsim.hardware.config import SECTIONS
+    from renpsim.hardware.schema import spec_of
+    from renpsim_tui.backend import HARDWARE_SECTIONS
+
+    out = []
+    for section, cls in SECTIONS.items():
+        if section not in HARDWARE_SECTIONS:
+            continue
+        for f in dataclasses.fields(cls):
+            spec = spec_of(f)
+            key = f"{section}.{f.name}"
+            if key in _NOT_FIELDS:
+                continue
+            default = f.default if f.default is not dataclasses.MISSING else None
+            if spec.kind == "bool":
+                out.append(FieldSpec(key, f.name, "", "choice",
+                                     "true" if default else "false", choices=("true", "false"),
+                                     tag=spec.tag, help=spec.doc))
+            elif spec.kind == "str" and spec.choices:
+                out.append(FieldSpec(key, f.name, "", "choice", default, choices=spec.choices,
+                                     tag=spec.tag, help=spec.doc))
+            elif spec.kind in ("float", "float?", "int"):
+                out.append(FieldSpec(key, f.name, spec.unit, spec.kind, default, spec.lo,
+                                     spec.hi, spec.lo_open, False, (), spec.tag, spec.doc))
+    return tuple(out)
+
+
 #: Hardware knobs of the Hardware tab, keyed ``SECTION.KEY`` as in the hardware schema (written
-#: to ``[hardware_overrides.SECTION]`` of the campaign). Ranges and tags from hardware.md 7.1, 8.4
-#: and the hardware branch's knob table.
-HARDWARE_FIELDS: tuple[FieldSpec, ...] = (
-    _f("target.density_cm3", "Atom density n_a", "cm-3", 8.9e14, 0.0, 1e24, min_open=True,
-       tag="[C]", help="Number density; enters the rate squared (hardware.md 7.1)"),
-    _f("target.length_m", "Cell length L", "m", 0.10, 0.0, 10.0, min_open=True, tag="[A]",
-       help="V = L x A (hardware.md 8.1)"),
-    _f("target.area_m2", "Cell area A", "m2", 1e-4, 0.0, 1.0, min_open=True, tag="[A]"),
-    _c("target.n_gamma", "n_gamma model", ("equal_n_a", "from_laser", "explicit"), "equal_n_a",
-       tag="[A]", help="Trigger photon density (hardware.md 8.4)"),
-    _f("target.n_gamma_cm3", "n_gamma (explicit)", "cm-3", None, 0.0, 1e24, min_open=True,
-       tag="[A]", kind="float?", help="Used with n_gamma = explicit; blank = unset"),
-    _f("target.gamma0_per_s", "Gamma_0 override", "s-1", None, 0.0, 1e3, min_open=True,
-       tag="[A]", kind="float?", help="Blank = the target's value (required for Xe)"),
-    _c("coherence.eta_model", "eta model", ("constant", "level1"), "level1", tag="[A]"),
-    _f("coherence.eta0", "Peak coherence eta0", "", 1e-2, 0.0, 1.0, min_open=True, tag="[A]",
-       help="hardware.md 5.1: 1e-2, range 1e-5..1"),
-    _f("coherence.rho_ge0", "Prepared |rho_ge(0)|", "", 0.1, 0.0, 0.5, min_open=True, tag="[A]"),
-    _f("coherence.T2_s", "Dephasing T2", "s", 10e-9, 0.0, 1.0, min_open=True, tag="[A]"),
-    _f("lasers.pulse_energy_J", "Laser pulse energy", "J", 10e-3, 0.0, 10.0, min_open=True,
-       tag="[A]", help="hardware.md 7.1: 10 mJ, range 0.1-100 mJ"),
-    _f("lasers.duration_s", "Laser pulse FWHM", "s", 5e-9, 0.0, 1e-3, min_open=True, tag="[A]"),
-    _f("lasers.rep_rate_Hz", "Repetition rate", "Hz", 10.0, 0.0, 1e9, min_open=True, tag="[A]"),
-    _f("lasers.waist_m", "Beam waist", "m", 2e-3, 0.0, 0.1, min_open=True, tag="[A]"),
-    _c("waveguide.enabled", "PhC waveguide", ("true", "false"), "true", tag="[A]"),
-    _f("waveguide.T_sig", "Waveguide T_sig", "", 0.5, 0.0, 1.0, tag="[A]",
-       help="Signal transmission (hardware.md 2.2)"),
-    _f("backgrounds.trigger_leak_eps", "Trigger leakage eps_leak", "", 1e-20, 0.0, 1.0,
-       tag="[A]", help="hardware.md 8.4: 1e-20, range 1e-24..1e-12"),
-    _f("backgrounds.stray_rate_Hz", "Stray light rate", "Hz", 0.0, 0.0, 1e9, tag="[A]"),
-    _f("detector.efficiency", "Detector efficiency", "", 0.80, 0.0, 1.0),
-    _f("detector.dark_rate_Hz", "Dark rate", "Hz", 100.0, 0.0, 1e9),
-    _f("detector.gate_width_s", "Gate width (0 = open)", "s", 50e-9, 0.0, 1.0),
-)
+#: to ``[hardware_overrides.SECTION]`` of the campaign); generated from ``renpsim.hardware``.
+HARDWARE_FIELDS: tuple[FieldSpec, ...] = _hardware_fields()
 
 def _oscillation_presets() -> list[str]:
     from renpsim_tui.backend import oscillation_presets
 
     return oscillation_presets()
 
+
+#: The campaign's identity and random seed (top-level keys of the campaign schema).
+CAMPAIGN_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("name", "name", "", "text", "untitled", help="Campaign name"),
+    FieldSpec("description", "description", "", "text?", None,
+              help="One line describing the campaign (blank: none)"),
+    FieldSpec("seed", "seed", "", "int", 0, 0, 2**63 - 1,
+              help="Root of every random stream (simulation, random order)"),
+)
 
 #: The neutrino hypothesis used for the forecast (``[truth]`` of the campaign).
 TRUTH_FIELDS: tuple[FieldSpec, ...] = (
@@ -270,4 +288,5 @@ NEUTRINO_FIELDS = TRUTH_FIELDS + SESSION_FIELDS[:4]
 
 def all_fields() -> dict[str, FieldSpec]:
     """Every scalar field keyed by its dotted key."""
-    return {f.key: f for f in (*HARDWARE_FIELDS, *TRUTH_FIELDS, *SESSION_FIELDS)}
+    return {f.key: f for f in (*CAMPAIGN_FIELDS, *HARDWARE_FIELDS, *TRUTH_FIELDS,
+                                *SESSION_FIELDS)}

@@ -1,0 +1,1 @@
+"""The planner's tabs, one module each: compose, handlers, widget ids and refresh."""

@@ -1,0 +1,1 @@
+"""Reusable widgets of the planner: field rows, plots, dialogs and table cells."""
