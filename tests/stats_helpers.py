@@ -105,6 +105,9 @@ def split_channels(src, dst, *, efficiency=(1.0, 0.5), dark_rate_per_s=(1e-5, 1e
             del f["truth"][name]
             f["truth"].create_dataset(name, data=arr, maxshape=(None, 2),
                                       chunks=True).attrs.update(attrs)
+        from renpsim.runfile.writer import write_nexus_entry
+
+        write_nexus_entry(f)   # the NeXus view of /scan now has two channels
         f.copy(f["config/detector/det_0"], f["config/detector"], "det_1")
         for c, e in enumerate(eff):
             f[f"config/detector/det_{c}"].attrs["efficiency"] = e

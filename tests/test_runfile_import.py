@@ -300,3 +300,10 @@ def test_level1_exposure_matches_direct_integration(files, tmp_path):
         expo = f["scan/coherent_exposure_s"][()]
         assert "n_shots" in f["provenance"].attrs["derived"]
     np.testing.assert_allclose(expo, np.array([662400, 662400, 662405]) * per_shot, rtol=1e-9)
+
+
+def test_level1_exposure_needs_a_gate_or_a_rate(files, tmp_path):
+    csv, meta = files
+    meta.write_text(meta.read_text().replace('eta_model = "constant"', 'eta_model = "level1"'))
+    with pytest.raises(InputError, match=r"detectors\[0\]\.gate_width_s"):
+        import_counts(csv, meta, tmp_path / "a.h5")

@@ -110,6 +110,10 @@ def derive_exposure(where: str, coherence: Any, lasers: Sequence[Mapping[str, An
                          "the repetition rate (Hz), or an n_shots column, to derive the "
                          "coherent exposure per step")
     if width is None:
+        if rep is None:
+            raise InputError(where, "detectors[0].gate_width_s", "(missing)",
+                             "the gate width (s), or lasers[0].rep_rate_Hz (gate = the whole "
+                             "shot period), to derive the coherent exposure per shot")
         width = 1.0 / rep
     shots = np.asarray(n_shots, dtype=float) if n_shots is not None else rep * dwell
     if coh.eta_model == "constant":

@@ -1194,7 +1194,7 @@ class RunWriter:
                     _dataset_attrs(ds, specs[k])
                 else:
                     p.attrs[k] = np.bool_(v) if isinstance(v, bool) else str(v)
-        _nexus_entry(f)
+        write_nexus_entry(f)
         stop = getattr(self, "_run_stop", None)
         if stop is None:
             stop = self.identity.run_stop_utc_ns
@@ -1237,8 +1237,11 @@ class RunWriter:
                 raise os_error(exc, self.path, "cannot write", RunFileError) from None
 
 
-def _nexus_entry(f: h5py.File) -> None:
-    """Add the NeXus ``NXroot``/``NXentry`` view of ``/scan`` (schema 1.2.0).
+def write_nexus_entry(f: h5py.File) -> None:
+    """Add (or rebuild) the NeXus ``NXroot``/``NXentry`` view of ``/scan`` (schema 1.2.0).
+
+    A tool that changes the shape of ``/scan/counts_signal`` of a finished file calls it again
+    (the view has the shape of the data when it was made; the validator reports a stale one).
 
     ``/entry/scan_counts`` is an ``NXdata`` group whose signal is an HDF5 virtual dataset
     mapping ``/scan/counts_signal`` transposed (``[N_channels, N_steps]``, no copy of the data;
@@ -1250,6 +1253,8 @@ def _nexus_entry(f: h5py.File) -> None:
     counts = f["scan/counts_signal"]
     n_steps, n_ch = counts.shape
     spec = dataset_spec("/entry/scan_counts", "counts_signal")
+    if "entry" in f:
+        del f["entry"]
     entry = f.create_group("entry")
     entry.attrs["NX_class"] = "NXentry"
     entry.attrs["default"] = "scan_counts"
