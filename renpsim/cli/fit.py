@@ -89,8 +89,7 @@ def fit_cmd(run, model, coupling, nature, mediator_mass, ordering, oscillation, 
     if not res.valid and not allow_invalid:
         click.echo("renpsim: error: fit of " + str(run) + " is not valid (the minimiser did "
                    "not converge); inspect it, or pass --allow-invalid to accept it", err=True)
-        return 1
-    return 0
+        raise click.exceptions.Exit(1)
 
 
 def _print_human(out: dict) -> None:

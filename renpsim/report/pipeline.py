@@ -254,8 +254,8 @@ def _sensitivity(exp, settings: ReportSettings, out: Path) -> dict:
         res["tables"][name] = {"file": fname, "quantity": curve.quantity, "x": curve.x_name,
                                "coupling": coupling, "lineage": table.lineage,
                                "normalisation": settings.normalisation,
-                               "rows": [{curve.x_name: x, "limit": v}
-                                        for x, v in zip(curve.x, curve.limit, strict=True)]}
+                               "rows": [{k: r[k] for k in (curve.x_name, "limit")}
+                                        for r in curve.rows()]}
         if scan == "mediator-mass":
             x, lim = np.asarray(curve.x), np.asarray(curve.limit)
             ok = np.isfinite(lim) & (lim > 0)
