@@ -28,6 +28,27 @@ _INT_TEXT = re.compile(r"^[+-]?\d+$")
 _FLOAT_INT_TEXT = re.compile(r"^[+-]?(\d+)(\.0*)?([eE][+]?\d+)?$")
 
 
+def bound_text(x: float) -> str:
+    """Format a range bound for a message with every digit it has.
+
+    ``:g`` keeps six digits, so a refused 1.0000001 could be told "expected <= 1": the bound
+    is printed exactly (integers in full, floats in their shortest exact form).
+    """
+    if isinstance(x, bool):
+        return str(x)
+    if isinstance(x, int | np.integer):
+        text = str(int(x))
+    else:
+        x = float(x)
+        if not (x.is_integer() and abs(x) < 1e16):
+            return repr(x)
+        text = str(int(x))
+    digits = text.lstrip("-")
+    if len(digits) > 6 and digits.strip("0") == "1":     # 10**k exactly: 1e13
+        return f"{text[:-len(digits)]}1e{len(digits) - 1}"
+    return text
+
+
 def _describe(lo: int, hi: int) -> str:
     return f"a whole number in [{lo}, {hi}]"
 

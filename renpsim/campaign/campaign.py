@@ -80,7 +80,7 @@ class ScanConfig:
     total_time_s: float | None = knob(None, kind="float?", unit="s", lo=0.0, lo_open=True,
                                       doc="Total scan wall time, split equally over the steps "
                                           "(GP21 convention, physics.md 1.5).")
-    shots_per_step: int | None = knob(None, kind="int", lo=1,
+    shots_per_step: int | None = knob(None, kind="int", lo=1, hi=10**13,
                                       doc="Shots per step (alternative to dwell/total time).",
                                       source="hardware.md 7.1 (1e4)")
     order: str = knob("up", kind="str", choices=("up", "down", "random", "as_listed"),

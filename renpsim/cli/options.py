@@ -8,6 +8,7 @@ import os
 import click
 
 from renpsim._atomic import check_input, check_output
+from renpsim._numbers import bound_text
 from renpsim.errors import FileSystemError
 
 
@@ -88,9 +89,11 @@ class FiniteFloat(click.ParamType):
             self.fail(f"{value!r} is not a finite number", param, ctx)
         if self.min_value is not None:
             if self.min_open and result <= self.min_value:
-                self.fail(f"{value!r}: expected a value > {self.min_value!r}", param, ctx)
+                self.fail(f"{value!r}: expected a value > {bound_text(self.min_value)}",
+                          param, ctx)
             if not self.min_open and result < self.min_value:
-                self.fail(f"{value!r}: expected a value >= {self.min_value!r}", param, ctx)
+                self.fail(f"{value!r}: expected a value >= {bound_text(self.min_value)}",
+                          param, ctx)
         return result
 
 

@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from renpsim._numbers import INT64_MAX, INT64_MIN, bound_text, exact_int
 from renpsim.errors import InputError
 
 _MISSING = dataclasses.MISSING
@@ -71,11 +72,12 @@ def _expectation(spec: Spec) -> str:
     if spec.choices:
         text = "one of " + ", ".join(repr(c) for c in spec.choices)
     if spec.lo is not None and spec.hi is not None:
-        text += f" in {'(' if spec.lo_open else '['}{spec.lo:g}, {spec.hi:g}]"
+        text += f" in {'(' if spec.lo_open else '['}{bound_text(spec.lo)}, " \
+                f"{bound_text(spec.hi)}]"
     elif spec.lo is not None:
-        text += f" {'>' if spec.lo_open else '>='} {spec.lo:g}"
+        text += f" {'>' if spec.lo_open else '>='} {bound_text(spec.lo)}"
     elif spec.hi is not None:
-        text += f" <= {spec.hi:g}"
+        text += f" <= {bound_text(spec.hi)}"
     if spec.unit:
         text += f" ({spec.unit})"
     return text
@@ -102,13 +104,12 @@ def check_value(value: Any, spec: Spec, where: str, key: str) -> Any:
     if kind in ("float", "float?"):
         return _check_number(value, spec, where, key, value)
     if kind == "int":
-        if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and value.is_integer():
-                value = int(value)
-            else:
-                raise InputError(where, key, value, _expectation(spec))
-        _check_number(value, spec, where, key, value)
-        return int(value)
+        # exact: no float comparison (rounds beyond 2**53), nothing beyond int64
+        lo = INT64_MIN if spec.lo is None else math.ceil(spec.lo) + (spec.lo_open and
+                                                                      spec.lo == int(spec.lo))
+        hi = INT64_MAX if spec.hi is None else math.floor(spec.hi)
+        what = _expectation(spec) + ("" if spec.hi is not None else f", at most {hi}")
+        return exact_int(value, where, key, lo=lo, hi=hi, what=what)
     if kind == "bool":
         if not isinstance(value, bool):
             raise InputError(where, key, value, _expectation(spec))
