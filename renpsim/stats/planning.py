@@ -12,9 +12,11 @@ are explicit inputs here.
 * Decision exposure: the Asimov Delta chi^2 between the truth and the best-fitting alternative
   (profiled minima, multi-start) as a function of f, solved for Delta chi^2 = Z^2.
 * Dwell optimiser: maximise the Asimov Delta chi^2 of a fixed test point (the coupling at the
-  current limit, or the alternative's best fit) over the dwell fractions with the total fixed
-  (SLSQP on the simplex); for decisions the alternative is re-fitted and the optimisation
-  repeated a few times (alternating).
+  current limit, or the alternative's best fit) over the dwell fractions with the total fixed.
+  The Delta chi^2 is concave in the fractions (a minimum over the normalisation of linear
+  functions), so the one-test-point optimum is found exactly by a 1-D convex search; for
+  decisions the alternative is re-fitted a few times and every fit found so far is kept
+  (max-min over them by entropic mirror ascent). Progress callback and cancel hook.
 """
 
 from __future__ import annotations

@@ -31,7 +31,8 @@ use and the message line says why.
 | Ctrl+R | compute the sensitivity (in the background) |
 | Ctrl+B | pin the campaign as B (A/B comparison); again to unpin |
 | Escape | cancel the running computations / close a dialog |
-| Delete, Enter | remove / edit the selected step (Schedule table) |
+| Delete, Enter, e | remove / edit the selected step (Schedule table) |
+| Ctrl+T | optimise the dwell times (Schedule tab; a preview to apply or discard) |
 | Ctrl+P | command palette: every action by name |
 | Ctrl+Q | quit (asks first when there are unsaved edits) |
 
