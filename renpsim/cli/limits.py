@@ -12,7 +12,7 @@ import math
 
 import click
 
-from renpsim.cli.options import FiniteFloat
+from renpsim.cli.options import FiniteFloat, GreedyStrings
 from renpsim.errors import InputError
 from renpsim.limits.quantities import QUANTITIES
 
@@ -21,11 +21,12 @@ _PROVENANCE = ["quoted", "derived", "digitised", "citation_only"]
 _MU_DEFS = ["solar_flavour", "accelerator_flavour", "reactor_nubar_e", "stellar",
             "cosmological", "intrinsic"]
 
-_quantity_arg = click.argument("quantity", type=click.Choice(sorted(QUANTITIES)))
+_quantity_arg = click.argument("quantity", metavar="QUANTITY",
+                               type=click.Choice(sorted(QUANTITIES)))
 _no_md = click.option("--no-model-dependent", "no_md", is_flag=True,
                       help="Leave out bounds that need a model relation or extra assumptions.")
-_kind_opt = click.option("--kind", "kinds", multiple=True, type=click.Choice(_KINDS),
-                         help="Only these kinds (repeatable).")
+_kind_opt = click.option("--kind", "kinds", cls=GreedyStrings, type=click.Choice(_KINDS),
+                         help="Only these kinds (space-separated or repeated).")
 
 
 def _json_default(obj):
@@ -77,11 +78,12 @@ def _database():
 
 
 @limits_group.command("list")
-@click.option("--quantity", "quantities", multiple=True, type=click.Choice(sorted(QUANTITIES)),
-              help="Only these quantities (repeatable).")
+@click.option("--quantity", "quantities", cls=GreedyStrings, type=click.Choice(sorted(QUANTITIES)),
+              help="Only these quantities (space-separated or repeated).")
 @_kind_opt
-@click.option("--provenance", "provenances", multiple=True, type=click.Choice(_PROVENANCE),
-              help="Only quoted / derived / digitised / citation_only records (repeatable).")
+@click.option("--provenance", "provenances", cls=GreedyStrings, type=click.Choice(_PROVENANCE),
+              help="Only quoted / derived / digitised / citation_only records (space-separated "
+                   "or repeated).")
 @_no_md
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of records.")
 def list_cmd(quantities, kinds, provenances, no_md, as_json) -> None:
@@ -92,25 +94,24 @@ def list_cmd(quantities, kinds, provenances, no_md, as_json) -> None:
     if as_json:
         click.echo(_dump([r.to_dict() for r in recs]))
         return
-    from rich.console import Console
-    from rich.table import Table
+    from renpsim.cli.tables import print_table
 
-    table = Table(show_edge=False, title=f"{len(recs)} limit records")
-    for col in ("id", "quantity", "value", "unit", "CL", "kind", "prov.", "tag", "source"):
-        table.add_column(col)
+    rows = []
     for r in recs:
         value = _fmt(r.value) if r.value is not None else (
-            "curve" if r.curve is not None else r.raw["value_text"][:30])
-        table.add_row(r.id, r.quantity, value, r.unit, r.cl_text, r.kind, r.provenance, r.tag,
-                      r.citation[:60])
-    Console(width=200).print(table)
+            "curve" if r.curve is not None else r.raw["value_text"])
+        rows.append([r.id, r.quantity, value, r.unit, r.cl_text, r.kind, r.provenance, r.tag,
+                     r.citation])
+    print_table(("id", "quantity", "value", "unit", "CL", "kind", "prov.", "tag", "source"), rows,
+                no_wrap=("id", "quantity", "unit", "tag"),
+                title=f"{len(recs)} limit records")
 
 
 @limits_group.command("show")
 @click.argument("record_id", metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="Print the full record as JSON.")
 def show_cmd(record_id, as_json) -> None:
-    """Show one record in full (metadata, curve, source)."""
+    """Show one record in full (metadata, curve, source); ID as in ``limits list``."""
     rec = _database().get(record_id)
     d = rec.to_dict()
     if as_json:
@@ -217,8 +218,8 @@ def compare_cmd(quantity, with_file, mu_definition, mediator_mass_GeV, kinds, no
 
 
 @click.command("cite")
-@click.option("--limits", "ids", multiple=True, metavar="ID",
-              help="Also cite these limit records (repeatable).")
+@click.option("--limits", "ids", cls=GreedyStrings, metavar="ID...",
+              help="Also cite these limit records (space-separated ids, e.g. M7 S3).")
 @click.option("--figure", "figure", type=click.Choice(sorted(QUANTITIES)), default=None,
               help="Also cite every limit drawn by `renpsim limits plot QUANTITY`.")
 @_no_md

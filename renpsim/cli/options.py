@@ -29,12 +29,28 @@ class GreedyFloats(click.Option):
 
             def process(value, state, _previous=previous):
                 values = [value]
-                while state.rargs and _looks_numeric(state.rargs[0]):
+                while state.rargs and self.accepts(state.rargs[0]):
                     values.append(state.rargs.pop(0))
                 for v in values:
                     _previous(v, state)
 
             our_parser.process = process
+
+    def accepts(self, token: str) -> bool:
+        """Whether a following token is one more value of this option."""
+        return _looks_numeric(token)
+
+
+class GreedyStrings(GreedyFloats):
+    """An option that takes one or more words: ``--limits M7 S3`` (or ``--limits M7 --limits S3``).
+
+    Every following token that does not start with ``-`` is one more value, so a positional
+    argument cannot follow this option directly.
+    """
+
+    def accepts(self, token: str) -> bool:
+        """Whether a following token is one more value of this option."""
+        return not token.startswith("-")
 
 
 def _looks_numeric(token: str) -> bool:

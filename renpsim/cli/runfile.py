@@ -6,14 +6,14 @@ import json
 
 import click
 
-from renpsim.runfile.reader import open_run
-
 
 @click.command("inspect")
 @click.argument("run", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (steps, totals).")
 def inspect_cmd(run: str, as_json: bool) -> None:
-    """Summarise a run file: identity, calibration and one line per scan step."""
+    """Summarise the run file RUN: identity, calibration and one line per scan step."""
+    from renpsim.runfile.reader import open_run
+
     rf = open_run(run)
     s = rf.summary()
     if as_json:
@@ -50,7 +50,7 @@ def inspect_cmd(run: str, as_json: bool) -> None:
 @click.argument("run", type=click.Path(dir_okay=False))
 @click.option("--quick", is_flag=True, help="Skip the value checks of /shots and /events.")
 def validate_cmd(run: str, quick: bool) -> None:
-    """Check a run file against the schema: exit 0 if valid, 2 (one line) otherwise."""
+    """Check the run file RUN against the schema: exit 0 if valid, 2 (one line) otherwise."""
     from renpsim.runfile.validate import validate_run
 
     report = validate_run(run, deep=not quick)
@@ -79,7 +79,7 @@ def strip_truth_cmd(run: str, output: str) -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Run file to write.")
 def import_cmd(counts: str, metadata: str, output: str) -> None:
-    """Turn a table of counts per step (CSV or pandas-readable) into a run file."""
+    """Turn COUNTS, a table of counts per step (CSV or pandas-readable), into a run file."""
     from renpsim.runfile.importer import import_counts
 
     import_counts(counts, metadata, output)
