@@ -1,6 +1,6 @@
 """``renpsim limits ...`` and ``renpsim cite``: the existing-limits database from the shell.
 
-Contract (issue 6): ``renpsim limits list --json`` prints a list of records with at least
+Contract (docs/limits.md): ``renpsim limits list --json`` prints a list of records with at least
 ``id``, ``quantity``, ``value`` (null when only a curve or a citation exists), ``unit``, ``cl``,
 ``kind``, ``source``.
 """
@@ -65,7 +65,7 @@ def _fmt(v) -> str:
                    "instead of the shipped one.")
 @click.pass_context
 def limits_group(ctx: click.Context, database: str | None) -> None:
-    """Existing limits (physics.md 3.3, 7) and their comparison with RENP sensitivity."""
+    """Existing limits ([physics §3.3], [physics §7]) and their comparison with RENP sensitivity."""
     ctx.obj = {"database": database}
 
 

@@ -104,3 +104,25 @@ class FiniteFloat(click.ParamType):
             if not self.min_open and result < self.min_value:
                 self.fail(f"{value!r}: expected a value >= {self.min_value:g}", param, ctx)
         return result
+
+
+def _campaign_names() -> list[str]:
+    from renpsim.campaign.campaign import list_campaign_presets
+
+    return list_campaign_presets()
+
+
+def complete_campaign(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of a CAMPAIGN argument: the shipped campaign presets."""
+    return [name for name in _campaign_names() if name.startswith(incomplete)]
+
+
+class CampaignCommand(click.Command):
+    """A command taking a CAMPAIGN: its help ends with the names of the shipped presets."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Write the epilog, then the campaign presets (one line, wrapped at word breaks)."""
+        super().format_epilog(ctx, formatter)
+        with formatter.section("Campaign presets (or a path to a campaign TOML file)"):
+            formatter.write_text(", ".join(_campaign_names())
+                                 + ". One-line descriptions: renpsim presets campaigns.")

@@ -7,11 +7,11 @@ import time
 
 import click
 
-from renpsim.cli.options import FiniteFloat
+from renpsim.cli.options import CampaignCommand, FiniteFloat, complete_campaign
 
 
-@click.command("run")
-@click.argument("campaign", required=False, default=None)
+@click.command("run", cls=CampaignCommand)
+@click.argument("campaign", required=False, default=None, shell_complete=complete_campaign)
 @click.option("-o", "--outdir", default="renpsim-report", show_default=True,
               type=click.Path(file_okay=False), help="Report directory (created).")
 @click.option("--seed", type=click.IntRange(0), default=None,

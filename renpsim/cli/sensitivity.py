@@ -8,7 +8,7 @@ import math
 import click
 import numpy as np
 
-from renpsim.cli.options import FiniteFloat, GreedyFloats
+from renpsim.cli.options import CampaignCommand, FiniteFloat, GreedyFloats, complete_campaign
 from renpsim.errors import InputError
 
 SCAN_CHOICES = ("mediator-mass", "m-lightest", "exposure", "discovery", "optimise-dwell",
@@ -29,8 +29,8 @@ def _masses(masses, mass_range) -> np.ndarray:
     return np.logspace(-3, 4, 57)
 
 
-@click.command("sensitivity")
-@click.argument("campaign")
+@click.command("sensitivity", cls=CampaignCommand)
+@click.argument("campaign", shell_complete=complete_campaign)
 @click.option("--scan", type=click.Choice(SCAN_CHOICES), default="mediator-mass",
               show_default=True, help="What to compute.")
 @click.option("--mediator", type=click.Choice(["vector", "scalar", "dipole"]), default="vector",
@@ -60,7 +60,8 @@ def _masses(masses, mass_range) -> np.ndarray:
 @click.option("--profile-norm", is_flag=True,
               help="Profile a free normalisation (default: fixed, as GP21).")
 @click.option("--scalar-phase", type=click.Choice(["gp21", "physical"]), default="physical",
-              show_default=True, help="Pseudoscalar current phase convention (physics.md 0.7).")
+              show_default=True,
+              help="Pseudoscalar current phase convention ([physics §0] item 7).")
 @click.option("--width-fraction", type=FiniteFloat(0.0), default=1e-6, show_default=True,
               help="Mediator width Gamma/M [assumption].")
 @click.option("--ordering", type=click.Choice(["NO", "IO"]), default=None,

@@ -84,10 +84,10 @@ def _gamma0_option(value: str | None) -> float | str | None:
 def spectrum_cmd(target, isotope, E_eg, ordering, m_lightest, nature, oscillation, alpha21,
                  alpha31, delta, omega, omega_range, dwell_s, gamma0, vector_specs, scalar_specs,
                  dipole_specs, as_json) -> None:
-    """Evaluate the RENP spectral function I(omega) (physics.md 1.3) and its channels.
+    """Evaluate the RENP spectral function I(omega) ([physics §1.3]) and its channels.
 
-    With --vector/--scalar/--dipole the spectrum is SM + BSM terms (physics.md 4.1-4.3,
-    docs/bsm.md); the SM spectrum and the ratio I/I_SM are reported too.
+    With --vector/--scalar/--dipole the spectrum is SM + BSM terms ([physics §4.1] to
+    [physics §4.3], docs/bsm.md); the SM spectrum and the ratio I/I_SM are reported too.
     """
     from renpsim.physics.bsm import bsm_spectrum, parse_term_spec
     from renpsim.physics.neutrino import neutrino_state
@@ -117,8 +117,8 @@ def spectrum_cmd(target, isotope, E_eg, ordering, m_lightest, nature, oscillatio
         record["inputs"]["bsm"] = [dict(term.describe(), spec=spec)
                                    for term, (_, spec) in zip(terms, specs, strict=True)]
         record["conventions"]["bsm"] = (
-            "SM + BSM terms on one amplitude, docs/bsm.md (physics.md 4.1-4.3, corrected); "
-            "ratio = I / I_sm (null where I_sm = 0)"
+            "SM + BSM terms on one amplitude, docs/bsm.md ([physics §4.1] to [physics §4.3], "
+            "corrected); ratio = I / I_sm (null where I_sm = 0)"
         )
     else:
         result = spectrum(grid, state, tgt)
@@ -174,7 +174,7 @@ def spectrum_record(result) -> dict:
             label: float(thr[int(label[0]) - 1, int(label[1]) - 1]) for label in THRESHOLD_LABELS
         },
         "conventions": {
-            "I": "dimensionless spectral function, physics.md 1.3 (GP21 eqs. 16-17 corrected)",
+            "I": "dimensionless spectral function, [physics §1.3] (GP21 eqs. 16-17 corrected)",
             "events": "N = Gamma_0 (V/100cm^3)(n_a/1e21)^2(n_gamma/1e21) eta I(omega) T, "
                       "T = dwell time at that frequency",
         },

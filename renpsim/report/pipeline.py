@@ -57,7 +57,7 @@ class ReportSettings:
         Mediator mass of the lightest-mass curve and of the discovery figure.
     cl, dof : float, int
         Confidence level and degrees of freedom of every limit (default 95%, 1 dof:
-        Delta chi^2 = 3.84; GP21 used 5.99, the 2-dof value, physics.md 6.2).
+        Delta chi^2 = 3.84; GP21 used 5.99, the 2-dof value, [physics §6.2]).
     n_sigma : float
         Significance of the discrete decisions (ordering, lightest mass, nature).
     target_events : float
@@ -206,7 +206,7 @@ def _sensitivity(camp, expected, settings: ReportSettings, out: Path) -> dict:
     meta = {"campaign": camp.name}
     curves = (("vector", "gL11", "mediator-mass"), ("scalar", "yS11", "mediator-mass"),
               ("m_lightest", "gL11", "m-lightest"))
-    # mediator poles of the scan steps (s = M^2, physics.md 1.1) are sharp: sample them exactly
+    # mediator poles of the scan steps (s = M^2, [physics §1.1]) are sharp: sample them exactly
     from renpsim.physics.kinematics import pole_mass
 
     poles = pole_mass(np.unique(camp.steps.omega_eV), camp.hardware.E_eg_eV)
@@ -395,7 +395,7 @@ def _summary(camp, results: dict, fit: dict, figures: list[Figure],
         doc.add(Paragraph(
             f"Convention: Delta chi^2 = {fmt(sens['delta_chi2'])}, i.e. {fmt(100 * sens['cl'])}% "
             f"CL for {sens['dof']} degree(s) of freedom (a single coupling at fixed mediator "
-            "mass). GP21 used 5.99, the 95% point for 2 dof (physics.md 6.2): their limits are "
+            "mass). GP21 used 5.99, the 95% point for 2 dof ([physics §6.2]): their limits are "
             "weaker by (5.99/3.84)^(1/2) = 1.25 for effects linear in the coupling."))
         for name in ("vector", "scalar"):
             tb = sens["tables"][name]
@@ -410,7 +410,8 @@ def _summary(camp, results: dict, fit: dict, figures: list[Figure],
                           f"({tb['file']}):"))
         doc.add(Table([tb["x"], "limit"], [[r[tb["x"]], r["limit"]] for r in tb["rows"]]))
         doc.add(Paragraph("Dipole moments, one mass-basis element at a time, units of mu_B "
-                          "(sensitivity_dipole.csv). Formula derived for renpsim (physics.md "
+                          "(sensitivity_dipole.csv). Formula derived for renpsim "
+                          "(docs/reference/physics.md "
                           "4.3), not yet compared with GP23 (arXiv:2306.12953)."))
         doc.add(Table(["element", "limit [mu_B]"],
                       [[r["element"], r["limit_mu_B"]] for r in sens["tables"]["dipole"]["rows"]]))
@@ -430,21 +431,22 @@ def _summary(camp, results: dict, fit: dict, figures: list[Figure],
     doc.add(Heading("Assumptions and sources"))
     tgt = camp.hardware.atomic
     doc.add(Bullets([
-        f"Spectral function: physics.md 1.3 (GP21 eqs. 16-17 with the corrections of physics.md "
+        f"Spectral function: [physics §1.3] (GP21 eqs. 16-17 with the corrections of "
+        f"docs/reference/physics.md "
         f"0); E_eg = {tgt.E_eg_eV:.10g} eV ({tgt.name}; {tgt.sources.get('E_eg', '')}).",
         f"Gamma_0 = {fmt(camp.hardware.gamma0_per_s())} s^-1 at V = 100 cm^3, n = 1e21 cm^-3, "
         f"eta = 1 ({tgt.sources.get('gamma0', '')}); rate ~ (V/100 cm^3)(n_a/1e21)^2"
-        "(n_gamma/1e21) (physics.md 1.5, correction 10).",
+        "(n_gamma/1e21) ([physics §1.5], correction 10).",
         "Time convention: the dwell time of a step is the time at that frequency; the campaign "
         "total is their sum (GP21's 2.3 days is the total over its three frequencies).",
         f"Oscillation preset {t.oscillation}: values transcribed from the physics reference, "
         "flagged unverified in the preset metadata until checked against NuFIT.",
         "Light mediators: vector coupling with the corrected GP21 eq. 22 sign; scalar in the "
-        "physically consistent convention unless stated (physics.md 4.1, 4.2).",
-        "Statistics: Poisson deviance with the corrected sign (physics.md 6.1, correction 5); "
+        "physically consistent convention unless stated ([physics §4.1], [physics §4.2]).",
+        "Statistics: Poisson deviance with the corrected sign ([physics §6.1], correction 5); "
         "Asimov data; normalisation fixed unless stated.",
         "Every hardware value below is tagged [A] (assumption, a knob) or [U] (unverified) in "
-        "hardware.md.",
+        "docs/reference/hardware.md.",
     ]))
     rows = [[r["key"], _cell(r["value"]), r["unit"], r["tag"], r["source"]]
             for r in tagged_values(camp.hardware)]

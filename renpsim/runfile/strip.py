@@ -1,4 +1,4 @@
-"""``strip_truth``: a blinded copy of a run file without ``/truth`` (hardware.md 9.4)."""
+"""``strip_truth``: a blinded copy of a run file without ``/truth`` ([hardware §9.4])."""
 
 from __future__ import annotations
 

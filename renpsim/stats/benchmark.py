@@ -4,9 +4,9 @@
 per-step response of ``renpsim.daq.expected_counts`` (:func:`campaign_from_counts_table`).
 
 The stand-in :func:`gp21_benchmark` (used by tests, and when the hardware layer is absent):
-GP21 section IV (physics.md 1.5): Yb at V = 100 cm^3, n_a = n_gamma = 1e21 cm^-3, eta = 1
+GP21 section IV ([physics §1.5]): Yb at V = 100 cm^3, n_a = n_gamma = 1e21 cm^-3, eta = 1
 (Gamma_0 = 0.002 s^-1), three frequencies 1.0688 / 1.0699 / 1.0711 eV with equal time, NO,
-m1 = 0.01 eV, NuFIT 5.0, E_eg = 2.14349 eV (target ``Yb-gp21``). Convention (physics.md 1.5
+m1 = 0.01 eV, NuFIT 5.0, E_eg = 2.14349 eV (target ``Yb-gp21``). Convention ([physics §1.5]
 "trap"): **T = 2.3 days is the total**, split equally (about 21 SM events), no background, no
 systematics (GP21 eqs. 30-31).
 """

@@ -1,13 +1,13 @@
 """Poisson deviance (the test statistic) and Delta chi^2 thresholds.
 
-Deviance (physics.md 6.1 = GP21 eq. 30 with the sign corrected, physics.md 0 item 5)::
+Deviance ([physics §6.1] = GP21 eq. 30 with the sign corrected, [physics §0] item 5)::
 
     chi^2 = 2 sum_k [ N_test,k - N_true,k + N_true,k ln(N_true,k / N_test,k) ]
 
 Bins with N_true = 0 contribute exactly 2 N_test; bins with both zero contribute 0; a bin with
 N_true > 0 and N_test = 0 gives +inf. Counts are float64 (Asimov "data" are not integers).
 
-Thresholds (physics.md 6.2): Delta chi^2 = F^-1_{chi^2_dof}(CL) (Wilks). GP21 used 5.99, which
+Thresholds ([physics §6.2]): Delta chi^2 = F^-1_{chi^2_dof}(CL) (Wilks). GP21 used 5.99, which
 is the 95% point for **2** dof; one coupling at fixed mediator mass is 1 dof (3.84).
 """
 
@@ -58,7 +58,7 @@ def poisson_deviance(n_true: ArrayLike, n_test: ArrayLike, axis: int | None = -1
 def delta_chi2_threshold(cl: float = 0.95, dof: int = 1) -> float:
     """Wilks threshold: the ``cl`` quantile of chi^2 with ``dof`` degrees of freedom.
 
-    ``delta_chi2_threshold(0.95, 1) = 3.84``, ``(0.95, 2) = 5.99`` (physics.md 6.2).
+    ``delta_chi2_threshold(0.95, 1) = 3.84``, ``(0.95, 2) = 5.99`` ([physics §6.2]).
     """
     if not (isinstance(dof, int | np.integer) and dof >= 1):
         raise InputError("statistics", "dof", dof, "a whole number >= 1")

@@ -380,7 +380,7 @@ class PlannerApp(App[None]):
         total = c.total_time_s
         self.query_one("#total-time", Static).update(
             f"{len(c.steps)} steps, total time {total:.6g} s = {total / 86400:.4g} d "
-            "(sum of dwell times, physics.md 1.5)")
+            "(sum of dwell times, [physics §1.5])")
 
     def refresh_forecast(self) -> None:
         """Curves, thresholds, per-step counts and the viability line."""

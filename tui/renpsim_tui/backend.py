@@ -11,7 +11,7 @@ simulation to a run file (``renpsim.daq``); reading and live-following run files
 
 Discrete decisions (ordering, nature, lightest mass = 0) come from the statistics engine
 (``renpsim.stats.planning``). Computed here: the Asimov deviance against a user-chosen
-alternative and the lightest-mass scan (physics.md 6.1, optional analytic normalisation
+alternative and the lightest-mass scan ([physics §6.1], optional analytic normalisation
 profile), and the quick fit of the Runs tab (signal normalisation only, marked ``STAND-IN``).
 """
 
@@ -34,7 +34,7 @@ from renpsim.physics.oscillation import DEFAULT_PRESET, list_presets
 from renpsim.physics.rate import resolve_gamma0
 from renpsim.physics.targets import list_isotopes, list_targets
 
-#: GP21's three frequencies in eV and total time (hardware.md 8.2 preset 1: 2.3 days in total).
+#: GP21's three frequencies in eV and total time ([hardware §8.2] preset 1: 2.3 days in total).
 PAPER_OMEGAS_EV = (1.0688, 1.0699, 1.0711)
 PAPER_TOTAL_S = 2.3 * 86400.0
 
@@ -241,7 +241,7 @@ def _bsm_terms(text: str, nature: str, where: str = "campaign", key: str = "alte
 
 def spectral(omega_eV: Sequence[float] | NDArray, h: Hypothesis,
              target: TargetInfo | str) -> NDArray:
-    """I(omega) for one hypothesis, exact at each omega (physics.md 1.3; BSM term: physics.md 4)."""
+    """I(omega) for one hypothesis, exact at each omega ([physics §1.3]; BSM term: [physics §4])."""
     w = np.asarray(omega_eV, float)
     terms = _bsm_terms(h.bsm, h.nature)
     if not terms:
@@ -270,21 +270,21 @@ def hardware_config(hw: Hardware):
 
 
 def trigger_photons_per_pulse(info: TargetInfo, hw: Hardware) -> float:
-    """Photons per trigger pulse E_pulse / omega at omega = E_eg/2 (hardware.md 8.2 notes)."""
+    """Photons per trigger pulse E_pulse / omega at omega = E_eg/2 ([hardware §8.2] notes)."""
     from renpsim.hardware.lasers import photons_per_pulse
 
     return photons_per_pulse(float(hw["lasers"]["pulse_energy_J"]), info.omega_max_eV)
 
 
 def n_gamma_from_laser_cm3(info: TargetInfo, hw: Hardware) -> float:
-    """n_gamma = E_pulse / (omega pi w^2/2 c tau_L) in cm^-3 (hardware.md 8.4 [A])."""
+    """n_gamma = E_pulse / (omega pi w^2/2 c tau_L) in cm^-3 ([hardware §8.4] [A])."""
     from renpsim.hardware.lasers import n_gamma_from_laser
 
     return n_gamma_from_laser(hardware_config(hw).lasers, info.omega_max_eV)
 
 
 def signal_efficiency(cfg, omega_eV: float) -> float:
-    """T_sig(omega) x eps_sep x eps_det x optics (hardware.md 8.1)."""
+    """T_sig(omega) x eps_sep x eps_det x optics ([hardware §8.1])."""
     t_sig = float(np.ravel(cfg.waveguide.signal_transmission(np.array([omega_eV])))[0])
     return t_sig * cfg.backgrounds.signal_sep_eff * cfg.detector.detection_prob
 
@@ -302,8 +302,8 @@ class Derived:
 def derived_quantities(info: TargetInfo, hw: Hardware, h: Hypothesis) -> list[Derived]:
     """Quantities derived with ``renpsim.hardware`` and the DAQ rate model.
 
-    Volume, trigger photons, photon density (hardware.md 8.4), coherent exposure per shot and
-    duty cycle (hardware.md 5.2), signal rate per unit I (hardware.md 8.1) and at the peak of
+    Volume, trigger photons, photon density ([hardware §8.4]), coherent exposure per shot and
+    duty cycle ([hardware §5.2]), signal rate per unit I ([hardware §8.1]) and at the peak of
     I(omega) below E_eg/2, and the background per shot by component (``renpsim.daq``).
     """
     from renpsim.daq import expected_counts
@@ -311,15 +311,15 @@ def derived_quantities(info: TargetInfo, hw: Hardware, h: Hypothesis) -> list[De
     cfg = hardware_config(hw)
     tau = cfg.exposure_per_shot_s()
     out = [
-        Derived("volume V = L x A", cfg.target.volume_cm3, "cm3", "hardware.md 8.1"),
+        Derived("volume V = L x A", cfg.target.volume_cm3, "cm3", "[hardware §8.1]"),
         Derived("trigger photons per pulse", trigger_photons_per_pulse(info, hw), "",
                 "E_pulse / (E_eg/2)"),
         Derived("trigger photons in the gate", cfg.trigger_photons_in_gate(info.omega_max_eV),
                 "", "renpsim.hardware"),
         Derived("trigger photon density (lasers)", n_gamma_from_laser_cm3(info, hw), "cm-3",
-                "E_pulse/(omega pi w^2/2 c tau_L), hardware.md 8.4 [A]"),
+                "E_pulse/(omega pi w^2/2 c tau_L), [hardware §8.4] [A]"),
         Derived("n_gamma used", cfg.n_gamma_cm3(), "cm-3", str(cfg.target.n_gamma)),
-        Derived("coherent exposure per shot", tau, "s", "int eta dt in the gate (hardware.md 5.2)"),
+        Derived("coherent exposure per shot", tau, "s", "int eta dt in the gate ([hardware §5.2])"),
         Derived("coherent duty cycle", tau / cfg.period_s, "", "exposure per shot x f_rep"),
     ]
     try:
@@ -456,7 +456,8 @@ def forecast(info: TargetInfo, hw: Hardware, h: Hypothesis,
     """Return the expected signal and background per step (``renpsim.daq.expected_counts``).
 
     Signal = Gamma_0' T_sig eps I_eff(omega) x coherent exposure (I smeared by the laser line and
-    jitter); background = the sum of the rate model's components (hardware.md 8.1, 8.4). When
+    jitter); background = the sum of the rate model's components ([hardware §8.1], [hardware §8.4]).
+    When
     Gamma_0 is unknown the signal is NaN and ``note`` says why.
     """
     w = np.asarray(omega_eV, float)
@@ -467,7 +468,7 @@ def forecast(info: TargetInfo, hw: Hardware, h: Hypothesis,
 
 
 #: Knobs of the rate: label, exponent, value getter (HardwareConfig, TargetInfo), reference value
-#: getter. The reference point is GP21's (hardware.md 8.1: V = 100 cm^3, n = 1e21 cm^-3, eta = 1,
+#: getter. The reference point is GP21's ([hardware §8.1]: V = 100 cm^3, n = 1e21 cm^-3, eta = 1,
 #: ideal detector, full coherence over the whole shot period).
 _KNOBS = (
     ("target volume V", 1, lambda cfg, i: cfg.target.volume_cm3, lambda i: i.V_ref_cm3),
@@ -529,11 +530,11 @@ def viability(info: TargetInfo, hw: Hardware, fc: StepForecast) -> Viability:
 
 # -- sensitivity ---------------------------------------------------------------------------------
 def poisson_deviance(n_true: NDArray, n_test: NDArray, profile_norm: bool = False) -> float:
-    """Asimov Delta chi^2 = 2 sum[N_test - N_true + N_true ln(N_true/N_test)] (physics.md 6.1).
+    """Asimov Delta chi^2 = 2 sum[N_test - N_true + N_true ln(N_true/N_test)] ([physics §6.1]).
 
     Computed by :func:`renpsim.stats.deviance.poisson_deviance` (zero-count bins exact). With
     ``profile_norm`` the test expectation is scaled by k = sum N_true / sum N_test (analytic
-    Poisson profile of a free normalisation, physics.md 6.1).
+    Poisson profile of a free normalisation, [physics §6.1]).
     """
     from renpsim.stats.deviance import poisson_deviance as deviance
 
@@ -605,7 +606,7 @@ def bsm_reach(info: TargetInfo, hw: Hardware, h: Hypothesis, omega_eV: Sequence[
             entry["improves"] = bool(np.any(cmp_.improves))
             entry["best_factor"] = float(f.max()) if f.size else None
         out["curves"][coupling] = entry
-    # Diagonal Majorana moments vanish (physics.md 4.3): a Majorana campaign reports the
+    # Diagonal Majorana moments vanish ([physics §4.3]): a Majorana campaign reports the
     # transition moments mu12 / eps12 instead.
     mu_name, eps_name = ("mu12", "eps12") if setup.nature == "majorana" else ("mu11", "eps11")
     dip = dipole_limits(setup, threshold, (mu_name, eps_name))
@@ -645,7 +646,7 @@ def optimise_dwell(info: TargetInfo, hw: Hardware, h: Hypothesis, omega_eV: Sequ
                    dwell_s: Sequence[float], decision: str = "ordering") -> dict:
     """Reallocate the dwell times (total fixed) to maximise a decision's Asimov Delta chi^2.
 
-    Calls ``renpsim.stats.planning.optimise_dwell_for_decision`` (physics.md 6.3: the choice of
+    Calls ``renpsim.stats.planning.optimise_dwell_for_decision`` ([physics §6.3]: the choice of
     frequencies and their exposure split matters as much as the exposure). Returns the new wall
     dwell times (same order and total as the input) and the Delta chi^2 before and after.
     """
@@ -731,7 +732,7 @@ def sensitivity(info: TargetInfo, hw: Hardware, h: Hypothesis, alt: Hypothesis,
     """Asimov reach of the campaign.
 
     Rows: the main hypothesis against (a) the chosen alternative (Asimov Poisson deviance of the
-    expected counts, physics.md 6.1, computed here), and the decisions of the statistics engine
+    expected counts, [physics §6.1], computed here), and the decisions of the statistics engine
     (``renpsim.stats.planning``): (b) the other ordering, (c) the other nature, (d) lightest
     mass = 0, each with the lightest mass profiled by the fit. Each row gives Delta chi^2 at the
     campaign's exposure and the factor by which all dwell times must grow to reach
@@ -771,7 +772,7 @@ def sensitivity(info: TargetInfo, hw: Hardware, h: Hypothesis, alt: Hypothesis,
         d = poisson_deviance(mu + bkg, mu_alt + bkg, profile_norm)
         return {"test": name, "delta_chi2": d,
                 "exposure_factor": _exposure_factor(mu, mu_alt, bkg, threshold, profile_norm),
-                "source": "adapter (physics.md 6.1)"}
+                "source": "adapter ([physics §6.1])"}
 
     res.rows.append(row(f"alternative: {alt.label()}",
                         forecast(info, hw, alt, fc.omega_eV, fc.dwell_s).signal))
@@ -811,7 +812,8 @@ class MassLimit:
 def lightest_mass_limits(h: Hypothesis) -> list[MassLimit]:
     """Existing bounds on m_lightest, sum m_nu and m_beta as bounds on the lightest mass.
 
-    Records from ``renpsim.limits`` (physics.md 3.3, 7). Sum m_nu and m_beta bounds are turned
+    Records from ``renpsim.limits`` ([physics §3.3], [physics §7]). Sum m_nu and m_beta bounds are
+    turned
     into lightest-mass bounds for the hypothesis' ordering and oscillation preset by solving
     Sum m(m_l) = bound or m_beta(m_l) = bound (both increase with m_l); a bound below the
     ordering's minimum (m_l = 0) excludes the ordering and is reported with ``None``. Empty
@@ -860,7 +862,7 @@ class StepTable:
 def simulate_counts(fc: StepForecast, seed: int) -> StepTable:
     """Poisson counts per step drawn from the forecast, in memory (a quick look; no file).
 
-    The generator is seeded from ``SeedSequence(seed)`` (TEAM.md randomness rule).
+    The generator is seeded from ``SeedSequence(seed)`` (randomness rule, docs/statistics.md).
     """
     mu = np.nan_to_num(fc.signal, nan=0.0) + fc.background
     rng = np.random.default_rng(np.random.SeedSequence(int(seed)))

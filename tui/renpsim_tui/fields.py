@@ -5,7 +5,7 @@ the parsed value or raises :class:`~renpsim.errors.InputError` naming the field,
 what would be accepted. Widgets call it on every keystroke (validation as you type) and the
 campaign refuses to store anything that does not pass it.
 
-Defaults and ranges follow hardware.md section 7.1 (Yb reference table) and section 8.4 (open
+Defaults and ranges follow [hardware §7.1] (Yb reference table) and section 8.4 (open
 questions as knobs); knobs tagged ``[A]`` there are assumptions and are labelled as such here.
 """
 
@@ -39,7 +39,8 @@ class FieldSpec:
     choices : tuple of str
         Allowed values for ``kind == "choice"``.
     tag : str
-        Evidence tag from hardware.md: ``"[A]"`` assumption, ``"[U]"`` unverified, or ``""``.
+        Evidence tag from docs/reference/hardware.md: ``"[A]"`` assumption, ``"[U]"`` unverified, or
+        ``""``.
     help : str
         One line shown below the form when the field has focus.
 
@@ -202,35 +203,36 @@ def _c(key, label, choices, default, *, tag="", help=""):
 
 
 #: Hardware knobs of the Hardware tab, keyed ``SECTION.KEY`` as in the hardware schema (written
-#: to ``[hardware_overrides.SECTION]`` of the campaign). Ranges and tags from hardware.md 7.1, 8.4
+#: to ``[hardware_overrides.SECTION]`` of the campaign). Ranges and tags from [hardware §7.1],
+#: [hardware §8.4]
 #: and the hardware branch's knob table.
 HARDWARE_FIELDS: tuple[FieldSpec, ...] = (
     _f("target.density_cm3", "Atom density n_a", "cm-3", 8.9e14, 0.0, 1e24, min_open=True,
-       tag="[C]", help="Number density; enters the rate squared (hardware.md 7.1)"),
+       tag="[C]", help="Number density; enters the rate squared ([hardware §7.1])"),
     _f("target.length_m", "Cell length L", "m", 0.10, 0.0, 10.0, min_open=True, tag="[A]",
-       help="V = L x A (hardware.md 8.1)"),
+       help="V = L x A ([hardware §8.1])"),
     _f("target.area_m2", "Cell area A", "m2", 1e-4, 0.0, 1.0, min_open=True, tag="[A]"),
     _c("target.n_gamma", "n_gamma model", ("equal_n_a", "from_laser", "explicit"), "equal_n_a",
-       tag="[A]", help="Trigger photon density (hardware.md 8.4)"),
+       tag="[A]", help="Trigger photon density ([hardware §8.4])"),
     _f("target.n_gamma_cm3", "n_gamma (explicit)", "cm-3", None, 0.0, 1e24, min_open=True,
        tag="[A]", kind="float?", help="Used with n_gamma = explicit; blank = unset"),
     _f("target.gamma0_per_s", "Gamma_0 override", "s-1", None, 0.0, 1e3, min_open=True,
        tag="[A]", kind="float?", help="Blank = the target's value (required for Xe)"),
     _c("coherence.eta_model", "eta model", ("constant", "level1"), "level1", tag="[A]"),
     _f("coherence.eta0", "Peak coherence eta0", "", 1e-2, 0.0, 1.0, min_open=True, tag="[A]",
-       help="hardware.md 5.1: 1e-2, range 1e-5..1"),
+       help="[hardware §5.1]: 1e-2, range 1e-5..1"),
     _f("coherence.rho_ge0", "Prepared |rho_ge(0)|", "", 0.1, 0.0, 0.5, min_open=True, tag="[A]"),
     _f("coherence.T2_s", "Dephasing T2", "s", 10e-9, 0.0, 1.0, min_open=True, tag="[A]"),
     _f("lasers.pulse_energy_J", "Laser pulse energy", "J", 10e-3, 0.0, 10.0, min_open=True,
-       tag="[A]", help="hardware.md 7.1: 10 mJ, range 0.1-100 mJ"),
+       tag="[A]", help="[hardware §7.1]: 10 mJ, range 0.1-100 mJ"),
     _f("lasers.duration_s", "Laser pulse FWHM", "s", 5e-9, 0.0, 1e-3, min_open=True, tag="[A]"),
     _f("lasers.rep_rate_Hz", "Repetition rate", "Hz", 10.0, 0.0, 1e9, min_open=True, tag="[A]"),
     _f("lasers.waist_m", "Beam waist", "m", 2e-3, 0.0, 0.1, min_open=True, tag="[A]"),
     _c("waveguide.enabled", "PhC waveguide", ("true", "false"), "true", tag="[A]"),
     _f("waveguide.T_sig", "Waveguide T_sig", "", 0.5, 0.0, 1.0, tag="[A]",
-       help="Signal transmission (hardware.md 2.2)"),
+       help="Signal transmission ([hardware §2.2])"),
     _f("backgrounds.trigger_leak_eps", "Trigger leakage eps_leak", "", 1e-20, 0.0, 1.0,
-       tag="[A]", help="hardware.md 8.4: 1e-20, range 1e-24..1e-12"),
+       tag="[A]", help="[hardware §8.4]: 1e-20, range 1e-24..1e-12"),
     _f("backgrounds.stray_rate_Hz", "Stray light rate", "Hz", 0.0, 0.0, 1e9, tag="[A]"),
     _f("detector.efficiency", "Detector efficiency", "", 0.80, 0.0, 1.0),
     _f("detector.dark_rate_Hz", "Dark rate", "Hz", 100.0, 0.0, 1e9),
@@ -260,7 +262,7 @@ SESSION_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("alternative.bsm", "Alt. BSM term", "", "bsm", "none",
               help="e.g. vector m=0.05,gL11=1e-26 | scalar m=0.05,yS11=1e-18 | dipole mu11=1e-9"),
     _f("statistics.delta_chi2", "Delta chi^2 threshold", "", 3.84, 0.0, 1e3, min_open=True,
-       help="3.84 = 95% CL for 1 dof; GP21 uses 5.99 (2 dof) (physics.md 6.2)"),
+       help="3.84 = 95% CL for 1 dof; GP21 uses 5.99 (2 dof) ([physics §6.2])"),
     FieldSpec("statistics.dof", "Degrees of freedom", "", "int", 1, 1, 10),
 )
 
