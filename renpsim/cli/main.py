@@ -57,17 +57,21 @@ class LazyGroup(click.Group):
                  **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.lazy = dict(lazy or {})
+        # Imported lazy commands are cached here, not in ``self.commands``: that dict holds only
+        # the eagerly added ones, so it never looks like the complete list (documentation
+        # generators read it when it is not empty).
+        self._loaded: dict[str, click.Command] = {}
 
     def list_commands(self, ctx: click.Context) -> list[str]:  # noqa: D102
         return [*self.lazy, *(n for n in super().list_commands(ctx) if n not in self.lazy)]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:  # noqa: D102
-        if cmd_name in self.commands or cmd_name not in self.lazy:
+        if cmd_name not in self.lazy:
             return super().get_command(ctx, cmd_name)
-        module_name, attr, _ = self.lazy[cmd_name]
-        command = getattr(importlib.import_module(module_name), attr)
-        self.add_command(command, cmd_name)
-        return command
+        if cmd_name not in self._loaded:
+            module_name, attr, _ = self.lazy[cmd_name]
+            self._loaded[cmd_name] = getattr(importlib.import_module(module_name), attr)
+        return self._loaded[cmd_name]
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """List the commands with their static one-line help (imports nothing)."""
