@@ -24,7 +24,9 @@ from renpsim.cli.options import CampaignCommand, FiniteFloat, complete_campaign
               help="Degrees of freedom of the limit threshold (GP21 used 2: 5.99).")
 @click.option("--mass-points", type=click.IntRange(3, 1000), default=57, show_default=True,
               help="Mediator masses (log-spaced 1e-3..1e4 eV) of the coupling curves.")
-def run_cmd(campaign, outdir, seed, level, cl, dof, mass_points) -> None:
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object (campaign, outdir, viability statement, limit tables).")
+def run_cmd(campaign, outdir, seed, level, cl, dof, mass_points, as_json) -> None:
     """Simulate CAMPAIGN, fit it, compute its reach, compare with existing limits, report.
 
     Without CAMPAIGN the embedded default (gp21-benchmark: GP21's Yb benchmark) is used.
@@ -52,6 +54,17 @@ def run_cmd(campaign, outdir, seed, level, cl, dof, mass_points) -> None:
 
         results = run_report(name, outdir, settings, progress)
     v = results["viability"]
+    if as_json:
+        import json
+
+        sens = results.get("sensitivity")
+        click.echo(json.dumps({
+            "campaign": name, "outdir": str(outdir), "statement": v["statement"],
+            "sensitivity": None if sens is None else {
+                "delta_chi2": sens["delta_chi2"], "cl": sens["cl"], "dof": sens["dof"],
+                "tables": [t["file"] for t in sens["tables"].values()]},
+            "report": ["summary.md", "summary.html"]}, indent=1, allow_nan=False))
+        return
     click.echo(f"{name}: {v['statement']}")
     if "sensitivity" in results:
         s = results["sensitivity"]

@@ -49,11 +49,18 @@ def inspect_cmd(run: str, as_json: bool) -> None:
 @click.command("validate")
 @click.argument("run", type=click.Path(dir_okay=False))
 @click.option("--quick", is_flag=True, help="Skip the value checks of /shots and /events.")
-def validate_cmd(run: str, quick: bool) -> None:
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object (file, schema_version, dims, notes).")
+def validate_cmd(run: str, quick: bool, as_json: bool) -> None:
     """Check the run file RUN against the schema: exit 0 if valid, 2 (one line) otherwise."""
     from renpsim.runfile.validate import validate_run
 
     report = validate_run(run, deep=not quick)
+    if as_json:
+        click.echo(json.dumps({"file": run, "valid": True, "schema_version": report.schema_version,
+                               "dims": dict(report.dims), "notes": list(report.notes)},
+                              indent=1, allow_nan=False, default=int))
+        return
     dims = ", ".join(f"{k}={v}" for k, v in report.dims.items())
     click.echo(f"{run}: valid renp-run {report.schema_version} ({dims})")
     for note in report.notes:
@@ -64,11 +71,15 @@ def validate_cmd(run: str, quick: bool) -> None:
 @click.argument("run", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Blinded copy to write (may equal RUN).")
-def strip_truth_cmd(run: str, output: str) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object {input, output}.")
+def strip_truth_cmd(run: str, output: str, as_json: bool) -> None:
     """Write a copy of RUN without /truth (blinding), recording the parent's sha256."""
     from renpsim.runfile.strip import strip_truth
 
     strip_truth(run, output)
+    if as_json:
+        click.echo(json.dumps({"input": run, "output": output, "truth": False}))
+        return
     click.echo(f"wrote {output} (without /truth)")
 
 
@@ -78,9 +89,14 @@ def strip_truth_cmd(run: str, output: str) -> None:
               help="TOML with [run], [target], [[lasers]], [[detectors]], [daq], [calibration].")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Run file to write.")
-def import_cmd(counts: str, metadata: str, output: str) -> None:
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object {counts, metadata, output}.")
+def import_cmd(counts: str, metadata: str, output: str, as_json: bool) -> None:
     """Turn COUNTS, a table of counts per step (CSV or pandas-readable), into a run file."""
     from renpsim.runfile.importer import import_counts
 
     import_counts(counts, metadata, output)
+    if as_json:
+        click.echo(json.dumps({"counts": counts, "metadata": metadata, "output": output}))
+        return
     click.echo(f"wrote {output}")
