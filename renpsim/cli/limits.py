@@ -154,7 +154,9 @@ def _read_with(path, quantity):
               default=None, help="LO HI: mass range in eV.")
 @_kind_opt
 @_no_md
-def plot_cmd(quantity, with_file, output, x_range, kinds, no_md) -> None:
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object {output, drawn, not_drawn}.")
+def plot_cmd(quantity, with_file, output, x_range, kinds, no_md, as_json) -> None:
     """Plot the existing limits on QUANTITY (log-log), optionally with a RENP sensitivity."""
     from renpsim.limits.plot import PLOT_FORMATS, plot_limits
 
@@ -164,6 +166,10 @@ def plot_cmd(quantity, with_file, output, x_range, kinds, no_md) -> None:
     plot = plot_limits(quantity, sens, db=_database(), include_model_dependent=not no_md,
                        kinds=kinds or None, x_range=tuple(x_range) if x_range else None)
     plot.save(output)
+    if as_json:
+        click.echo(_dump({"output": output, "drawn": list(plot.drawn_ids),
+                          "not_drawn": list(plot.not_drawn)}))
+        return
     click.echo(f"wrote {output}: {len(plot.drawn)} limits drawn "
                f"({', '.join(plot.drawn_ids) or 'none'})"
                + (f"; cited, not drawn: {', '.join(plot.not_drawn)}" if plot.not_drawn else ""))
@@ -192,29 +198,21 @@ def compare_cmd(quantity, with_file, mu_definition, mediator_mass_GeV, kinds, no
     if as_json:
         click.echo(_dump(comp.to_dict()))
         return
-    from rich.console import Console
-    from rich.table import Table
+    from renpsim.cli.tables import print_table
 
-    console = Console(width=200)
-    head = (f"{quantity}: RENP {sens.cl:.0%} CL, {sens.dof} dof (delta chi2 = "
-            f"{sens.delta_chi2:g}); factor = existing / RENP (> 1: RENP improves)")
-    console.print(head)
-    t = Table(show_edge=False, title="per mass point" if sens.x is not None else None)
-    for col in comp.table.columns:
-        t.add_column(str(col))
-    for row in comp.table.itertuples(index=False):
-        t.add_row(*(_fmt(v) for v in row))
-    console.print(t)
-    t2 = Table(show_edge=False, title="per existing limit")
-    for col in ("id", "kind", "CL", "model-dep.", "max factor", "at x", "source"):
-        t2.add_column(col)
-    for row in comp.per_record.itertuples(index=False):
-        t2.add_row(row.id, row.kind, row.cl_text, "yes" if row.model_dependent else "no",
-                   _fmt(row.max_factor), _fmt(row.x_at_max), row.source[:60])
-    console.print(t2)
+    click.echo(f"{quantity}: RENP {sens.cl:.0%} CL, {sens.dof} dof (delta chi2 = "
+               f"{sens.delta_chi2:g}); factor = existing / RENP (> 1: RENP improves)")
+    print_table([str(c) for c in comp.table.columns],
+                [[_fmt(v) for v in row] for row in comp.table.itertuples(index=False)],
+                title="per mass point" if sens.x is not None else None)
+    print_table(("id", "kind", "CL", "model-dep.", "max factor", "at x", "source"),
+                [[row.id, row.kind, row.cl_text, "yes" if row.model_dependent else "no",
+                  _fmt(row.max_factor), _fmt(row.x_at_max), row.source]
+                 for row in comp.per_record.itertuples(index=False)],
+                no_wrap=("id",), title="per existing limit")
     if sens.x is not None:
         regions = ", ".join(f"[{lo:.3g}, {hi:.3g}] eV" for lo, hi in comp.regions) or "none"
-        console.print(f"RENP improves on the envelope for {sens.x_name}: {regions}")
+        click.echo(f"RENP improves on the envelope for {sens.x_name}: {regions}")
 
 
 @click.command("cite")
