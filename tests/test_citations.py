@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "docs" / "reference"
 SCANNED_DIRS = ("renpsim", "tui", "docs", "hardware", "campaigns", "benchmarks", "tests")
-SCANNED_FILES = ("README.md", "CITATION.cff", "pyproject.toml", "mkdocs.yml")
+SCANNED_FILES = ("README.md", "CITATION.cff", "pyproject.toml")
 SKIPPED_PARTS = {"__pycache__", "__snapshots__", "corpus", ".pytest_cache", ".hypothesis"}
 SUFFIXES = {".py", ".md", ".toml", ".json", ".cff", ".txt", ".html", ".j2", ".yml", ".tcss"}
 THIS_FILE = Path(__file__).resolve()
@@ -29,7 +29,7 @@ THIS_FILE = Path(__file__).resolve()
 NOT_CITATIONS = {"A", "C", "D", "Q", "U", "V", "S", "P", "NO", "IO", "PDF", "CAMPAIGN", "None"}
 
 SECTION_CITE = re.compile(r"\[(physics|hardware) §([^\]]*)\]")
-KEY_CITE = re.compile(r"(?<![\w\]\)\[\"'])\[([A-Z][A-Za-z]*(?:-[a-z]+)?\d*[a-z]?)\]")
+KEY_CITE = re.compile(r"(?<![\w\]\)\[\"'])\[([A-Z][A-Za-z]*(?:-[a-z]+)?\d*[a-z]?)\](?!\()")
 QUOTE_CITE = re.compile(r"\[Q: ([A-Z][\w-]*)")
 OLD_FORMS = {
     "a section of physics.md/hardware.md outside the repository": re.compile(

@@ -17,7 +17,6 @@ import math
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats as _st
 
 from renpsim.errors import InputError
 
@@ -64,11 +63,15 @@ def delta_chi2_threshold(cl: float = 0.95, dof: int = 1) -> float:
         raise InputError("statistics", "dof", dof, "a whole number >= 1")
     if not (math.isfinite(cl) and 0.0 < cl < 1.0):
         raise InputError("statistics", "cl", cl, "a confidence level in (0, 1)")
+    from scipy import stats as _st  # imported on use: scipy.stats is slow to import
+
     return float(_st.chi2.ppf(cl, dof))
 
 
 def cl_of_threshold(delta_chi2: float, dof: int) -> float:
     """Confidence level that a Delta chi^2 threshold corresponds to for ``dof`` (Wilks)."""
+    from scipy import stats as _st
+
     return float(_st.chi2.cdf(delta_chi2, dof))
 
 
@@ -80,5 +83,7 @@ def significance_from_delta_chi2(delta_chi2: ArrayLike, dof: int = 1) -> NDArray
     d = np.maximum(np.asarray(delta_chi2, dtype=float), 0.0)
     if dof == 1:
         return np.sqrt(d)
+    from scipy import stats as _st
+
     p = _st.chi2.sf(d, dof)
     return _st.norm.isf(0.5 * p)
