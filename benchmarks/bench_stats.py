@@ -1,4 +1,4 @@
-"""Statistics-engine benchmarks (issue 5).
+"""Statistics-engine benchmarks (docs/statistics.md).
 
 (a) One GP21 Fig. 3-style curve (vector gL11, 200 mediator masses, Asimov, Delta chi^2 = 5.99):
     batched search vs a straightforward per-mass loop (the physics layer's

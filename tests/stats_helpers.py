@@ -1,4 +1,4 @@
-"""Helpers for the statistics tests: a minimal renp-run v1 file (hardware.md section 9)."""
+"""Helpers for the statistics tests: a minimal renp-run v1 file ([hardware §9])."""
 
 import json
 
@@ -64,7 +64,7 @@ def split_channels(src, dst, *, efficiency=(1.0, 0.5), dark_rate_per_s=(1e-5, 1e
     """Copy a one-channel run file written by ``renpsim simulate`` into a two-channel one.
 
     The simulated signal counts of each step are split binomially in the ratio of the channel
-    efficiencies (both channels see equal photon fluxes, hardware.md 5.2); each channel then
+    efficiencies (both channels see equal photon fluxes, [hardware §5.2]); each channel then
     gets Poisson dark counts at its own rate over its gate live time, and a dark run of
     ``dark_live_s`` with Poisson counts at that rate. The frozen campaign is unchanged.
     """

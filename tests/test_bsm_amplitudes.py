@@ -3,7 +3,7 @@
 The closed forms of renpsim.physics.bsm.model are compared with
 renpsim.physics.bsm.reference, which builds the amplitude from explicit Dirac spinors and gamma
 matrices at the Lagrangian level (Majorana: direct minus exchange amplitude with v = C u-bar^T)
-and integrates over the neutrino energy (physics.md 8.5).
+and integrates over the neutrino energy ([physics §8.5]).
 """
 
 import numpy as np
@@ -55,7 +55,7 @@ cplx = st.complex_numbers(max_magnitude=2.0, allow_nan=False, allow_infinity=Fal
 
 @given(mi=masses, mj=masses, frac=st.floats(0, 1), depth=st.floats(1e-4, 0.2), aL=cplx, aR=cplx)
 def test_zprime_dirac_identity(mi, mj, frac, depth, aL, aR):
-    """physics.md 8.5: sum |u-bar gamma^k (aL P_L + aR P_R) v|^2."""
+    """[physics §8.5]: sum |u-bar gamma^k (aL P_L + aR P_R) v|^2."""
     _, _, (_, pi, pj) = _point(mi, mj, frac, depth)
     lhs = spatial_current_sum(pi, mi, pj, mj, lambda k: GAMMA[k] @ (aL * P_L + aR * P_R))
     P = 2 * pi[1:] @ pj[1:] + 3 * minkowski_dot(pi, pj)
@@ -182,8 +182,10 @@ def test_contact_terms_match_spinor_numerics():
 
 
 def test_reference_propagator_normalisation():
-    """The reference's Z' and scalar normalisations are GP21 eq. 20 and J_P/(2 m_e) (physics.md
-    4.1, 4.2), written out here independently."""
+    """The reference's Z' and scalar normalisations are GP21 eq. 20 and J_P/(2 m_e).
+
+    Source: [physics §4.1], [physics §4.2]; written out here independently.
+    """
     s, m = 0.01, 0.05
     c = couplings_at(s, {"a": np.zeros((3, 3)), "vectors": [(m, np.eye(3), 2 * np.eye(3), 0.0)],
                          "scalars": [(m, 3 * np.eye(3), np.zeros((3, 3)), 0.0)]})

@@ -1,4 +1,4 @@
-"""BSM inputs: validation, spec parsing, effective moments, and the CLI contract of issue 3."""
+"""BSM inputs: validation, spec parsing, effective moments, and the CLI contract of docs/bsm.md."""
 
 import json
 
@@ -101,7 +101,8 @@ def test_spec_parser_errors(kind, spec, key):
     assert exc.value.where == kind   # a parameter, not an option (the CLI re-labels it)
 
 
-# ---- effective moments (physics.md 4.3, 7.3; NF22) ------------------------------------------
+# ---- effective moments ([physics §4.3], [physics §7.3]; NF22)
+# ------------------------------------------
 
 def test_pmns_first_row_and_unitarity():
     U = pmns_matrix(0.304, 0.02219, 0.573, 3.44, 0.7, 1.9)

@@ -1,6 +1,9 @@
-"""Limits and validation numbers of the BSM terms (physics.md 4.1-4.3, 8.4).
+"""Limits and validation numbers of the BSM terms.
 
-Expected values are typed in from physics.md or computed here from the printed formulas, never
+Source: [physics §4.1] to [physics §4.3], [physics §8.4].
+
+Expected values are typed in from docs/reference/physics.md or computed here from the printed
+formulas, never
 taken from renpsim itself.
 """
 
@@ -74,7 +77,7 @@ def test_heavy_vector_is_the_contact_form(nature):
 
 @pytest.mark.parametrize("term", ["gL", "gR", "yS", "yP"])
 def test_heavy_mediator_depends_on_coupling_over_mass_squared(term):
-    """Slope 2 in log-log (physics.md 8.4 B3): (m, c) and (10 m, 100 c) give the same I."""
+    """Slope 2 in log-log ([physics §8.4] B3): (m, c) and (10 m, 100 c) give the same I."""
     state = sbench()
 
     def make(m, c):
@@ -102,7 +105,7 @@ def test_light_mediator_is_mass_independent():
 
 # ---- poles ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("m_pole", [0.05258, 0.08894, 0.11236])  # physics.md 8.1 K8
+@pytest.mark.parametrize("m_pole", [0.05258, 0.08894, 0.11236])  # [physics §8.1] K8
 def test_pole_position(m_pole):
     """The BSM effect peaks at omega = E_eg/2 - m^2/(2 E_eg) (GP21 section IV)."""
     state = sbench(m1=0.0)
@@ -165,7 +168,7 @@ def test_fig2_paper_convention_scalar_and_pseudoscalar_nearly_overlap():
 
 
 def _paper_minus_physical_pseudoscalar(omega, state, y, m):
-    """The documented difference for a real diagonal y_P,11 (physics.md 4.2 physical phase):
+    """The documented difference for a real diagonal y_P,11 ([physics §4.2] physical phase):
     I_phys - I_paper = Delta_11/(E_vg-omega)^2 * y omega^2 Re(a_11) 2 m_1
                        / (6 sqrt2 G_F m_e (s - m^2))."""
     s = pair_mass2(omega, E_EG)
@@ -209,7 +212,7 @@ def test_B5_em_constant():
 
 
 def test_B6_em_channel_values():
-    """physics.md 8.4 B6: F^EM_11 at m = 0.01 eV, omega = 1.0688 eV, 1e-11 mu_B."""
+    """[physics §8.4] B6: F^EM_11 at m = 0.01 eV, omega = 1.0688 eV, 1e-11 mu_B."""
     state = neutrino_state("NO", 0.01, "dirac", "nufit-5.0")
     omega = 1.0688
     s = pair_mass2(omega, E_EG)
@@ -223,7 +226,7 @@ def test_B6_em_channel_values():
 
 @pytest.mark.parametrize("nature", ["dirac", "majorana"])
 def test_dipole_effect_is_purely_quadratic(nature):
-    """No interference with the weak amplitude and no mu-eps cross term (physics.md 4.3)."""
+    """No interference with the weak amplitude and no mu-eps cross term ([physics §4.3])."""
     state = sbench(nature, a21=0.7, a31=2.0)
     mu = np.zeros((3, 3), complex)
     mu[0, 1], mu[1, 0] = 1e-11 * (1 + 1j), 1e-11 * ((1 - 1j) if nature == "dirac" else -(1 + 1j))
@@ -252,7 +255,7 @@ def test_majorana_transition_moment_is_half_the_dirac_pair_sum():
 
 
 def test_charge_radius_and_anapole_are_negligible():
-    """physics.md 4.3: <r^2> = 1e-32 cm^2 changes the rate by ~1e-15 and the interference is
+    """[physics §4.3]: <r^2> = 1e-32 cm^2 changes the rate by ~1e-15 and the interference is
     <~1e-22. Computed from the contact bracket directly (no cancellation against the SM)."""
     state = sbench()
     s = pair_mass2(OMEGA, E_EG)
@@ -309,7 +312,7 @@ def test_exact_pole_without_width_is_inf_without_warnings(nature):
 
 @pytest.mark.parametrize("nature", ["dirac", "majorana"])
 def test_diagonal_vector_is_corrected_gp21_eq22(nature):
-    """physics.md 4.1 (GP21 eq. 22 with the I^M sign of physics.md 0 item 4), typed in:
+    """[physics §4.1] (GP21 eq. 22 with the I^M sign of [physics §0] item 4), typed in:
     (|aL|^2+|aR|^2 - 2 dM Re[aL aR]) I^D + (2 Re[aL* aR] - dM Re[aL^2 + aR^2]) m_i m_j."""
     from renpsim.physics.spectrum import dirac_kernel
 
@@ -354,10 +357,10 @@ def test_fig2_vector_statements():
 
 
 def test_gp21_sensitivity_ranges_are_reproduced():
-    """GP21 abstract/Fig. 3 (physics.md 4.1-4.2): |g^e g^nu| < 1e-26 ... 1e-15 and
+    """GP21 abstract/Fig. 3 ([physics §4.1] to [physics §4.2]): |g^e g^nu| < 1e-26 ... 1e-15 and
     |y^e y^nu| < 1e-19 ... 1e-9 for m = 1e-3 ... 1e4 eV (Yb, NO, m1 = 0.01 eV, Dirac,
     2.3 days split over the three frequencies, Gamma_0 = 0.002/s, Delta chi^2 = 5.99 with the
-    corrected Poisson chi^2 of physics.md 0 item 5). GP21 quotes rounded decades: we find
+    corrected Poisson chi^2 of [physics §0] item 5). GP21 quotes rounded decades: we find
     2.9e-26 / 1.3e-15 (vector) and 4.3e-19 / 6.6e-9 (scalar), so the check is "within a
     factor 10"."""
     from scipy.optimize import brentq
@@ -379,5 +382,5 @@ def test_gp21_sensitivity_ranges_are_reproduced():
         flat, heavy = limit(make, 1e-3), limit(make, 1e4)
         assert low / 10 < flat < low * 10
         assert high / 10 < heavy < high * 10
-        # slope 2 at large mass (physics.md 8.4 B3)
+        # slope 2 at large mass ([physics §8.4] B3)
         assert limit(make, 1e3) == pytest.approx(heavy / 100, rel=1e-3)

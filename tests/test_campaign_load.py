@@ -76,7 +76,7 @@ def test_generators_uniform_and_thresholds():
                        dense_fraction=0.5, dense_width_eV=1e-5)
     doc["truth"] = {"m_lightest_eV": 0.01, "oscillation": "nufit-5.0"}
     c = campaign_from_dict(doc, "x")
-    # physics.md 8.1 K2: omega_11 = 1.071652 eV; steps packed around it
+    # [physics §8.1] K2: omega_11 = 1.071652 eV; steps packed around it
     assert np.sum(np.abs(c.steps.omega_eV - 1.071652) < 1.2e-5) >= 5
 
 

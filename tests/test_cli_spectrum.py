@@ -1,4 +1,4 @@
-"""The `renpsim spectrum` interface contract (issue 2) and its bad-input policy."""
+"""The `renpsim spectrum` interface contract (docs/physics.md) and its bad-input policy."""
 
 import json
 import math
@@ -34,7 +34,7 @@ def test_contract_json(capsys):
     assert inp["oscillation"] == "nufit-5.2"
     assert inp["m_lightest_eV"] == 0.01
     assert len(inp["Ue"]) == 3 and all(len(p) == 2 for p in inp["Ue"])
-    # |U_e1|^2 = c12^2 c13^2 with NuFIT 5.2 NO (physics.md 3.1)
+    # |U_e1|^2 = c12^2 c13^2 with NuFIT 5.2 NO ([physics §3.1])
     ue1 = inp["Ue"][0]
     assert ue1[0] ** 2 + ue1[1] ** 2 == pytest.approx((1 - 0.303) * (1 - 0.02203))
     assert rec["omega_eV"] == [1.0688, 1.0699, 1.0711]
@@ -43,7 +43,7 @@ def test_contract_json(capsys):
     assert sorted(rec["thresholds_eV"]) == ["11", "12", "13", "22", "23", "33"]
     total = [sum(rec["channels"][k][n] for k in rec["channels"]) for n in range(3)]
     assert total == pytest.approx(rec["I"], rel=1e-12)
-    # default Yb isotope 174 puts E_eg/2 - omega_11 near 93 ueV for m1 = 0.01 (physics.md 8.1)
+    # default Yb isotope 174 puts E_eg/2 - omega_11 near 93 ueV for m1 = 0.01 ([physics §8.1])
     assert 1e6 * (inp["E_eg_eV"] / 2 - rec["thresholds_eV"]["11"]) == pytest.approx(93.3, abs=0.1)
 
 

@@ -119,7 +119,7 @@ def test_interarrival_histogram_bookkeeping(tmp_path):
 
 
 def test_interarrival_histogram_shows_afterpulses(tmp_path):
-    """The afterpulse signature the in-situ calibration fits (hardware.md 3.4 item 7): with
+    """The afterpulse signature the in-situ calibration fits ([hardware §3.4] item 7): with
     p_ap = 0.2 and tau_ap = 5 ns the short intervals (< 45 ns) gain about one per recorded
     afterpulse; without afterpulsing they come from pairs of primaries only."""
     short = {}

@@ -18,7 +18,7 @@ def test_smeared_I_matches_quadrature_convolution():
     c = load_campaign("gp21-benchmark")
     state = c.neutrinos
     half = c.hardware.E_eg_eV / 2
-    sigma = 20e-6  # 20 ueV: several kinks (physics.md 8.1) inside the kernel
+    sigma = 20e-6  # 20 ueV: several kinks ([physics §8.1]) inside the kernel
     for w0 in (half - 150e-6, half - 60e-6, half - 5e-6):
         def f(x, w0=w0):
             w = w0 + x
@@ -64,7 +64,7 @@ def test_expected_counts_hypothesis_override():
     c = load_campaign("gp21-benchmark")
     base = expected_counts(c)["signal"].to_numpy()
     heavy = expected_counts(c, neutrinos=neutrino_state("NO", 0.05, "dirac", "nufit-5.0"))
-    # physics.md 8.1 K9: omega = 1.0711 eV is closed for m1 > 0.0263 eV
+    # [physics §8.1] K9: omega = 1.0711 eV is closed for m1 > 0.0263 eV
     assert heavy["signal"].iloc[2] == 0.0
     assert np.all(heavy["signal"].to_numpy() <= base)
 
@@ -74,7 +74,7 @@ def test_per_shot_table_matches_direct_convolution():
 
     c = load_campaign("yb-threshold-scan", overrides={
         "scan.n_steps": 12, "scan.shots_per_step": 100, "scan.reference_every": 0,
-        "hardware.lasers.linewidth_Hz": 1e9})          # 1 GHz line (hardware.md 7.1 max)
+        "hardware.lasers.linewidth_Hz": 1e9})          # 1 GHz line ([hardware §7.1] max)
     sim = _Sim(c, 0)
     m = sim.m
     for s in range(len(m.n_shots)):

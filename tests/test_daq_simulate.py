@@ -15,7 +15,7 @@ from renpsim.physics.neutrino import neutrino_state
 from renpsim.physics.spectrum import spectral_function
 from renpsim.runfile import validate_run
 
-# physics.md 8.3 N2: 8.3 + 6.5 + 5.9 = 20.8 events (2.3 d total split equally)
+# [physics §8.3] N2: 8.3 + 6.5 + 5.9 = 20.8 events (2.3 d total split equally)
 N2 = 20.8
 
 
@@ -127,7 +127,7 @@ def test_vapour_expected_counts_components():
     c = load_campaign("yb-threshold-scan")
     e = expected_counts(c)
     n = c.steps.total_shots
-    # hardware.md 8.2: leakage ~4.7e-4 per shot, dark 5e-6 per shot, signal ~1e-28 or less
+    # [hardware §8.2]: leakage ~4.7e-4 per shot, dark 5e-6 per shot, signal ~1e-28 or less
     assert e["leak"].sum() / n == pytest.approx(4.7e-4, rel=0.03)
     assert e["dark"].sum() / n == pytest.approx(5e-6)
     assert 0 < e["signal"].sum() < 1e-27

@@ -1,4 +1,4 @@
-"""Hardware presets and strict TOML loading (hardware.md 7, 8)."""
+"""Hardware presets and strict TOML loading ([hardware §7], [hardware §8])."""
 
 import math
 
@@ -33,17 +33,17 @@ def test_gp21_preset_reference_point():
 
 
 def test_vapour_and_xe_gamma0_match_hardware_md():
-    # hardware.md 8.2 [C]: 1.4e-22 s^-1 (Yb vapour) and 5.1e-8 s^-1 (Xe gas)
+    # [hardware §8.2] [C]: 1.4e-22 s^-1 (Yb vapour) and 5.1e-8 s^-1 (Xe gas)
     assert load_hardware("yb-vapour").rate_per_unit_I() == pytest.approx(1.41e-22, rel=0.01)
     assert load_hardware("xe-gas").rate_per_unit_I() == pytest.approx(5.1e-8, rel=0.01)
 
 
 def test_laser_photon_numbers_match_hardware_md():
     hw = load_hardware("yb-vapour")
-    # hardware.md 0 item 5: 10 mJ at 1.07 eV ~ 5.8e16 photons; 8.4: n_gamma ~ 6e15 cm^-3
+    # [hardware §0] item 5: 10 mJ at 1.07 eV ~ 5.8e16 photons; 8.4: n_gamma ~ 6e15 cm^-3
     assert photons_per_pulse(10e-3, 1.07175) == pytest.approx(5.82e16, rel=0.01)
     assert n_gamma_from_laser(hw.lasers, 1.07175) == pytest.approx(6.2e15, rel=0.03)
-    # hardware.md 8.2: leakage background per shot ~ 5.8e16 x 1e-20 x 0.8 = 4.7e-4
+    # [hardware §8.2]: leakage background per shot ~ 5.8e16 x 1e-20 x 0.8 = 4.7e-4
     leak = hw.trigger_photons_in_gate(1.07) * hw.backgrounds.trigger_leak_eps * \
         hw.detector.detection_prob
     assert leak == pytest.approx(4.7e-4, rel=0.02)

@@ -1,5 +1,5 @@
 """Monte Carlo checks of the detector response models against their analytic forms
-(hardware.md 3.4: dead time, afterpulsing, dark counts) and of the eta(t) exposure integral."""
+([hardware §3.4]: dead time, afterpulsing, dark counts) and of the eta(t) exposure integral."""
 
 import math
 

@@ -11,11 +11,11 @@ from renpsim.limits import load_database
 
 
 def test_half_normal_factor_matches_monte_carlo():
-    # independent check of physics.md 6.4: 95% quantile of |XY| for unit normals, by Monte Carlo
+    # independent check of [physics §6.4]: 95% quantile of |XY| for unit normals, by Monte Carlo
     rng = np.random.default_rng(np.random.SeedSequence(20261121))
     n = 2_000_000
     q = np.quantile(np.abs(rng.standard_normal(n) * rng.standard_normal(n)), 0.95)
-    assert q == pytest.approx(2.182, abs=0.01)  # physics.md 6.4
+    assert q == pytest.approx(2.182, abs=0.01)  # [physics §6.4]
     mc_factor = q / 1.959963985**2
     assert cv.half_normal_product_factor(0.95) == pytest.approx(mc_factor, rel=0.01)
     assert cv.half_normal_product_factor(0.95) == pytest.approx(0.568, abs=5e-4)  # B7
@@ -45,7 +45,7 @@ def test_database_derived_records_agree_with_conversions():
     assert db.get("S6xS1").value == pytest.approx(cv.combine_product_bound(s6, s1), rel=1e-3)
     s2 = db.get("S2").value
     assert cv.combine_product_bound(s2, s1) <= db.get("S3").value
-    # physics.md S5: y_P ~ 1.3e-5, y_S ~ 7e-6 from |Delta a_e| < 1e-12
+    # [physics §7.2] S5: y_P ~ 1.3e-5, y_S ~ 7e-6 from |Delta a_e| < 1e-12
     assert cv.ye_from_electron_g2(1e-12, "pseudoscalar") == pytest.approx(1.3e-5, rel=0.05)
     assert cv.ye_from_electron_g2(1e-12, "scalar") == pytest.approx(7e-6, rel=0.05)
     # R13: Lambda^3/C2 >~ (0.2 MeV)^3 -> 1.25e11 GeV^-3; R4: (8 MeV)^3 -> 1.9e6
@@ -62,7 +62,7 @@ def test_bansal_bbn_formula_reproduces_table():
 
 
 def test_sm_magnetic_moment():
-    # physics.md M14: 3.2e-19 (m_nu/eV) mu_B
+    # [physics §7.3] M14: 3.2e-19 (m_nu/eV) mu_B
     assert cv.mu_nu_sm_dirac(1.0) == pytest.approx(3.2e-19, rel=0.01)
     assert cv.mu_nu_sm_dirac(0.05) == pytest.approx(0.05 * 3.2e-19, rel=0.01)
 
@@ -71,7 +71,7 @@ def test_delta_chi2_rescaling_physics_md_6_2():
     assert cv.delta_chi2_threshold(0.95, 2) == pytest.approx(5.99, abs=0.01)
     assert cv.delta_chi2_threshold(0.95, 1) == pytest.approx(3.84, abs=0.01)
     assert cv.delta_chi2_threshold(0.90, 1) == pytest.approx(2.71, abs=0.01)
-    # GP21 (5.99, 2 dof) -> 1 dof: factor 1.25 (linear) and 1.12 (quadratic) [physics.md 6.2]
+    # GP21 (5.99, 2 dof) -> 1 dof: factor 1.25 (linear) and 1.12 (quadratic) [[physics §6.2]]
     lin = cv.rescale_delta_chi2(1.0, 0.95, 0.95, from_dof=2, to_dof=1, power=1)
     quad = cv.rescale_delta_chi2(1.0, 0.95, 0.95, from_dof=2, to_dof=1, power=2)
     assert 1 / lin == pytest.approx(1.25, abs=0.01)
@@ -115,7 +115,7 @@ def test_mu_eff_flavour_explicit_sum():
     rng = np.random.default_rng(3)
     U = _random_unitary(rng)
     mu = rng.standard_normal((3, 3)) + 1j * rng.standard_normal((3, 3))
-    mu = mu + mu.conj().T  # Dirac hermiticity (physics.md 4.3)
+    mu = mu + mu.conj().T  # Dirac hermiticity ([physics §4.3])
     eps = rng.standard_normal((3, 3)) + 1j * rng.standard_normal((3, 3))
     got = cv.mu_eff_flavour(mu, eps, U)
     for a in range(3):

@@ -1,6 +1,7 @@
-"""The limits database holds every bound of physics.md 3.3 and 7 with its number, CL, source.
+"""The limits database holds every bound of [physics §3.3] and [physics §7] with number, CL, source.
 
-The expected values below are typed by hand from physics.md (sections 3.3, 7.1-7.6), not read
+The expected values below are typed by hand from [physics §3.3], [physics §7.1] to [physics §7.6],
+not read
 from the package data.
 """
 
@@ -11,7 +12,8 @@ import pytest
 from renpsim.limits import QUANTITIES, load_database
 from renpsim.limits.schema import load_schema
 
-# (id, quantity, value, CL as printed in physics.md, arXiv number or reference fragment)
+# (id, quantity, value, CL as printed in docs/reference/physics.md, arXiv number or reference
+# fragment)
 QUOTED = [
     # 3.3
     ("A1", "sum_mnu", 0.12, "95%", "Planck"),
@@ -100,7 +102,7 @@ CITATION_ONLY = {"V1": "2007.16105", "V2": "2007.16105", "V3": "1202.6073", "V4"
                  "V5": "2009.14220", "S4": "2009.08104", "S8": "2110.03510", "D7": "2007.05513",
                  "D8": "2007.05513", "D9": "2007.05513", "M13": "2007.15563"}
 
-# kinds as in physics.md (kind column)
+# kinds as in docs/reference/physics.md (kind column)
 KINDS = {"V1": "cosmological", "V3": "astrophysical", "V5": "terrestrial", "S1": "terrestrial",
          "S2": "cosmological", "S6": "astrophysical", "M1": "terrestrial", "M4": "terrestrial",
          "M7": "astrophysical", "M13": "cosmological", "M14": "theory", "D6": "terrestrial",

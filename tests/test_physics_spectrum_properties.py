@@ -64,7 +64,7 @@ def test_majorana_equals_dirac_where_every_open_channel_has_a_massless_neutrino(
 
 
 def test_majorana_term_is_the_documented_difference():
-    # I_D - I_M = sum_ij Delta_ij Re(a_ij^2) m_i m_j / (E_vg - omega)^2 (physics.md 1.3)
+    # I_D - I_M = sum_ij Delta_ij Re(a_ij^2) m_i m_j / (E_vg - omega)^2 ([physics §1.3])
     from renpsim.physics.kinematics import pair_mass2, phase_space_delta
 
     omega = np.linspace(1.0685, 1.0716, 40)
@@ -141,7 +141,7 @@ def test_massless_endpoint_is_finite_and_continuous():
     near = spectral_function(half - 1e-12, state, YB)
     assert np.isfinite(at_end) and at_end > 0
     assert at_end == pytest.approx(near, rel=1e-6)
-    # limit value: |a_11|^2 (omega^2/9) / (E_vg - omega)^2 (physics.md 1.3: channel 11 finite)
+    # limit value: |a_11|^2 (omega^2/9) / (E_vg - omega)^2 ([physics §1.3]: channel 11 finite)
     a11 = abs(state.coupling[0, 0]) ** 2
     assert at_end == pytest.approx(a11 * half**2 / 9 / (YB.E_vg_eV - half) ** 2, rel=1e-12)
 
@@ -201,7 +201,7 @@ def test_bad_neutrino_inputs(kwargs):
 
 
 def test_derived_mass_quantities():
-    # physics.md 3.2: minimum sum of masses from NuFIT 6.0 inputs, 0.0590 (NO) and 0.0994 (IO)
+    # [physics §3.2]: minimum sum of masses from NuFIT 6.0 inputs, 0.0590 (NO) and 0.0994 (IO)
     assert float(neutrino_state("NO", 0.0).sum_masses_eV) == pytest.approx(0.0590, abs=6e-5)
     assert float(neutrino_state("IO", 0.0).sum_masses_eV) == pytest.approx(0.0994, abs=6e-5)
     st_ = neutrino_state("NO", 0.2)
@@ -216,7 +216,7 @@ def test_coupling_matrix_properties():
     ue2 = np.abs(s.Ue) ** 2
     assert ue2.sum() == pytest.approx(1.0, abs=1e-14)
     np.testing.assert_allclose(np.diag(a).real, ue2 - 0.5, atol=1e-15)
-    # physics.md 1.2: Re(a_12^2) = c12^2 s12^2 c13^4 cos(alpha21)
+    # [physics §1.2]: Re(a_12^2) = c12^2 s12^2 c13^4 cos(alpha21)
     s12, s13 = s.oscillation.sin2_theta12.value, s.oscillation.sin2_theta13.value
     assert (a[0, 1] ** 2).real == pytest.approx((1 - s12) * s12 * (1 - s13) ** 2 * math.cos(0.7))
     assert (a[0, 2] ** 2).real == pytest.approx(

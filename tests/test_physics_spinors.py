@@ -1,4 +1,4 @@
-"""Amplitude-level checks with explicit Dirac spinors (physics.md 8.5), and the spectral function
+"""Amplitude-level checks with explicit Dirac spinors ([physics §8.5]), and the spectral function
 rebuilt end to end from spinor-level |M|^2 integrated over the neutrino energy."""
 
 import numpy as np
@@ -94,7 +94,7 @@ def test_charge_conjugate_v_spin_sum():
 @pytest.mark.parametrize("nature", ["dirac", "majorana"])
 @pytest.mark.parametrize("omega", [1.0660, 1.0700, 1.0716])
 def test_spectrum_from_spinor_amplitudes_integrated_over_neutrino_energy(nature, omega):
-    """I_ij = (1/3)(1/omega) int dE_i [spin-summed |M|^2 / 2] / (E_vg - omega)^2 (physics.md 1.3).
+    """I_ij = (1/3)(1/omega) int dE_i [spin-summed |M|^2 / 2] / (E_vg - omega)^2 ([physics §1.3]).
 
     |M|^2 from explicit spinors is a quadratic polynomial in E_i, so 4-point Gauss-Legendre is
     exact up to rounding.

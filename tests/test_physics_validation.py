@@ -1,6 +1,6 @@
-"""Validation numbers of physics.md section 8 (K1-K9, threshold offsets, I1-I5, N1-N5).
+"""Validation numbers of [physics §8] (K1-K9, threshold offsets, I1-I5, N1-N5).
 
-Expected values are typed in from physics.md, never computed by renpsim.
+Expected values are typed in from docs/reference/physics.md, never computed by renpsim.
 """
 
 import dataclasses
@@ -21,7 +21,7 @@ S_BENCH_OMEGA = np.array([1.0688, 1.0699, 1.0711])
 
 @pytest.fixture(scope="module")
 def sbench_target():
-    # physics.md 8: E_eg = 2.14349 eV, E_vg = 2.23072 eV
+    # [physics §8]: E_eg = 2.14349 eV, E_vg = 2.23072 eV
     return dataclasses.replace(load_target("Yb", "gp21"), E_vg_eV=2.23072)
 
 
@@ -68,7 +68,7 @@ def test_K9_closing_mass(sbench_target, omega, m1_expected):
     assert above == 0.0
 
 
-# physics.md 8.1 threshold-offset table, E_eg/2 - omega_ij^max in micro-eV, NuFIT 6.0 with SK.
+# [physics §8.1] threshold-offset table, E_eg/2 - omega_ij^max in micro-eV, NuFIT 6.0 with SK.
 OFFSETS = {
     ("Yb", "NO", 0.0): (0.0, 17.5, 69.9, 591.1, 811.8, 2364.4),
     ("Yb", "NO", 0.01): (93.3, 125.8, 163.2, 877.2, 971.9, 2457.7),

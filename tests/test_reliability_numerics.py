@@ -1,4 +1,4 @@
-"""Numerical robustness over the whole parameter space (issue 8, item 5).
+"""Numerical robustness over the whole parameter space (docs/reliability.md).
 
 Spectra (SM and SM + BSM) and likelihoods stay finite (and spectra non-negative) for photon
 energies from 0 to E_eg/2 including exact thresholds and the endpoint, lightest masses 0 to
@@ -119,7 +119,7 @@ def _term(name: str, value: float, mass: float, nature: str):
     m = np.zeros((3, 3), complex)
     i, j = int(name[-2]) - 1, int(name[-1]) - 1
     if nature == "majorana":
-        m[i, j], m[j, i] = value, -value        # antisymmetric (physics.md 4.3)
+        m[i, j], m[j, i] = value, -value        # antisymmetric ([physics §4.3])
     else:
         m[i, j] = m[j, i] = value                # hermitian
     return DipoleMoments(**{name[:-2]: m})
@@ -134,7 +134,7 @@ def _term(name: str, value: float, mass: float, nature: str):
 def test_bsm_spectrum_finite_up_to_1e6_times_the_sensitivity(p, name, log_mass, scale, sign,
                                                               sensitivity):
     if name == "mu11" and p["nature"] == "majorana":
-        p = {**p, "nature": "dirac"}      # diagonal Majorana moments vanish (physics.md 4.3)
+        p = {**p, "nature": "dirac"}      # diagonal Majorana moments vanish ([physics §4.3])
     mass = 10.0 ** log_mass
     target, state = _target(p["target"]), _state(p)
     value = sign * scale * _limit_at(sensitivity, name, mass)

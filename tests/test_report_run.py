@@ -87,15 +87,15 @@ def test_summary_numbers_equal_json_and_csv(gp21_report):
 
 def test_default_benchmark_numbers(gp21_report):
     report = json.loads((gp21_report / "report.json").read_text())
-    # physics.md N2: 20.8 expected events for the GP21 benchmark
+    # [physics §8.3] N2: 20.8 expected events for the GP21 benchmark
     assert report["viability"]["expected_signal"] == pytest.approx(20.8, abs=0.05)
     sens = report["sensitivity"]
     assert sens["delta_chi2"] == pytest.approx(3.8415, abs=1e-3)
     vec = pd.read_csv(gp21_report / "sensitivity_vector_gL11.csv", comment="#")
     large = vec[vec["m_eV"] >= 1e2]
     slope = np.polyfit(np.log10(large["m_eV"]), np.log10(large["limit"]), 1)[0]
-    assert slope == pytest.approx(2.0, abs=0.01)  # physics.md 8.4 B3
-    # pole dips at the K8 masses are sampled (physics.md 8.1)
+    assert slope == pytest.approx(2.0, abs=0.01)  # [physics §8.4] B3
+    # pole dips at the K8 masses are sampled ([physics §8.1])
     np.testing.assert_allclose(sorted(sens["pole_masses_eV"]), [0.05258, 0.08894, 0.11236],
                                rtol=2e-4)
 

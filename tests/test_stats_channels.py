@@ -1,6 +1,6 @@
-"""Per-channel likelihood: Poisson bins over scan steps x detector channels (issue 5 item 1).
+"""Per-channel likelihood: Poisson bins over scan steps x detector channels (docs/statistics.md).
 
-Model (renpsim.stats.model; physics.md 6.1 deviance, hardware.md 5.2 detector model):
+Model (renpsim.stats.model; [physics §6.1] deviance, [hardware §5.2] detector model):
 mu_kc = T_k eps_c w_c (norm R0 I_k + b_k) + L_kc r_dark,c, one dark rate per channel constrained
 by that channel's dark run.
 """

@@ -1,4 +1,4 @@
-"""Poisson deviance (physics.md 6.1, corrected GP21 eq. 30) and Wilks thresholds (6.2)."""
+"""Poisson deviance ([physics §6.1], corrected GP21 eq. 30) and Wilks thresholds (6.2)."""
 
 import math
 
@@ -47,7 +47,7 @@ def test_float_asimov_counts_and_broadcast():
 
 
 def test_thresholds_match_table():
-    # physics.md 6.2 table
+    # [physics §6.2] table
     assert delta_chi2_threshold(0.95, 1) == pytest.approx(3.84, abs=5e-3)
     assert delta_chi2_threshold(0.95, 2) == pytest.approx(5.99, abs=5e-3)
     assert delta_chi2_threshold(0.9, 3) == pytest.approx(6.25, abs=5e-3)

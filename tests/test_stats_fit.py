@@ -30,7 +30,7 @@ def _full_cal_dataset(days=23.0):
 
 
 def test_expected_counts_match_gp21_event_numbers():
-    # physics.md 1.5: 8.3 + 6.5 + 5.9 = 20.8 events for 2.3 days split equally
+    # [physics §1.5]: 8.3 + 6.5 + 5.9 = 20.8 events for 2.3 days split equally
     lik = BinnedLikelihood(gp21_benchmark().dataset(), ModelSpec())
     assert np.allclose(lik.asimov(), [8.3, 6.5, 5.9], atol=0.06)
 

@@ -85,7 +85,8 @@ EXPANSION_CASES = [("dirac", "gL11", 1e-3, "physical"), ("majorana", "gR12", 0.0
 @pytest.mark.parametrize("nature,name,mass,phase", EXPANSION_CASES)
 def test_coupling_expansion_equals_direct_physics_evaluation(nature, name, mass, phase):
     # I(g) is exactly quadratic in the coupling at fixed mediator mass and width (the amplitude
-    # is linear in it, physics.md 4.1-4.3): the expansion reproduces direct evaluations at any g
+    # is linear in it, [physics §4.1] to [physics §4.3]): the expansion reproduces direct
+    # evaluations at any g
     st = neutrino_state("NO", 0.01, nature, "nufit-5.0", alpha21=0.4)
     c = parse_coupling(name)
     width = 1e-6 if phase == "physical" else 0.0

@@ -1,5 +1,7 @@
-"""Asimov sensitivities on the GP21 benchmark (GP21 section IV, Fig. 3/4; physics.md 4.1, 4.2,
-6.2, 8.4), planning, outputs and the executor seam."""
+"""Asimov sensitivities on the GP21 benchmark, planning, outputs and the executor seam.
+
+Source: GP21 section IV, Fig. 3/4; [physics §4.1], [physics §4.2], [physics §6.2], [physics §8.4].
+"""
 
 import math
 
@@ -34,7 +36,7 @@ POLES = np.sqrt(E_EG * (E_EG - 2 * np.array([1.0688, 1.0699, 1.0711])))
 
 
 def test_pole_masses_are_the_quoted_ones():
-    assert np.allclose(POLES, [0.1124, 0.0889, 0.0526], atol=2e-4)  # physics.md 4.1
+    assert np.allclose(POLES, [0.1124, 0.0889, 0.0526], atol=2e-4)  # [physics §4.1]
 
 
 @pytest.mark.parametrize("coupling,lo_dec,hi_dec", [("gL11", -26, -15), ("gR11", -26, -15),
@@ -48,7 +50,7 @@ def test_gp21_reach_range_flat_and_slope_two(coupling, lo_dec, hi_dec):
     assert abs(math.log10(lim[-1]) - hi_dec) < 1.0
     # flat at small mass (s >> M^2): 1e-3 vs 3.2e-3 eV within 1%
     assert lim[5] / lim[0] == pytest.approx(1.0, rel=0.01)
-    # slope 2 at large mass (physics.md 8.4 B3)
+    # slope 2 at large mass ([physics §8.4] B3)
     slope = math.log10(lim[-1] / lim[-11]) / math.log10(M[-1] / M[-11])
     assert slope == pytest.approx(2.0, abs=0.01)
 
@@ -82,7 +84,7 @@ def test_sensitivity_lost_as_lightest_mass_grows():
 def test_threshold_convention_scaling():
     lim599 = coupling_limits_vs_mass(SETUP, "yS11", [1e-3], 5.99)["limit"][0]
     lim384 = coupling_limits_vs_mass(SETUP, "yS11", [1e-3], 3.84)["limit"][0]
-    # between the pure-quadratic (1.12) and pure-linear (1.25) scalings of physics.md 6.2
+    # between the pure-quadratic (1.12) and pure-linear (1.25) scalings of [physics §6.2]
     assert 1.10 < lim599 / lim384 < 1.25
     thr, cl, dof = resolve_threshold(None, None, None)
     assert (round(thr, 2), cl, dof) == (3.84, 0.95, 1)
@@ -139,7 +141,7 @@ def test_exposure_for_limit_and_decisions():
     d = decision_delta_chi2(ds.with_exposure(ds.exposure_s * e["factor"]), truth, "ordering",
                             profile_norm=False)
     assert d["delta_chi2"] == pytest.approx(9.0, rel=0.02)
-    # Dirac vs Majorana in Yb needs vastly more than the mass ordering (physics.md 6.3)
+    # Dirac vs Majorana in Yb needs vastly more than the mass ordering ([physics §6.3])
     n = exposure_for_decision(ds, truth, "nature", 3.0, profile_norm=False)
     assert n["factor"] > 1e3 * e["factor"]
 
@@ -247,7 +249,7 @@ def test_dipole_limits_per_element():
     assert set(lims) >= {"mu11", "mu12", "eps33"}
     assert all(1e-13 < v < 1e-7 for v in lims.values())
     # quadratic, incoherent term: Delta chi^2 ~ mu^4 at small effect, so the limit scales as
-    # (threshold)^(1/4) (physics.md 4.3 "N^-1/4")
+    # (threshold)^(1/4) ([physics §4.3] "N^-1/4")
     a = dipole_limits(SETUP, 0.01, ("mu11",))["mu11"]
     b = dipole_limits(SETUP, 0.01 / 16, ("mu11",))["mu11"]
     assert b == pytest.approx(a / 2, rel=0.01)

@@ -37,7 +37,7 @@ def test_vector_gl11_against_hand_formula_dirac():
     full = _ours(st, coupling=parse_coupling("gL11"), coupling_value=g, mediator_mass_eV=M,
                  width_fraction=0.0)
     sm = _ours(st)
-    # only channel (11) changes: a11 -> a11 + g / (sqrt2 G_F (s - M^2)) (physics.md 4.1)
+    # only channel (11) changes: a11 -> a11 + g / (sqrt2 G_F (s - M^2)) ([physics §4.1])
     s = pair_mass2(OMEGA, TGT.E_eg_eV)
     m1 = st.masses_eV[0]
     a11 = st.coupling[0, 0].real
@@ -64,7 +64,7 @@ def test_scalar_quadratic_in_gp21_phase_and_linear_term_physical():
     assert np.allclose(p, m, rtol=1e-13)  # GP21 phase: no interference for diagonal y
     pp = _ours(st, coupling_value=1e-18, scalar_phase="physical", **kw)
     mp = _ours(st, coupling_value=-1e-18, scalar_phase="physical", **kw)
-    assert np.all(np.abs(pp - mp) > 0)  # physics.md 0 item 7: linear term ~ 2 m1 a11
+    assert np.all(np.abs(pp - mp) > 0)  # [physics §0] item 7: linear term ~ 2 m1 a11
 
 
 def test_large_mass_scaling_is_inverse_mass_squared():
@@ -131,7 +131,7 @@ def test_likelihood_state_equals_physics_state(ordering):
 
 @pytest.mark.parametrize("kind,expected", [("mu11", 1.9118e-4), ("eps11", 1.7409e-4)])
 def test_dipole_term_reproduces_physics_md_b6(kind, expected):
-    # physics.md 8.4 B6: F^EM for (11), m1 = 0.01 eV, omega = 1.0688 eV, 1e-11 mu_B
+    # [physics §8.4] B6: F^EM for (11), m1 = 0.01 eV, omega = 1.0688 eV, 1e-11 mu_B
     from renpsim.physics.kinematics import pair_mass2, phase_space_delta
     from renpsim.stats.spectra import K_EM_INV_EV2
 

@@ -59,7 +59,7 @@ async def test_load_edit_generate_forecast_save_reload(gp21_file):
         await pilot.pause()
         assert app.last_viability.total_signal == pytest.approx(20.8, abs=0.1)
         # Change a field through the keyboard: half the density. With n_gamma = n_a (the
-        # preset's equal_n_a, hardware.md 8.1) the rate goes as n_a^3: an eighth of the signal.
+        # preset's equal_n_a, [hardware §8.1]) the rate goes as n_a^3: an eighth of the signal.
         await type_into(pilot, "f-target-density-cm3", "5e20")
         assert app.campaign.get("target.density_cm3") == 5e20
         assert app.last_viability.total_signal == pytest.approx(20.76 / 8, abs=0.01)
@@ -199,7 +199,7 @@ async def test_sensitivity_runs_in_worker_and_reports():
         # The adapter's own deviance against IO with the same m agrees in size with the
         # statistics engine's profiled NO-vs-IO decision (which can only be smaller).
         assert 0 < rows["ordering"]["delta_chi2"] <= res.rows[0]["delta_chi2"] + 1e-9
-        # physics.md 6.3 lesson 3: Dirac vs Majorana is out of reach at O(20) events.
+        # [physics §6.3] lesson 3: Dirac vs Majorana is out of reach at O(20) events.
         assert rows["nature"]["delta_chi2"] < 0.01
         status = str(app.query_one("#sens-status", Static).render())
         assert "1 dof" in status and "3.84" in status

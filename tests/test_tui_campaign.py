@@ -195,7 +195,7 @@ def test_viability_names_dominant_knob():
 
 def test_poisson_deviance_cases():
     import numpy as np
-    # physics.md 6.1: N_true = 0 contributes 2 N_test; both zero contribute 0.
+    # [physics §6.1]: N_true = 0 contributes 2 N_test; both zero contribute 0.
     assert backend.poisson_deviance(np.array([0.0, 0.0]), np.array([3.0, 0.0])) == 6.0
     d = backend.poisson_deviance(np.array([4.0]), np.array([2.0]))
     assert d == pytest.approx(2 * (2 - 4 + 4 * math.log(2)))
@@ -254,7 +254,7 @@ def test_existing_limits_as_lightest_mass_bounds():
     lim_io = {(x.record_id, x.quantity): x for x in backend.lightest_mass_limits(io)}
     sums = [k for k, x in lim_no.items() if x.quantity == "sum_mnu" and x.bound_eV == 0.12]
     assert sums  # Planck 2018-class bound Sum m < 0.12 eV
-    # NO: m1 = 0.030 eV gives Sum m = 0.120 eV (m2 ~ 0.031, m3 ~ 0.058; physics.md 3.1 inputs).
+    # NO: m1 = 0.030 eV gives Sum m = 0.120 eV (m2 ~ 0.031, m3 ~ 0.058; [physics §3.1] inputs).
     assert lim_no[sums[0]].m_lightest_eV == pytest.approx(0.030, abs=0.001)
     # IO needs Sum m >= ~0.099 eV: a 0.072 eV bound excludes it outright, not NO.
     tight = [k for k, x in lim_io.items() if x.quantity == "sum_mnu" and x.bound_eV < 0.09]
@@ -286,7 +286,7 @@ def test_campaign_naming_a_hardware_file_opens(tmp_path):
 
 
 def test_bsm_reach_of_a_majorana_campaign_reports_transition_moments(gp21_file):
-    """Diagonal Majorana moments vanish (physics.md 4.3): the reach names mu12 and eps12."""
+    """Diagonal Majorana moments vanish ([physics §4.3]): the reach names mu12 and eps12."""
     from dataclasses import replace
 
     from renpsim.stats.sensitivity import dipole_limits

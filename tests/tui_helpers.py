@@ -6,7 +6,7 @@ import tomlkit
 from renpsim_tui.app import PlannerApp
 from renpsim_tui.campaign import Campaign
 
-#: GP21 benchmark (hardware.md 8.2 preset 1): Yb, V = 100 cm^3, n = 1e21 cm^-3, eta = 1, ideal
+#: GP21 benchmark ([hardware §8.2] preset 1): Yb, V = 100 cm^3, n = 1e21 cm^-3, eta = 1, ideal
 #: detector, three frequencies with 2.3 days in total split equally (66 240 s each).
 GP21_TOML = """\
 # GP21 benchmark campaign (test fixture)
@@ -36,7 +36,7 @@ shots = 1000
 position = "start"
 """
 
-#: physics.md 8.3 / hardware.md 8.2 (N2): expected events per frequency for the benchmark.
+#: [physics §8.3] / [hardware §8.2] (N2): expected events per frequency for the benchmark.
 GP21_EVENTS = (8.3, 6.5, 5.9)
 
 

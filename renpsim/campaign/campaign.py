@@ -41,12 +41,12 @@ class TruthConfig:
     """Neutrino hypothesis used to generate synthetic data (written to /truth)."""
 
     ordering: str = knob("NO", kind="str", choices=("NO", "IO"), tag="[A]",
-                         doc="Mass ordering.", source="physics.md 3")
+                         doc="Mass ordering.", source="[physics §3]")
     m_lightest_eV: float = knob(0.01, unit="eV", lo=0.0, hi=1.0, doc="Lightest mass.",
-                                source="physics.md 8 (S-bench m1 = 0.01 eV)")
+                                source="[physics §8] (S-bench m1 = 0.01 eV)")
     nature: str = knob("dirac", kind="str", choices=("dirac", "majorana"), doc="Nature.")
     oscillation: str = knob(DEFAULT_PRESET, kind="str", doc="Oscillation preset "
-                            "(renpsim/data/oscillation).", source="physics.md 3.1")
+                            "(renpsim/data/oscillation).", source="[physics §3.1]")
     alpha21_rad: float = knob(0.0, unit="rad", doc="Majorana phase alpha21.")
     alpha31_rad: float = knob(0.0, unit="rad", doc="Majorana phase alpha31.")
     delta_rad: float | None = knob(None, kind="float?", unit="rad",
@@ -55,7 +55,7 @@ class TruthConfig:
 
 @dataclass(frozen=True)
 class ScanConfig:
-    """Frequency-scan schedule (hardware.md 4.2, 7.1 'scan', 8.2)."""
+    """Frequency-scan schedule ([hardware §4.2], [hardware §7.1] 'scan', 8.2)."""
 
     generator: str = knob("explicit", kind="str",
                           choices=("explicit", "uniform", "thresholds", "endpoint", "gp21"),
@@ -64,30 +64,30 @@ class ScanConfig:
                                         lo=0.0, lo_open=True,
                                         doc="Trigger energies (generator = 'explicit').")
     n_steps: int = knob(200, kind="int", lo=1, hi=10_000_000, doc="Number of scan steps.",
-                        source="hardware.md 7.1 (20-2000)")
+                        source="[hardware §7.1] (20-2000)")
     offset_min_eV: float = knob(0.0, unit="eV", lo=0.0,
                                 doc="Smallest offset E_eg/2 - omega of the uniform part.")
     offset_max_eV: float = knob(10e-3, unit="eV", lo=0.0,
-                                doc="Largest offset below E_eg/2.", source="hardware.md 4.2")
+                                doc="Largest offset below E_eg/2.", source="[hardware §4.2]")
     dense_fraction: float = knob(0.5, lo=0.0, hi=1.0,
                                  doc="Fraction of steps in the dense part (thresholds/endpoint).")
     dense_width_eV: float = knob(1e-4, unit="eV", lo=0.0,
-                                 doc="Half-width of the dense regions.", source="hardware.md 7.1")
+                                 doc="Half-width of the dense regions.", source="[hardware §7.1]")
     dwell_s: list[float] | float | None = knob(None, kind="floats", unit="s",  # noqa: RUF009
                                                lo=0.0, lo_open=True,
                                                doc="Wall time per step (one value or one per "
                                                    "step); rounded to whole shots.")
     total_time_s: float | None = knob(None, kind="float?", unit="s", lo=0.0, lo_open=True,
                                       doc="Total scan wall time, split equally over the steps "
-                                          "(GP21 convention, physics.md 1.5).")
+                                          "(GP21 convention, [physics §1.5]).")
     shots_per_step: int | None = knob(None, kind="int", lo=1, hi=10**13,
                                       doc="Shots per step (alternative to dwell/total time).",
-                                      source="hardware.md 7.1 (1e4)")
+                                      source="[hardware §7.1] (1e4)")
     order: str = knob("up", kind="str", choices=("up", "down", "random", "as_listed"),
-                      doc="Step order.", source="hardware.md 7.1")
+                      doc="Step order.", source="[hardware §7.1]")
     reference_every: int = knob(0, kind="int", lo=0,
                                 doc="Insert a reference step before every k-th step (0 = none).",
-                                source="hardware.md 7.1 (every 10)")
+                                source="[hardware §7.1] (every 10)")
     reference_omega_eV: float | None = knob(None, kind="float?", unit="eV", lo=0.0,
                                             lo_open=True,
                                             doc="Reference-step energy; absent = the lowest "
@@ -96,7 +96,7 @@ class ScanConfig:
 
 @dataclass(frozen=True)
 class CalibrationConfig:
-    """One calibration run (laser off or detector dark), hardware.md 9 /calibration."""
+    """One calibration run (laser off or detector dark), [hardware §9] /calibration."""
 
     kind: str = knob("dark", kind="str", choices=("dark", "laser_off"),
                      doc="'dark': detector blind (dark counts); 'laser_off': gate open, lasers "

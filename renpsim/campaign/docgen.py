@@ -36,7 +36,7 @@ efficiency > 1, omega above E_eg/2, ...) raises `InputError` naming the file, th
 the value and what was expected; the command line prints it as one line and exits with status 2.
 Units are in the key names (`dwell_s`, `density_cm3`, `pulse_energy_J`, ...).
 
-Evidence tags (hardware.md, "How to read the evidence tags"): **[V]** verified in the cited
+Evidence tags (docs/reference/hardware.md, "How to read the evidence tags"): **[V]** verified in the cited
 source, **[U]** unverified (recalled; check before relying on it), **[C]** computed from tagged
 inputs, **[Q]** quoted from a paper, **[A]** assumption: an engineering default with no source,
 a knob to vary rather than a fact. Almost every hardware number is [A]: no Yb or Xe RENP
@@ -46,9 +46,9 @@ experiment exists.
 
 | hardware preset | what it is |
 |---|---|
-| `gp21-benchmark` | GP21 theory point: Yb, V = 100 cm^3, n = 1e21 cm^-3, eta = 1 for the whole shot period, no waveguide, no backgrounds, ideal counter (hardware.md 8.2 (1)) |
-| `yb-vapour` | Yb-174 vapour at 800 K (8.9e14 cm^-3), 10 cm^3, level-1 eta(t), 10 mJ / 5 ns / 10 Hz lasers, PhC waveguide, SNSPD (hardware.md 7.1, 8.2 (2)) |
-| `xe-gas` | Xe gas 1 bar 300 K, UV SNSPD, Gamma_0 = 0.037 s^-1 **placeholder** (no source gives it; physics.md 2.2) (hardware.md 7.2, 8.2 (3)) |
+| `gp21-benchmark` | GP21 theory point: Yb, V = 100 cm^3, n = 1e21 cm^-3, eta = 1 for the whole shot period, no waveguide, no backgrounds, ideal counter ([hardware §8.2] (1)) |
+| `yb-vapour` | Yb-174 vapour at 800 K (8.9e14 cm^-3), 10 cm^3, level-1 eta(t), 10 mJ / 5 ns / 10 Hz lasers, PhC waveguide, SNSPD ([hardware §7.1], [hardware §8.2] (2)) |
+| `xe-gas` | Xe gas 1 bar 300 K, UV SNSPD, Gamma_0 = 0.037 s^-1 **placeholder** (no source gives it; [physics §2.2]) ([hardware §7.2], [hardware §8.2] (3)) |
 | `para-h2-span` | SPAN-like para-H2 paired-superradiance cell (60 kPa, 78 K, 15 cm; 532/683 nm ns Raman pumps, 4.65 um trigger) with the Maxwell-Bloch eta model; a coherence-only medium for `renpsim coherence` (no RENP rate) ([hardware §1.1-1.3]) |
 
 Detector presets live in `hardware/detectors.toml`, selected with `[detector] preset = "..."`
@@ -57,14 +57,15 @@ Detector presets live in `hardware/detectors.toml`, selected with `[detector] pr
 
 | campaign preset | what it is |
 |---|---|
-| `gp21-benchmark` | 1.0688 / 1.0699 / 1.0711 eV, 2.3 days **in total** split equally (66 240 s each): expected 8.33 + 6.49 + 5.94 = 20.76 events (physics.md 1.5, 8.3 N2) |
+| `gp21-benchmark` | 1.0688 / 1.0699 / 1.0711 eV, 2.3 days **in total** split equally (66 240 s each): expected 8.33 + 6.49 + 5.94 = 20.76 events ([physics §1.5], [physics §8.3] N2) |
 | `yb-ordering-6pt` | six frequencies 0.3-4 meV below E/2, one day each, GP21 hardware, random order |
 | `yb-threshold-scan` | yb-vapour, 200 steps over 0-10 meV below E/2 (50 within 0.1 meV of E/2), 1e4 shots/step, random order, a reference step every 10 steps, dark and laser-off calibration runs |
 | `xe-example` | xe-gas, 200 steps over 0-3 meV below E/2, dense near the predicted thresholds, 1e4 shots/step |
 
 ## Rate model (shared by the three DAQ levels)
 
-Per shot (counts before dead time; hardware.md 3.4, 5.2, 8.1, 2.2, 8.4):
+Per shot (counts before dead time; [hardware §3.4], [hardware §5.2], [hardware §8.1],
+[hardware §2.2], [hardware §8.4]):
 
 ```
 mu_sig   = Gamma_0' T_wg(omega) eps_sep eps_det I_L(omega_k) tau_k
@@ -84,8 +85,8 @@ Dead time, soft recovery, afterpulsing and timing jitter act only in the **event
 the time-ordered stream of each shot (they do not carry over between shots: dead times must
 be shorter than the shot period, which loading checks).
 
-Differences from hardware.md, documented: the log-normal eta factor has mean 1 (hardware.md
-writes LogNormal(0, sigma)); the level-1 exposure uses the exact integral of the model
+Differences from docs/reference/hardware.md, documented: the log-normal eta factor has mean 1
+(docs/reference/hardware.md writes LogNormal(0, sigma)); the level-1 exposure uses the exact integral of the model
 (pulse peak at t = 0, coherence for t >= 0), about 0.4 x the rough estimate
 eta_peak min(tau_L, T2/2), so the yb-vapour signal is ~5e-30 events per campaign rather than
 ~1e-28 x I T eps; the McQ2/PSR term has a Gaussian line in 2 omega - E_eg of FWHM
@@ -100,7 +101,7 @@ shot Y_PSR and McQ2 line P at omega - E_eg/2 (`psr_over_sig` and `psr_width_eV` 
 `renpsim coherence HARDWARE [--json] [--plot FILE]` prints and plots the solution.
 
 Not modelled (documented simplifications): the residual two-photon Doppler width (negligible
-for the counter-propagating pair near E/2, hardware.md 4.4); the ionisation loss of Xe
+for the counter-propagating pair near E/2, [hardware §4.4]); the ionisation loss of Xe
 (`target.ionisation_loss_per_shot` is recorded only);
 dead time carrying over between shots; afterpulses beyond the gate end (dropped).
 
@@ -111,7 +112,7 @@ proportional to that component's mean in the shot (Poisson splitting; likewise d
 for the flat-in-time photons); these label draws use their own stream
 `SeedSequence(seed, spawn_key=(2, 4, step, block[, 1]))`, so the events are the same as without
 labels. Afterpulses are labelled by the detector model. The time tags also feed the
-inter-arrival-time histogram of `/calibration/afterpulse/det_0` (hardware.md 3.4 item 7).
+inter-arrival-time histogram of `/calibration/afterpulse/det_0` ([hardware §3.4] item 7).
 
 ## Randomness and chunking
 

@@ -1,18 +1,20 @@
-"""Frequency-scan schedules: step generators and step order (hardware.md 4.2, 7.1 "scan").
+"""Frequency-scan schedules: step generators and step order.
+
+Source: [hardware §4.2], [hardware §7.1] "scan".
 
 Generators (all return trigger energies omega in eV, ascending):
 
 * ``explicit``: the given list;
 * ``uniform``: n_steps equally spaced offsets below E_eg/2 in [offset_min_eV, offset_max_eV];
 * ``thresholds``: a fraction of the steps packed within +-dense_width_eV of each pair threshold
-  omega_ij = E_eg/2 - (m_i + m_j)^2/(2 E_eg) of the stated neutrino hypothesis (physics.md 1.1),
+  omega_ij = E_eg/2 - (m_i + m_j)^2/(2 E_eg) of the stated neutrino hypothesis ([physics §1.1]),
   the rest uniform over the offset range;
 * ``endpoint``: a fraction of the steps within dense_width_eV below E_eg/2, the rest uniform
-  (hardware.md 8.2 preset (2): "dense within 0.1 meV of E/2");
-* ``gp21``: GP21's three points 1.0688, 1.0699, 1.0711 eV (physics.md 1.5).
+  ([hardware §8.2] preset (2): "dense within 0.1 meV of E/2");
+* ``gp21``: GP21's three points 1.0688, 1.0699, 1.0711 eV ([physics §1.5]).
 
 Order: ``up``, ``down``, ``random`` (seeded) or ``as_listed``; with ``reference_every = k`` a
-reference step is inserted before every k-th scan step (hardware.md 7.1: every 10 steps).
+reference step is inserted before every k-th scan step ([hardware §7.1]: every 10 steps).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def uniform_offsets(E_eg_eV: float, lo_eV: float, hi_eV: float, n: int) -> NDArr
 
 
 def pair_thresholds(E_eg_eV: float, masses_eV: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Return the six pair thresholds omega_ij (i <= j), physics.md 1.1."""
+    """Return the six pair thresholds omega_ij (i <= j), [physics §1.1]."""
     m = np.asarray(masses_eV, dtype=float).reshape(-1)[:3]
     out = [float(threshold(E_eg_eV, m[i], m[j])) for i in range(3) for j in range(i, 3)]
     return np.array(sorted(out))

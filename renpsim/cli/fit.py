@@ -43,7 +43,8 @@ def _split(items: tuple[str, ...]) -> tuple[str, ...]:
                    "sm-* models name their own). Majorana dipole moments are off-diagonal.")
 @click.option("--mediator-mass", "mediator_mass", type=FiniteFloat(0.0, min_open=True),
               default=1.0, show_default=True, help="Mediator mass in eV (fixed).")
-@click.option("--ordering", type=click.Choice(["NO", "IO"]), default="NO", show_default=True)
+@click.option("--ordering", type=click.Choice(["NO", "IO"]), default="NO", show_default=True,
+              help="Neutrino mass ordering of the model: normal (NO) or inverted (IO).")
 @click.option("--oscillation", type=click.Choice(list_presets()), default=None,
               help="Oscillation preset constraining the oscillation nuisances "
                    "(default: the one the run file records).")

@@ -1,6 +1,6 @@
 """``renpsim limits ...`` and ``renpsim cite``: the existing-limits database from the shell.
 
-Contract (issue 6): ``renpsim limits list --json`` prints a list of records with at least
+Contract (docs/limits.md): ``renpsim limits list --json`` prints a list of records with at least
 ``id``, ``quantity``, ``value`` (null when only a curve or a citation exists), ``unit``, ``cl``,
 ``kind``, ``source``.
 """
@@ -11,7 +11,7 @@ import math
 
 import click
 
-from renpsim.cli.options import FiniteFloat, OutputPath
+from renpsim.cli.options import FiniteFloat, GreedyStrings, OutputPath
 from renpsim.errors import InputError
 from renpsim.limits.quantities import QUANTITIES
 
@@ -20,11 +20,12 @@ _PROVENANCE = ["quoted", "derived", "digitised", "citation_only"]
 _MU_DEFS = ["solar_flavour", "accelerator_flavour", "reactor_nubar_e", "stellar",
             "cosmological", "intrinsic"]
 
-_quantity_arg = click.argument("quantity", type=click.Choice(sorted(QUANTITIES)))
+_quantity_arg = click.argument("quantity", metavar="QUANTITY",
+                               type=click.Choice(sorted(QUANTITIES)))
 _no_md = click.option("--no-model-dependent", "no_md", is_flag=True,
                       help="Leave out bounds that need a model relation or extra assumptions.")
-_kind_opt = click.option("--kind", "kinds", multiple=True, type=click.Choice(_KINDS),
-                         help="Only these kinds (repeatable).")
+_kind_opt = click.option("--kind", "kinds", cls=GreedyStrings, type=click.Choice(_KINDS),
+                         help="Only these kinds (space-separated or repeated).")
 
 
 def _dump(obj) -> str:
@@ -49,7 +50,7 @@ def _fmt(v) -> str:
                    "instead of the shipped one.")
 @click.pass_context
 def limits_group(ctx: click.Context, database: str | None) -> None:
-    """Existing limits (physics.md 3.3, 7) and their comparison with RENP sensitivity."""
+    """Existing limits ([physics §3.3], [physics §7]) and their comparison with RENP sensitivity."""
     ctx.obj = {"database": database}
 
 
@@ -62,11 +63,12 @@ def _database():
 
 
 @limits_group.command("list")
-@click.option("--quantity", "quantities", multiple=True, type=click.Choice(sorted(QUANTITIES)),
-              help="Only these quantities (repeatable).")
+@click.option("--quantity", "quantities", cls=GreedyStrings, type=click.Choice(sorted(QUANTITIES)),
+              help="Only these quantities (space-separated or repeated).")
 @_kind_opt
-@click.option("--provenance", "provenances", multiple=True, type=click.Choice(_PROVENANCE),
-              help="Only quoted / derived / digitised / citation_only records (repeatable).")
+@click.option("--provenance", "provenances", cls=GreedyStrings, type=click.Choice(_PROVENANCE),
+              help="Only quoted / derived / digitised / citation_only records (space-separated "
+                   "or repeated).")
 @_no_md
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of records.")
 def list_cmd(quantities, kinds, provenances, no_md, as_json) -> None:
@@ -77,25 +79,24 @@ def list_cmd(quantities, kinds, provenances, no_md, as_json) -> None:
     if as_json:
         click.echo(_dump([r.to_dict() for r in recs]))
         return
-    from rich.console import Console
-    from rich.table import Table
+    from renpsim.cli.tables import print_table
 
-    table = Table(show_edge=False, title=f"{len(recs)} limit records")
-    for col in ("id", "quantity", "value", "unit", "CL", "kind", "prov.", "tag", "source"):
-        table.add_column(col)
+    rows = []
     for r in recs:
         value = _fmt(r.value) if r.value is not None else (
-            "curve" if r.curve is not None else r.raw["value_text"][:30])
-        table.add_row(r.id, r.quantity, value, r.unit, r.cl_text, r.kind, r.provenance, r.tag,
-                      r.citation[:60])
-    Console(width=200).print(table)
+            "curve" if r.curve is not None else r.raw["value_text"])
+        rows.append([r.id, r.quantity, value, r.unit, r.cl_text, r.kind, r.provenance, r.tag,
+                     r.citation])
+    print_table(("id", "quantity", "value", "unit", "CL", "kind", "prov.", "tag", "source"), rows,
+                no_wrap=("id", "quantity", "unit", "tag"),
+                title=f"{len(recs)} limit records")
 
 
 @limits_group.command("show")
 @click.argument("record_id", metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="Print the full record as JSON.")
 def show_cmd(record_id, as_json) -> None:
-    """Show one record in full (metadata, curve, source)."""
+    """Show one record in full (metadata, curve, source); ID as in ``limits list``."""
     rec = _database().get(record_id)
     d = rec.to_dict()
     if as_json:
@@ -138,7 +139,9 @@ def _read_with(path, quantity):
               default=None, help="LO HI: mass range in eV.")
 @_kind_opt
 @_no_md
-def plot_cmd(quantity, with_file, output, x_range, kinds, no_md) -> None:
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object {output, drawn, not_drawn}.")
+def plot_cmd(quantity, with_file, output, x_range, kinds, no_md, as_json) -> None:
     """Plot the existing limits on QUANTITY (log-log), optionally with a RENP sensitivity."""
     from renpsim.limits.plot import PLOT_FORMATS, plot_limits
 
@@ -148,6 +151,10 @@ def plot_cmd(quantity, with_file, output, x_range, kinds, no_md) -> None:
     plot = plot_limits(quantity, sens, db=_database(), include_model_dependent=not no_md,
                        kinds=kinds or None, x_range=tuple(x_range) if x_range else None)
     plot.save(output)
+    if as_json:
+        click.echo(_dump({"output": output, "drawn": list(plot.drawn_ids),
+                          "not_drawn": list(plot.not_drawn)}))
+        return
     click.echo(f"wrote {output}: {len(plot.drawn)} limits drawn "
                f"({', '.join(plot.drawn_ids) or 'none'})"
                + (f"; cited, not drawn: {', '.join(plot.not_drawn)}" if plot.not_drawn else ""))
@@ -176,58 +183,44 @@ def compare_cmd(quantity, with_file, mu_definition, mediator_mass_GeV, kinds, no
     if as_json:
         click.echo(_dump(comp.to_dict()))
         return
-    from rich.console import Console
-    from rich.table import Table
+    from renpsim.cli.tables import print_table
 
-    console = Console(width=200)
-    head = (f"{quantity}: RENP {sens.cl:.0%} CL, {sens.dof} dof (delta chi2 = "
-            f"{sens.delta_chi2:g}); factor = existing / RENP (> 1: RENP improves)")
-    console.print(head)
-    t = Table(show_edge=False, title="per mass point" if sens.x is not None else None)
-    for col in comp.table.columns:
-        t.add_column(str(col))
-    for row in comp.table.itertuples(index=False):
-        t.add_row(*(_fmt(v) for v in row))
-    console.print(t)
-    t2 = Table(show_edge=False, title="per existing limit (max factor away from the poles)")
-    for col in ("id", "kind", "provenance", "CL", "model-dep.", "max factor", "at x",
-                "at a pole", "source"):
-        t2.add_column(col)
-    for row in comp.per_record.itertuples(index=False):
-        t2.add_row(row.id, row.kind, row.provenance, row.cl_text,
-                   "yes" if row.model_dependent else "no",
-                   _fmt(row.max_factor), _fmt(row.x_at_max), _fmt(row.max_factor_at_pole),
-                   row.source[:60])
-    console.print(t2)
+    click.echo(f"{quantity}: RENP {sens.cl:.0%} CL, {sens.dof} dof (delta chi2 = "
+               f"{sens.delta_chi2:g}); factor = existing / RENP (> 1: RENP improves)")
+    print_table([str(c) for c in comp.table.columns],
+                [[_fmt(v) for v in row] for row in comp.table.itertuples(index=False)],
+                title="per mass point" if sens.x is not None else None)
+    print_table(("id", "kind", "provenance", "CL", "model-dep.", "max factor", "at x",
+                 "at a pole", "source"),
+                [[row.id, row.kind, row.provenance, row.cl_text,
+                  "yes" if row.model_dependent else "no", _fmt(row.max_factor),
+                  _fmt(row.x_at_max), _fmt(row.max_factor_at_pole), row.source]
+                 for row in comp.per_record.itertuples(index=False)],
+                no_wrap=("id",), title="per existing limit (max factor away from the poles)")
     if comp.pole_dips:
-        t3 = Table(show_edge=False, title=(
-            f"scan-step pole dips (points within {comp.pole_window:.0%} of a pole mass; "
-            "not counted above)"))
-        for col in ("pole mass [eV]", "sampled at [eV]", "mass resolution needed",
-                    "RENP limit", "smooth curve", "dip depth", "existing", "factor",
-                    "width Gamma/M"):
-            t3.add_column(col)
-        for d in comp.pole_dips:
-            t3.add_row(_fmt(d["pole_mass_eV"]), _fmt(d["m_eV"]), _fmt(d["mass_resolution"]),
-                       _fmt(d["renp_limit"]), _fmt(d["smooth_limit"]), _fmt(d["dip_depth"]),
-                       _fmt(d["existing_limit"]), _fmt(d["factor"]),
-                       _fmt(d["width_fraction"]) + " (assumed)")
-        console.print(t3)
-    if sens.x is not None:
-        if not comp.has_comparison:
-            console.print(f"{quantity}: {comp.verdict()}")
-        else:
-            regions = ", ".join(f"[{lo:.3g}, {hi:.3g}] eV" for lo, hi in comp.regions)
-            console.print(comp.verdict())
-            console.print(f"RENP improves on the envelope for {sens.x_name} (away from the "
-                          f"poles): {regions or 'nowhere'}")
+        print_table(("pole mass [eV]", "sampled at [eV]", "mass resolution needed",
+                     "RENP limit", "smooth curve", "dip depth", "existing", "factor",
+                     "width Gamma/M"),
+                    [[_fmt(d["pole_mass_eV"]), _fmt(d["m_eV"]), _fmt(d["mass_resolution"]),
+                      _fmt(d["renp_limit"]), _fmt(d["smooth_limit"]), _fmt(d["dip_depth"]),
+                      _fmt(d["existing_limit"]), _fmt(d["factor"]),
+                      _fmt(d["width_fraction"]) + " (assumed)"] for d in comp.pole_dips],
+                    title=(f"scan-step pole dips (points within {comp.pole_window:.0%} of a "
+                           "pole mass; not counted above)"))
+    if sens.x is not None and comp.has_comparison:
+        regions = ", ".join(f"[{lo:.3g}, {hi:.3g}] eV" for lo, hi in comp.regions)
+        click.echo(comp.verdict())
+        click.echo(f"RENP improves on the envelope for {sens.x_name} (away from the "
+                   f"poles): {regions or 'nowhere'}")
+    elif sens.x is not None:
+        click.echo(f"{quantity}: {comp.verdict()}")
     else:
-        console.print(comp.verdict())
+        click.echo(comp.verdict())
 
 
 @click.command("cite")
-@click.option("--limits", "ids", multiple=True, metavar="ID",
-              help="Also cite these limit records (repeatable).")
+@click.option("--limits", "ids", cls=GreedyStrings, metavar="ID...",
+              help="Also cite these limit records (space-separated ids, e.g. M7 S3).")
 @click.option("--figure", "figure", type=click.Choice(sorted(QUANTITIES)), default=None,
               help="Also cite every limit drawn by `renpsim limits plot QUANTITY`.")
 @_no_md

@@ -13,6 +13,7 @@ status 2.
 from __future__ import annotations
 
 import errno
+import importlib
 import os
 import sys
 
@@ -26,32 +27,90 @@ from renpsim.errors import RenpsimError
 #: Exit status when standard output was closed by its reader (128 + SIGPIPE).
 EXIT_BROKEN_PIPE = 141
 
+# Subcommands, imported only when invoked (or when their own help is asked for): name ->
+# (module, attribute, one-line help shown by ``renpsim --help``). The one-line help is kept here
+# so that listing the commands imports nothing; tests/test_cli_help.py checks each entry against
+# the command it names.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "spectrum": ("renpsim.cli.spectrum", "spectrum_cmd",
+                 "The RENP photon spectral function I(omega), its channels and thresholds."),
+    "simulate": ("renpsim.cli.simulate", "simulate_cmd",
+                 "Simulate the DAQ of a campaign and write an HDF5 run file."),
+    "inspect": ("renpsim.cli.runfile", "inspect_cmd", "Summarise a run file."),
+    "validate": ("renpsim.cli.runfile", "validate_cmd",
+                 "Check a run file against the run-file schema."),
+    "strip-truth": ("renpsim.cli.runfile", "strip_truth_cmd",
+                    "Copy a run file without its truth group (blinding)."),
+    "import": ("renpsim.cli.runfile", "import_cmd",
+               "Turn counts per step (CSV) and metadata (TOML) into a run file."),
+    "fit": ("renpsim.cli.fit", "fit_cmd",
+            "Fit a run file: SM or BSM model with nuisances (iminuit)."),
+    "sensitivity": ("renpsim.cli.sensitivity", "sensitivity_cmd",
+                    "Expected limits and decision exposures of a campaign."),
+    "limits": ("renpsim.cli.limits", "limits_group",
+               "The cited database of existing limits: list, show, plot, compare."),
+    "cite": ("renpsim.cli.limits", "cite_cmd", "Print BibTeX for renpsim and for cited limits."),
+    "presets": ("renpsim.cli.presets", "presets_cmd",
+                "List the shipped hardware, campaign and detector presets."),
+    "run": ("renpsim.cli.run", "run_cmd",
+            "The main job: simulate, fit, sensitivity and limits into a report."),
+    "tui": ("renpsim.cli.tui", "tui_cmd", "The terminal UI for planning campaigns."),
+    "coherence": ("renpsim.cli.coherence", "coherence_cmd",
+                  "Macro-coherence eta(t) and the PSR background from the Maxwell-Bloch model."),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use.
+
+    ``renpsim --help`` lists the commands from :data:`COMMANDS` without importing any of them;
+    ``renpsim NAME ...`` imports only the module of ``NAME``.
+    """
+
+    def __init__(self, *args, lazy: dict[str, tuple[str, str, str]] | None = None,
+                 **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+        # Imported lazy commands are cached here, not in ``self.commands``: that dict holds only
+        # the eagerly added ones, so it never looks like the complete list (documentation
+        # generators read it when it is not empty).
+        self._loaded: dict[str, click.Command] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:  # noqa: D102
+        return [*self.lazy, *(n for n in super().list_commands(ctx) if n not in self.lazy)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:  # noqa: D102
+        if cmd_name not in self.lazy:
+            return super().get_command(ctx, cmd_name)
+        if cmd_name not in self._loaded:
+            module_name, attr, _ = self.lazy[cmd_name]
+            cmd = getattr(importlib.import_module(module_name), attr)
+            guard_paths(cmd)   # path and finite-number checks before the command body runs
+            self._loaded[cmd_name] = cmd
+        return self._loaded[cmd_name]
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List the commands with their static one-line help (imports nothing)."""
+        rows = [(name, short) for name, (_, _, short) in self.lazy.items()]
+        rows += [(name, cmd.get_short_help_str(formatter.width))
+                 for name, cmd in self.commands.items() if name not in self.lazy]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="renpsim")
-def cli() -> None:
-    """renpsim: simulate, fit and plan RENP experiments (|e> -> |g> + gamma + nu nubar)."""
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """renpsim: simulate, fit and plan RENP experiments (|e> -> |g> + gamma + nu nubar).
 
-
-def _register() -> None:
-    from renpsim.cli.coherence import coherence_cmd
-    from renpsim.cli.fit import fit_cmd
-    from renpsim.cli.limits import cite_cmd, limits_group
-    from renpsim.cli.run import run_cmd
-    from renpsim.cli.runfile import import_cmd, inspect_cmd, strip_truth_cmd, validate_cmd
-    from renpsim.cli.sensitivity import sensitivity_cmd
-    from renpsim.cli.simulate import simulate_cmd
-    from renpsim.cli.spectrum import spectrum_cmd
-    from renpsim.cli.tui import tui_cmd
-
-    for cmd in (spectrum_cmd, simulate_cmd, inspect_cmd, validate_cmd, strip_truth_cmd,
-                import_cmd, limits_group, cite_cmd, fit_cmd, sensitivity_cmd, run_cmd,
-                tui_cmd, coherence_cmd):
-        cli.add_command(cmd)
-    guard_paths(cli)
-
-
-_register()
+    Every command has --help. Shell completion (bash, zsh, fish) is described in the docs,
+    page "Command line".
+    """
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
 
 
 def _one_line(text: str) -> str:
@@ -75,6 +134,10 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()      # a full standard output fails here, not at interpreter exit
     except click.exceptions.Exit as exc:
         code = exc.exit_code
+    except click.exceptions.NoArgsIsHelpError as exc:
+        # A group called without a subcommand: its help, as asked for.
+        click.echo(exc.ctx.get_help() if exc.ctx is not None else exc.format_message())
+        code = 0
     except click.exceptions.Abort:
         click.echo("renpsim: aborted", err=True)
         code = 130

@@ -34,12 +34,28 @@ class GreedyFloats(click.Option):
 
             def process(value, state, _previous=previous):
                 values = [value]
-                while state.rargs and _looks_numeric(state.rargs[0]):
+                while state.rargs and self.accepts(state.rargs[0]):
                     values.append(state.rargs.pop(0))
                 for v in values:
                     _previous(v, state)
 
             our_parser.process = process
+
+    def accepts(self, token: str) -> bool:
+        """Whether a following token is one more value of this option."""
+        return _looks_numeric(token)
+
+
+class GreedyStrings(GreedyFloats):
+    """An option that takes one or more words: ``--limits M7 S3`` (or ``--limits M7 --limits S3``).
+
+    Every following token that does not start with ``-`` is one more value, so a positional
+    argument cannot follow this option directly.
+    """
+
+    def accepts(self, token: str) -> bool:
+        """Whether a following token is one more value of this option."""
+        return not token.startswith("-")
 
 
 def _looks_numeric(token: str) -> bool:
@@ -261,3 +277,25 @@ def guard_paths(command: click.Command) -> None:
 
     guarded._guarded = True  # type: ignore[attr-defined]
     command.callback = guarded
+
+
+def _campaign_names() -> list[str]:
+    from renpsim.campaign.campaign import list_campaign_presets
+
+    return list_campaign_presets()
+
+
+def complete_campaign(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of a CAMPAIGN argument: the shipped campaign presets."""
+    return [name for name in _campaign_names() if name.startswith(incomplete)]
+
+
+class CampaignCommand(click.Command):
+    """A command taking a CAMPAIGN: its help ends with the names of the shipped presets."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Write the epilog, then the campaign presets (one line, wrapped at word breaks)."""
+        super().format_epilog(ctx, formatter)
+        with formatter.section("Campaign presets (or a path to a campaign TOML file)"):
+            formatter.write_text(", ".join(_campaign_names())
+                                 + ". One-line descriptions: renpsim presets campaigns.")

@@ -7,11 +7,11 @@ import time
 
 import click
 
-from renpsim.cli.options import FiniteFloat, OutputPath
+from renpsim.cli.options import CampaignCommand, FiniteFloat, OutputPath, complete_campaign
 
 
-@click.command("run")
-@click.argument("campaign", required=False, default=None)
+@click.command("run", cls=CampaignCommand)
+@click.argument("campaign", required=False, default=None, shell_complete=complete_campaign)
 @click.option("-o", "--outdir", default="renpsim-report", show_default=True,
               type=OutputPath(folder=True), help="Report directory (created).")
 @click.option("--seed", type=click.IntRange(0), default=None,
@@ -26,7 +26,9 @@ from renpsim.cli.options import FiniteFloat, OutputPath
               help="Mediator masses (log-spaced 1e-3..1e4 eV) of the coupling curves.")
 @click.option("--overwrite", is_flag=True,
               help="Replace an earlier report in OUTDIR (only its files are removed).")
-def run_cmd(campaign, outdir, seed, level, cl, dof, mass_points, overwrite) -> None:
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object (campaign, outdir, viability statement, limit tables).")
+def run_cmd(campaign, outdir, seed, level, cl, dof, mass_points, overwrite, as_json) -> None:
     """Simulate CAMPAIGN, fit it, compute its reach, compare with existing limits, report.
 
     Without CAMPAIGN the embedded default (gp21-benchmark: GP21's Yb benchmark) is used.
@@ -78,6 +80,17 @@ def run_cmd(campaign, outdir, seed, level, cl, dof, mass_points, overwrite) -> N
         results = run_report(name, outdir, settings, progress)
     record_report(outdir, kept)
     v = results["viability"]
+    if as_json:
+        from renpsim._json import dumps
+
+        sens = results.get("sensitivity")
+        click.echo(dumps({
+            "campaign": name, "outdir": str(outdir), "statement": v["statement"],
+            "sensitivity": None if sens is None else {
+                "delta_chi2": sens["delta_chi2"], "cl": sens["cl"], "dof": sens["dof"],
+                "tables": [t["file"] for t in sens["tables"].values()]},
+            "report": ["summary.md", "summary.html"]}))
+        return
     click.echo(f"{name}: {v['statement']}")
     if "sensitivity" in results:
         s = results["sensitivity"]

@@ -6,14 +6,15 @@ import click
 
 from renpsim._json import dumps
 from renpsim.cli.options import OutputPath
-from renpsim.runfile.reader import open_run
 
 
 @click.command("inspect")
 @click.argument("run", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (steps, totals).")
 def inspect_cmd(run: str, as_json: bool) -> None:
-    """Summarise a run file: identity, calibration and one line per scan step."""
+    """Summarise the run file RUN: identity, calibration and one line per scan step."""
+    from renpsim.runfile.reader import open_run
+
     rf = open_run(run)
     s = rf.summary()
     if as_json:
@@ -49,11 +50,18 @@ def inspect_cmd(run: str, as_json: bool) -> None:
 @click.command("validate")
 @click.argument("run", type=click.Path(dir_okay=False))
 @click.option("--quick", is_flag=True, help="Skip the value checks of /shots and /events.")
-def validate_cmd(run: str, quick: bool) -> None:
-    """Check a run file against the schema: exit 0 if valid, 2 (one line) otherwise."""
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object (file, schema_version, dims, notes).")
+def validate_cmd(run: str, quick: bool, as_json: bool) -> None:
+    """Check the run file RUN against the schema: exit 0 if valid, 2 (one line) otherwise."""
     from renpsim.runfile.validate import validate_run
 
     report = validate_run(run, deep=not quick)
+    if as_json:
+        click.echo(dumps({"file": run, "valid": True, "schema_version": report.schema_version,
+                          "dims": {k: int(v) for k, v in report.dims.items()},
+                          "notes": list(report.notes)}))
+        return
     dims = ", ".join(f"{k}={v}" for k, v in report.dims.items())
     click.echo(f"{run}: valid renp-run {report.schema_version} ({dims})")
     for note in report.notes:
@@ -64,11 +72,15 @@ def validate_cmd(run: str, quick: bool) -> None:
 @click.argument("run", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", required=True, type=OutputPath(may_equal=("run",)),
               help="Blinded copy to write (may equal RUN).")
-def strip_truth_cmd(run: str, output: str) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object {input, output}.")
+def strip_truth_cmd(run: str, output: str, as_json: bool) -> None:
     """Write a copy of RUN without /truth (blinding), recording the parent's sha256."""
     from renpsim.runfile.strip import strip_truth
 
     strip_truth(run, output)
+    if as_json:
+        click.echo(dumps({"input": run, "output": output, "truth": False}, indent=None))
+        return
     click.echo(f"wrote {output} (without /truth)")
 
 
@@ -88,8 +100,10 @@ def strip_truth_cmd(run: str, output: str) -> None:
                    "pulse_energy_J_<i>[, coherent_exposure_s]).")
 @click.option("-o", "--output", required=True, type=OutputPath(),
               help="Run file to write.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object {sources, format, metadata, output}.")
 def import_cmd(sources: tuple[str, ...], fmt: str, metadata: str, monitors: str | None,
-               output: str) -> None:
+               output: str, as_json: bool) -> None:
     """Turn counts per step, or time-tagger files, plus metadata into a run file."""
     if fmt == "counts":
         if len(sources) != 1:
@@ -109,4 +123,8 @@ def import_cmd(sources: tuple[str, ...], fmt: str, metadata: str, monitors: str 
         from renpsim.runfile.timetags import import_timetags
 
         import_timetags(list(sources), fmt, metadata, output, monitors=monitors)
+    if as_json:
+        click.echo(dumps({"sources": list(sources), "format": fmt, "metadata": metadata,
+                          "output": output}, indent=None))
+        return
     click.echo(f"wrote {output}")

@@ -8,7 +8,13 @@ import click
 import numpy as np
 
 from renpsim._json import dumps
-from renpsim.cli.options import FiniteFloat, GreedyFloats, OutputPath
+from renpsim.cli.options import (
+    CampaignCommand,
+    FiniteFloat,
+    GreedyFloats,
+    OutputPath,
+    complete_campaign,
+)
 from renpsim.errors import InputError
 
 SCAN_CHOICES = ("mediator-mass", "m-lightest", "exposure", "discovery", "optimise-dwell",
@@ -29,12 +35,13 @@ def _masses(masses, mass_range) -> np.ndarray:
     return np.logspace(-3, 4, 57)
 
 
-@click.command("sensitivity")
-@click.argument("campaign")
+@click.command("sensitivity", cls=CampaignCommand)
+@click.argument("campaign", shell_complete=complete_campaign)
 @click.option("--scan", type=click.Choice(SCAN_CHOICES), default="mediator-mass",
               show_default=True, help="What to compute.")
 @click.option("--mediator", type=click.Choice(["vector", "scalar", "dipole"]), default="vector",
-              show_default=True)
+              show_default=True, help="Which BSM term the limit is on: a light vector or "
+                                      "scalar mediator, or neutrino dipole moments.")
 @click.option("--coupling", default=None,
               help="gL11/gR11 (vector, default gL11), yS11/yP11 (scalar, default yS11) or "
                    "mu11/eps12... (dipole, in mu_B).")
@@ -61,7 +68,8 @@ def _masses(masses, mass_range) -> np.ndarray:
                    "profiled (free).")
 @click.option("--profile-norm", is_flag=True, help="Same as --normalisation profiled.")
 @click.option("--scalar-phase", type=click.Choice(["gp21", "physical"]), default="physical",
-              show_default=True, help="Pseudoscalar current phase convention (physics.md 0.7).")
+              show_default=True,
+              help="Pseudoscalar current phase convention ([physics §0] item 7).")
 @click.option("--width-fraction", type=FiniteFloat(0.0), default=1e-6, show_default=True,
               help="Mediator width Gamma/M [assumption].")
 @click.option("--ordering", type=click.Choice(["NO", "IO"]), default=None,
@@ -85,12 +93,18 @@ def _masses(masses, mass_range) -> np.ndarray:
 @click.option("--seed", type=click.IntRange(0, None), default=None,
               help="SeedSequence entropy for --toys (recorded in the output; random if omitted).")
 @click.option("--executor", type=click.Choice(["serial", "processes", "dask"]),
-              default="serial", show_default=True)
-@click.option("--workers", type=click.IntRange(1, 1024), default=None)
+              default="serial", show_default=True,
+              help="Where toys and scan points run: in this process, in local worker "
+                   "processes, or on Dask (pip install '.[dask]'); results do not depend on it.")
+@click.option("--workers", type=click.IntRange(1, 1024), default=None,
+              help="Number of workers of --executor processes/dask (default: the CPU count).")
 @click.option("--scheduler", default=None, help="Dask scheduler address tcp://HOST:PORT.")
-@click.option("--csv", "csv_path", type=OutputPath(), default=None)
-@click.option("--hdf5", "h5_path", type=OutputPath(), default=None)
-@click.option("--plot", "plot_path", type=OutputPath(), default=None)
+@click.option("--csv", "csv_path", type=OutputPath(), default=None,
+              help="Also write the table to this CSV file (renpsim-sensitivity header).")
+@click.option("--hdf5", "h5_path", type=OutputPath(), default=None,
+              help="Also write the result to this HDF5 file.")
+@click.option("--plot", "plot_path", type=OutputPath(), default=None,
+              help="Also draw the result into this figure file (.png, .pdf or .svg).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, m_lightest,
                     mediator_mass, delta_chi2, cl, dof, sign, normalisation, profile_norm,

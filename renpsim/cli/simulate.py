@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from renpsim._json import dumps
-from renpsim.cli.options import OutputPath
+from renpsim.cli.options import CampaignCommand, OutputPath, complete_campaign
 from renpsim.errors import InputError
 
 
@@ -29,8 +29,8 @@ def _parse_set(values: tuple[str, ...]) -> dict:
     return out
 
 
-@click.command("simulate")
-@click.argument("campaign")
+@click.command("simulate", cls=CampaignCommand)
+@click.argument("campaign", shell_complete=complete_campaign)
 @click.option("-o", "--output", "output", required=True, type=OutputPath(),
               help="Run file to write (HDF5).")
 @click.option("--seed", type=click.IntRange(min=0), default=None,

@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import click
-import numpy as np
 
 from renpsim._json import dumps
 from renpsim.cli.options import FiniteFloat, GreedyFloats, PhaseType
 from renpsim.errors import InputError
-from renpsim.physics.bsm import bsm_spectrum, parse_term_spec
-from renpsim.physics.kinematics import CHANNEL_LABELS, THRESHOLD_LABELS
-from renpsim.physics.neutrino import neutrino_state
 from renpsim.physics.oscillation import DEFAULT_PRESET, list_presets
-from renpsim.physics.rate import expected_events, rate_scale, resolve_gamma0
-from renpsim.physics.spectrum import spectrum
-from renpsim.physics.targets import load_target
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def _omega_grid(omega, omega_range, target) -> np.ndarray:
+    import numpy as np
+
     if omega and omega_range:
         raise click.UsageError("give either --omega or --omega-range, not both")
     if omega:
@@ -50,11 +49,12 @@ def _gamma0_option(value: str | None) -> float | str | None:
 @click.option("--isotope", default=None, help="Isotope label (default: the target's default).")
 @click.option("--E-eg", "E_eg", type=FiniteFloat(0.0, min_open=True), default=None,
               help="Override E_eg in eV.")
-@click.option("--ordering", type=click.Choice(["NO", "IO"]), default="NO", show_default=True)
+@click.option("--ordering", type=click.Choice(["NO", "IO"]), default="NO", show_default=True,
+              help="Neutrino mass ordering: normal (NO) or inverted (IO).")
 @click.option("--m-lightest", "m_lightest", type=FiniteFloat(0.0), default=0.01,
               show_default=True, help="Lightest neutrino mass in eV.")
 @click.option("--nature", type=click.Choice(["dirac", "majorana"]), default="dirac",
-              show_default=True)
+              show_default=True, help="Dirac or Majorana neutrinos.")
 @click.option("--oscillation", type=click.Choice(list_presets()), default=DEFAULT_PRESET,
               show_default=True, help="Oscillation-parameter preset.")
 @click.option("--alpha21", type=PhaseType(), default=0.0, show_default=True,
@@ -84,11 +84,17 @@ def _gamma0_option(value: str | None) -> float | str | None:
 def spectrum_cmd(target, isotope, E_eg, ordering, m_lightest, nature, oscillation, alpha21,
                  alpha31, delta, omega, omega_range, dwell_s, gamma0, vector_specs, scalar_specs,
                  dipole_specs, as_json) -> None:
-    """Evaluate the RENP spectral function I(omega) (physics.md 1.3) and its channels.
+    """Evaluate the RENP spectral function I(omega) ([physics §1.3]) and its channels.
 
-    With --vector/--scalar/--dipole the spectrum is SM + BSM terms (physics.md 4.1-4.3,
-    docs/bsm.md); the SM spectrum and the ratio I/I_SM are reported too.
+    With --vector/--scalar/--dipole the spectrum is SM + BSM terms ([physics §4.1] to
+    [physics §4.3], docs/bsm.md); the SM spectrum and the ratio I/I_SM are reported too.
     """
+    from renpsim.physics.bsm import bsm_spectrum, parse_term_spec
+    from renpsim.physics.neutrino import neutrino_state
+    from renpsim.physics.rate import expected_events, rate_scale, resolve_gamma0
+    from renpsim.physics.spectrum import spectrum
+    from renpsim.physics.targets import load_target
+
     tgt = load_target(target, isotope)
     if E_eg is not None:
         tgt = tgt.with_E_eg(E_eg)
@@ -114,8 +120,8 @@ def spectrum_cmd(target, isotope, E_eg, ordering, m_lightest, nature, oscillatio
         record["inputs"]["bsm"] = [dict(term.describe(), spec=spec)
                                    for term, (_, spec) in zip(terms, specs, strict=True)]
         record["conventions"]["bsm"] = (
-            "SM + BSM terms on one amplitude, docs/bsm.md (physics.md 4.1-4.3, corrected); "
-            "ratio = I / I_sm (null where I_sm = 0)"
+            "SM + BSM terms on one amplitude, docs/bsm.md ([physics §4.1] to [physics §4.3], "
+            "corrected); ratio = I / I_sm (null where I_sm = 0)"
         )
     else:
         result = spectrum(grid, state, tgt)
@@ -134,6 +140,8 @@ def spectrum_cmd(target, isotope, E_eg, ordering, m_lightest, nature, oscillatio
 
 def spectrum_record(result) -> dict:
     """Machine-readable record of a :class:`~renpsim.physics.spectrum.SpectrumResult`."""
+    from renpsim.physics.kinematics import CHANNEL_LABELS, THRESHOLD_LABELS
+
     st, tgt = result.state, result.target
     osc = st.oscillation
     thr = result.thresholds_eV
@@ -169,7 +177,7 @@ def spectrum_record(result) -> dict:
             label: float(thr[int(label[0]) - 1, int(label[1]) - 1]) for label in THRESHOLD_LABELS
         },
         "conventions": {
-            "I": "dimensionless spectral function, physics.md 1.3 (GP21 eqs. 16-17 corrected)",
+            "I": "dimensionless spectral function, [physics §1.3] (GP21 eqs. 16-17 corrected)",
             "events": "N = Gamma_0 (V/100cm^3)(n_a/1e21)^2(n_gamma/1e21) eta I(omega) T, "
                       "T = dwell time at that frequency",
         },

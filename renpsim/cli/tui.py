@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import click
 
+from renpsim.cli.options import CampaignCommand, complete_campaign
 
-@click.command("tui")
-@click.argument("campaign", required=False)
+
+@click.command("tui", cls=CampaignCommand)
+@click.argument("campaign", required=False, shell_complete=complete_campaign)
 def tui_cmd(campaign: str | None) -> None:
     """Plan an exposure campaign interactively.
 

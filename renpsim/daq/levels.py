@@ -1,6 +1,6 @@
 """DAQ simulation of a campaign into a run file, in three levels sharing one rate model.
 
-Levels (hardware.md 3.4, 4.3, 5, 9):
+Levels ([hardware §3.4], [hardware §4.3], [hardware §5], [hardware §9]):
 
 * ``steps``: per-step Poisson counts of every component (fast; /scan only);
 * ``shots``: per-shot records: true pulse energies and frequencies (jitter, drift), the shot's
@@ -235,7 +235,7 @@ class _Sim:
             np.maximum(efac, 0.0, out=efac)
         else:
             efac = np.ones((n, 2), dtype=np.float32)
-        # shot exposure factor: (E1 E2/<E1 E2>)^p x LogNormal(-s^2/2, s)  (hardware.md 5.1)
+        # shot exposure factor: (E1 E2/<E1 E2>)^p x LogNormal(-s^2/2, s)  ([hardware §5.1])
         if coh.eta_model == "maxwell-bloch" and hw.maxwell_bloch.table_points > 1:
             f = hw.coherence_energy_factor(efac).astype(np.float32)  # lookup table
         else:
@@ -248,7 +248,7 @@ class _Sim:
             f = f * np.exp(np.float32(sig) * rng.standard_normal(n, dtype=np.float32)
                            - np.float32(0.5 * sig * sig))
         tau = (m.tau_mean_s * f).astype(np.float64)
-        # frequency: drift + jitter (hardware.md 4.3)
+        # frequency: drift + jitter ([hardware §4.3])
         drift_local = m.drift_eV_per_s * (m.t_start_s[s] + t_rel) - m.drift_eV[s]
         if lasers.jitter_Hz > 0:
             jit = (lasers.jitter_Hz * H_EV_S) * rng.standard_normal(n, dtype=np.float32)
@@ -794,7 +794,7 @@ def _write_shot_chunk(sim: _Sim, w: RunWriter, parts: list[dict], events: bool) 
 class InterArrival:
     """Histogram of the intervals between consecutive time tags of one channel.
 
-    The in-situ calibration product of hardware.md 3.4 item 7 (S27: fitted for efficiency,
+    The in-situ calibration product of [hardware §3.4] item 7 ([daSilva]: fitted for efficiency,
     afterpulse and dark-count probabilities). Bins: ``[0, tick)`` and then
     :data:`HIST_BINS_PER_DECADE` log-spaced bins per decade from one tick to
     :data:`HIST_MAX_S`; the last bin also holds longer intervals. Time tags arrive in order,

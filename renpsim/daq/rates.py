@@ -1,4 +1,6 @@
-"""The one rate model shared by the three DAQ levels (hardware.md 3.4, 5.2, 8.1; physics.md 1.5).
+"""The one rate model shared by the three DAQ levels.
+
+Source: [hardware §3.4], [hardware §5.2], [hardware §8.1]; [physics §1.5].
 
 Per shot k of step s (counts, before dead time and afterpulsing)::
 
@@ -10,11 +12,11 @@ Per shot k of step s (counts, before dead time and afterpulsing)::
 
 (for eta_model = "maxwell-bloch": mu_PSR,k = Y_PSR T_wg eps_sep eps_det P(omega_k) tau_k / tau_bar,
 with the yield Y_PSR per shot and the McQ2 line P of the solver, docs/coherence.md section 8)
-with Gamma_0' = Gamma_0 (V/V_ref)(n_a/n_ref)^2(n_gamma/n_ref) (hardware.md 8.1), tau_k the coherent
-exposure of the shot inside the gate (hardware.md 5.2; mean tau_bar, fluctuating with the pulse
-energies and the log-normal factor of mean 1), I_L the spectral function I(omega) (physics.md 1.3)
+with Gamma_0' = Gamma_0 (V/V_ref)(n_a/n_ref)^2(n_gamma/n_ref) ([hardware §8.1]), tau_k the coherent
+exposure of the shot inside the gate ([hardware §5.2]; mean tau_bar, fluctuating with the pulse
+energies and the log-normal factor of mean 1), I_L the spectral function I(omega) ([physics §1.3])
 convolved with the laser line (Gaussian, FWHM = linewidth) and omega_k = omega_set + drift(t) +
-jitter_k (hardware.md 4.3). The step expectation integrates the jitter analytically:
+jitter_k ([hardware §4.3]). The step expectation integrates the jitter analytically:
 I_bar = I convolved with a Gaussian of sigma^2 = sigma_L^2 + sigma_j^2, evaluated at the drifted
 step centre (mid-step time).
 """

@@ -1,6 +1,6 @@
 """Is a campaign viable? Expected signal events and, when far below one, the size of the gap.
 
-The signal of a step is (physics.md 1.5; hardware.md 8.1)::
+The signal of a step is ([physics §1.5]; [hardware §8.1])::
 
     N = Gamma_0 (V/V_ref)(n_a/n_ref)^2(n_gamma/n_ref) * I(omega) * exposure * detection
 
@@ -22,7 +22,7 @@ import pandas as pd
 from renpsim.constants import SECONDS_PER_DAY
 from renpsim.physics.gp21 import GP21_TOTAL_DAYS
 
-#: GP21 benchmark reference for the gap decomposition (physics.md 1.5).
+#: GP21 benchmark reference for the gap decomposition ([physics §1.5]).
 REFERENCE = {"gamma0_per_s": 0.002, "volume_cm3": 100.0, "density_cm3": 1e21,
              "total_time_s": GP21_TOTAL_DAYS * SECONDS_PER_DAY}
 

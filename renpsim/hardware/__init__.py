@@ -1,4 +1,6 @@
-"""Hardware models: target cell, trigger lasers, waveguide, backgrounds, detector (hardware.md).
+"""Hardware models: target cell, trigger lasers, waveguide, backgrounds, detector.
+
+Source: docs/reference/hardware.md.
 
 Entry points: :func:`load_hardware` (preset name or TOML path, with overrides) and
 :class:`HardwareConfig`.

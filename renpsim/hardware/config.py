@@ -35,15 +35,15 @@ from renpsim.physics.targets import AtomicTarget, load_target
 
 @dataclass(frozen=True)
 class DaqConfig:
-    """Data-acquisition settings (hardware.md 7.1 "DAQ")."""
+    """Data-acquisition settings ([hardware §7.1] "DAQ")."""
 
     time_unit_s: float = knob(1e-12, unit="s", lo=0.0, lo_open=True,
                               doc="Time-tag resolution of /events (T3-like).",
-                              source="hardware.md 7.1 (S29)")
+                              source="[hardware §7.1] ([Swabian])")
     slow_control_period_s: float = knob(1.0, unit="s", lo=0.0, lo_open=True, hi=3600.0,
                                         doc="Nominal slow-control sampling period; the "
                                             "simulator writes one averaged row per block of "
-                                            "shots (see docs).", source="hardware.md 7.1")
+                                            "shots (see docs).", source="[hardware §7.1]")
 
 
 SECTIONS: dict[str, type] = {
@@ -131,7 +131,7 @@ class HardwareConfig:
         return self.atomic.gamma0_ref_per_s
 
     def n_gamma_cm3(self, omega_eV: float | None = None) -> float:
-        """Trigger photon density n_gamma in cm^-3 (hardware.md 8.4)."""
+        """Trigger photon density n_gamma in cm^-3 ([hardware §8.4])."""
         mode = self.target.n_gamma
         if mode == "explicit":
             return float(self.target.n_gamma_cm3)
@@ -141,14 +141,14 @@ class HardwareConfig:
         return self.target.density_cm3
 
     def rate_per_unit_I(self, omega_eV: float | None = None) -> float:
-        """Gamma_0 (V/V_ref)(n_a/n_ref)^2 (n_gamma/n_ref) in s^-1, eta = 1 (hardware.md 8.1)."""
+        """Gamma_0 (V/V_ref)(n_a/n_ref)^2 (n_gamma/n_ref) in s^-1, eta = 1 ([hardware §8.1])."""
         return float(rate_scale(self.atomic, volume_cm3=self.target.volume_cm3,
                                 n_atoms_cm3=self.target.density_cm3,
                                 n_gamma_cm3=self.n_gamma_cm3(omega_eV), eta=1.0,
                                 gamma0_per_s=self.gamma0_per_s()))
 
     def exposure_per_shot_s(self) -> float:
-        """Mean coherent exposure of one shot inside the gate, int eta dt (hardware.md 5.2).
+        """Mean coherent exposure of one shot inside the gate, int eta dt ([hardware §5.2]).
 
         Constant model: eta0 x gate width (= eta0 / f_rep for an always-open gate).
         Maxwell-Bloch model: the lookup table at the configured point (docs/coherence.md).
@@ -167,7 +167,7 @@ class HardwareConfig:
         return photons_per_pulse(self.lasers.pulse_energy_J, omega_eV) * frac
 
     def psr_profile(self, omega_eV: ArrayLike) -> NDArray[np.float64]:
-        """Gaussian McQ2/PSR line in 2 omega - E_eg, peak 1 (hardware.md 8.4 [A]).
+        """Gaussian McQ2/PSR line in 2 omega - E_eg, peak 1 ([hardware §8.4] [A]).
 
         Maxwell-Bloch model: the computed McQ2 line (spectrum of the signal field leaving the
         cell) at omega - E_eg/2, peak 1.

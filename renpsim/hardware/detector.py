@@ -1,6 +1,6 @@
-"""Photon-counting detector channel: configuration and response models (hardware.md 3.4).
+"""Photon-counting detector channel: configuration and response models ([hardware §3.4]).
 
-Models (hardware.md 3.4, items 1-6):
+Models ([hardware §3.4], items 1-6):
 
 1. detection: each photon is counted with probability efficiency x optics_transmission
    (binomial thinning, Poisson in -> Poisson out);
@@ -8,7 +8,7 @@ Models (hardware.md 3.4, items 1-6):
 3. dead time, acting on the time-ordered stream of one shot: ``nonparalyzable`` (events within
    tau after an *accepted* event are lost; observed rate m = n/(1 + n tau)), ``paralyzable``
    (after *any* event; m = n exp(-n tau)); optional soft recovery, efficiency
-   eps(dt) = eps0 (1 - exp(-dt/tau_rec)) with dt since the last accepted count (S34);
+   eps(dt) = eps0 (1 - exp(-dt/tau_rec)) with dt since the last accepted count ([Wavemeter]);
 4. afterpulsing: each accepted count spawns an afterpulse with probability p_ap at delay
    tau_dead (hold-off) + Exp(tau_ap); afterpulses can cascade (mean p/(1-p) per primary);
 5. timing jitter: Gaussian sigma plus an optional exponential tail (amplitude, constant);
@@ -36,47 +36,51 @@ SOURCE_CODES = {"signal": 0, "mcq3": 1, "psr": 2, "leak": 3, "dark": 4, "stray":
 
 @dataclass(frozen=True)
 class DetectorConfig:
-    """One photon-counting channel (hardware.md 3.1-3.4, 7.1, 7.2)."""
+    """One photon-counting channel.
+
+    Source: [hardware §3.1] to [hardware §3.4], [hardware §7.1], [hardware §7.2].
+    """
 
     preset: str | None = knob(None, kind="str",
                               doc="Start from a preset of hardware/detectors.toml; the other "
                                   "keys of the table override it.")
     technology: str = knob("SNSPD", kind="str", doc="Technology label (recorded).",
-                           source="hardware.md 3.1")
+                           source="[hardware §3.1]")
     efficiency: float = knob(0.80, lo=0.0, hi=1.0, doc="Detection efficiency at the signal "
-                             "wavelength.", source="hardware.md 3.1, 7.1 (S13, S14)")
+                             "wavelength.", source="[hardware §3.1], [hardware §7.1] ([Zadeh17], "
+                                                   "[Reddy20])")
     optics_transmission: float = knob(1.0, lo=0.0, hi=1.0,
                                       doc="Coupling/optics transmission T_optics.",
-                                      source="hardware.md 3.4 item 1, 10 item 6")
+                                      source="[hardware §3.4] item 1, 10 item 6")
     dark_rate_Hz: float = knob(100.0, unit="Hz", lo=0.0, tag="[V]",
-                               doc="Dark-count rate.", source="hardware.md 7.1 (S13 <130 Hz)")
+                               doc="Dark-count rate.", source="[hardware §7.1] ([Zadeh17] <130 Hz)")
     dead_time_s: float = knob(50e-9, unit="s", lo=0.0, doc="Dead (recovery / hold-off) time.",
-                              source="hardware.md 7.1")
+                              source="[hardware §7.1]")
     dead_time_model: str = knob("nonparalyzable", kind="str",
                                 choices=("none", "nonparalyzable", "paralyzable"),
-                                doc="Dead-time model (event level).", source="hardware.md 3.4")
+                                doc="Dead-time model (event level).", source="[hardware §3.4]")
     recovery_tau_s: float = knob(0.0, unit="s", lo=0.0,
                                  doc="Soft-recovery constant tau_rec (0 = step recovery).",
-                                 source="hardware.md 3.4 (S34)")
+                                 source="[hardware §3.4] ([Wavemeter])")
     afterpulse_prob: float = knob(0.0, lo=0.0, hi=0.5, doc="Afterpulse probability p_ap.",
-                                  source="hardware.md 3.4, 7.1 (S18)")
+                                  source="[hardware §3.4], [hardware §7.1] ([InGaAs21])")
     afterpulse_tau_s: float = knob(1.5e-6, unit="s", lo=0.0, lo_open=True,
                                    doc="Afterpulse delay constant after the hold-off.",
-                                   source="hardware.md 3.1 (S18: 1.1-2.4 us)")
+                                   source="[hardware §3.1] ([InGaAs21]: 1.1-2.4 us)")
     jitter_sigma_s: float = knob(30e-12, unit="s", lo=0.0, tag="[V]/[A]",
                                  doc="Gaussian timing jitter sigma.",
-                                 source="hardware.md 7.1 (S13 14.8 ps)")
+                                 source="[hardware §7.1] ([Zadeh17] 14.8 ps)")
     jitter_tail_amp: float = knob(0.0, lo=0.0, hi=1.0,
                                   doc="Fraction of tags with an extra exponential delay.",
-                                  source="hardware.md 3.4 item 5")
+                                  source="[hardware §3.4] item 5")
     jitter_tail_tau_s: float = knob(100e-12, unit="s", lo=0.0, lo_open=True,
                                     doc="Exponential jitter-tail constant.")
     gate_start_s: float = knob(-5e-9, unit="s",
                                doc="Gate opening relative to the trigger-pulse peak.",
-                               source="hardware.md 7.1")
+                               source="[hardware §7.1]")
     gate_width_s: float = knob(50e-9, unit="s", lo=0.0,
                                doc="Gate width; 0 = always open (whole shot period).",
-                               source="hardware.md 7.1")
+                               source="[hardware §7.1]")
 
     def gate(self, period_s: float) -> tuple[float, float]:
         """(start, stop) of the counting window in one shot, relative to the pulse peak."""
@@ -92,27 +96,33 @@ class DetectorConfig:
 
 # ----------------------------------------------------------------------------- analytic models
 def observed_rate_nonparalyzable(n: float, tau: float) -> float:
-    """M = n / (1 + n tau) (hardware.md 3.4 item 3; STScI HSP, S25)."""
+    """M = n / (1 + n tau) ([hardware §3.4] item 3; STScI HSP, [STScI])."""
     return n / (1.0 + n * tau)
 
 
 def true_rate_nonparalyzable(m: float, tau: float) -> float:
-    """Inverse n = m / (1 - m tau) (hardware.md 3.4 item 3)."""
+    """Inverse n = m / (1 - m tau) ([hardware §3.4] item 3)."""
     return m / (1.0 - m * tau)
 
 
 def observed_rate_paralyzable(n: float, tau: float) -> float:
-    """M = n exp(-n tau) (hardware.md 3.4 item 3)."""
+    """M = n exp(-n tau) ([hardware §3.4] item 3)."""
     return n * math.exp(-n * tau)
 
 
 def fano_nonparalyzable(n: float, tau: float) -> float:
-    """Var/mean of long-window counts (renewal theory, S26): CV^2 of tau + Exp(n) intervals."""
+    """Var/mean of long-window counts: CV^2 of tau + Exp(n) intervals.
+
+    Source: renewal theory, [DeadTime].
+    """
     return 1.0 / (1.0 + n * tau) ** 2
 
 
 def fano_paralyzable(n: float, tau: float) -> float:
-    """Var/mean of long-window counts for paralyzable dead time: 1 - 2 n tau exp(-n tau) (S26)."""
+    """Var/mean of long-window counts for paralyzable dead time: 1 - 2 n tau exp(-n tau).
+
+    Source: [DeadTime].
+    """
     return 1.0 - 2.0 * n * tau * math.exp(-n * tau)
 
 

@@ -2,7 +2,8 @@
 
 Every configuration value is a dataclass field declared with :func:`knob`, which records its
 unit, evidence tag ([V] verified, [U] unverified, [C] computed, [A] assumption, [Q] quoted; see
-hardware.md "How to read the evidence tags"), source and allowed range. :func:`build` turns one
+docs/reference/hardware.md "How to read the evidence tags"), source and allowed range. :func:`build`
+turns one
 TOML table into a validated dataclass and raises :class:`~renpsim.errors.InputError` naming the
 file, the dotted key, the value and the expectation; :func:`doc_rows` feeds the generated
 reference documentation (docs/hardware-and-campaigns.md).

@@ -1,6 +1,6 @@
 """Existing limits on RENP-relevant quantities and their comparison with RENP sensitivity.
 
-Public API (issue 6; docs/limits.md):
+Public API (docs/limits.md):
 
 - :func:`load_database`, :class:`LimitDatabase` (``.get``, ``.query``, ``.counts``),
   :class:`LimitRecord`;

@@ -431,7 +431,7 @@ def compare(sens: Sensitivity, db: LimitDatabase | None = None,
             lo, hi = r.x_range
             keep = (cx >= lo) & (cx <= hi)
             # for an excluded band, compare with its lower edge: how far below the band
-            # RENP reaches (physics.md 7.5 bands)
+            # RENP reaches ([physics §7.5] bands)
             edge = r.curve["limit"] if "limit" in r.curve else r.curve["lower"]
             lim, renp, xs = edge[keep], renp[keep], cx[keep]
         else:

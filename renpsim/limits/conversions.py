@@ -1,6 +1,7 @@
 """Conversions between bounds: product rule, CL rescaling, model mappings, effective moments.
 
-Every function cites its source. Tags as in physics.md: [Q] quoted, [D] derived, [C] computed.
+Every function cites its source. Tags as in docs/reference/physics.md: [Q] quoted, [D] derived, [C]
+computed.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from renpsim.constants import G_F_EV2, M_E_EV
 from renpsim.errors import InputError
 from renpsim.physics.bsm.effective_moments import mu_eff_flavour as _physics_mu_eff_flavour
 from renpsim.physics.bsm.effective_moments import mu_stellar as _physics_mu_stellar
-from renpsim.stats.deviance import delta_chi2_threshold  # Wilks, physics.md 6.2
+from renpsim.stats.deviance import delta_chi2_threshold  # Wilks, [physics §6.2]
 
 __all__ = [
     "bansal_bbn_c_nu",
@@ -63,7 +64,7 @@ def _abs_product_cdf(t: float) -> float:
 def half_normal_product_factor(cl: float = 0.95) -> float:
     """Factor f with (xy)_CL = f * x_CL * y_CL for two half-normal bounds at the same CL.
 
-    Source: GP21 Sec. IV, "(y^e y^nu)_95% ~ 0.57 (y^e)_95% (y^nu)_95%" [Q]; physics.md 6.4:
+    Source: GP21 Sec. IV, "(y^e y^nu)_95% ~ 0.57 (y^e)_95% (y^nu)_95%" [Q]; [physics §6.4]:
     the 95% quantile of |XY| for unit normals is 2.182 and 2.182/1.96^2 = 0.568 [C].
 
     Assumptions: each coupling's bound is the CL-quantile of |N(0, sigma)| (a half-normal, i.e.
@@ -88,7 +89,7 @@ def half_normal_product_factor(cl: float = 0.95) -> float:
 def combine_product_bound(bound_a: float, bound_b: float, cl: float = 0.95) -> float:
     """Bound on |a b| from separate half-normal bounds on |a| and |b| at the same CL.
 
-    Source: GP21 Sec. IV and physics.md 6.4 (see :func:`half_normal_product_factor`).
+    Source: GP21 Sec. IV and [physics §6.4] (see :func:`half_normal_product_factor`).
     Example: y^e < 1e-9 (GP21 ref. [49]) and |y^nu| < 1.5e-3 (pion decay) give
     0.568 * 1.5e-12 = 8.5e-13, quoted by GP21 as (y^e y^nu)_95% < 1e-12.
     """
@@ -102,7 +103,7 @@ def rescale_delta_chi2(limit: float, from_cl: float, to_cl: float, from_dof: int
                        to_dof: int = 1, power: int = 1) -> float:
     """Move a Delta chi^2 (Wilks) limit to another CL and/or number of dof.
 
-    Source: physics.md 6.2: with Delta chi^2 proportional to coupling^(2 power) near the limit,
+    Source: [physics §6.2]: with Delta chi^2 proportional to coupling^(2 power) near the limit,
     the limit scales as (Delta chi^2_to / Delta chi^2_from)^(1/(2 power)); e.g. GP21's 5.99
     (2 dof) to 3.84 (1 dof) is a factor (5.99/3.84)^(1/2) = 1.25 for effects linear in the
     coupling (power=1) and (5.99/3.84)^(1/4) = 1.12 for quadratic ones (power=2) [C].
@@ -169,7 +170,7 @@ def product_to_bl(product: ArrayLike) -> NDArray[np.float64]:
 def nsi_eps_to_vector_product(eps: float, m_eV: ArrayLike) -> NDArray[np.float64]:
     """|g^e g^nu| corresponding to an NSI strength eps for a mediator of mass m (eV).
 
-    Relation g^e g^nu / m^2 = 2 sqrt2 G_F eps (physics.md 7.1 row V5, tag D; convention
+    Relation g^e g^nu / m^2 = 2 sqrt2 G_F eps ([physics §7.1] row V5, tag D; convention
     dependent: the NSI normalisation and the fermion the NSI refers to must match the source,
     Coloma et al. arXiv:2009.14220). Valid for m >> the momentum transfer of coherent forward
     scattering (a line of slope 2 on the log-log plane, GP21 Sec. IV).
@@ -184,7 +185,7 @@ def nsi_eps_to_vector_product(eps: float, m_eV: ArrayLike) -> NDArray[np.float64
 def ye_from_electron_g2(delta_a_e: float = 1e-12, coupling: str = "pseudoscalar") -> float:
     """Estimate of the electron Yukawa bound from |Delta a_e| for m_phi << m_e.
 
-    Source: physics.md 7.2 row S5 [D, estimate]: Delta a_e = -y_P^2/(16 pi^2) (pseudoscalar),
+    Source: [physics §7.2] row S5 [D, estimate]: Delta a_e = -y_P^2/(16 pi^2) (pseudoscalar),
     +3 y_S^2/(16 pi^2) (scalar), with |Delta a_e| < 1e-12 assumed; gives 1.3e-5 and 7e-6.
     """
     d = _check_positive(delta_a_e, "delta_a_e")
@@ -201,7 +202,7 @@ def invert_lambda_cubed(scale_GeV: float) -> float:
 
 
 def bansal_bbn_c_nu(m_phi_eV: ArrayLike) -> NDArray[np.float64]:
-    """BBN bound on c_nu: 1/[(5e-9 MeV/m_phi)^-1 + (4e-5)^-1] (Bansal eq. 3.6; physics.md 7.5).
+    """BBN bound on c_nu: 1/[(5e-9 MeV/m_phi)^-1 + (4e-5)^-1] (Bansal eq. 3.6; [physics §7.5]).
 
     Assumes Gamma(phi -> gamma gamma) << Gamma(phi -> nu nu).
     """
@@ -215,7 +216,7 @@ def bansal_bbn_c_nu(m_phi_eV: ArrayLike) -> NDArray[np.float64]:
 def mu_nu_sm_dirac(m_nu_eV: ArrayLike) -> NDArray[np.float64]:
     """SM magnetic moment of a Dirac neutrino in mu_B: 3 e G_F m_nu / (8 sqrt2 pi^2).
 
-    Source: physics.md 7.3 row M14 [Q: GEMMA paper; NF22]. In units of mu_B = e/(2 m_e) this is
+    Source: [physics §7.3] row M14 [Q: GEMMA paper; NF22]. In units of mu_B = e/(2 m_e) this is
     3 G_F m_e m_nu / (4 sqrt2 pi^2) = 3.20e-19 (m_nu/eV).
     """
     m = np.asarray(m_nu_eV, dtype=float)
@@ -238,7 +239,8 @@ def mu_eff_flavour(mu: ArrayLike, eps: ArrayLike | None, U: ArrayLike) -> NDArra
     """Effective moment seen in nu_alpha - e scattering, for alpha = e, mu, tau.
 
     (mu^eff_alpha)^2 = sum_j | sum_k U*_{alpha k} (mu_jk - i eps_jk) |^2
-    [Q: NF22 slides; physics.md 4.3 and 7.3]. Applies to solar (at the source flavour, before
+    [Q: NF22 slides; [physics §4.3] and [physics §7.3]]. Applies to solar (at the source flavour,
+    before
     propagation) and accelerator experiments, and to reactor nubar_e with alpha = e.
 
     Parameters
@@ -282,7 +284,7 @@ def mu_eff_mass_mixture(mu: ArrayLike, eps: ArrayLike | None,
 def mu_eff_stellar(mu: ArrayLike, eps: ArrayLike | None = None) -> float:
     """Stellar (plasmon-decay) combination (mu^star)^2 = sum_ij (|mu_ij|^2 + |eps_ij|^2).
 
-    Source: NF22 slides [Q]; physics.md 4.3 and 7.3.
+    Source: NF22 slides [Q]; [physics §4.3] and [physics §7.3].
     """
     m, e = _moment_matrices(mu, eps)
     if m.shape != (3, 3):
@@ -299,7 +301,7 @@ def effective_moment(mu: ArrayLike, eps: ArrayLike | None = None, definition: st
     """Map a (mu, eps) matrix onto the effective moment one experiment type bounds.
 
     Glue between RENP's mass-basis matrices and the ``mu_definition`` of the limit records
-    (physics.md 4.3, 7.3; NF22):
+    ([physics §4.3], [physics §7.3]; NF22):
 
     - ``"stellar"``: :func:`mu_eff_stellar`;
     - ``"accelerator_flavour"``, ``"reactor_nubar_e"``: :func:`mu_eff_flavour` for ``flavour``

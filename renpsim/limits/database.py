@@ -3,7 +3,7 @@
 Layout (inside the package, ``renpsim/data/limits``):
 
 - ``schema.toml``: machine-readable schema of one record;
-- ``records/<ID>.toml``: one metadata record per bound (physics.md sections 3.3 and 7);
+- ``records/<ID>.toml``: one metadata record per bound ([physics §3.3] and [physics §7]);
 - ``curves/<ID>.csv``: the curve of a record that has one (``<x>,limit`` or ``<x>,lower,upper``).
 
 Every record is validated on load (:mod:`renpsim.limits.schema`); a bad file raises
@@ -283,7 +283,7 @@ def _load(root: Path) -> LimitDatabase:
 
 
 def _natural_key(path: Path) -> tuple:
-    """Order records as physics.md lists them: A (3.3), V, S, M, D, R, P, E; then by number."""
+    """Order records as [physics §7] lists them: A (3.3), V, S, M, D, R, P, E; then by number."""
     stem = path.stem
     digits = ""
     for ch in stem[1:]:

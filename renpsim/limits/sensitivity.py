@@ -59,7 +59,7 @@ class Sensitivity:
     limit : ndarray
         Projected upper limit at each x (one element when ``x`` is None).
     cl, dof, delta_chi2 : float, int, float
-        Statistical convention of the projection (physics.md 6.2).
+        Statistical convention of the projection ([physics §6.2]).
     meta : dict
         All header key/values (strings), including the required ones.
 
@@ -110,7 +110,7 @@ def make_sensitivity(quantity: str, x, limit, cl: float = 0.95, dof: int = 1,
                      delta_chi2: float | None = None, **meta: str) -> Sensitivity:
     """Build a checked :class:`Sensitivity` from arrays (x=None for single-number quantities).
 
-    ``delta_chi2`` defaults to the Wilks threshold for ``cl`` and ``dof`` (physics.md 6.2).
+    ``delta_chi2`` defaults to the Wilks threshold for ``cl`` and ``dof`` ([physics §6.2]).
     """
     from renpsim.limits.conversions import delta_chi2_threshold
 

@@ -5,7 +5,7 @@ v-bar v = -2m), so that sum_s u u-bar = pslash + m and sum_s v v-bar = pslash - 
 for massless particles too (E > 0).
 
 These functions are deliberately explicit (4x4 complex matrices, loops over spin states): they
-are the independent check of the closed-form squared amplitudes (physics.md 8.5), not a fast
+are the independent check of the closed-form squared amplitudes ([physics §8.5]), not a fast
 path.
 """
 
@@ -91,7 +91,7 @@ def renp_momenta(
     """Four-momenta (k, p_i, p_j) for RENP kinematics with the photon along +z.
 
     Energy E_eg = omega + E_i + E_j and momentum p_i + p_j = -k (zero net initial phase,
-    physics.md 1.1). ``E_i`` must lie inside the kinematic range; ``phi`` is the azimuth of
+    [physics §1.1]). ``E_i`` must lie inside the kinematic range; ``phi`` is the azimuth of
     the softer of the two neutrino momenta about the z axis.
     """
     E_j = E_eg - omega - E_i
@@ -152,6 +152,6 @@ def charge_conjugate_v(p: ArrayLike, mass: float, spin: int) -> NDArray[np.compl
     """v(p, s) = C u-bar(p, s)^T: the v spinor paired with u(p, s) in a Majorana field.
 
     With this pairing the Majorana bilinear identity u-bar(p1) Gamma v(p2) =
-    -eta_Gamma u-bar(p2) Gamma v(p1) of physics.md 4.2 holds spin by spin.
+    -eta_Gamma u-bar(p2) Gamma v(p1) of [physics §4.2] holds spin by spin.
     """
     return C_MATRIX @ bar(u_spinor(p, mass, spin)).T

@@ -1,10 +1,10 @@
 """RENP kinematics: pair invariant mass, channel thresholds, the phase-space factor Delta_ij.
 
-Formulas (physics.md section 1.1; GP21 eqs. 12-15):
+Formulas ([physics §1.1]; GP21 eqs. 12-15):
 
 * s(omega) = (E_eg - omega)^2 - omega^2 = E_eg (E_eg - 2 omega), zero net initial phase.
 * omega_ij^max = E_eg/2 - (m_i + m_j)^2 / (2 E_eg) (GP21 eq. 13); channel (ij) is open only for
-  omega < omega_ij^max (physics.md section 0 item 1).
+  omega < omega_ij^max ([physics §0] item 1).
 * Delta_ij = sqrt{[s - (m_i+m_j)^2][s - (m_i-m_j)^2]} / s (GP21 eq. 17).
 * Mediator pole at s = M^2, i.e. omega = E_eg/2 - M^2/(2 E_eg) (GP21 section IV).
 """
@@ -25,7 +25,7 @@ UNORDERED_PAIRS = ((0, 0, 1), (0, 1, 2), (0, 2, 2), (1, 1, 1), (1, 2, 2), (2, 2,
 def outside_photon_range(omega_eV: ArrayLike, E_eg_eV: ArrayLike) -> NDArray[np.bool_]:
     """Return True where omega lies outside the RENP photon range 0 < omega <= E_eg/2.
 
-    The photon is the softer of the pair, so s = E_eg (E_eg - 2 omega) >= 0 (physics.md 1.1,
+    The photon is the softer of the pair, so s = E_eg (E_eg - 2 omega) >= 0 ([physics §1.1],
     GP21 eq. 12); the same rule as the domain check of
     :func:`renpsim.physics.spectrum.spectral_function`. NaN counts as outside.
     """
@@ -61,7 +61,7 @@ def pole_omega(mediator_mass_eV: ArrayLike, E_eg_eV: ArrayLike) -> NDArray[np.fl
 
 
 def pole_mass(omega_eV: ArrayLike, E_eg_eV: ArrayLike) -> NDArray[np.float64]:
-    """Mediator mass with its pole at omega: M = sqrt(E_eg (E_eg - 2 omega)) (physics.md 8.1 K8)."""
+    """Mediator mass with its pole at omega: M = sqrt(E_eg (E_eg - 2 omega)) ([physics §8.1] K8)."""
     return np.sqrt(pair_mass2(omega_eV, E_eg_eV))
 
 

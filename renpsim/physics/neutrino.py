@@ -1,14 +1,14 @@
 """Neutrino masses, the first PMNS row and the RENP axial coupling matrix.
 
-Conventions (physics.md sections 1.2 and 3.2):
+Conventions ([physics §1.2] and [physics §3.2]):
 
 * PDG parametrisation U = R23 U13(delta) R12 diag(1, e^{i alpha21/2}, e^{i alpha31/2}), so the
   first row is U_e1 = c12 c13, U_e2 = s12 c13 e^{i alpha21/2},
   U_e3 = s13 e^{i(alpha31/2 - delta)}.
-* Axial coupling a_ij = U_ei U*_ej - delta_ij/2 (GP21 eq. 4; physics.md 1.2, with the minus sign
+* Axial coupling a_ij = U_ei U*_ej - delta_ij/2 (GP21 eq. 4; [physics §1.2], with the minus sign
   of correction 14).
 * Masses from the lightest mass: NO m1 = m_l, m2 = sqrt(m_l^2 + dm21), m3 = sqrt(m_l^2 + dm31);
-  IO m3 = m_l, m2 = sqrt(m_l^2 - dm32), m1 = sqrt(m2^2 - dm21) (physics.md 3.2).
+  IO m3 = m_l, m2 = sqrt(m_l^2 - dm32), m1 = sqrt(m2^2 - dm21) ([physics §3.2]).
 
 Every function broadcasts over array inputs (lightest mass, phases, mixing parameters).
 """
@@ -41,7 +41,7 @@ def masses_from_lightest(
     dm2_21_eV2 : array_like
         m2^2 - m1^2 (> 0).
     dm2_3l_eV2 : array_like
-        m3^2 - m1^2 (> 0) for NO, m3^2 - m2^2 (< 0) for IO (physics.md 3.1, 3.2).
+        m3^2 - m1^2 (> 0) for NO, m3^2 - m2^2 (< 0) for IO ([physics §3.1], [physics §3.2]).
 
     Returns
     -------
@@ -74,7 +74,7 @@ def electron_row(
     alpha21_rad: ArrayLike = 0.0,
     alpha31_rad: ArrayLike = 0.0,
 ) -> NDArray[np.complex128]:
-    """Return the first PMNS row (U_e1, U_e2, U_e3) in the PDG convention (physics.md 1.2).
+    """Return the first PMNS row (U_e1, U_e2, U_e3) in the PDG convention ([physics §1.2]).
 
     Returns
     -------
@@ -105,7 +105,7 @@ def pmns_matrix(
     alpha21_rad: ArrayLike = 0.0,
     alpha31_rad: ArrayLike = 0.0,
 ) -> NDArray[np.complex128]:
-    """Full PMNS matrix U (rows e, mu, tau; columns 1, 2, 3), PDG convention (physics.md 1.2).
+    """Full PMNS matrix U (rows e, mu, tau; columns 1, 2, 3), PDG convention ([physics §1.2]).
 
     U = R23 U13(delta) R12 diag(1, e^{i alpha21/2}, e^{i alpha31/2}); its first row equals
     :func:`electron_row`. Shape ``broadcast(inputs) + (3, 3)``.
@@ -216,7 +216,7 @@ class NeutrinoArrays:
     functions (:func:`renpsim.physics.spectrum.spectral_function`,
     :func:`renpsim.physics.bsm.spectral_function_bsm`) only read ``masses_eV``, ``coupling``,
     ``nature`` and ``majorana``. Build the arrays with :func:`masses_from_lightest`,
-    :func:`electron_row` and :func:`coupling_matrix` (physics.md 1.2, 3.2).
+    :func:`electron_row` and :func:`coupling_matrix` ([physics §1.2], [physics §3.2]).
 
     Attributes
     ----------

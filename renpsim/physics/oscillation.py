@@ -1,7 +1,7 @@
 """Oscillation-parameter presets (NuFIT 6.0 with/without SK-atm, NuFIT 5.2, NuFIT 5.0).
 
 The numbers live in ``renpsim/data/oscillation/*.toml`` with their citations and verification
-status (``meta.verified``, ``meta.caveat``); see physics.md section 3.1.
+status (``meta.verified``, ``meta.caveat``); see [physics §3.1].
 """
 
 from __future__ import annotations

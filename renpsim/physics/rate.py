@@ -1,6 +1,6 @@
 """Event rates and expected counts from the spectral function.
 
-Rate model (physics.md section 1.5; GP21 eqs. 11b and 31 with correction 10 of physics.md 0)::
+Rate model ([physics §1.5]; GP21 eqs. 11b and 31 with correction 10 of [physics §0])::
 
     Gamma(omega) = Gamma_0 * (V / V_ref) * (n_a / n_ref)^2 * (n_gamma / n_ref) * eta * I(omega)
     N(omega)     = Gamma(omega) * T(omega)
@@ -9,7 +9,7 @@ with Gamma_0 the target's reference rate (0.002 s^-1 for Yb at V_ref = 100 cm^3,
 n_ref = 1e21 cm^-3, eta = 1) and T(omega) the **dwell time spent at that frequency** (seconds of
 full coherence). Convention: a campaign's total time is the sum of its dwell times. GP21's
 "O(20) events in T = 2.3 days" is 2.3 days in total over its three frequencies (about 21 events);
-2.3 days at each frequency would give about 62 (physics.md 1.5 and 8.3).
+2.3 days at each frequency would give about 62 ([physics §1.5] and [physics §8.3]).
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def rate_scale(
 ) -> NDArray[np.float64]:
     """Gamma_0 (V/V_ref)(n_a/n_ref)^2(n_gamma/n_ref) eta in s^-1: the rate per unit I(omega).
 
-    Defaults are the target's reference conditions (physics.md 1.5).
+    Defaults are the target's reference conditions ([physics §1.5]).
     """
     g0 = resolve_gamma0(target, gamma0_per_s)
     V = np.asarray(target.V_ref_cm3 if volume_cm3 is None else volume_cm3, dtype=float)
@@ -113,10 +113,10 @@ def expected_events(
 def gamma0_first_principles_per_s(
     target: AtomicTarget, n_cm3: float | None = None, volume_cm3: float | None = None
 ) -> float:
-    """Consistency estimate of Gamma_0 from atomic data (physics.md 1.5, [D/C]).
+    """Consistency estimate of Gamma_0 from atomic data ([physics §1.5], [D/C]).
 
     Gamma_0 ~ 6 (2J_v+1) C_ev gamma_vg G_F^2 n^3 V E_eg / E_vg^3, from the macro-coherent rate
-    with |M|^2 = (16/3)(2J_v+1)C_ev G_F^2 |a|^2 (...) (physics.md section 0 item 9), a dipole
+    with |M|^2 = (16/3)(2J_v+1)C_ev G_F^2 |a|^2 (...) ([physics §0] item 9), a dipole
     aligned with the trigger field and omega ~ E_eg/2. The field normalisation and orientation are
     assumptions: this is a cross-check of the literature value (2.1e-3 s^-1 for Yb against
     0.002 s^-1), not a value of record.

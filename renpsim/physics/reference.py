@@ -5,7 +5,7 @@ neutrino nu_i with :func:`scipy.integrate.quad`, using kinematic limits from an 
 the two-body decay of the pair (not the closed-form Delta_ij). It is the independent check of
 :mod:`renpsim.physics.spectrum` and the baseline of the spectrum benchmark.
 
-Origin (physics.md 1.3 "Origin of I^D", 8.5): the bracket is
+Origin ([physics §1.3] "Origin of I^D", 8.5): the bracket is
 ``|a|^2 (2 p_i.p_j [3-vectors] + 3 p_i.p_j [4-vectors]) - 3 delta_M Re(a^2) m_i m_j``; the
 phase-space measure is dE_i/|k| = dE_i/omega; the channel contributes
 ``(1/3) int dE_i/omega bracket / (E_vg - omega)^2``.

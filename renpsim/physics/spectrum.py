@@ -1,6 +1,6 @@
 """The Standard-Model RENP photon spectral function I(omega), Dirac and Majorana.
 
-Formula (physics.md section 1.3 = GP21 eqs. 16-17 with the corrections of physics.md section 0
+Formula ([physics §1.3] = GP21 eqs. 16-17 with the corrections of [physics §0]
 items 1-3: theta direction, momentum term, placement of |a_ij|^2)::
 
     I(omega) = sum_{i,j=1..3} Theta(omega_ij^max - omega) Delta_ij(omega) / (E_vg - omega)^2
@@ -42,7 +42,7 @@ def dirac_kernel(
     omega_eV: ArrayLike, s_eV2: ArrayLike, delta: ArrayLike, E_eg_eV: ArrayLike,
     m_i_eV: ArrayLike, m_j_eV: ArrayLike,
 ) -> NDArray[np.float64]:
-    """I^D_ij(omega) in eV^2 (GP21 eq. 17a as corrected in physics.md 1.3).
+    """I^D_ij(omega) in eV^2 (GP21 eq. 17a as corrected in [physics §1.3]).
 
     The last term (E_eg - omega)^2 (m_i^2 - m_j^2)^2 / (2 s^2) is set to zero where s <= 0; the
     channel is closed there (or, for a massless pair, the term vanishes identically).
@@ -109,7 +109,7 @@ def pair_terms(
     """Return the six unordered-pair terms I_ij(omega) of the SM spectrum, stacked on axis 0.
 
     I_ij = Delta_ij [|a_ij|^2 I^D_ij - delta_M Re(a_ij^2) m_i m_j] / (E_vg - omega)^2
-    (physics.md 1.3, GP21 eqs. 16-17 corrected) for the pairs of
+    ([physics §1.3], GP21 eqs. 16-17 corrected) for the pairs of
     :data:`~renpsim.physics.kinematics.UNORDERED_PAIRS`; the ordered channel (ji) equals (ij),
     so I = sum_pairs multiplicity x I_ij. All six pairs are evaluated in one set of array
     operations (no Python loop over channels): this is the single implementation behind
@@ -122,7 +122,7 @@ def pair_terms(
     masses_eV : array_like
         (m1, m2, m3), shape ``batch_m + (3,)``.
     coupling : array_like
-        a_ij, complex, shape ``batch_a + (3, 3)`` (physics.md 1.2).
+        a_ij, complex, shape ``batch_a + (3, 3)`` ([physics §1.2]).
     E_eg_eV, E_vg_eV : array_like
         Level energies; E_eg broadcasts like omega.
     majorana : bool
@@ -163,7 +163,7 @@ def spectral_function_arrays(
     E_vg_eV: ArrayLike,
     majorana: bool,
 ) -> NDArray[np.float64]:
-    """I(omega) from plain arrays (physics.md 1.3): the fast path for fitters and scans.
+    """I(omega) from plain arrays ([physics §1.3]): the fast path for fitters and scans.
 
     Same formula and implementation as :func:`spectral_function` (both sum
     :func:`pair_terms`), without building a :class:`NeutrinoState` and without the domain
@@ -195,7 +195,7 @@ def spectral_function(
     E_eg_eV: ArrayLike | None = None,
     validate: bool = True,
 ) -> NDArray[np.float64]:
-    """Return I(omega), the dimensionless SM RENP spectral function (physics.md 1.3).
+    """Return I(omega), the dimensionless SM RENP spectral function ([physics §1.3]).
 
     Parameters
     ----------

@@ -1,6 +1,7 @@
 """Atomic targets (Yb, Xe): level energies, the Gamma_0 normalisation and its reference point.
 
-Data and citations live in ``renpsim/data/targets/*.toml`` (physics.md sections 2.1, 2.2 and 1.5).
+Data and citations live in ``renpsim/data/targets/*.toml`` ([physics §2.1], [physics §2.2] and
+[physics §1.5]).
 Inputs that no source provides (Gamma_0 and (2J_v+1)C_ev for Xe) are ``None`` here and must be
 supplied by the user before a rate can be computed; a clearly labelled placeholder exists but is
 never used silently.

@@ -69,7 +69,7 @@ class ReportSettings:
         Mediator mass of the lightest-mass curve and of the discovery figure.
     cl, dof : float, int
         Confidence level and degrees of freedom of every limit (default 95%, 1 dof:
-        Delta chi^2 = 3.84; GP21 used 5.99, the 2-dof value, physics.md 6.2).
+        Delta chi^2 = 3.84; GP21 used 5.99, the 2-dof value, [physics §6.2]).
     n_sigma : float
         Significance of the discrete decisions (ordering, lightest mass, nature).
     target_events : float

@@ -1,4 +1,4 @@
-"""HDF5 run files, format ``renp-run`` v1 (hardware.md section 9; docs/runfile-format.md).
+"""HDF5 run files, format ``renp-run`` v1 ([hardware §9]; docs/runfile-format.md).
 
 Writing (the DAQ simulation and importers)::
 
@@ -37,7 +37,7 @@ Writing (the DAQ simulation and importers)::
     # On leaving the block: validated, fsynced and renamed from .RUN.h5.partial-<pid>.
     # On an exception the partial file is deleted and an existing RUN.h5 is untouched.
     # High shot/event rates: pass compression_level=1 (about 5e6 shot rows/s on one core)
-    # or compression=None; the default gzip level 4 (hardware.md 9.1) gives about 4e6 rows/s.
+    # or compression=None; the default gzip level 4 ([hardware §9.1]) gives about 4e6 rows/s.
     # Append shots/events in blocks (e.g. 65536 rows per call): memory stays bounded.
 
 Reading (the fitter)::

@@ -344,7 +344,7 @@ def import_counts(table: Any, metadata: str | os.PathLike | Mapping[str, Any],
     elif isinstance(E_eg, int | float) and not isinstance(E_eg, bool):
         over = outside_photon_range(omega, float(E_eg))
         if over.any():
-            # physics.md 1.2: the RENP photon is the softer one, omega <= E_eg/2.
+            # [physics §1.2]: the RENP photon is the softer one, omega <= E_eg/2.
             i = int(np.argmax(over))
             raise InputError(where, f"row {i + 2}, column omega_eV", omega[i],
                              f"a photon energy in eV, 0 < omega <= E_eg/2 = "

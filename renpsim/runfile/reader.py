@@ -1,6 +1,6 @@
 """Reading run files: :func:`open_run` (validated, typed) and :func:`follow_run` (live, SWMR).
 
-``/truth`` is never read unless :meth:`RunFile.truth` is called (hardware.md 9.4).
+``/truth`` is never read unless :meth:`RunFile.truth` is called ([hardware §9.4]).
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ class RunFile:
     steps : pandas.DataFrame
         Compact table for binned fits: step, omega_eV, omega_prime_eV, dwell_s, live_s (mean
         over channels), n_shots, counts, counts_background (sums over channels), exposure_s,
-        good_time_s (wall time of the step inside the good time intervals, hardware.md 9.3).
+        good_time_s (wall time of the step inside the good time intervals, [hardware §9.3]).
     calibration : Calibration
         ``/calibration``.
     gti : pandas.DataFrame
@@ -323,7 +323,7 @@ def good_time_s(t_start_ns: np.ndarray, t_stop_ns: np.ndarray, gti_start_ns: np.
                 gti_stop_ns: np.ndarray) -> np.ndarray:
     """Return the time of each interval [t_start, t_stop] inside the good time intervals.
 
-    hardware.md 9.3: live time is derived from the GTIs. Overlapping GTIs are merged first;
+    [hardware §9.3]: live time is derived from the GTIs. Overlapping GTIs are merged first;
     the cost is O((N + M) log M) for N intervals and M GTIs.
 
     Parameters

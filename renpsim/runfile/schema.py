@@ -1,4 +1,4 @@
-"""The machine-readable run-file schema (hardware.md section 9) and its generated document.
+"""The machine-readable run-file schema ([hardware §9]) and its generated document.
 
 The schema lives in ``renpsim/data/runfile/schema-v1.json``; :func:`render_markdown` turns it
 into ``docs/runfile-format.md`` (regenerate with ``python -m renpsim.runfile --write``;

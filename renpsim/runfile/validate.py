@@ -1,4 +1,4 @@
-"""Validation of run files against the shipped schema (hardware.md 9.6).
+"""Validation of run files against the shipped schema ([hardware §9.6]).
 
 :func:`validate_run` checks required groups, datasets and attributes, dtypes, shapes and
 consistent lengths, ``units``/``description`` attributes, value rules (finite non-negative
@@ -490,7 +490,7 @@ class _Checker:
                     break
 
     def _photon_energy_range(self) -> None:
-        """Check 0 < omega <= E_eg/2 for every step (physics.md 1.2).
+        """Check 0 < omega <= E_eg/2 for every step ([physics §1.2]).
 
         The RENP photon is the softer of the pair; larger values are a unit mistake (e.g. meV)
         or a wrong target.

@@ -1,11 +1,11 @@
-"""Streaming, crash-safe, SWMR-followable writer of run files (hardware.md section 9).
+"""Streaming, crash-safe, SWMR-followable writer of run files ([hardware §9]).
 
 Life cycle of one file:
 
 1. The writer creates ``.<name>.partial-<pid>`` beside the final name with the library-version
    bounds :data:`LIBVER` (the oldest format that has SWMR, readable by HDF5 1.10 and later),
    creates every group and dataset the run will fill (resizable, chunked, compressed), and
-   switches SWMR mode on (hardware.md 9.5).
+   switches SWMR mode on ([hardware §9.5]).
 2. ``append_*`` calls stream rows. Step rows are committed at once: the file is flushed, then
    ``/quality/n_steps_committed`` (and the shot and event counters) are updated and flushed
    again. Shot and event rows are copied into a preallocated buffer of ``buffer_rows`` rows
@@ -76,7 +76,7 @@ _WRITEBACK_BYTES = 64 << 20
 
 @dataclass(frozen=True)
 class RunIdentity:
-    """Identity and provenance of one run (root attributes, hardware.md 9.2).
+    """Identity and provenance of one run (root attributes, [hardware §9.2]).
 
     Parameters
     ----------
@@ -113,7 +113,7 @@ class RunIdentity:
 
 @dataclass(frozen=True)
 class RunConfig:
-    """Frozen configuration written to ``/config`` (hardware.md 9.2).
+    """Frozen configuration written to ``/config`` ([hardware §9.2]).
 
     Parameters
     ----------
@@ -545,7 +545,7 @@ def _io_guard(method):
 
 
 class RunWriter:
-    """Write one run file by streaming steps, shots and events (hardware.md section 9).
+    """Write one run file by streaming steps, shots and events ([hardware §9]).
 
     Parameters
     ----------

@@ -61,11 +61,11 @@ class LikelihoodCalibration:
     ----------
     rate_scale_per_s : float or array
         Nominal rate per unit I(omega): Gamma_0 (V/V_ref)(n_a/n_ref)^2(n_g/n_ref) eta in s^-1
-        (physics.md 1.5), one value or one per step (a step-dependent response, e.g. from the
+        ([physics §1.5]), one value or one per step (a step-dependent response, e.g. from the
         hardware model). The fitted ``norm`` multiplies it.
     norm_sigma_rel : float or None
         Relative 1 sigma of the normalisation (Gamma_0 x density x coherence); Gaussian term.
-        ``None``: norm is unconstrained when free (physics.md 6.1 "profile a free scale").
+        ``None``: norm is unconstrained when free ([physics §6.1] "profile a free scale").
     efficiency, efficiency_sigma : float, float or None; or arrays (one per channel)
         Detector efficiency and its 1 sigma (Gaussian constraint). Per channel: each channel's
         own efficiency nuisance (independent calibrations); a NaN sigma leaves that channel's
@@ -85,7 +85,7 @@ class LikelihoodCalibration:
     channel_weight : array or None
         Share of the signal (and photon background) photons that reach each detector channel
         before its efficiency, normalised to sum 1 (None: equal shares). Channel c then
-        detects T eps_c w_c (signal + background) (hardware.md 5.2); with a single
+        detects T eps_c w_c (signal + background) ([hardware §5.2]); with a single
         ``efficiency`` every channel has that efficiency.
 
     """
@@ -180,7 +180,7 @@ class BinnedDataset:
     omega_eV : numpy.ndarray
         Nominal trigger photon energy of each step (eV).
     exposure_s : numpy.ndarray
-        Coherent exposure time of each step (s), physics.md 1.5 convention (T per frequency).
+        Coherent exposure time of each step (s), [physics §1.5] convention (T per frequency).
     counts : numpy.ndarray
         Observed counts per step, shape (n_steps,), or per step and detector channel, shape
         (n_steps, n_channels) (float64; Asimov data may be non-integer).

@@ -1,13 +1,13 @@
 """Poisson deviance (the test statistic) and Delta chi^2 thresholds.
 
-Deviance (physics.md 6.1 = GP21 eq. 30 with the sign corrected, physics.md 0 item 5)::
+Deviance ([physics §6.1] = GP21 eq. 30 with the sign corrected, [physics §0] item 5)::
 
     chi^2 = 2 sum_k [ N_test,k - N_true,k + N_true,k ln(N_true,k / N_test,k) ]
 
 Bins with N_true = 0 contribute exactly 2 N_test; bins with both zero contribute 0; a bin with
 N_true > 0 and N_test = 0 gives +inf. Counts are float64 (Asimov "data" are not integers).
 
-Thresholds (physics.md 6.2): Delta chi^2 = F^-1_{chi^2_dof}(CL) (Wilks). GP21 used 5.99, which
+Thresholds ([physics §6.2]): Delta chi^2 = F^-1_{chi^2_dof}(CL) (Wilks). GP21 used 5.99, which
 is the 95% point for **2** dof; one coupling at fixed mediator mass is 1 dof (3.84).
 """
 
@@ -17,7 +17,6 @@ import math
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats as _st
 
 from renpsim.errors import InputError
 
@@ -58,17 +57,21 @@ def poisson_deviance(n_true: ArrayLike, n_test: ArrayLike, axis: int | None = -1
 def delta_chi2_threshold(cl: float = 0.95, dof: int = 1) -> float:
     """Wilks threshold: the ``cl`` quantile of chi^2 with ``dof`` degrees of freedom.
 
-    ``delta_chi2_threshold(0.95, 1) = 3.84``, ``(0.95, 2) = 5.99`` (physics.md 6.2).
+    ``delta_chi2_threshold(0.95, 1) = 3.84``, ``(0.95, 2) = 5.99`` ([physics §6.2]).
     """
     if not (isinstance(dof, int | np.integer) and dof >= 1):
         raise InputError("statistics", "dof", dof, "a whole number >= 1")
     if not (math.isfinite(cl) and 0.0 < cl < 1.0):
         raise InputError("statistics", "cl", cl, "a confidence level in (0, 1)")
+    from scipy import stats as _st  # imported on use: scipy.stats is slow to import
+
     return float(_st.chi2.ppf(cl, dof))
 
 
 def cl_of_threshold(delta_chi2: float, dof: int) -> float:
     """Confidence level that a Delta chi^2 threshold corresponds to for ``dof`` (Wilks)."""
+    from scipy import stats as _st
+
     return float(_st.chi2.cdf(delta_chi2, dof))
 
 
@@ -80,5 +83,7 @@ def significance_from_delta_chi2(delta_chi2: ArrayLike, dof: int = 1) -> NDArray
     d = np.maximum(np.asarray(delta_chi2, dtype=float), 0.0)
     if dof == 1:
         return np.sqrt(d)
+    from scipy import stats as _st
+
     p = _st.chi2.sf(d, dof)
     return _st.norm.isf(0.5 * p)

@@ -7,7 +7,7 @@ and discrete-hypothesis comparison.
   (errordef = 1, a chi^2-like deviance), followed by HESSE.
 * Goodness of fit: the total objective at the minimum (Poisson deviance + constraint terms) is
   asymptotically chi^2 with ndof = n_bins (steps x channels) + n_active_constraints -
-  n_floating (saturated-model test, physics.md 6.1); the p-value is reported with that caveat
+  n_floating (saturated-model test, [physics §6.1]); the p-value is reported with that caveat
   for small counts.
 * Parameters on a physical boundary (m_lightest >= 0, squared couplings) are handled by
   :func:`profile_scan` (the profiled Delta chi^2 curve and the interval from it), never by MINOS

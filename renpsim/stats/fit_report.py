@@ -2,7 +2,7 @@
 
 Shared by ``renpsim fit`` and the end-to-end ``renpsim run`` so that both give the same answer.
 Intervals of boundary parameters (lightest mass >= 0, couplings that enter squared) come from
-profile scans, not MINOS (issue 5; physics.md 6.2 for the thresholds).
+profile scans, not MINOS (docs/statistics.md; [physics §6.2] for the thresholds).
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def fit_run(
     out["model"] = {"name": model, "ordering": spec.ordering, "nature": spec.nature,
                     "coupling": spec.coupling,
                     "mediator_mass_eV": spec.mediator_mass_eV if spec.coupling else None}
-    # 1 sigma (68.27%) and 95% points of chi^2 with 1 dof (physics.md 6.2)
+    # 1 sigma (68.27%) and 95% points of chi^2 with 1 dof ([physics §6.2])
     thr68, thr95 = delta_chi2_threshold(0.6826894921370859, 1), delta_chi2_threshold(0.95, 1)
     if lik.parameters["m_lightest_eV"].role != "fixed" and profile_scans:
         grid = np.linspace(0.0, max(0.1, 3 * result.values["m_lightest_eV"]), 41)
@@ -181,7 +181,7 @@ def _require_finite_fit(run, ds, lik, result) -> None:
 
     That happens when a step has counts but neither signal (e.g. omega beyond the RENP endpoint
     E_eg/2, or a unit mistake) nor any background or dark-count term: reporting the "best fit"
-    of such data would be meaningless (physics.md 6.1, the Poisson deviance is +inf there).
+    of such data would be meaningless ([physics §6.1], the Poisson deviance is +inf there).
     """
     from renpsim.errors import InputError
 

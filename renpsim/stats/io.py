@@ -4,16 +4,16 @@
   former name ``dwell_s`` is still read), ``counts``, optional ``live_s``, ``target``,
   ``oscillation``, ``label`` and a ``calibration`` object with the fields of
   :class:`~renpsim.stats.dataset.LikelihoodCalibration`).
-* ``*.h5`` / ``*.hdf5``: a run file of schema ``renp-run`` v1 (hardware.md section 9).
+* ``*.h5`` / ``*.hdf5``: a run file of schema ``renp-run`` v1 ([hardware §9]).
   Files written by renpsim (a frozen campaign in ``/config/config_json``) are read through
   ``renpsim.runfile.open_run`` and the hardware response of ``renpsim.daq.expected_counts``
   (:func:`_from_runfile`). Other v1 files (e.g. converted real data without a campaign) go
   through a minimal direct reader of ``/scan``, ``/config`` and ``/calibration``.
-  ``/truth`` is never opened unless ``validate_truth=True`` (hardware.md 9.4).
+  ``/truth`` is never opened unless ``validate_truth=True`` ([hardware §9.4]).
 
 Normalisation from a run file (assumption, stated in the output): the nominal rate per unit I is
 the target's reference Gamma_0 scaled to V = area x length and n_a = n_gamma = number density
-(physics.md 1.5); the coherence eta is inside ``/scan/coherent_exposure_s``. The normalisation
+([physics §1.5]); the coherence eta is inside ``/scan/coherent_exposure_s``. The normalisation
 is left unconstrained: the run-file schema defines no normalisation calibration, and items the
 schema does not define are not read.
 """
@@ -119,7 +119,7 @@ def _attr(node, key, path, default=None, required=True):
 
 
 def _channels(group, path: Path) -> list:
-    """Members ``det_<c>`` of a group in channel order (hardware.md 9: c = 0 .. N-1)."""
+    """Members ``det_<c>`` of a group in channel order ([hardware §9]: c = 0 .. N-1)."""
     out = {}
     for name, node in group.items():
         if name.startswith("det_") and name[4:].isdigit():
@@ -270,7 +270,7 @@ RUNFILE_BACKGROUND_SIGMA_REL = 0.5
 
 
 def _from_runfile(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict | None]:
-    """Read a run file through ``renpsim.runfile.open_run`` (hardware.md 9).
+    """Read a run file through ``renpsim.runfile.open_run`` ([hardware §9]).
 
     * counts, coherent exposure and gate live time per step from ``RunFile.steps``;
     * the signal response per unit I(omega) and the modelled backgrounds (not dark) from the
@@ -357,7 +357,7 @@ def _from_runfile(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict
     if n_ch > 1:
         # per-channel counts and live times; the frozen campaign's response (one detector
         # model) is split among the channels by their relative efficiencies eps_c / sum eps
-        # (hardware.md 5.2: equal photon shares, each detected with its own efficiency)
+        # ([hardware §5.2]: equal photon shares, each detected with its own efficiency)
         counts = np.column_stack([run.scan[f"counts_signal_{c}"].to_numpy(float)
                                   for c in range(n_ch)])
         live = np.column_stack([run.scan[f"gate_live_time_s_{c}"].to_numpy(float)

@@ -1,7 +1,7 @@
 """Expected counts per scan step and the binned likelihood with its nuisance parameters.
 
-Expected counts of step k in detector channel c (physics.md 1.5 rate model; GP21 eq. 31
-extended by the detector model of hardware.md 5.2 and a background model)::
+Expected counts of step k in detector channel c ([physics §1.5] rate model; GP21 eq. 31
+extended by the detector model of [hardware §5.2] and a background model)::
 
     mu_kc = T_k * eps_c * w_c * ( norm * R0 * I(omega_k + d_omega ; E_eg + dE_eg, theta)
                                 + b_scale * b_k )
@@ -20,7 +20,7 @@ live time of the step (default T_k).
 Objective ("chi^2", minimised; iminuit errordef = 1)::
 
     chi^2 = D(n, mu)                               Poisson deviance over steps x channels,
-                                                   physics.md 6.1
+                                                   [physics §6.1]
           + sum_gauss ((p - p0)/sigma)^2           norm, efficiency, background scale,
                                                    frequency offset, E_eg shift, oscillation
           + sum_c D(n_dark,c, r_dark,c * T_dark,c)  dark runs, Poisson (deviance form)
@@ -119,7 +119,8 @@ class ModelSpec:
         if self.nature not in ("dirac", "majorana"):
             raise InputError("model", "nature", self.nature, "'dirac' or 'majorana'")
         if self.coupling is not None:
-            # Majorana scalar and dipole terms come from renpsim.physics.bsm (physics.md 4.2-4.3);
+            # Majorana scalar and dipole terms come from renpsim.physics.bsm ([physics §4.2] to
+            # [physics §4.3]);
             # refused only where they cannot act (diagonal Majorana dipole moments vanish)
             check_coupling(parse_coupling(self.coupling, "model"), self.nature,
                            self.scalar_phase, "model")
@@ -138,7 +139,7 @@ def model_from_name(name: str, *, ordering: str = "NO", coupling: str | None = N
 
     ``vector`` defaults to coupling ``gL11``, ``scalar`` to ``yS11`` and ``dipole`` to ``mu11``
     for Dirac and ``mu12`` for Majorana neutrinos (moments in units of mu_B; Majorana neutrinos
-    have transition moments only, physics.md 4.3).
+    have transition moments only, [physics §4.3]).
     """
     if name not in MODELS:
         raise InputError("model", "model", name, "one of " + ", ".join(MODELS))
@@ -394,7 +395,9 @@ class BinnedLikelihood:
         return default if k is None else x[k]
 
     def _state(self, x: NDArray[np.float64]) -> tuple:
-        """Return the masses and a_ij at ``x`` through the physics layer (physics.md 1.2, 3.2).
+        """Return the masses and a_ij at ``x`` through the physics layer.
+
+        Source: [physics §1.2], [physics §3.2].
 
         ``x`` may carry leading batch axes (shape ``batch + (n_parameters,)``); the result is
         masses ``batch + (3,)`` and a ``batch + (3, 3)``. Out-of-range values a minimiser may
@@ -479,7 +482,7 @@ class BinnedLikelihood:
         return mu[:, 0] if self.dataset.counts.ndim == 1 else mu
 
     def data_deviance(self, x: NDArray[np.float64]) -> float:
-        """Poisson deviance of the counts at ``x`` (physics.md 6.1).
+        """Poisson deviance of the counts at ``x`` ([physics §6.1]).
 
         Evaluated as 2[sum mu - sum n + sum_{n>0} n ln n - sum_{n>0} n ln mu] with the data
         terms precomputed (equal to :func:`~renpsim.stats.deviance.poisson_deviance`; zero-count

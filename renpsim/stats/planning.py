@@ -3,7 +3,7 @@
 The time needed for a target significance or limit, discrete-decision exposures (mass ordering,
 lightest mass, Dirac/Majorana) and the dwell-time optimiser.
 
-physics.md 6.3: the choice of frequencies matters as much as the exposure and an unknown
+[physics §6.3]: the choice of frequencies matters as much as the exposure and an unknown
 normalisation costs a large factor, so both the exposure split and the normalisation treatment
 are explicit inputs here.
 
@@ -97,7 +97,7 @@ def decision_delta_chi2(dataset: BinnedDataset, truth: ModelSpec, decision: str,
         ``ordering``: NO vs IO (lightest mass profiled); ``nature``: Dirac vs Majorana;
         ``lightest-mass``: m_lightest = truth vs m_lightest = 0.
     profile_norm : bool
-        Let the normalisation float without constraint (physics.md 6.1).
+        Let the normalisation float without constraint ([physics §6.1]).
     oscillation_constraints : bool
         Profile the oscillation parameters within the preset's errors.
 

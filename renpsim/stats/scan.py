@@ -24,7 +24,7 @@ def resolve_threshold(delta_chi2: float | None, cl: float | None, dof: int | Non
     """Return (delta_chi2, cl, dof) from any consistent subset of them.
 
     Defaults: dof = 1 and CL = 95% (3.84), the correct value for one coupling at fixed mass
-    (physics.md 6.2). An explicit ``delta_chi2`` wins; its CL is then computed for ``dof``.
+    ([physics §6.2]). An explicit ``delta_chi2`` wins; its CL is then computed for ``dof``.
     """
     dof = 1 if dof is None else dof
     if delta_chi2 is None:

@@ -3,10 +3,10 @@
 Coupling limits versus mediator mass (GP21 Fig. 3) and versus the lightest mass (GP21 Fig. 4),
 and the discovery significance.
 
-Method (GP21 section IV, eqs. 30-31 with the sign correction of physics.md 0 item 5):
+Method (GP21 section IV, eqs. 30-31 with the sign correction of [physics §0] item 5):
 N_true is the Asimov expectation of the SM truth; N_test the expectation with one coupling g
 switched on; the limit is the smallest |g| with Delta chi^2 = D(N_true, N_test) >= threshold.
-Optionally the normalisation is profiled (physics.md 6.1: k = sum N_true / sum N_test without
+Optionally the normalisation is profiled ([physics §6.1]: k = sum N_true / sum N_test without
 background; a vectorised Newton solve otherwise).
 
 The spectra come from the physics layer (:mod:`renpsim.physics.bsm` through
@@ -298,7 +298,7 @@ def coupling_limits_vs_lightest(setup: AsimovSetup, coupling: str, m_lightest_eV
 
     The truth is the SM at each lightest mass; the tested hypothesis adds the coupling at the
     same lightest mass and the given mediator mass. Steps whose channels are all closed have
-    N_true = N_test = 0 and contribute nothing (physics.md 6.1).
+    N_true = N_test = 0 and contribute nothing ([physics §6.1]).
     """
     c = parse_coupling(coupling, "sensitivity")
     ml = np.atleast_1d(np.asarray(m_lightest_eV, dtype=float))
@@ -448,7 +448,7 @@ def dipole_limits(setup: AsimovSetup, delta_chi2: float,
                   elements: tuple[str, ...] | None = None) -> dict:
     """Asimov upper limits on |mu_ij| and |eps_ij| (units of mu_B), one element at a time.
 
-    The EM term adds incoherently (physics.md 4.3), so the limit hardly depends on the sign
+    The EM term adds incoherently ([physics §4.3]), so the limit hardly depends on the sign
     (both signs are tested and the weaker is kept); each element only acts below its own
     threshold omega_ij^max, which is how a scan isolates individual elements. Elements whose
     channel is closed at every step get inf. Default elements: all of

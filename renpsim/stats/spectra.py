@@ -3,14 +3,14 @@
 Every I(omega) the statistics engine uses comes from the physics layer; nothing here writes a
 spectral formula:
 
-* SM (physics.md 1.3): :func:`renpsim.physics.spectrum.spectral_function_arrays` (all six mass
+* SM ([physics §1.3]): :func:`renpsim.physics.spectrum.spectral_function_arrays` (all six mass
   pairs stacked, plain arrays in, batch axes broadcast).
-* SM + one BSM coupling (physics.md 4.1 vector Z', 4.2 scalar/pseudoscalar phi, 4.3 dipole
+* SM + one BSM coupling ([physics §4.1] vector Z', 4.2 scalar/pseudoscalar phi, 4.3 dipole
   moments; Dirac and Majorana): :func:`renpsim.physics.bsm.spectral_function_bsm` with the term
   built by :func:`coupling_term` from a coupling name such as ``gL11``.
 
 Speed for the scans and fits comes from one exact property instead of a second kernel: at fixed
-mediator mass and width the RENP amplitude is linear in the coupling (physics.md 4.1: a^L = a +
+mediator mass and width the RENP amplitude is linear in the coupling ([physics §4.1]: a^L = a +
 g/[sqrt2 G_F D]; 4.2: the phi amplitude is proportional to y; 4.3: the EM amplitude to mu, eps),
 so I(g) = I0 + c1 g + c2 g^2 exactly (for GP21's printed scalar formula too, eq. 29).
 :func:`coupling_expansion` obtains (I0, c1, c2) from the physics layer at g = 0 and g = +-g_n
@@ -22,15 +22,15 @@ Conventions (stated because they matter):
 * Coupling names: ``gL<ij>``, ``gR<ij>`` (products g^e g^nu, vector), ``yS<ij>``, ``yP<ij>``
   (products y^e_P y^nu, scalar), ``mu<ij>``, ``eps<ij>`` (dipole moments in mu_B); real values,
   applied to the unordered pair {i, j}: element (ij) = g and (ji) = g (hermitian), except the
-  Majorana dipole moments, which are antisymmetric ((ji) = -g; physics.md 4.3).
+  Majorana dipole moments, which are antisymmetric ((ji) = -g; [physics §4.3]).
 * Majorana neutrinos have no diagonal dipole moments (mu_ii = eps_ii = 0 identically): asking for
   ``mu11`` with Majorana neutrinos raises :class:`~renpsim.errors.InputError`.
-* Scalar phase: ``"physical"`` (default; J_P = +i q.J_A/(2 m_e), physics.md 0 item 7; the
-  Majorana vertex y_ij + y_ji of physics.md 0 item 8) or ``"gp21"`` (alias ``"paper"``: GP21's
+* Scalar phase: ``"physical"`` (default; J_P = +i q.J_A/(2 m_e), [physics §0] item 7; the
+  Majorana vertex y_ij + y_ji of [physics §0] item 8) or ``"gp21"`` (alias ``"paper"``: GP21's
   printed eq. 29, bare pole, y_P terms times (1 - delta_M), so ``yP`` has no effect for Majorana
   neutrinos and is refused there). See :mod:`renpsim.physics.bsm.scalar`.
 * Mediator width: Gamma = ``width_fraction`` x M in s - M^2 + i M Gamma, an assumption knob [A]
-  (GP21 keeps the bare pole; physics.md 4.1 recommends a width); the default 1e-6 only
+  (GP21 keeps the bare pole; [physics §4.1] recommends a width); the default 1e-6 only
   regularises the exact pole. The ``"gp21"`` scalar phase always uses the bare pole (the
   physics layer's paper convention has none).
 """
@@ -140,10 +140,10 @@ def check_coupling(coupling: Coupling, nature: str, scalar_phase: str = "physica
     """Refuse a coupling that cannot act for this neutrino nature (clear InputError).
 
     * Majorana neutrinos have only transition dipole moments (mu, eps antisymmetric in the mass
-      basis, physics.md 4.3; Giunti & Studenikin, Rev. Mod. Phys. 87 (2015) 531): a diagonal
+      basis, [physics §4.3]; Giunti & Studenikin, Rev. Mod. Phys. 87 (2015) 531): a diagonal
       ``mu<ii>``/``eps<ii>`` vanishes identically, so fitting it would fit nothing.
     * GP21's printed scalar formula (``scalar_phase="gp21"``) multiplies the y_P terms by
-      (1 - delta_M) (GP21 eq. 29; physics.md 4.2): ``yP`` has no effect for Majorana there.
+      (1 - delta_M) (GP21 eq. 29; [physics §4.2]): ``yP`` has no effect for Majorana there.
     """
     _scalar_convention(scalar_phase, where)
     if nature != "majorana":
@@ -153,13 +153,13 @@ def check_coupling(coupling: Coupling, nature: str, scalar_phase: str = "physica
             where, "coupling", coupling.name,
             f"an off-diagonal (transition) moment such as {coupling.kind}12, {coupling.kind}13 "
             f"or {coupling.kind}23 for Majorana neutrinos: diagonal Majorana dipole moments "
-            "vanish identically (antisymmetric moment matrix, physics.md 4.3)")
+            "vanish identically (antisymmetric moment matrix, [physics §4.3])")
     if coupling.kind == "yP" and SCALAR_PHASES[scalar_phase] == "paper":
         raise InputError(
             where, "coupling", coupling.name,
             "scalar_phase='physical' for a Majorana pseudoscalar coupling: GP21's printed eq. 29 "
             "(scalar_phase='gp21') multiplies the y_P terms by (1 - delta_M), so yP would have no "
-            "effect (physics.md 0 item 8, 4.2)")
+            "effect ([physics §0] item 8, 4.2)")
 
 
 def _coupling_matrix(coupling: Coupling, value: ArrayLike, nature: str) -> NDArray:
@@ -326,7 +326,7 @@ def sm_spectral_fast(omega_eV: ArrayLike, masses_eV: ArrayLike, a: ArrayLike,
                      E_eg_eV: ArrayLike, E_vg_eV: float, majorana: bool) -> NDArray[np.float64]:
     """SM I(omega) with an optional leading batch axis over parameter sets (fitter gradient).
 
-    Thin wrapper of :func:`renpsim.physics.spectrum.spectral_function_arrays` (physics.md 1.3).
+    Thin wrapper of :func:`renpsim.physics.spectrum.spectral_function_arrays` ([physics §1.3]).
     ``omega_eV`` (B, N) or (N,), ``masses_eV`` (B, 3) or (3,), ``a`` (B, 3, 3) or (3, 3),
     ``E_eg_eV`` (B,) or scalar; the result is (B, N) or (N,).
     """
@@ -363,7 +363,7 @@ def bsm_spectral_function(
     masses_eV : array_like
         (m1, m2, m3), shape ``batch + (3,)``.
     a : array_like
-        Axial coupling a_ij, complex, shape ``batch + (3, 3)`` (physics.md 1.2).
+        Axial coupling a_ij, complex, shape ``batch + (3, 3)`` ([physics §1.2]).
     E_eg_eV : array_like
         E_eg (may carry an isotope-shift nuisance).
     E_vg_eV : float

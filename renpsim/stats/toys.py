@@ -229,7 +229,7 @@ class WilksCheck:
 
 
 def wilks_check(delta_chi2: NDArray[np.float64], dof: int = 1, cl: float = 0.95) -> WilksCheck:
-    """Test the toy distribution of Delta chi^2 against chi^2(dof) (Wilks; physics.md 6.2)."""
+    """Test the toy distribution of Delta chi^2 against chi^2(dof) (Wilks; [physics §6.2])."""
     d = np.asarray(delta_chi2, dtype=float)
     d = d[np.isfinite(d)]
     if d.size < 20:

@@ -247,7 +247,7 @@ def _bsm_terms(text: str, nature: str, where: str = "campaign", key: str = "alte
 
 def spectral(omega_eV: Sequence[float] | NDArray, h: Hypothesis,
              target: TargetInfo | str) -> NDArray:
-    """I(omega) for one hypothesis, exact at each omega (physics.md 1.3; BSM term: physics.md 4)."""
+    """I(omega) for one hypothesis, exact at each omega ([physics §1.3]; BSM term: [physics §4])."""
     w = np.asarray(omega_eV, float)
     terms = _bsm_terms(h.bsm, h.nature)
     if not terms:
@@ -276,21 +276,21 @@ def hardware_config(hw: Hardware):
 
 
 def trigger_photons_per_pulse(info: TargetInfo, hw: Hardware) -> float:
-    """Photons per trigger pulse E_pulse / omega at omega = E_eg/2 (hardware.md 8.2 notes)."""
+    """Photons per trigger pulse E_pulse / omega at omega = E_eg/2 ([hardware §8.2] notes)."""
     from renpsim.hardware.lasers import photons_per_pulse
 
     return photons_per_pulse(float(hw["lasers"]["pulse_energy_J"]), info.omega_max_eV)
 
 
 def n_gamma_from_laser_cm3(info: TargetInfo, hw: Hardware) -> float:
-    """n_gamma = E_pulse / (omega pi w^2/2 c tau_L) in cm^-3 (hardware.md 8.4 [A])."""
+    """n_gamma = E_pulse / (omega pi w^2/2 c tau_L) in cm^-3 ([hardware §8.4] [A])."""
     from renpsim.hardware.lasers import n_gamma_from_laser
 
     return n_gamma_from_laser(hardware_config(hw).lasers, info.omega_max_eV)
 
 
 def signal_efficiency(cfg, omega_eV: float) -> float:
-    """T_sig(omega) x eps_sep x eps_det x optics (hardware.md 8.1)."""
+    """T_sig(omega) x eps_sep x eps_det x optics ([hardware §8.1])."""
     t_sig = float(np.ravel(cfg.waveguide.signal_transmission(np.array([omega_eV])))[0])
     return t_sig * cfg.backgrounds.signal_sep_eff * cfg.detector.detection_prob
 
@@ -308,8 +308,8 @@ class Derived:
 def derived_quantities(info: TargetInfo, hw: Hardware, h: Hypothesis) -> list[Derived]:
     """Quantities derived with ``renpsim.hardware`` and the DAQ rate model.
 
-    Volume, trigger photons, photon density (hardware.md 8.4), coherent exposure per shot and
-    duty cycle (hardware.md 5.2), signal rate per unit I (hardware.md 8.1) and at the peak of
+    Volume, trigger photons, photon density ([hardware §8.4]), coherent exposure per shot and
+    duty cycle ([hardware §5.2]), signal rate per unit I ([hardware §8.1]) and at the peak of
     I(omega) below E_eg/2, and the background per shot by component (``renpsim.daq``).
     """
     from renpsim.daq import expected_counts
@@ -317,15 +317,15 @@ def derived_quantities(info: TargetInfo, hw: Hardware, h: Hypothesis) -> list[De
     cfg = hardware_config(hw)
     tau = cfg.exposure_per_shot_s()
     out = [
-        Derived("volume V = L x A", cfg.target.volume_cm3, "cm3", "hardware.md 8.1"),
+        Derived("volume V = L x A", cfg.target.volume_cm3, "cm3", "[hardware §8.1]"),
         Derived("trigger photons per pulse", trigger_photons_per_pulse(info, hw), "",
                 "E_pulse / (E_eg/2)"),
         Derived("trigger photons in the gate", cfg.trigger_photons_in_gate(info.omega_max_eV),
                 "", "renpsim.hardware"),
         Derived("trigger photon density (lasers)", n_gamma_from_laser_cm3(info, hw), "cm-3",
-                "E_pulse/(omega pi w^2/2 c tau_L), hardware.md 8.4 [A]"),
+                "E_pulse/(omega pi w^2/2 c tau_L), [hardware §8.4] [A]"),
         Derived("n_gamma used", cfg.n_gamma_cm3(), "cm-3", str(cfg.target.n_gamma)),
-        Derived("coherent exposure per shot", tau, "s", "int eta dt in the gate (hardware.md 5.2)"),
+        Derived("coherent exposure per shot", tau, "s", "int eta dt in the gate ([hardware §5.2])"),
         Derived("coherent duty cycle", tau / cfg.period_s, "", "exposure per shot x f_rep"),
     ]
     try:
@@ -479,7 +479,8 @@ def forecast(info: TargetInfo, hw: Hardware, h: Hypothesis,
     """Return the expected signal and background per step (``renpsim.daq.expected_counts``).
 
     Signal = Gamma_0' T_sig eps I_eff(omega) x coherent exposure (I smeared by the laser line and
-    jitter); background = the sum of the rate model's components (hardware.md 8.1, 8.4). When
+    jitter); background = the sum of the rate model's components ([hardware §8.1], [hardware §8.4]).
+    When
     Gamma_0 is unknown the signal is NaN and ``note`` says why.
     """
     w = np.asarray(omega_eV, float)
@@ -726,7 +727,8 @@ class MassLimit:
 def lightest_mass_limits(h: Hypothesis) -> list[MassLimit]:
     """Existing bounds on m_lightest, sum m_nu and m_beta as bounds on the lightest mass.
 
-    Records from ``renpsim.limits`` (physics.md 3.3, 7). Sum m_nu and m_beta bounds are turned
+    Records from ``renpsim.limits`` ([physics §3.3], [physics §7]). Sum m_nu and m_beta bounds are
+    turned
     into lightest-mass bounds for the hypothesis' ordering and oscillation preset by solving
     Sum m(m_l) = bound or m_beta(m_l) = bound (both increase with m_l); a bound below the
     ordering's minimum (m_l = 0) excludes the ordering and is reported with ``None``. Empty

@@ -14,7 +14,7 @@ is a valid ``renpsim simulate`` input::
     [[calibration]]                (kept untouched)
 
 ``dwell_s`` is the wall time per step (rounded to whole shots at the laser repetition rate);
-the coherent exposure follows from the hardware (hardware.md 5.2). Settings that belong to the
+the coherent exposure follows from the hardware ([hardware §5.2]). Settings that belong to the
 interface only (the alternative hypothesis, the Delta chi^2 threshold and dof) are not part of
 the campaign schema and live in :attr:`Campaign.session`.
 """
@@ -377,7 +377,7 @@ class Campaign:
 
     @property
     def total_time_s(self) -> float:
-        """Sum of the dwell times in seconds (the campaign's total time, physics.md 1.5)."""
+        """Sum of the dwell times in seconds (the campaign's total time, [physics §1.5])."""
         return float(sum(s.dwell_s for s in self.steps))
 
     # -- saving -------------------------------------------------------------------------------

@@ -39,7 +39,8 @@ class FieldSpec:
     choices : tuple of str
         Allowed values for ``kind == "choice"``.
     tag : str
-        Evidence tag from hardware.md: ``"[A]"`` assumption, ``"[U]"`` unverified, or ``""``.
+        Evidence tag from docs/reference/hardware.md: ``"[A]"`` assumption, ``"[U]"`` unverified, or
+        ``""``.
     help : str
         One line shown below the form when the field has focus.
 
@@ -278,7 +279,7 @@ SESSION_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("alternative.bsm", "Alt. BSM term", "", "bsm", "none",
               help="e.g. vector m=0.05,gL11=1e-26 | scalar m=0.05,yS11=1e-18 | dipole mu11=1e-9"),
     _f("statistics.delta_chi2", "Delta chi^2 threshold", "", 3.84, 0.0, 1e3, min_open=True,
-       help="3.84 = 95% CL for 1 dof; GP21 uses 5.99 (2 dof) (physics.md 6.2)"),
+       help="3.84 = 95% CL for 1 dof; GP21 uses 5.99 (2 dof) ([physics §6.2])"),
     FieldSpec("statistics.dof", "Degrees of freedom", "", "int", 1, 1, 10),
 )
 

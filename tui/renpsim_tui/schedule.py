@@ -1,6 +1,6 @@
 """Scan-step generators for the Schedule tab: uniform, threshold-dense, the paper's points.
 
-Convention (physics.md 1.5): a campaign's total time is the sum of the dwell times; generators
+Convention ([physics §1.5]): a campaign's total time is the sum of the dwell times; generators
 split a given total equally over the steps they produce.
 """
 
@@ -69,7 +69,7 @@ def threshold_dense(lo: float, hi: float, n: int, total_s: float, omega_max_eV: 
 
 
 def paper_points(omegas_eV: Iterable[float], total_s: float, omega_max_eV: float) -> list[Step]:
-    """GP21's three frequencies with the total time split equally (hardware.md 8.2 preset 1)."""
+    """GP21's three frequencies with the total time split equally ([hardware §8.2] preset 1)."""
     omegas = [float(w) for w in omegas_eV]
     for w in omegas:
         if not 0.0 < w <= omega_max_eV:

@@ -1,6 +1,6 @@
 """BSM terms of the RENP spectrum: light Z', light scalar/pseudoscalar, neutrino EM moments.
 
-A spectrum is "SM + any set of BSM terms" (physics.md 4.1-4.3); see docs/bsm.md.
+A spectrum is "SM + any set of BSM terms" ([physics §4.1] to [physics §4.3]); see docs/bsm.md.
 
 Entry points: :func:`spectral_function_bsm`, :func:`channel_matrix_bsm`, :func:`bsm_spectrum`;
 terms :class:`VectorMediator`, :class:`ScalarMediator`, :class:`DipoleMoments`,

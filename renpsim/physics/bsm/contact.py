@@ -1,6 +1,6 @@
 """Charge-radius and anapole contact terms, evaluated with vectorised explicit spinors.
 
-physics.md 4.3: with f_Q = q^2 <r^2>/6 and f_A q^2 the photon propagator cancels and, on the M1
+[physics §4.3]: with f_Q = q^2 <r^2>/6 and f_A q^2 the photon propagator cancels and, on the M1
 magnetisation current <v|J_em|e> = -(i e/2 m_e) q x <S>, the normalised amplitude (SM vertex
 u-bar gamma^k a P_L v) gains [D]::
 

@@ -4,7 +4,8 @@ Every neutrino-side coupling of a BSM term is a complex 3x3 matrix in the neutri
 (index order ``[..., i, j]`` for the bilinear nu-bar_i ... nu_j), optionally with leading batch
 axes so that a grid of couplings is evaluated in one call. Accepted inputs:
 
-* a number: the (11) element, all others zero (GP21's benchmark case, physics.md 4.1-4.2);
+* a number: the (11) element, all others zero (GP21's benchmark case, [physics §4.1] to [physics
+§4.2]);
 * a mapping ``{"11": value, "12": value, ...}`` (values may be arrays: batch axes);
 * an array whose last two axes are (3, 3).
 """
@@ -108,7 +109,7 @@ def check_hermitian(matrix: NDArray[np.complex128], name: str, where: str,
 
     A hermitian Lagrangian nu-bar_i G_ij nu_j (+ nothing: "+h.c." is already inside, see
     docs/bsm.md) needs hermitian G for the vector, scalar and pseudoscalar couplings of
-    physics.md 4.1-4.2 and for Dirac dipole moments (Giunti-Studenikin convention).
+    [physics §4.1] to [physics §4.2] and for Dirac dipole moments (Giunti-Studenikin convention).
     """
     diff = np.abs(matrix - np.conj(np.swapaxes(matrix, -1, -2)))
     bad = diff > rtol * _scale(matrix)
@@ -127,7 +128,7 @@ def check_antisymmetric(matrix: NDArray[np.complex128], name: str, where: str,
     """Raise :class:`InputError` unless ``matrix[..., j, i] == -matrix[..., i, j]``.
 
     Majorana neutrinos have only transition dipole moments: mu and eps are antisymmetric in the
-    mass basis (physics.md 4.3; Giunti & Studenikin, Rev. Mod. Phys. 87 (2015) 531).
+    mass basis ([physics §4.3]; Giunti & Studenikin, Rev. Mod. Phys. 87 (2015) 531).
     """
     diff = np.abs(matrix + np.swapaxes(matrix, -1, -2))
     bad = diff > rtol * _scale(matrix)

@@ -1,4 +1,4 @@
-"""Neutrino electromagnetic form factors with the photon as massless mediator (physics.md 4.3).
+"""Neutrino electromagnetic form factors with the photon as massless mediator ([physics §4.3]).
 
 Vertex (Giunti-Studenikin form, q = p_i + p_j)::
 
@@ -6,7 +6,7 @@ Vertex (Giunti-Studenikin form, q = p_i + p_j)::
                       - i sigma^{mu nu} q_nu (mu_ij + i eps_ij gamma5)
 
 The photon couples to the M1 magnetisation current of the atomic e -> v step,
-<v|J_em(q)|e> = -(i e/2 m_e) q x <v|S|e> (physics.md 4.3), the same <S> as the weak J_A = 2<S>.
+<v|J_em(q)|e> = -(i e/2 m_e) q x <v|S|e> ([physics §4.3]), the same <S> as the weak J_A = 2<S>.
 
 Dipole moments (:class:`DipoleMoments`)
     mu_ij, eps_ij in units of mu_B. Dirac: hermitian matrices, mu_ji = conj(mu_ij). Majorana:
@@ -74,7 +74,7 @@ class DipoleMoments:
 
 @dataclass(frozen=True)
 class ChargeRadiusAnapole:
-    """Charge radius <r^2>_ij (cm^2) and anapole a_ij (cm^2) contact terms (physics.md 4.3).
+    """Charge radius <r^2>_ij (cm^2) and anapole a_ij (cm^2) contact terms ([physics §4.3]).
 
     Parameters
     ----------
@@ -86,7 +86,7 @@ class ChargeRadiusAnapole:
     Notes
     -----
     Evaluated with a slower exact path (explicit vectorised spinors at 2 Gauss-Legendre nodes);
-    no batch axes on these couplings. physics.md 4.3 predicts a relative effect ~1e-15 for
+    no batch axes on these couplings. [physics §4.3] predicts a relative effect ~1e-15 for
     <r^2> = 1e-32 cm^2.
 
     """

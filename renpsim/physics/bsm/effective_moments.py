@@ -1,4 +1,6 @@
-"""Effective neutrino magnetic moments seen by other experiments (physics.md 4.3, 7.3; NF22).
+"""Effective neutrino magnetic moments seen by other experiments.
+
+Source: [physics §4.3], [physics §7.3]; NF22.
 
 From the mass-basis matrices mu_ij, eps_ij (units of mu_B):
 
@@ -12,7 +14,7 @@ From the mass-basis matrices mu_ij, eps_ij (units of mu_B):
 
 The first needs the full PMNS matrix (:func:`renpsim.physics.neutrino.pmns_matrix`, PDG
 convention). For solar neutrinos the flavour composition at the detector differs from a pure
-flavour state; the limits module decides which combination applies (physics.md 7.3).
+flavour state; the limits module decides which combination applies ([physics §7.3]).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""RENP spectrum = SM + any set of BSM terms (physics.md 4.1-4.3), vectorised.
+"""RENP spectrum = SM + any set of BSM terms ([physics §4.1] to [physics §4.3]), vectorised.
 
 All terms act on one amplitude per ordered channel nu_i nubar_j. Written as <S> . Z with the
 atom-averaged rate proportional to sum_k |Z^k|^2 (GP21 eq. 9), and normalised to the SM vertex
-(physics.md 1.3, 8.5), the Dirac vertex is::
+([physics §1.3], [physics §8.5]), the Dirac vertex is::
 
     Gamma^k = gamma^k (L P_L + R P_R) + i q^k (sigma + i gamma5 pi) + [dipole part]
 
@@ -10,8 +10,8 @@ atom-averaged rate proportional to sum_k |Z^k|^2 (GP21 eq. 9), and normalised to
     sigma = sum_phi y^e y_S,ij / [2 sqrt2 G_F m_e D],   pi = same with y_P,ij
     D = s - m^2 + i m Gamma,   q = p_i + p_j (|q| = omega)
 
-(the scalar part comes from J_P = i q.J_A/(2 m_e), physics.md 0 item 7). Squaring, summing spins
-and averaging over the neutrino energy E_i (uniform, physics.md 1.3) gives, per ordered channel
+(the scalar part comes from J_P = i q.J_A/(2 m_e), [physics §0] item 7). Squaring, summing spins
+and averaging over the neutrino energy E_i (uniform, [physics §1.3]) gives, per ordered channel
 and before the common factor Delta_ij/(E_vg - omega)^2 [D, derived for renpsim and checked
 against explicit spinors in tests/test_bsm_amplitudes.py]::
 
@@ -20,21 +20,21 @@ against explicit spinors in tests/test_bsm_amplitudes.py]::
          + (omega^2/3) Re{-i [ L (m_i (sigma* + i pi*)(1-d) - m_j (sigma* - i pi*)(1+d))
                              + R (m_i (sigma* - i pi*)(1-d) - m_j (sigma* + i pi*)(1+d)) ]}
          + K omega^2 { |mu|^2 [Delta^2/3 + (m_i+m_j)^2 (s-(m_i-m_j)^2)/s^2]
-                     + |eps|^2 [Delta^2/3 + (m_i-m_j)^2 (s-(m_i+m_j)^2)/s^2] }     (physics.md 4.3)
+                     + |eps|^2 [Delta^2/3 + (m_i-m_j)^2 (s-(m_i+m_j)^2)/s^2] }     ([physics §4.3])
 
 with d = (m_i^2 - m_j^2)/s and K = e^4/(192 G_F^2 m_e^4). For L = a, R = 0 and real
-propagators the third line is physics.md 4.2's "physical phase" interference. The dipole
+propagators the third line is [physics §4.2]'s "physical phase" interference. The dipole
 amplitude does not interfere with the weak or scalar ones after the E_i average (checked
 numerically), and mu-eps cross terms vanish.
 
-Majorana (physics.md 4.1 note, 4.2, 4.3) [D]: the exchange amplitude turns the vertex into
+Majorana ([physics §4.1] note, 4.2, 4.3) [D]: the exchange amplitude turns the vertex into
 Gamma_ij + C Gamma_ji^T C^-1, i.e. effective couplings::
 
     L_eff = L_ij - R_ji,  R_eff = R_ij - L_ji,  sigma_eff = sigma_ij + sigma_ji,
     pi_eff = pi_ij + pi_ji,  mu_eff = mu_ij, eps_eff = eps_ij (antisymmetric, G-S normalisation)
 
 and B^M_ij = (1/2) B_ij(effective couplings) (identical particles). For the SM this is
-|a|^2 I^D - Re(a^2) m_i m_j (physics.md 1.3); for a Z' only g_L - g_R^T enters.
+|a|^2 I^D - Re(a^2) m_i m_j ([physics §1.3]); for a Z' only g_L - g_R^T enters.
 
 The Theta(omega_ij^max - omega) of every channel is in Delta_ij (zero when closed).
 """
@@ -60,7 +60,7 @@ from renpsim.physics.targets import AtomicTarget
 
 #: sqrt(2) G_F in eV^-2.
 SQRT2_GF = math.sqrt(2.0) * G_F_EV2
-#: EM dipole constant K = e^4/(192 G_F^2 m_e^4) in eV^-2 (physics.md 4.3, 8.4 B5).
+#: EM dipole constant K = e^4/(192 G_F^2 m_e^4) in eV^-2 ([physics §4.3], [physics §8.4] B5).
 K_EM_INV_EV2 = E_HL**4 / (192.0 * G_F_EV2**2 * M_E_EV**4)
 
 BSMTerm = VectorMediator | ScalarMediator | DipoleMoments | ChargeRadiusAnapole
@@ -193,7 +193,7 @@ def _dirac_bracket(omega, s, delta, ID, mp, mq, L, R, sig, pi, mu2, eps2):
 
 
 def _paper_delta_I(omega, s, mp, mq, a_pq, yS, yP, prop, majorana):
-    """Delta I_ij of GP21 eq. 29, printed form; prop = 1/(s - m^2) (physics.md 4.2)."""
+    """Delta I_ij of GP21 eq. 29, printed form; prop = 1/(s - m^2) ([physics §4.2])."""
     keep_p = 0.0 if majorana else 1.0
     with np.errstate(divide="ignore", invalid="ignore"):
         inv_s = np.where(s > 0, 1.0 / np.where(s > 0, s, 1.0), 0.0)

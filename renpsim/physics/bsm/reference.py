@@ -7,17 +7,17 @@ the effective-coupling algebra of :mod:`renpsim.physics.bsm.model`:
 * weak + Z': u-bar_p gamma^k (L_pq P_L + R_pq P_R) v_q, L = a + g_L P_V, R = g_R P_V,
   P_V = 1/[sqrt2 G_F (s - m^2 + i m Gamma)] (GP21 eqs. 19-20);
 * scalar: i q^k u-bar_p (y_S,pq + i gamma5 y_P,pq) v_q / [2 sqrt2 G_F m_e (s - m^2 + i m Gamma)]
-  (J_P = i q.J_A/(2 m_e), physics.md 0 item 7);
+  (J_P = i q.J_A/(2 m_e), [physics §0] item 7);
 * dipole: -e^2/(8 sqrt2 G_F m_e^2 s) (V x q)^k with
   V^l = u-bar_p sigma^{l nu} q_nu (c mu_pq + i c eps_pq gamma5) v_q, c = 1 (Dirac) or 1/2
-  (Majorana Lagrangian normalisation), moments in mu_B (physics.md 4.3);
+  (Majorana Lagrangian normalisation), moments in mu_B ([physics §4.3]);
 * charge radius / anapole: e^2/(24 sqrt2 G_F m_e) (W x q)^k with
-  W^l = u-bar_p gamma^l (r2_pq + 6 anapole_pq gamma5) v_q (physics.md 4.3 contact form).
+  W^l = u-bar_p gamma^l (r2_pq + 6 anapole_pq gamma5) v_q ([physics §4.3] contact form).
 
 Majorana: Z = Z_direct(p, q) - Z_direct(q, p with momenta exchanged) using v = C u-bar^T
 (:func:`renpsim.physics.dirac.charge_conjugate_v`), bracket (1/4) sum |Z|^2 (identical-particle
 1/2 included). Dirac: bracket (1/2) sum |Z|^2. The channel is
-(1/(3 omega)) int dE_i bracket / (E_vg - omega)^2 (physics.md 1.3), integrated with Gauss-Legendre
+(1/(3 omega)) int dE_i bracket / (E_vg - omega)^2 ([physics §1.3]), integrated with Gauss-Legendre
 (the bracket is a quadratic polynomial in E_i: 4 nodes are exact) or scipy quad.
 
 Slow by design (loops over spins and k); for tests and benchmarks only.

@@ -1,22 +1,22 @@
-"""Light scalar/pseudoscalar mediator phi (physics.md 4.2; GP21 eqs. 23-29, corrected).
+"""Light scalar/pseudoscalar mediator phi ([physics §4.2]; GP21 eqs. 23-29, corrected).
 
 Lagrangian (GP21 eq. 23; "+h.c." convention below)::
 
     L_S = i y^e_P e-bar gamma5 e phi + nu-bar_i (y^nu_S,ij + i gamma5 y^nu_P,ij) nu_j phi
 
 Only the electron pseudoscalar coupling is M1-like; its non-relativistic atomic current is
-J_P = +i q.J_A/(2 m_e) (physics.md 0 item 7), suppressed by |q|/m_e = omega/m_e.
+J_P = +i q.J_A/(2 m_e) ([physics §0] item 7), suppressed by |q|/m_e = omega/m_e.
 
 Conventions
 -----------
 ``convention="physical"`` (default)
     * "+h.c." convention: the Lagrangian above *is* hermitian (y_S, y_P hermitian matrices), so
       the effective Dirac vertex is y_ij, with no doubling of real diagonal couplings (this is
-      the normalisation of GP21 eq. 29's |y|^2 term, physics.md 4.2).
+      the normalisation of GP21 eq. 29's |y|^2 term, [physics §4.2]).
     * Pseudoscalar atomic current with its factor i: the interference with the weak amplitude
-      carries Im[a^L y_S*] and Re[a^L y_P*] (physics.md 4.2 "Physical phase"), so a real
+      carries Im[a^L y_S*] and Re[a^L y_P*] ([physics §4.2] "Physical phase"), so a real
       diagonal y_P,11 interferes linearly (~ 2 m_1 a_11).
-    * Majorana: effective vertices y_ij + y_ji for S and P (physics.md 0 item 8; the majoron-type
+    * Majorana: effective vertices y_ij + y_ji for S and P ([physics §0] item 8; the majoron-type
       pseudoscalar coupling survives), identical-particle factor 1/2.
     * Interference with a Z' term in the same model is included (one amplitude).
 ``convention="paper"``

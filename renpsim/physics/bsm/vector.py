@@ -1,4 +1,4 @@
-"""Light vector mediator Z' coupled to the electron axial current (physics.md 4.1; GP21 eqs. 18-22).
+"""Light vector mediator Z' coupled to the electron axial current ([physics §4.1]; GP21 eqs. 18-22).
 
 Lagrangian (GP21 eq. 18)::
 
@@ -6,7 +6,7 @@ Lagrangian (GP21 eq. 18)::
           + nu-bar_i gamma^mu (g^nu_L,ij P_L + g^nu_R,ij P_R) nu_j Z'_mu
 
 Only the electron axial coupling gives the M1 (spin) transition (GP21 Table I). Exchanging the Z'
-adds to the SM axial coupling (GP21 eq. 20, sign checked against L_W = -H_W, physics.md 4.1)::
+adds to the SM axial coupling (GP21 eq. 20, sign checked against L_W = -H_W, [physics §4.1])::
 
     a^L_ij = a_ij + g^e g^nu_L,ij / [sqrt2 G_F (s - m^2 + i m Gamma)]
     a^R_ij =        g^e g^nu_R,ij / [sqrt2 G_F (s - m^2 + i m Gamma)]
@@ -79,7 +79,7 @@ def vector_width_eV(
     mass_eV: ArrayLike, gnu_L: ArrayLike, gnu_R: ArrayLike = 0.0,
     masses_eV: ArrayLike | None = None, nature: str = "dirac",
 ) -> NDArray[np.float64]:
-    """Width of Z' -> nu nu-bar from the bare neutrino couplings (physics.md 4.1 [U, standard]).
+    """Width of Z' -> nu nu-bar from the bare neutrino couplings ([physics §4.1] [U, standard]).
 
     Gamma = m/(24 pi) * sum over open ordered channels of (|g_L,ij|^2 + |g_R,ij|^2) for Dirac;
     for Majorana only C = g_L - g_R^T is physical and Gamma = m/(24 pi) sum_ij |C_ij|^2. Neutrino
