@@ -1,4 +1,4 @@
-"""Dwell-optimiser benchmark (issue 17): ``python -m benchmarks planning``.
+"""Dwell-optimiser benchmark (the planner's "Optimise dwell"): ``python -m benchmarks planning``.
 
 ``renpsim.stats.planning.optimise_dwell_for_decision`` (mass ordering) on a 200-step scan of the
 GP21 hardware (2.3 d in total), the call behind ``renpsim sensitivity --optimise-dwell`` and the

@@ -191,7 +191,7 @@ def test_overwrite_of_a_report_without_manifest_keeps_other_files(gp21_report, t
     assert {p.name for p in old.iterdir()} == {"notes.md", "sub"}
 
 
-# ---- issue 16: strict outputs, report content, rendering in a browser -------------------------
+# ---- strict outputs, report content, rendering in a browser -------------------------
 
 NONFINITE = re.compile(r"(?<![A-Za-z])-?(inf|infinity|nan)(?![A-Za-z])", re.I)
 

@@ -1,4 +1,4 @@
-"""Pilot tests, one (or more) per defect of the planner listed in issue 17.
+"""Pilot tests, one (or more) per defect of the planner found in a user run-through (docs/tui.md).
 
 Each drives the app as a user would (keys, clicks, the palette) and checks what the user sees.
 """

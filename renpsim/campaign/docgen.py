@@ -49,7 +49,7 @@ experiment exists.
 | `gp21-benchmark` | GP21 theory point: Yb, V = 100 cm^3, n = 1e21 cm^-3, eta = 1 for the whole shot period, no waveguide, no backgrounds, ideal counter ([hardware §8.2] (1)) |
 | `yb-vapour` | Yb-174 vapour at 800 K (8.9e14 cm^-3), 10 cm^3, level-1 eta(t), 10 mJ / 5 ns / 10 Hz lasers, PhC waveguide, SNSPD ([hardware §7.1], [hardware §8.2] (2)) |
 | `xe-gas` | Xe gas 1 bar 300 K, UV SNSPD, Gamma_0 = 0.037 s^-1 **placeholder** (no source gives it; [physics §2.2]) ([hardware §7.2], [hardware §8.2] (3)) |
-| `para-h2-span` | SPAN-like para-H2 paired-superradiance cell (60 kPa, 78 K, 15 cm; 532/683 nm ns Raman pumps, 4.65 um trigger) with the Maxwell-Bloch eta model; a coherence-only medium for `renpsim coherence` (no RENP rate) ([hardware §1.1-1.3]) |
+| `para-h2-span` | SPAN-like para-H2 paired-superradiance cell (60 kPa, 78 K, 15 cm; 532/683 nm ns Raman pumps, 4.65 um trigger) with the Maxwell-Bloch eta model; a coherence-only medium for `renpsim coherence` (no RENP rate) ([hardware §1.1] to [hardware §1.3]) |
 
 Detector presets live in `hardware/detectors.toml`, selected with `[detector] preset = "..."`
 (other keys in the table override the preset): `ideal`, `snspd-1157`, `ingaas-free`,

@@ -76,7 +76,7 @@ def _plot(sol, path: Path, title: str) -> None:
         sel = np.abs(sol.psr_freq_Hz) <= 10.0 * width
         ax.semilogy(sol.psr_freq_Hz[sel] / 1e6, np.maximum(sol.psr_line[sel], 1e-300))
         ax.set_ylim(1e-6, 2.0)
-    ax.set_xlabel("offset from the signal carrier [MHz]")
+    ax.set_xlabel("offset from the signal carrier (MHz)")
     ax.set_ylabel("McQ2 line (peak 1)")
     ax.set_title(f"PSR {sol.psr_photons:.3g} photons per shot", fontsize=9)
     fig.suptitle(title, fontsize=10)

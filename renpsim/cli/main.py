@@ -42,7 +42,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "strip-truth": ("renpsim.cli.runfile", "strip_truth_cmd",
                     "Copy a run file without its truth group (blinding)."),
     "import": ("renpsim.cli.runfile", "import_cmd",
-               "Turn counts per step (CSV) and metadata (TOML) into a run file."),
+               "Turn counts per step or time-tagger files, plus metadata, into a run file."),
     "fit": ("renpsim.cli.fit", "fit_cmd",
             "Fit a run file: SM or BSM model with nuisances (iminuit)."),
     "sensitivity": ("renpsim.cli.sensitivity", "sensitivity_cmd",

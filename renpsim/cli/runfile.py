@@ -104,7 +104,11 @@ def strip_truth_cmd(run: str, output: str, as_json: bool) -> None:
               help="Print one JSON object {sources, format, metadata, output}.")
 def import_cmd(sources: tuple[str, ...], fmt: str, metadata: str, monitors: str | None,
                output: str, as_json: bool) -> None:
-    """Turn counts per step, or time-tagger files, plus metadata into a run file."""
+    """Turn SOURCES (counts per step, or time-tagger files) plus metadata into a run file.
+
+    SOURCES is one table of counts per step (--format counts), or time-tag files: one file per
+    scan step, or one file whose step markers separate the steps.
+    """
     if fmt == "counts":
         if len(sources) != 1:
             raise click.BadParameter(f"{len(sources)} files: expected one counts table",

@@ -349,9 +349,9 @@ def build_summary(camp, expected, results: dict, fit: dict, figures: list,
         "Time convention: the dwell time of a step is the time at that frequency; the campaign "
         "total is their sum (GP21's 2.3 days is the total over its three frequencies).",
         f"Oscillation preset {t.oscillation}: values transcribed from the physics reference "
-        "([NuFIT]), flagged unverified in the preset metadata until checked.",
+        "([NuFIT6]), flagged unverified in the preset metadata until checked.",
         "Light mediators: vector coupling with the corrected [GP21] eq. 22 sign; scalar in the "
-        "physically consistent convention unless stated [physics §4.1, §4.2]. The mediator "
+        "physically consistent convention unless stated [physics §4.1], [physics §4.2]. The mediator "
         "width is an assumption (Gamma/M in the sensitivity tables' headers).",
         "Statistics: Poisson deviance with the corrected sign [physics §6.1]; Asimov data; "
         "normalisation fixed unless stated (see the decisions table).",
@@ -418,7 +418,7 @@ def _sensitivity_section(doc: Document, sens: dict, settings) -> None:
     if with_norm:
         doc.add(Paragraph("Normalisation: 'fixed' assumes the overall rate (Gamma_0, density, "
                           "volume, coherence) known; 'profiled' fits it freely, which costs "
-                          "exposure [physics §6.1, §6.3]."))
+                          "exposure [physics §6.1], [physics §6.3]."))
     doc.add(Heading("Comparison with existing limits", 3))
     crow = []
     for k, c in sens["comparisons"].items():
