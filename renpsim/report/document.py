@@ -351,8 +351,8 @@ def build_summary(camp, expected, results: dict, fit: dict, figures: list,
         f"Oscillation preset {t.oscillation}: values transcribed from the physics reference "
         "([NuFIT6]), flagged unverified in the preset metadata until checked.",
         "Light mediators: vector coupling with the corrected [GP21] eq. 22 sign; scalar in the "
-        "physically consistent convention unless stated [physics §4.1], [physics §4.2]. The mediator "
-        "width is an assumption (Gamma/M in the sensitivity tables' headers).",
+        "physically consistent convention unless stated [physics §4.1], [physics §4.2]. "
+        "The mediator width is an assumption (Gamma/M in the sensitivity tables' headers).",
         "Statistics: Poisson deviance with the corrected sign [physics §6.1]; Asimov data; "
         "normalisation fixed unless stated (see the decisions table).",
         "Existing B-L bounds (stellar cooling, fifth-force, nu-e scattering) constrain a boson "
