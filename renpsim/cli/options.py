@@ -8,7 +8,6 @@ import os
 import click
 
 from renpsim._atomic import check_input, check_output
-from renpsim._numbers import bound_text
 from renpsim.errors import FileSystemError
 
 
@@ -105,9 +104,13 @@ class FiniteFloat(click.ParamType):
             self.fail(f"{value!r} is not a finite number", param, ctx)
         if self.min_value is not None:
             if self.min_open and result <= self.min_value:
+                from renpsim._numbers import bound_text   # numpy: only on this error path
+
                 self.fail(f"{value!r}: expected a value > {bound_text(self.min_value)}",
                           param, ctx)
             if not self.min_open and result < self.min_value:
+                from renpsim._numbers import bound_text
+
                 self.fail(f"{value!r}: expected a value >= {bound_text(self.min_value)}",
                           param, ctx)
         return result
