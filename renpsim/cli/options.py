@@ -104,7 +104,7 @@ class FiniteFloat(click.ParamType):
             self.fail(f"{value!r} is not a finite number", param, ctx)
         if self.min_value is not None:
             if self.min_open and result <= self.min_value:
-                from renpsim._numbers import bound_text   # numpy: only on this error path
+                from renpsim._numbers import bound_text  # numpy: only on this error path
 
                 self.fail(f"{value!r}: expected a value > {bound_text(self.min_value)}",
                           param, ctx)
