@@ -663,7 +663,7 @@ def import_timetags(sources: str | os.PathLike | Sequence[str | os.PathLike], fm
                            flags=np.where(m.bad_shot[sel], _FLAG_OVERFLOW, 0))
             w.append_events(timestamps=stamp, channel=det, shot_id=shot, dtime=dtick)
             im.write_calibration(w, cal)
-            w.set_provenance(converter=f"renpsim import --format {fmt}",
+            w.set_provenance(converter=f"renpsim time-tag import ({fmt})",
                              converter_version=_reader_version(fmt),
                              source_files=paths,
                              source_sha256=[sha256_file(p) for p in paths],
