@@ -56,9 +56,11 @@ META = {
 def _records(n_tags: int, n_shots: int, seed: int = 1) -> np.ndarray:
     """HydraHarp V2 T3 records (vectorised encoder): photons, step markers, sync overflows."""
     rng = np.random.default_rng(seed)
-    shot = np.sort(rng.integers(0, n_shots, n_tags))
+    shot = rng.integers(0, n_shots, n_tags)
+    dt = rng.integers(0, 3000, n_tags)
+    o = np.lexsort((dt, shot))   # a tagger writes in time order
+    shot, dt = shot[o], dt[o].astype(np.uint32)
     ch = rng.integers(0, 2, n_tags).astype(np.uint32)
-    dt = rng.integers(0, 3000, n_tags).astype(np.uint32)
     marks = np.arange(STEPS) * (n_shots // STEPS)
     s = np.concatenate([shot, marks])
     word = np.concatenate([(ch << 25) | (dt << 10),

@@ -225,7 +225,10 @@ def _check(out, ph, bad=frozenset()):
         assert f["provenance/source_sha256"].shape[0] >= 1
     # channel mapping: every imported event is one generated photon, on its channel
     keep = ~ph["shot"].isin(bad)
-    want = ph[keep]
+    want = ph[keep].sort_values(["shot", "bin", "channel"])
+    assert (np.diff(ev["timestamps"]) >= 0).all()
+    o = np.lexsort((ev["channel"], ev["dtime"], ev["shot_id"]))
+    ev = {k: v[o] for k, v in ev.items()}
     np.testing.assert_array_equal(ev["shot_id"], want["shot"].to_numpy())
     np.testing.assert_array_equal(ev["channel"], want["channel"].to_numpy())
     np.testing.assert_array_equal(ev["dtime"], want["bin"].to_numpy() * round(RES / 1e-12))
@@ -239,9 +242,12 @@ def photons():
     return _photons()
 
 
-def test_ptu_with_step_markers(tmp_path, photons):
+@pytest.mark.parametrize("order", ["time", "reversed within each shot"])
+def test_ptu_with_step_markers(tmp_path, photons, order):
     edges = np.concatenate([[0], np.cumsum(SHOTS)[:-1]])
-    rec = t3_records(photons["shot"], photons["bin"], photons["channel"], {1: edges})
+    ph = photons if order == "time" else photons.sort_values(
+        ["shot", "bin"], ascending=[True, False])
+    rec = t3_records(ph["shot"], ph["bin"], ph["channel"], {1: edges})
     src = write_ptu(tmp_path / "run.ptu", rec, sync_rate_Hz=1 / PERIOD, resolution_s=RES,
                     n_shots=sum(SHOTS))
     meta = _meta(**{"timetags": {"step_marker": 1}})
