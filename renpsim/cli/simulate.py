@@ -84,8 +84,10 @@ def simulate_cmd(campaign, output, seed, level, sets, chunk_shots, no_progress, 
 
     from renpsim._numbers import exact_sum
 
-    with h5py.File(path, "r") as f:
-        total = exact_sum(f["scan/counts_signal"][()], str(path), "/scan/counts_signal")
+    with h5py.File(path, "r") as f:     # in blocks: memory does not grow with the steps
+        ds = f["scan/counts_signal"]
+        total = sum(exact_sum(ds[k:k + (1 << 20)], str(path), "/scan/counts_signal")
+                    for k in range(0, ds.shape[0], 1 << 20))
     summary = {"campaign": camp.name, "output": str(Path(path)), "level": level,
                "seed": camp.seed if seed is None else seed, "steps": len(camp.steps),
                "shots": camp.steps.total_shots, "total_counts": total,

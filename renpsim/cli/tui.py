@@ -13,16 +13,30 @@ def tui_cmd(campaign: str | None) -> None:
     CAMPAIGN is a campaign TOML file (created on the first save if it does not exist) or the
     name of a shipped campaign preset (opened as an unsaved copy).
     """
-    import sys
-
     from renpsim_tui.campaign import load_campaign_arg
+
+    # Without a terminal the screen cannot open (Textual would wait for one): refused first,
+    # before the campaign is read and before Textual is imported.
+    require_terminal()
+    loaded = load_campaign_arg(campaign)   # a bad file: one line on stderr, exit 2
+    from renpsim_tui.app import PlannerApp
+
+    PlannerApp(loaded, campaign).run()
+
+
+def require_terminal() -> None:
+    """Refuse to start the interactive planner when stdin or stdout is not a terminal.
+
+    Raises
+    ------
+    InputError
+        Naming the stream that is not a terminal.
+
+    """
+    import sys
 
     from renpsim.errors import InputError
 
-    # A bad file is reported as one line on stderr (exit 2) before the screen opens; without a
-    # terminal the screen cannot open (Textual would wait for one), so that is refused next,
-    # before Textual is imported.
-    loaded = load_campaign_arg(campaign)
     for name, stream in (("standard input", sys.stdin), ("standard output", sys.stdout)):
         try:
             tty = stream is not None and stream.isatty()
@@ -32,6 +46,3 @@ def tui_cmd(campaign: str | None) -> None:
             raise InputError("renpsim tui", name, "(not a terminal)",
                              "a terminal: the planner is interactive (run it in a terminal, "
                              "not in a pipe, a redirection or a batch job)")
-    from renpsim_tui.app import PlannerApp
-
-    PlannerApp(loaded, campaign).run()
