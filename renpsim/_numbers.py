@@ -159,9 +159,11 @@ def exact_sum(values: Any, where: str = "sum", key: str = "-", *,
 
 def _chunked_sum(arr: np.ndarray) -> int:
     # int64 partial sums of 4096 values cannot wrap unless a value exceeds 2**51.
-    if arr.dtype == np.uint64 or np.abs(arr.astype(np.float64)).max() >= 2.0**51:
-        return sum(int(x) for x in arr.tolist())
     total = 0
     for k in range(0, arr.size, 4096):
-        total += int(arr[k:k + 4096].astype(np.int64).sum())
+        part = arr[k:k + 4096]
+        if part.dtype == np.uint64 or int(part.max()) >= 2**51 or int(part.min()) <= -(2**51):
+            total += sum(int(x) for x in part.tolist())
+        else:
+            total += int(part.astype(np.int64).sum())
     return total

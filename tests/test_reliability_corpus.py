@@ -112,6 +112,7 @@ def test_bad_input_exits_2_with_one_line(case, entry, tmp_path, capsys, monkeypa
         raise AssertionError("the TUI opened on a bad file")
 
     monkeypatch.setattr(renpsim_tui.app.PlannerApp, "run", no_screen)
+    monkeypatch.setattr("renpsim.cli.tui.require_terminal", lambda: None)  # pytest has none
     kind = case["file"].split("/")[0]
     path = runfile_cases[case["file"]] if kind == "runfile" else CORPUS / case["file"]
     out = tmp_path / "out"

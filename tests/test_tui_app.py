@@ -351,9 +351,10 @@ async def test_presets_runs_fit_help_and_palette(tmp_path):
             assert expected in titles
 
 
-def test_cli_tui_rejects_invalid_file(tmp_path, capsys):
+def test_cli_tui_rejects_invalid_file(tmp_path, capsys, monkeypatch):
     from renpsim.cli.main import main
 
+    monkeypatch.setattr("renpsim.cli.tui.require_terminal", lambda: None)  # pytest has none
     bad = tmp_path / "bad.toml"
     bad.write_text("not = [valid\n")
     with pytest.raises(SystemExit) as exc:

@@ -128,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         failure ends with ``os._exit`` (HDF5's own clean-up of such a file can crash).
 
     """
+    stdout_before = _stdout_identity()
     try:
         rv = cli.main(args=argv, prog_name="renpsim", standalone_mode=False)
         code = rv if isinstance(rv, int) else 0
@@ -138,6 +139,14 @@ def main(argv: list[str] | None = None) -> int:
         # A group called without a subcommand: its help, as asked for.
         click.echo(exc.ctx.get_help() if exc.ctx is not None else exc.format_message())
         code = 0
+    except SystemExit as exc:
+        # click and rich end a command whose standard output was closed (EPIPE) with exit(1),
+        # after wrapping the streams (click) or pointing stdout at /dev/null (rich)
+        if exc.code != 1 or not (type(sys.stdout).__name__.endswith("PacifyFlushWrapper")
+                                 or _stdout_identity() != stdout_before):
+            raise
+        _silence_stdout()
+        code = EXIT_BROKEN_PIPE
     except click.exceptions.Abort:
         click.echo("renpsim: aborted", err=True)
         code = 130
@@ -179,6 +188,14 @@ def _is_stdout_fault(exc: BaseException) -> bool:
     """Tell whether an error is a failed write to standard output (no file name, disk full)."""
     return (type(exc) is OSError and exc.filename is None
             and exc.errno in (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG))
+
+
+def _stdout_identity() -> tuple[int, int] | None:
+    try:
+        st = os.fstat(sys.__stdout__.fileno())
+    except (OSError, ValueError, AttributeError):
+        return None
+    return st.st_dev, st.st_ino
 
 
 def _silence_stdout() -> None:

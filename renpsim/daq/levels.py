@@ -561,7 +561,9 @@ def simulate(campaign: Campaign, path: str | Path, *, level: str = "steps",
                    events=level == "events", slow_control=sensors, truth=truth,
                    compression=compression, compress_floats=compress_floats,
                    chunk_rows=min(rows, 1 << 16),
-                   buffer_rows=rows, overwrite=overwrite) as w:
+                   # the steps level appends blocks of BLOCK_STEPS rows: no larger buffers
+                   buffer_rows=rows if level != "steps" else BLOCK_STEPS,
+                   overwrite=overwrite) as w:
         if level == "steps":
             last_stop_ns = _steps_level(sim, w, progress)
         else:

@@ -209,8 +209,10 @@ class RunFile:
         """
         from renpsim._numbers import exact_sum
 
-        with open_h5(self.path) as f:
-            return exact_sum(f["scan/counts_signal"][()], str(self.path), "/scan/counts_signal")
+        with open_h5(self.path) as f:     # in blocks: memory does not grow with the steps
+            ds = f["scan/counts_signal"]
+            return sum(exact_sum(ds[k:k + (1 << 20)], str(self.path), "/scan/counts_signal")
+                       for k in range(0, ds.shape[0], 1 << 20))
 
     def slow_control(self, sensor: str) -> pd.DataFrame:
         """Return one slow-control sensor as a DataFrame (time_utc_ns, value)."""

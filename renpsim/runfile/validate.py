@@ -504,12 +504,19 @@ class _Checker:
         e_eg = tgt.attrs.get("E_eg_eV")
         if not _attr_ok(e_eg, "float64") or not np.isfinite(e_eg) or e_eg <= 0:
             return
-        omega = ds[()]
-        bad = outside_photon_range(omega, float(e_eg)) & np.isfinite(omega)
-        # (non-finite values are reported by the value checks)
+        for lo in range(0, ds.shape[0], _BLOCK):       # in blocks: bounded memory
+            omega = ds[lo:lo + _BLOCK]
+            bad = outside_photon_range(omega, float(e_eg)) & np.isfinite(omega)
+            # (non-finite values are reported by the value checks)
+            if bad.any():
+                break
+        else:
+            return
         if bad.any():
             i = int(np.argmax(bad))
-            self.err(f"/scan/set_photon_energy_eV[{i}]", f"{_val(omega[i])}: expected 0 < "
+            omega = omega[i:]
+            i_file, i = lo + i, 0
+            self.err(f"/scan/set_photon_energy_eV[{i_file}]", f"{_val(omega[i])}: expected 0 < "
                      f"omega <= E_eg/2 = {0.5 * float(e_eg):.7g} eV (/config/target@E_eg_eV; "
                      "a unit mistake?)")
 
@@ -530,11 +537,14 @@ class _Checker:
             if not isinstance(ds, h5py.Dataset) or ds.dtype != np.int64 or ds.ndim != 1 or \
                     not ds.shape[0]:
                 continue
-            a = ds[()]
-            bad = a < start if cmp == "lt" else a > stop
+            for lo in range(0, ds.shape[0], _BLOCK):       # in blocks: bounded memory
+                a = ds[lo:lo + _BLOCK]
+                bad = a < start if cmp == "lt" else a > stop
+                if bad.any():
+                    break
             if bad.any():
                 i = int(np.argmax(bad))
-                self.err(f"/scan/{name}[{i}]", f"{int(a[i])}: expected within the run "
+                self.err(f"/scan/{name}[{lo + i}]", f"{int(a[i])}: expected within the run "
                          f"[{int(start)}, {int(stop)}] ns (run_start/run_stop_utc_ns; "
                          "times in ns since the epoch?)")
                 return

@@ -99,6 +99,24 @@ def _counts_2d_wrong(f: h5py.File) -> None:
     _replace(f, "scan/counts_signal", f["scan/counts_signal"][()].ravel())
 
 
+def _target_attr(name: str, value) -> Callable[[h5py.File], None]:
+    def fn(f: h5py.File) -> None:
+        f["config/target"].attrs[name] = value
+    return fn
+
+
+def _virtual_counts(f: h5py.File) -> None:
+    """/scan/counts_signal as a virtual dataset of a file that does not exist (reads as 0)."""
+    ds = f["scan/counts_signal"]
+    shape, dtype, attrs = ds.shape, ds.dtype, dict(ds.attrs)
+    del f["scan/counts_signal"]
+    layout = h5py.VirtualLayout(shape=shape, dtype=dtype)
+    layout[:] = h5py.VirtualSource("no_such_source.h5", "counts", shape=shape)
+    v = f["scan"].create_virtual_dataset("counts_signal", layout, fillvalue=0)
+    for k, val in attrs.items():
+        v.attrs[k] = val
+
+
 def _set_attr(name: str, value) -> Callable[[h5py.File], None]:
     def fn(f: h5py.File) -> None:
         f.attrs[name] = value
@@ -143,6 +161,10 @@ CASES: dict[str, Callable[[Path, Path], None]] = {
     "wrong_schema_name.h5": _edit(_set_attr("schema_name", "nexus")),
     "not_complete.h5": _edit(_set_attr("complete", False)),
     "bad_file_kind.h5": _edit(_set_attr("file_kind", "simulated")),
+    "nan_E_eg.h5": _edit(_target_attr("E_eg_eV", np.nan)),
+    "negative_length.h5": _edit(_target_attr("length_m", -0.1)),
+    "inf_density.h5": _edit(_target_attr("number_density_m3", np.inf)),
+    "virtual_counts_missing_source.h5": _edit(_virtual_counts),
 }
 
 

@@ -24,7 +24,7 @@ from textual.widgets import Footer, Header, ProgressBar, Select, Static, TabbedC
 
 from renpsim.errors import InputError, RenpsimError
 from renpsim_tui import backend
-from renpsim_tui.campaign import Campaign
+from renpsim_tui.campaign import Campaign, load_campaign_arg
 from renpsim_tui.tabs.forecast import ForecastTab
 from renpsim_tui.tabs.hardware import HardwareTab
 from renpsim_tui.tabs.runs import RUN_COLUMNS, RunsTab
@@ -539,27 +539,6 @@ class PlannerApp(App[None]):
             except Exception:
                 pass
         super()._handle_exception(error)
-
-
-def load_campaign_arg(path: str | None) -> Campaign:
-    """Campaign for the command-line argument: a file, a preset name (a copy), or a new one.
-
-    Raises
-    ------
-    RenpsimError
-        The file or preset is not a valid campaign.
-
-    """
-    if path and Path(path).exists():
-        return Campaign.load(path)
-    preset = backend.campaign_preset_path(path) if path and not path.endswith(".toml") else None
-    if preset is not None:
-        campaign = Campaign.load(preset)
-        campaign.path = None  # a copy: saving asks for a file name
-        return campaign
-    campaign = Campaign.new()
-    campaign.path = Path(path) if path else None
-    return campaign
 
 
 def run(path: str | None = None) -> int:
