@@ -39,7 +39,7 @@ def _tables(doc):
 
 
 def test_decisions_show_normalisation_when_present_and_toy_bands_when_run():
-    rows = [{"decision": "ordering", "n_sigma": 3.0, "exposure_factor": 7.0,
+    rows = [{"decision": "ordering", "n_sigma": 3.0, "factor": 7.0,
              "total_time_s": 1.4e6, "normalisation": "profiled"}]
     doc = Document("t")
     _sensitivity_section(doc, _sens(rows, True), SimpleNamespace(mediator_mass_eV=1e-3))
@@ -53,7 +53,7 @@ def test_decisions_show_normalisation_when_present_and_toy_bands_when_run():
 
 
 def test_decisions_without_normalisation_and_no_toys():
-    rows = [{"decision": "ordering", "n_sigma": 3.0, "exposure_factor": 7.0,
+    rows = [{"decision": "ordering", "n_sigma": 3.0, "factor": 7.0,
              "total_time_s": 1.4e6}]
     doc = Document("t")
     _sensitivity_section(doc, _sens(rows, False), SimpleNamespace(mediator_mass_eV=1e-3))

@@ -255,9 +255,9 @@ def test_documented_table_imports_validates_and_fits(tmp_path, capsys, extra):
         np.testing.assert_array_equal(expo, cols["exposure_s"])
         assert "coherent_exposure_s" not in derived
     else:
-        # [coherence] of the guide: constant model, eta0 = 1e-2, gate always open
-        np.testing.assert_allclose(expo, 1e-2 * np.asarray(cols["dwell_s"]), rtol=1e-15)
-        assert "coherent_exposure_s derived" in derived and "eta0=0.01" in derived
+        # [coherence] of the guide: constant model, eta0 = 1 (GP21), gate always open
+        np.testing.assert_allclose(expo, np.asarray(cols["dwell_s"]), rtol=1e-15)
+        assert "coherent_exposure_s derived" in derived and "eta0=1" in derived
 
 
 
