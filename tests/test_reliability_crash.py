@@ -123,7 +123,8 @@ WRITERS = [
     Writer("sensitivity --hdf5", lambda d: _renpsim("sensitivity", "yb-ordering-6pt", "--hdf5",
                                                     str(d / "SENS.h5"), "--json"),
            lambda d: [d / "SENS.h5"], _table_ok),
-    Writer("run", lambda d: _renpsim("run", "-o", str(d / "report")), _report_files,
+    Writer("run", lambda d: _renpsim("run", "-o", str(d / "report"), "--overwrite"),
+           _report_files,
            _report_file_ok),
 ]
 

@@ -176,7 +176,7 @@ def test_outdir_with_earlier_report_needs_overwrite(tmp_path, capsys):
 def test_overwrite_of_a_report_without_manifest_keeps_other_files(gp21_report, tmp_path):
     import shutil
 
-    from renpsim.report.outdir import claim_outdir, earlier_report_files
+    from renpsim.report.outdir import claim_outdir, earlier_report_files, record_report
 
     old = tmp_path / "old"
     shutil.copytree(gp21_report, old)
@@ -186,9 +186,13 @@ def test_overwrite_of_a_report_without_manifest_keeps_other_files(gp21_report, t
     listed = {p.name for p in earlier_report_files(old)}
     assert {"run.h5", "fit.json", "summary.html", "counts.png", "counts.pdf"} <= listed
     assert "notes.md" not in listed
-    kept = claim_outdir(old, overwrite=True)
-    assert kept == {"notes.md"}
-    assert {p.name for p in old.iterdir()} == {"notes.md", "sub"}
+    claim = claim_outdir(old, overwrite=True)
+    assert claim.kept == {"notes.md"} and set(claim.old) == listed
+    assert {p.name for p in old.iterdir()} >= listed   # nothing removed before the new report
+    (old / "run.h5").write_bytes(b"new")                # the new report rewrites one file
+    record_report(old, claim)
+    assert {p.name for p in old.iterdir()} == {"notes.md", "sub", "run.h5", "report-files.json"}
+    assert json.loads((old / "report-files.json").read_text())["files"] == ["run.h5"]
 
 
 # ---- strict outputs, report content, rendering in a browser -------------------------

@@ -62,7 +62,7 @@ def run_cmd(campaign, outdir, seed, level, cl, dof, mass_points, overwrite, as_j
 
     load_campaign(str(campaign or DEFAULT_CAMPAIGN))   # bad input fails before OUTDIR changes
     try:
-        kept = claim_outdir(outdir, overwrite=overwrite)
+        claim = claim_outdir(outdir, overwrite=overwrite)
     except InputError as exc:
         hint = "'-o' / '--outdir'" + ("" if overwrite else " (or --overwrite)")
         raise click.BadParameter(f"{outdir!r}: expected {exc.expected}", param_hint=hint) \
@@ -78,7 +78,7 @@ def run_cmd(campaign, outdir, seed, level, cl, dof, mass_points, overwrite, as_j
             bar.update(task, completed=done, total=total, description=f"{name}: {label}")
 
         results = run_report(name, outdir, settings, progress)
-    record_report(outdir, kept)
+    record_report(outdir, claim)
     v = results["viability"]
     if as_json:
         from renpsim._json import dumps

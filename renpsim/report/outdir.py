@@ -1,7 +1,9 @@
 """The report folder guard: never mix two reports, never delete a file a report did not write.
 
 A folder holds an earlier report when it has one of :data:`REPORT_MARKERS`. Such a folder is
-refused unless ``overwrite`` is given; then only the earlier report's files are removed: those
+refused unless ``overwrite`` is given; then the new report replaces the earlier report's files
+(each atomically) and afterwards only the earlier report's files it did not rewrite are
+removed: those
 listed in its manifest :data:`MANIFEST` (written by :func:`record_report` after each report),
 or, for reports written before the manifest existed, the files named anywhere in its
 ``report.json`` or linked from its ``summary.md``, and the markers themselves. Every other
@@ -13,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from renpsim._atomic import atomic_write_text
@@ -84,21 +87,40 @@ def earlier_report_files(outdir: str | os.PathLike) -> list[Path]:
                   n not in (".", "..") and n in present)
 
 
-def claim_outdir(outdir: str | os.PathLike, *, overwrite: bool) -> set[str]:
-    """Make ``outdir`` ready for a new report; return the names of the files it keeps.
+@dataclass(frozen=True)
+class ReportClaim:
+    """What :func:`claim_outdir` found: files to keep and the earlier report's files.
+
+    Attributes
+    ----------
+    kept : frozenset of str
+        Regular files of the folder that are not the earlier report's (never touched).
+    old : dict
+        ``{name: mtime_ns}`` of the earlier report's files; those the new report does not
+        rewrite are removed by :func:`record_report`.
+
+    """
+
+    kept: frozenset[str]
+    old: dict[str, int]
+
+
+def claim_outdir(outdir: str | os.PathLike, *, overwrite: bool) -> ReportClaim:
+    """Check that ``outdir`` may receive a new report; nothing is removed yet.
 
     Parameters
     ----------
     outdir : path-like
         The report folder (may not exist yet).
     overwrite : bool
-        Remove the files of an earlier report in the folder (only those) instead of refusing.
+        Accept a folder holding an earlier report: its files are replaced by the new report's,
+        and those the new report does not write are removed after it (by
+        :func:`record_report`), so a crash in between never leaves the folder without them.
 
     Returns
     -------
-    set of str
-        Names of the regular files left in the folder (not the new report's); pass them to
-        :func:`record_report`.
+    ReportClaim
+        Pass it to :func:`record_report` once the report is written.
 
     Raises
     ------
@@ -115,27 +137,35 @@ def claim_outdir(outdir: str | os.PathLike, *, overwrite: bool) -> set[str]:
         raise InputError("report", "outdir", str(out),
                          f"a folder without an earlier report (it holds {shown}); choose "
                          "another folder or allow overwriting the earlier report's files")
-    for p in old:
-        p.unlink(missing_ok=True)
-    return _regular_files(out) if out.is_dir() else set()
+    present = _regular_files(out) if out.is_dir() else set()
+    old_names = {p.name for p in old}
+    return ReportClaim(frozenset(present - old_names),
+                       {p.name: p.stat().st_mtime_ns for p in old})
 
 
-def record_report(outdir: str | os.PathLike, kept: set[str]) -> Path:
-    """Write the manifest of the report just written (every new file in ``outdir``).
+def record_report(outdir: str | os.PathLike, claim: ReportClaim) -> Path:
+    """Finish a report: remove the earlier report's stale files, write the manifest.
 
     Parameters
     ----------
     outdir : path-like
         The report folder.
-    kept : set of str
-        What :func:`claim_outdir` returned (files that are not the report's).
+    claim : ReportClaim
+        What :func:`claim_outdir` returned before the report was written.
 
     Returns
     -------
     pathlib.Path
-        The manifest path.
+        The manifest path (lists every file of the new report).
 
     """
     out = Path(outdir)
-    names = sorted(_regular_files(out) - set(kept) - {MANIFEST})
+    for name, mtime in claim.old.items():
+        p = out / name
+        try:
+            if p.is_file() and not p.is_symlink() and p.stat().st_mtime_ns == mtime:
+                p.unlink()   # not rewritten by the new report: stale
+        except OSError:
+            pass
+    names = sorted(_regular_files(out) - set(claim.kept) - {MANIFEST})
     return atomic_write_text(out / MANIFEST, json.dumps({"files": names}, indent=1) + "\n")
