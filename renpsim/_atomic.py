@@ -154,7 +154,8 @@ def os_error(exc: BaseException, path: str | os.PathLike | None, action: str,
 
 
 # -- guards --------------------------------------------------------------------------------------
-_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"),
+_KINDS = ((stat.S_ISREG, "a file"), (stat.S_ISDIR, "a folder"),
+          (stat.S_ISCHR, "a character device"),
           (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
           (stat.S_ISSOCK, "a socket"))
 
