@@ -8,13 +8,22 @@ an intended change (e.g. of a preset or the rate model) and review the SVG diff.
 from __future__ import annotations
 
 import pytest
+from textual.widgets import Input
 from tui_helpers import gp21_app
 
 SIZES = {"100x30": (100, 30), "160x48": (160, 48)}
 
 
+async def _steady(pilot) -> None:
+    """No blinking cursor (the focus is in a field after a tab switch): stable pictures."""
+    await pilot.pause()
+    for w in pilot.app.query(Input):
+        w.cursor_blink = False
+
+
 async def _settle(pilot) -> None:
     await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
     await pilot.pause()
 
 
@@ -22,6 +31,7 @@ async def _settle(pilot) -> None:
 @pytest.mark.parametrize("key", ["f2", "f3", "f4", "f6", "f1"])
 def test_snapshot_tab(snap_compare, size, key):
     async def run(pilot):
+        await _steady(pilot)
         await pilot.press(key)
         if key == "f6":
             pilot.app.action_simulate()
@@ -33,6 +43,7 @@ def test_snapshot_tab(snap_compare, size, key):
 @pytest.mark.parametrize("size", SIZES)
 def test_snapshot_sensitivity(snap_compare, size):
     async def run(pilot):
+        await _steady(pilot)
         await pilot.press("ctrl+r")
         await _settle(pilot)
 
