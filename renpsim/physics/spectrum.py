@@ -360,9 +360,12 @@ def spectrum(
     channels = channel_matrix(omega, state, target, validate=validate,
                               imprinted_momentum_eV=imprinted_momentum_eV,
                               imprinted_cos=imprinted_cos)
+    total = channels[..., :3, :3].sum(axis=(-2, -1))
+    if channels.shape[-1] == 4:  # the sterile channels after: a decoupled state adds zeros
+        total = total + (channels[..., :3, 3].sum(axis=-1) + channels[..., 3, :].sum(axis=-1))
     return SpectrumResult(
         omega_eV=omega,
-        total=channels.sum(axis=(-2, -1)),
+        total=total,
         channels=channels,
         thresholds_eV=threshold_matrix(target.E_eg_eV, state.masses_eV, imprinted_momentum_eV,
                                        imprinted_cos),

@@ -251,3 +251,85 @@ def sterile_state(base: NeutrinoState, sterile: SterileParameters) -> SterileSta
     masses = np.concatenate([base.masses_eV, m4[..., None]], axis=-1)
     return SterileState(base=base, sterile=sterile, masses_eV=masses,
                         mixing=mixing_matrix_4(pmns, sterile))
+
+
+#: Keys of a sterile specification string and the :class:`SterileParameters` field they set.
+SPEC_KEYS = {"m4": "m4_eV", "dm41": "dm2_41_eV2", "Ue4": "Ue4", "phase": "phase_e4_rad",
+             "Umu4": "Umu4", "phase_mu4": "phase_mu4_rad", "Utau4": "Utau4",
+             "alpha41": "alpha41_rad"}
+_ANGLE_KEYS = ("phase", "phase_mu4", "alpha41")
+
+
+def parse_sterile_spec(spec: str, m1_eV: float, where: str) -> SterileParameters:
+    """Build :class:`SterileParameters` from ``"m4=0.3,Ue4=0.1[,phase=...]"``.
+
+    Parameters
+    ----------
+    spec : str
+        Comma-separated ``key=value`` pairs: ``m4`` (eV) or ``dm41`` (Delta m^2_41 in eV^2),
+        ``Ue4`` (required), and optionally ``phase`` (of U_e4), ``Umu4``, ``phase_mu4``,
+        ``Utau4``, ``alpha41``. Angles are radians, or degrees with a ``deg`` suffix.
+    m1_eV : float
+        The mass m1, used with ``dm41``.
+    where : str
+        Where the string came from, for error messages (a file field or a command-line option).
+
+    Raises
+    ------
+    InputError
+        Unknown or repeated key, not a number, m4 and dm41 both or neither, Ue4 missing.
+
+    """
+    expected = "comma-separated key=value pairs: m4 or dm41, Ue4, optional " + ", ".join(
+        k for k in SPEC_KEYS if k not in ("m4", "dm41", "Ue4"))
+    values: dict[str, float] = {}
+    if not spec or not spec.strip():
+        raise InputError(where, "sterile", spec, expected)
+    for item in spec.split(","):
+        key, sep, text = (part.strip() for part in item.partition("="))
+        if not sep or key not in SPEC_KEYS:
+            raise InputError(where, key or item, item, expected)
+        if key in values:
+            raise InputError(where, key, item, "each key once")
+        try:
+            low = text.lower()
+            if key in _ANGLE_KEYS and low.endswith("deg"):
+                value = math.radians(float(low[:-3]))
+            else:
+                value = float(text)
+        except ValueError:
+            raise InputError(where, key, text, "a number" + (
+                " (radians, or degrees as '90deg')" if key in _ANGLE_KEYS else "")) from None
+        if not math.isfinite(value):
+            raise InputError(where, key, text, "a finite number")
+        values[key] = value
+    if ("m4" in values) == ("dm41" in values):
+        raise InputError(where, "m4", spec, "exactly one of m4 (eV) and dm41 (eV^2)")
+    if "Ue4" not in values:
+        raise InputError(where, "Ue4", spec, "|U_e4| given as Ue4=...")
+    kwargs = {SPEC_KEYS[k]: v for k, v in values.items() if k not in ("m4", "dm41")}
+    try:
+        if "dm41" in values:
+            return SterileParameters.from_dm2_41(values["dm41"], m1_eV, **kwargs)
+        return SterileParameters(m4_eV=values["m4"], **kwargs)
+    except InputError as exc:
+        inverse = {v: k for k, v in SPEC_KEYS.items()}
+        key = inverse.get(exc.key, exc.key)
+        raise InputError(where, key, exc.value, exc.expected) from None
+
+
+def describe(state: SterileState) -> dict:
+    """JSON-ready record of the sterile inputs and the mixing convention."""
+    p = state.sterile
+    return {
+        "m4_eV": p.m4_eV,
+        "Ue4": p.Ue4,
+        "phase_e4_rad": p.phase_e4_rad,
+        "Umu4": p.Umu4,
+        "phase_mu4_rad": p.phase_mu4_rad,
+        "Utau4": p.Utau4,
+        "alpha41_rad": p.alpha41_rad,
+        "convention": "V = R34 U24(phi_mu4) U14(phi_e4) (U_PMNS (+) 1) diag(1,1,1,e^{i alpha41/2});"
+                      " a_ij = U_ei U*_ej - (1/2) sum_active U_ai U*_aj "
+                      "(docs/sterile-and-momentum.md section 1)",
+    }
