@@ -60,6 +60,11 @@ from renpsim.stats.spectra import (
 MODELS = ("sm-dirac", "sm-majorana", "vector", "scalar", "dipole")
 
 OSC_PARAMS = ("sin2_theta12", "sin2_theta13", "dm2_21_eV2", "dm2_3l_eV2")
+#: The Majorana-phase fit parameters: the two combinations the spectrum depends on
+#: (alpha21 and alpha31 - 2 delta, physics.md 1.2), in radians.
+PHASE_PARAMS = ("alpha21", "alpha31_minus_2delta")
+#: Treatments of the Majorana phases in a Majorana model.
+PHASE_MODES = ("profiled", "fixed")
 NUISANCES = ("norm", "efficiency", "dark_rate_per_s", "bkg_scale", "freq_offset_eV",
              "dE_eg_eV", *OSC_PARAMS)
 
@@ -75,7 +80,7 @@ def dark_parameter_names(n_dark: int) -> list[str]:
                                                     for c in range(n_dark)]
 #: Parameters that change I(omega) (the others are linear and reuse a cached spectrum).
 _SPECTRAL = ("m_lightest_eV", "coupling", "mediator_mass_eV", "freq_offset_eV", "dE_eg_eV",
-             *OSC_PARAMS)
+             *OSC_PARAMS, *PHASE_PARAMS)
 
 
 @dataclass(frozen=True)
@@ -95,7 +100,13 @@ class ModelSpec:
     m_lightest_eV : float
         Starting / nominal lightest mass.
     alpha21, alpha31 : float
-        Majorana phases (fixed), radians.
+        Majorana phases, radians: the truth / starting values. With ``majorana_phases =
+        "profiled"`` (the default) a Majorana model fits alpha21 and alpha31 - 2 delta
+        (parameters :data:`PHASE_PARAMS`, multi-started over the phase torus by
+        :func:`renpsim.stats.fit.fit_multistart`); with ``"fixed"`` they stay at these values.
+        Dirac models ignore them.
+    majorana_phases : {"profiled", "fixed"}
+        Treatment of the Majorana phases in a Majorana model.
     scalar_phase : {"physical", "gp21", "paper"}
         See :mod:`renpsim.stats.spectra` (``"gp21"`` = ``"paper"``: GP21's printed eq. 29).
     width_fraction : float
@@ -112,6 +123,7 @@ class ModelSpec:
     alpha31: float = 0.0
     scalar_phase: str = "physical"
     width_fraction: float = 1e-6
+    majorana_phases: str = "profiled"
 
     def __post_init__(self) -> None:
         if self.ordering not in ("NO", "IO"):
@@ -126,6 +138,12 @@ class ModelSpec:
         elif self.scalar_phase not in ("physical", "gp21", "paper"):
             raise InputError("model", "scalar_phase", self.scalar_phase,
                              "'physical' or 'gp21' (alias 'paper')")
+        if self.majorana_phases not in PHASE_MODES:
+            raise InputError("model", "majorana_phases", self.majorana_phases,
+                             "'profiled' or 'fixed'")
+        for name in ("alpha21", "alpha31"):
+            if not np.isfinite(getattr(self, name)):
+                raise InputError("model", name, getattr(self, name), "a finite phase in radians")
         if not (np.isfinite(self.mediator_mass_eV) and self.mediator_mass_eV > 0):
             raise InputError("model", "mediator_mass_eV", self.mediator_mass_eV, "a mass > 0 eV")
         if not (np.isfinite(self.m_lightest_eV) and self.m_lightest_eV >= 0):
@@ -271,6 +289,13 @@ class BinnedLikelihood:
             params.append(Parameter(name, meas.value, role, sigma=meas.sigma, center=meas.value,
                                     step=meas.sigma,
                                     reason="" if self.oscillation_constraints else "fixed"))
+        self._phases = mdl.nature == "majorana" and mdl.majorana_phases == "profiled"
+        if self._phases:
+            # periodic, no limits; multi-started over the torus by fit_multistart
+            params.append(Parameter("alpha21", mdl.alpha21, "profiled", step=0.3))
+            params.append(Parameter("alpha31_minus_2delta",
+                                    mdl.alpha31 - 2.0 * self.osc.delta_cp_rad, "profiled",
+                                    step=0.3))
         self.parameters = {p.name: p for p in params}
         self._apply_requests()
         self.names = list(self.parameters)
@@ -303,7 +328,8 @@ class BinnedLikelihood:
         self._exp_idx = [k for k in self._spec_idx
                          if not (self._coupling and self.names[k] == self._coupling.name)]
         self._exp_key: tuple | None = None
-        self._state_idx = [self._index[n] for n in ("m_lightest_eV", *OSC_PARAMS)]
+        self._state_idx = [self._index[n] for n in ("m_lightest_eV", *OSC_PARAMS)
+                           + ((*PHASE_PARAMS,) if self._phases else ())]
         self._state_key: tuple | None = None
         self._state_val: tuple | None = None
         self._exp: CouplingExpansion | None = None
@@ -376,6 +402,12 @@ class BinnedLikelihood:
         return self._nominal.copy()
 
     @property
+    def floating_phases(self) -> list[str]:
+        """The Majorana-phase parameters that are minimised (empty unless profiled)."""
+        return [n for n in PHASE_PARAMS if n in self.parameters
+                and self.parameters[n].role != "fixed"]
+
+    @property
     def floating(self) -> list[str]:
         """Names of parameters that are minimised (poi and profiled)."""
         return [n for n in self.names if self.parameters[n].role != "fixed"]
@@ -416,8 +448,13 @@ class BinnedLikelihood:
             s12, s13 = min(max(s12, 0.0), 1.0), min(max(s13, 0.0), 1.0)
         else:
             s12, s13 = np.clip(s12, 0.0, 1.0), np.clip(s13, 0.0, 1.0)
-        ue = electron_row(s12, s13, self.osc.delta_cp_rad, self.model.alpha21,
-                          self.model.alpha31)
+        if self._phases:
+            # U_e3 = s13 e^{i(alpha31/2 - delta)} = s13 e^{i(alpha31 - 2 delta)/2}
+            ue = electron_row(s12, s13, 0.0, x[..., idx["alpha21"]],
+                              x[..., idx["alpha31_minus_2delta"]])
+        else:
+            ue = electron_row(s12, s13, self.osc.delta_cp_rad, self.model.alpha21,
+                              self.model.alpha31)
         return masses, coupling_matrix(ue)
 
     def spectral(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
