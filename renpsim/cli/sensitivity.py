@@ -55,7 +55,15 @@ def _masses(masses, mass_range) -> np.ndarray:
 @click.option("--dof", type=click.IntRange(1, 10), default=None,
               help="Degrees of freedom of the threshold (default 1).")
 @click.option("--sign", type=click.Choice(["both", "+", "-"]), default="both",
-              show_default=True, help="Coupling sign tested (both: the weaker limit).")
+              show_default=True, help="Coupling sign tested (both: the weaker limit; the "
+                                      "output names the sign that gave it).")
+@click.option("--sided", type=click.Choice(["two", "one"]), default="two", show_default=True,
+              help="Limit convention for the threshold from --cl/--dof: one-sided for a "
+                   "coupling of known sign (95%, 1 dof: 2.71), two-sided (3.84).")
+@click.option("--majorana-phases", "majorana_phases", type=click.Choice(["profiled", "fixed"]),
+              default="profiled", show_default=True,
+              help="Majorana hypotheses of --decision nature/ordering: fit the phases alpha21, "
+                   "alpha31 - 2 delta (multi-start on the torus) or keep them at 0.")
 @click.option("--profile-norm", is_flag=True,
               help="Profile a free normalisation (default: fixed, as GP21).")
 @click.option("--scalar-phase", type=click.Choice(["gp21", "physical"]), default="physical",
@@ -91,7 +99,8 @@ def _masses(masses, mass_range) -> np.ndarray:
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, m_lightest,
-                    mediator_mass, delta_chi2, cl, dof, sign, profile_norm, scalar_phase,
+                    mediator_mass, delta_chi2, cl, dof, sign, sided, majorana_phases,
+                    profile_norm, scalar_phase,
                     width_fraction, ordering, nature, true_m_lightest, decision, n_sigma,
                     target_limit, coupling_value, n_toys, seed, executor, workers, scheduler,
                     csv_path, h5_path, plot_path, as_json):
@@ -125,19 +134,20 @@ def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, m_li
         if val is not None:
             over[key] = val
     setup = AsimovSetup.from_campaign(camp, **over)
-    thr, cl_, dof_ = resolve_threshold(delta_chi2, cl, dof)
+    thr, cl_, dof_ = resolve_threshold(delta_chi2, cl, dof, sided)
     default_note = ("default" if delta_chi2 is None and cl is None and dof is None
                     else "as requested")
     out = {"campaign": campaign, "scan": scan, "coupling": c.name, "delta_chi2": thr,
-           "dof": dof_, "cl": cl_, "threshold_note": f"Delta chi^2 = {thr:.4g} = {cl_:.4g} CL "
-           f"for {dof_} dof ({default_note})", "setup": setup.to_dict()}
+           "dof": dof_, "cl": cl_, "sided": sided, "sign_tested": sign,
+           "threshold_note": f"Delta chi^2 = {thr:.4g} = {cl_:.4g} CL {sided}-sided "
+           f"for {dof_} dof ({default_note}); sign tested: {sign}", "setup": setup.to_dict()}
     if scan in ("mediator-mass", "m-lightest"):
         grid = (_masses(masses, mass_range) if scan == "mediator-mass"
                 else np.asarray(m_lightest or (0.0, 0.005, 0.01, 0.02, 0.03, 0.05), float))
         with Executor(executor, workers=workers, scheduler=scheduler) as ex:
             table = sensitivity_scan(setup, scan, c.name, grid, delta_chi2=thr, dof=dof_,
                                      mediator_mass_eV=mediator_mass, sign=sign, executor=ex,
-                                     meta={"campaign": campaign})
+                                     meta={"campaign": campaign}, sided=sided)
             bands = None
             if n_toys and scan == "mediator-mass":
                 from renpsim.stats.executor import new_entropy
@@ -152,9 +162,10 @@ def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, m_li
         out["lineage"] = table.lineage
         xcol = table.x
         out["rows"] = [{xcol: float(x), "limit": (None if not math.isfinite(v) else float(v)),
-                        "status": int(s)}
-                       for x, v, s in zip(table.frame[xcol], table.frame["limit"],
-                                          table.frame["status"], strict=True)]
+                        "sign": str(sg), "status": int(s)}
+                       for x, v, sg, s in zip(table.frame[xcol], table.frame["limit"],
+                                              table.frame["limit_sign"], table.frame["status"],
+                                              strict=True)]
         if bands is not None:
             for row, (_, b) in zip(out["rows"], bands.iterrows(), strict=True):
                 row.update({k: float(b[k]) for k in ("toy_median", "toy_lo68", "toy_hi68",
@@ -172,6 +183,7 @@ def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, m_li
         from renpsim.stats.sensitivity import dipole_limits
 
         lims = dipole_limits(setup, thr)
+        out["sign_tested"] = "both"  # moduli of the moments: both signs, the weaker kept
         out["quantity"] = "dipole_mu"
         out["unit"] = "mu_B"
         out["rows"] = [{"element": k, "limit": (v if math.isfinite(v) else None)}
@@ -191,10 +203,10 @@ def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, m_li
         out["rows"] = [{"m_eV": float(m), "Z": float(v)} for m, v in zip(grid, z, strict=True)]
     elif scan == "exposure":
         out["rows"] = [_exposure(camp, setup, c.name, decision, n_sigma, target_limit,
-                                 mediator_mass, thr, profile_norm)]
+                                 mediator_mass, thr, profile_norm, majorana_phases)]
     else:
         out["rows"] = [_optimise(camp, setup, c.name, decision, mediator_mass, thr,
-                                 profile_norm)]
+                                 profile_norm, majorana_phases)]
     if as_json:
         click.echo(json.dumps(out, indent=1, default=float))
     else:
@@ -242,7 +254,7 @@ def _dataset(camp, setup):
 
 
 def _exposure(camp, setup, coupling, decision, n_sigma, target_limit, mediator_mass, thr,
-              profile_norm) -> dict:
+              profile_norm, majorana_phases="profiled") -> dict:
     from renpsim.stats.planning import exposure_for_decision, exposure_for_limit
 
     if decision == "limit":
@@ -252,18 +264,20 @@ def _exposure(camp, setup, coupling, decision, n_sigma, target_limit, mediator_m
         r = exposure_for_limit(setup, coupling, mediator_mass, target_limit, thr)
         return {"decision": "limit", "target_limit": target_limit, **r}
     r = exposure_for_decision(_dataset(camp, setup), _truth_spec(setup), decision, n_sigma,
-                              profile_norm=profile_norm)
-    return {"decision": decision, "n_sigma": n_sigma, **r}
+                              profile_norm=profile_norm, majorana_phases=majorana_phases)
+    return {"decision": decision, "n_sigma": n_sigma, "majorana_phases": majorana_phases, **r}
 
 
-def _optimise(camp, setup, coupling, decision, mediator_mass, thr, profile_norm) -> dict:
+def _optimise(camp, setup, coupling, decision, mediator_mass, thr, profile_norm,
+              majorana_phases="profiled") -> dict:
     from renpsim.stats.planning import optimise_dwell_for_decision, optimise_dwell_for_limit
 
     if decision == "limit":
         p = optimise_dwell_for_limit(setup, coupling, mediator_mass, thr)
     else:
         p = optimise_dwell_for_decision(_dataset(camp, setup), _truth_spec(setup), decision,
-                                        profile_norm=profile_norm)
+                                        profile_norm=profile_norm,
+                                        majorana_phases=majorana_phases)
     return {"objective": p.objective, "omega_eV": p.omega_eV.tolist(),
             "dwell_before_s": p.dwell_before_s.tolist(), "dwell_after_s": p.dwell_after_s.tolist(),
             "before": p.figure_before, "after": p.figure_after}

@@ -9,14 +9,18 @@ CSV format::
     # dof: 2
     # delta_chi2: 5.99
     # lineage: <sha256 of the inputs and the renpsim version>
-    # <further key: value lines>
-    m_eV,limit
-    0.001,4.58e-26
+    # <further key: value lines, e.g. sign_tested: both, sided: two>
+    m_eV,limit,limit_sign
+    0.001,4.58e-26,-
     ...
 
-HDF5: one group per table with datasets ``x`` and ``limit`` (``units`` attributes) and the
-header keys as attributes. Both writers go through a temporary file and an atomic rename, so a
-failed write never leaves a corrupt file under the final name.
+``limit_sign`` ("+" or "-") is the coupling sign that gave the limit (for ``sign_tested: both``
+the weaker of the two); tables without it (older files) have the first two columns only.
+
+HDF5: one group per table with datasets ``x``, ``limit`` (``units`` attributes) and
+``limit_sign`` (when known) and the header keys as attributes. Both writers go through a
+temporary file and an atomic rename, so a failed write never leaves a corrupt file under the
+final name.
 """
 
 from __future__ import annotations
@@ -92,7 +96,8 @@ def write_csv(table: SensitivityTable, path: str | Path) -> None:
     def write(tmp: Path) -> None:
         with open(tmp, "w") as fh:
             fh.write("\n".join(lines) + "\n")
-            table.frame[[table.x, "limit"]].to_csv(fh, index=False, float_format="%.8g")
+            cols = [table.x, "limit"] + (["limit_sign"] if "limit_sign" in table.frame else [])
+            table.frame[cols].to_csv(fh, index=False, float_format="%.8g")
 
     atomic_write(Path(path), write)
 
@@ -149,6 +154,9 @@ def write_hdf5(table: SensitivityTable, path: str | Path, group: str = "sensitiv
             dx.attrs["units"] = units.get(table.x, "")
             dl = g.create_dataset("limit", data=table.frame["limit"].to_numpy(float))
             dl.attrs["units"] = "1" if table.quantity != "dipole_mu" else "mu_B"
+            if "limit_sign" in table.frame:
+                g.create_dataset("limit_sign", data=table.frame["limit_sign"].astype(str)
+                                 .to_numpy().astype("S1"))
 
     atomic_write(Path(path), write)
 

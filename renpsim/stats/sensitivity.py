@@ -227,7 +227,8 @@ def coupling_limits_vs_mass(setup: AsimovSetup, coupling: str, mediator_masses_e
     Returns
     -------
     dict
-        ``m_eV``, ``limit``, ``limit_pos``, ``limit_neg``, ``status`` arrays.
+        ``m_eV``, ``limit``, ``limit_pos``, ``limit_neg``, ``status`` arrays and
+        ``limit_sign`` ("+" or "-": the sign that gave ``limit``).
 
     """
     c = parse_coupling(coupling, "option --coupling")
@@ -254,8 +255,18 @@ def coupling_limits_vs_mass(setup: AsimovSetup, coupling: str, mediator_masses_e
     out["limit"] = np.maximum.reduce(vals) if len(vals) > 1 else vals[0]
     out["limit_pos"] = lims.get("pos", np.full(M.size, np.nan))
     out["limit_neg"] = lims.get("neg", np.full(M.size, np.nan))
+    out["limit_sign"] = _limit_sign(lims, M.size)
     out["status"] = np.maximum.reduce(list(stats.values()))
     return out
+
+
+def _limit_sign(lims: dict, n: int) -> NDArray[np.str_]:
+    """Which sign gave the reported limit: the only one tested, or the weaker of the two."""
+    if "neg" not in lims:
+        return np.full(n, "+")
+    if "pos" not in lims:
+        return np.full(n, "-")
+    return np.where(lims["pos"] >= lims["neg"], "+", "-")
 
 
 def coupling_limits_vs_lightest(setup: AsimovSetup, coupling: str, m_lightest_eV: ArrayLike,
@@ -281,12 +292,13 @@ def coupling_limits_vs_lightest(setup: AsimovSetup, coupling: str, m_lightest_eV
     def dchi2(g):
         return _delta_chi2(n_true, signal(g[..., None]), floor, setup.profile_norm)
 
-    lims, stats = [], []
-    for sgn in ((1.0, -1.0) if sign == "both" else ((1.0,) if sign == "+" else (-1.0,))):
-        lim, st = _batched_limit(dchi2, (ml.size,), delta_chi2, sgn)
-        lims.append(lim)
-        stats.append(st)
-    return {"m_lightest_eV": ml, "limit": np.maximum.reduce(lims),
+    lims, stats = {}, []
+    for name, sgn in (("pos", 1.0), ("neg", -1.0)):
+        if sign == "both" or (sign == "+") == (sgn > 0):
+            lims[name], st = _batched_limit(dchi2, (ml.size,), delta_chi2, sgn)
+            stats.append(st)
+    return {"m_lightest_eV": ml, "limit": np.maximum.reduce(list(lims.values())),
+            "limit_sign": _limit_sign(lims, ml.size),
             "status": np.maximum.reduce(stats),
             "n_sm_events": np.sum(n_true, axis=-1).reshape(ml.size)}
 
@@ -324,7 +336,8 @@ def limit_task(payload: dict) -> dict:
                                         payload.get("sign", "both"))
         x = r["m_lightest_eV"]
     return {"x": np.asarray(x).tolist(), "limit": np.asarray(r["limit"]).tolist(),
-            "status": np.asarray(r["status"]).tolist()}
+            "status": np.asarray(r["status"]).tolist(),
+            "limit_sign": np.asarray(r["limit_sign"]).tolist()}
 
 
 def _first_crossing_side(d, dmin, k_best, thr, side):
