@@ -8,11 +8,11 @@ import math
 import click
 import numpy as np
 
-from renpsim.cli.options import FiniteFloat, GreedyFloats
+from renpsim.cli.options import FiniteFloat, GreedyFloats, PhaseType
 from renpsim.errors import InputError
 
 SCAN_CHOICES = ("mediator-mass", "m-lightest", "exposure", "discovery", "optimise-dwell",
-                "dipole", "wilks")
+                "dipole", "wilks", "sterile")
 
 
 def _masses(masses, mass_range) -> np.ndarray:
@@ -41,7 +41,10 @@ def _masses(masses, mass_range) -> np.ndarray:
 @click.option("--masses", cls=GreedyFloats, type=float, default=(),
               help="Mediator masses in eV (one or more numbers).")
 @click.option("--mass-range", "mass_range", type=(float, float, float), default=None,
-              help="LO HI N: N log-spaced mediator masses.")
+              help="LO HI N: N log-spaced mediator masses (sterile masses m4 for --scan "
+                   "sterile).")
+@click.option("--sterile-phase", "sterile_phase", type=PhaseType(), default=0.0,
+              show_default=True, help="--scan sterile: phase of U_e4 (radians or '90deg').")
 @click.option("--m-lightest", "m_lightest", cls=GreedyFloats, type=float, default=(),
               help="Lightest masses in eV for --scan m-lightest.")
 @click.option("--mediator-mass", "mediator_mass", type=FiniteFloat(0.0, min_open=True),
@@ -98,7 +101,8 @@ def _masses(masses, mass_range) -> np.ndarray:
 @click.option("--hdf5", "h5_path", type=click.Path(dir_okay=False), default=None)
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, m_lightest,
+def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, sterile_phase,
+                    m_lightest,
                     mediator_mass, delta_chi2, cl, dof, sign, sided, majorana_phases,
                     profile_norm, scalar_phase,
                     width_fraction, ordering, nature, true_m_lightest, decision, n_sigma,
@@ -179,6 +183,19 @@ def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, m_li
                 write_hdf5(table, h5_path)
             if plot_path:
                 plot_table(table, plot_path)
+    elif scan == "sterile":
+        from renpsim.stats.sensitivity import sterile_limits_vs_mass
+
+        grid = (_masses(masses, mass_range) if (masses or mass_range)
+                else np.array([0.05, 0.1, 0.3, 0.6]))
+        r = sterile_limits_vs_mass(setup, grid, thr, sterile_phase)
+        out.update(quantity="sterile_Ue4_sq", coupling="Ue4_sq", sign_tested="+",
+                   sterile_phase_rad=sterile_phase,
+                   threshold_note=out["threshold_note"].replace(f"sign tested: {sign}",
+                                                                "|U_e4|^2 >= 0"))
+        out["rows"] = [{"m4_eV": float(m), "limit": (float(v) if math.isfinite(v) else None),
+                        "sign": "+", "status": int(s)}
+                       for m, v, s in zip(r["m4_eV"], r["limit"], r["status"], strict=True)]
     elif scan == "dipole":
         from renpsim.stats.sensitivity import dipole_limits
 

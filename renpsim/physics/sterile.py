@@ -159,10 +159,38 @@ def coupling_matrix_4(mixing: NDArray[np.complex128]) -> NDArray[np.complex128]:
     unitarity of V (docs/sterile-and-momentum.md section 1.2); shape ``batch + (4, 4)``.
     """
     v = np.asarray(mixing, dtype=complex)
-    ue = v[..., 0, :]
-    us = v[..., 3, :]
+    return coupling_from_rows(v[..., 0, :], v[..., 3, :])
+
+
+def coupling_from_rows(ue: NDArray[np.complex128], us: NDArray[np.complex128]
+                       ) -> NDArray[np.complex128]:
+    """a_ij = U_ei U*_ej - delta_ij/2 + U_si U*_sj/2 from the e and s rows (``batch + (4,)``)."""
+    ue = np.asarray(ue, dtype=complex)
+    us = np.asarray(us, dtype=complex)
     return (ue[..., :, None] * np.conj(ue[..., None, :])
             - 0.5 * (np.eye(4) - us[..., :, None] * np.conj(us[..., None, :])))
+
+
+def theta14_rows(Ue3: NDArray[np.complex128], Ue4_sq, phase_rad=0.0
+                 ) -> tuple[NDArray[np.complex128], NDArray[np.complex128]]:
+    """Return the e and s rows of V when only U_e4 mixes (theta24 = theta34 = alpha41 = 0).
+
+    U_e = (c U_e1, c U_e2, c U_e3, s e^{i phi}), U_s = (-s e^{-i phi} U_e1, ..., c) with
+    s^2 = |U_e4|^2 = ``Ue4_sq`` (broadcasts, batched) and c = sqrt(1 - s^2); the same rows as
+    :func:`mixing_matrix_4` for those inputs. Every a_ij is then a polynomial of degree 2 in
+    |U_e4|^2 (docs/sterile-and-momentum.md section 1.2), hence so is I(omega).
+    """
+    u3 = np.asarray(Ue3, dtype=complex)
+    s2 = np.asarray(Ue4_sq, dtype=float)
+    s = np.sqrt(s2)[..., None]
+    c = np.sqrt(1.0 - s2)[..., None]
+    ph = np.exp(1j * np.asarray(phase_rad, dtype=float))[..., None]
+    shape = np.broadcast_shapes(u3.shape[:-1], s.shape[:-1], ph.shape[:-1])
+    ue = np.concatenate([np.broadcast_to(c * u3, (*shape, 3)),
+                         np.broadcast_to(s * ph, (*shape, 1))], axis=-1)
+    us = np.concatenate([np.broadcast_to(-s * np.conj(ph) * u3, (*shape, 3)),
+                         np.broadcast_to(c + 0j, (*shape, 1))], axis=-1)
+    return ue, us
 
 
 @dataclass(frozen=True)
