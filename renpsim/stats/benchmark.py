@@ -13,7 +13,7 @@ systematics (GP21 eqs. 30-31).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -45,6 +45,8 @@ class Campaign:
         Truth lightest mass.
     calibration : Calibration
         Rate scale and nuisance constraints.
+    imprinted_momentum_eV, imprinted_cos : float
+        Imprinted pair momentum of the trigger geometry (hardware ``lasers``) and its cosine.
 
     """
 
@@ -57,6 +59,8 @@ class Campaign:
     oscillation: str
     m_lightest_eV: float
     calibration: Calibration
+    imprinted_momentum_eV: float = 0.0
+    imprinted_cos: float = 1.0
 
     def dataset(self, counts=None) -> BinnedDataset:
         """Return a :class:`BinnedDataset` of this campaign (zero counts unless given)."""
@@ -64,7 +68,8 @@ class Campaign:
             omega_eV=self.omega_eV, dwell_s=self.dwell_s,
             counts=np.zeros(len(self.omega_eV)) if counts is None else counts,
             calibration=self.calibration, target=self.target, oscillation=self.oscillation,
-            label=self.name)
+            label=self.name, imprinted_momentum_eV=self.imprinted_momentum_eV,
+            imprinted_cos=self.imprinted_cos)
 
 
 def gp21_benchmark(total_days: float = GP21_TOTAL_DAYS) -> Campaign:
@@ -116,10 +121,10 @@ def from_hardware_campaign(camp, expected) -> Campaign:
     """
     t = camp.truth
     tgt = camp.hardware.target
-    return campaign_from_counts_table(
+    return replace(campaign_from_counts_table(
         camp.name, expected, target=f"{tgt.species}-{tgt.isotope}",
         ordering=t.ordering, nature=t.nature, oscillation=t.oscillation,
-        m_lightest_eV=t.m_lightest_eV)
+        m_lightest_eV=t.m_lightest_eV), **camp.hardware.lasers.imprinted)
 
 
 def campaign_from_counts_table(name: str, table, *, target: str, ordering: str, nature: str,

@@ -38,6 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from renpsim.errors import InputError
+from renpsim.physics.kinematics import check_imprinted_momentum
 from renpsim.physics.neutrino import (
     NeutrinoArrays,
     coupling_matrix,
@@ -237,6 +238,16 @@ class BinnedLikelihood:
         self._coupling: Coupling | None = (
             parse_coupling(mdl.coupling) if mdl.coupling is not None else None
         )
+        self._imprinted = {"imprinted_momentum_eV": float(ds.imprinted_momentum_eV),
+                           "imprinted_cos": float(ds.imprinted_cos)}
+        if self._imprinted["imprinted_momentum_eV"] != 0.0:
+            check_imprinted_momentum(ds.imprinted_momentum_eV, ds.imprinted_cos,
+                                     self.target.E_eg_eV)
+            if self._coupling is not None:
+                raise InputError(f"dataset {ds.label}".strip(), "imprinted_momentum_eV",
+                                 ds.imprinted_momentum_eV,
+                                 "0 for a BSM coupling model (the BSM terms assume no "
+                                 "imprinted momentum)")
         params: list[Parameter] = [
             Parameter("m_lightest_eV", mdl.m_lightest_eV, "poi", (0.0, 1.0), step=0.005),
         ]
@@ -480,7 +491,8 @@ class BinnedLikelihood:
         if c is None:
             out = spectral_function_arrays(omega, masses, a, E_eg_eV=E_eg,
                                            E_vg_eV=self.target.E_vg_eV,
-                                           majorana=self.model.nature == "majorana")
+                                           majorana=self.model.nature == "majorana",
+                                           **self._imprinted)
         else:
             exp_key = tuple(x[self._exp_idx])
             if exp_key != self._exp_key:
@@ -599,7 +611,8 @@ class BinnedLikelihood:
             Ib = spectral_function_arrays(
                 ds.omega_eV + X[:, self._index["freq_offset_eV"], None], masses[:, None, :],
                 a[:, None, :, :], E_eg_eV=self.target.E_eg_eV + X[:, self._index["dE_eg_eV"], None],
-                E_vg_eV=self.target.E_vg_eV, majorana=self.model.nature == "majorana")
+                E_vg_eV=self.target.E_vg_eV, majorana=self.model.nature == "majorana",
+                **self._imprinted)
             dI = (Ib[0::2] - Ib[1::2]) / np.array(hs)[:, None]
             out[spec] = np.sum(dI * (ds.dwell_s * eff * norm * R0 * r), axis=1)
         idx = self._index

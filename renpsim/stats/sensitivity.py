@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from renpsim.errors import InputError
+from renpsim.physics.kinematics import check_imprinted_momentum, photon_endpoint
 from renpsim.physics.neutrino import (
     NeutrinoArrays,
     coupling_matrix,
@@ -75,6 +76,9 @@ class AsimovSetup:
         Mediator Gamma/M [A].
     scalar_phase : str
         ``"physical"`` or ``"gp21"`` (alias ``"paper"``), see :mod:`renpsim.stats.spectra`.
+    imprinted_momentum_eV, imprinted_cos : float
+        Imprinted pair momentum and its cosine to the photon (SM and sterile spectra; BSM
+        couplings need 0).
 
     """
 
@@ -92,6 +96,8 @@ class AsimovSetup:
     profile_norm: bool = False
     width_fraction: float = 1e-6
     scalar_phase: str = "physical"
+    imprinted_momentum_eV: float = 0.0
+    imprinted_cos: float = 1.0
 
     @classmethod
     def from_campaign(cls, campaign, **overrides) -> AsimovSetup:
@@ -109,12 +115,29 @@ class AsimovSetup:
             target=campaign.target, ordering=campaign.ordering, nature=campaign.nature,
             oscillation=campaign.oscillation, m_lightest_eV=float(campaign.m_lightest_eV),
         )
+        p0 = float(getattr(campaign, "imprinted_momentum_eV", 0.0))
+        if p0 != 0.0:
+            base.update(imprinted_momentum_eV=p0,
+                        imprinted_cos=float(getattr(campaign, "imprinted_cos", 1.0)))
         base.update(overrides)
         return cls(**base)
 
     def to_dict(self) -> dict:
-        """Plain dictionary (for lineage hashing and output headers)."""
-        return asdict(self)
+        """Plain dictionary (for lineage hashing and output headers).
+
+        Without imprinted momentum its two keys are left out, so the lineage of a setup is
+        what it was before the parameter existed.
+        """
+        d = asdict(self)
+        if self.imprinted_momentum_eV == 0.0:
+            del d["imprinted_momentum_eV"], d["imprinted_cos"]
+        return d
+
+    @property
+    def imprinted(self) -> dict:
+        """Keyword arguments of the physics layer for the imprinted momentum."""
+        return {"imprinted_momentum_eV": self.imprinted_momentum_eV,
+                "imprinted_cos": self.imprinted_cos}
 
 
 class _Context:
@@ -128,9 +151,16 @@ class _Context:
         self.E_eg, self.E_vg = tgt.E_eg_eV, tgt.E_vg_eV
         self.omega = np.asarray(setup.omega_eV, dtype=float)
         self.dwell = np.asarray(setup.dwell_s, dtype=float)
-        if np.any(self.omega >= 0.5 * self.E_eg) or np.any(self.omega <= 0):
-            raise InputError("sensitivity", "omega_eV", setup.omega_eV,
-                             f"energies in (0, E_eg/2 = {0.5 * self.E_eg:.6f}) eV")
+        if setup.imprinted_momentum_eV == 0.0:
+            if np.any(self.omega >= 0.5 * self.E_eg) or np.any(self.omega <= 0):
+                raise InputError("sensitivity", "omega_eV", setup.omega_eV,
+                                 f"energies in (0, E_eg/2 = {0.5 * self.E_eg:.6f}) eV")
+        else:
+            check_imprinted_momentum(setup.imprinted_momentum_eV, setup.imprinted_cos, self.E_eg)
+            end = float(photon_endpoint(self.E_eg, **setup.imprinted))
+            if np.any(self.omega >= end) or np.any(self.omega <= 0):
+                raise InputError("sensitivity", "omega_eV", setup.omega_eV,
+                                 f"energies in (0, the photon endpoint {end:.6f}) eV")
         ml = np.asarray(setup.m_lightest_eV if m_lightest_eV is None else m_lightest_eV,
                         dtype=float)
         if np.any(~np.isfinite(ml)) or np.any(ml < 0):
@@ -147,12 +177,17 @@ class _Context:
     def sm_counts(self, masses):
         """Return (signal, floor) expected SM counts, broadcast; the last axis is the step."""
         I = spectral_function_arrays(self.omega, masses, self.a, E_eg_eV=self.E_eg,
-                                     E_vg_eV=self.E_vg, majorana=self.setup.nature == "majorana")
+                                     E_vg_eV=self.E_vg, majorana=self.setup.nature == "majorana",
+                                     **self.setup.imprinted)
         return self.sig_scale * I, self.floor
 
     def signal(self, masses, coupling: Coupling, mediator_mass) -> CouplingExpansion:
         """Return the signal counts as an exact quadratic in the coupling (physics layer)."""
         s = self.setup
+        if s.imprinted_momentum_eV != 0.0:
+            raise InputError("sensitivity", "imprinted_momentum_eV", s.imprinted_momentum_eV,
+                             "0 for BSM coupling limits (the BSM terms assume no imprinted "
+                             "momentum)")
         exp = coupling_expansion(self.omega, NeutrinoArrays(masses, self.a, s.nature),
                                  self.target, coupling, mediator_mass,
                                  width_fraction=s.width_fraction, scalar_phase=s.scalar_phase,
@@ -473,7 +508,8 @@ def sterile_expansion(setup: AsimovSetup, m4_eV: ArrayLike, phase_rad: float = 0
     a = coupling_from_rows(ue, us)[:, None, None]  # (3, 1, 1, 4, 4)
     masses = np.concatenate([np.broadcast_to(ctx.masses, (m4.size, 3)), m4[:, None]], axis=-1)
     I = spectral_function_arrays(ctx.omega, masses[:, None, :], a, E_eg_eV=ctx.E_eg,
-                                 E_vg_eV=ctx.E_vg, majorana=setup.nature == "majorana")
+                                 E_vg_eV=ctx.E_vg, majorana=setup.nature == "majorana",
+                                 **setup.imprinted)
     # I[k] = c0 + c1 u_k + c2 u_k^2 at u = 0, 1/4, 1/2
     c0 = I[0]
     c2 = 8.0 * (I[2] - 2.0 * I[1] + I[0])
