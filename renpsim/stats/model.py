@@ -47,6 +47,7 @@ from renpsim.physics.neutrino import (
 )
 from renpsim.physics.oscillation import OscillationParameters, load_preset
 from renpsim.physics.spectrum import spectral_function_arrays
+from renpsim.physics.sterile import coupling_from_rows, theta14_rows
 from renpsim.physics.targets import load_target
 from renpsim.stats.dataset import BinnedDataset
 from renpsim.stats.spectra import (
@@ -80,8 +81,10 @@ def dark_parameter_names(n_dark: int) -> list[str]:
     return ["dark_rate_per_s"] if n_dark == 1 else [f"dark_rate_per_s_c{c}"
                                                     for c in range(n_dark)]
 #: Parameters that change I(omega) (the others are linear and reuse a cached spectrum).
+#: Parameters of the 3+1 sterile model (|U_e4|^2 and the fixed, scanned m4).
+STERILE_PARAMS = ("Ue4_sq", "m4_eV")
 _SPECTRAL = ("m_lightest_eV", "coupling", "mediator_mass_eV", "freq_offset_eV", "dE_eg_eV",
-             *OSC_PARAMS, *PHASE_PARAMS)
+             *OSC_PARAMS, *PHASE_PARAMS, *STERILE_PARAMS)
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,12 @@ class ModelSpec:
         Dirac models ignore them.
     majorana_phases : {"profiled", "fixed"}
         Treatment of the Majorana phases in a Majorana model.
+    sterile_m4_eV : float or None
+        3+1 sterile model (docs/sterile-and-momentum.md 1): the mass of the fourth state (a
+        fixed parameter ``m4_eV``, scanned rather than fitted) with |U_e4|^2 as the parameter
+        of interest ``Ue4_sq`` (only U_e4 mixes). None: three flavours.
+    sterile_phase : float
+        Phase of U_e4 (radians) of the sterile model (matters for Majorana only).
     scalar_phase : {"physical", "gp21", "paper"}
         See :mod:`renpsim.stats.spectra` (``"gp21"`` = ``"paper"``: GP21's printed eq. 29).
     width_fraction : float
@@ -125,6 +134,8 @@ class ModelSpec:
     scalar_phase: str = "physical"
     width_fraction: float = 1e-6
     majorana_phases: str = "profiled"
+    sterile_m4_eV: float | None = None
+    sterile_phase: float = 0.0
 
     def __post_init__(self) -> None:
         if self.ordering not in ("NO", "IO"):
@@ -139,6 +150,14 @@ class ModelSpec:
         elif self.scalar_phase not in ("physical", "gp21", "paper"):
             raise InputError("model", "scalar_phase", self.scalar_phase,
                              "'physical' or 'gp21' (alias 'paper')")
+        if self.sterile_m4_eV is not None:
+            if not (np.isfinite(self.sterile_m4_eV) and self.sterile_m4_eV >= 0):
+                raise InputError("model", "sterile_m4_eV", self.sterile_m4_eV, "a mass >= 0 eV")
+            if self.coupling is not None:
+                raise InputError("model", "sterile_m4_eV", self.sterile_m4_eV,
+                                 "no sterile state together with a BSM coupling")
+        if not np.isfinite(self.sterile_phase):
+            raise InputError("model", "sterile_phase", self.sterile_phase, "a finite phase")
         if self.majorana_phases not in PHASE_MODES:
             raise InputError("model", "majorana_phases", self.majorana_phases,
                              "'profiled' or 'fixed'")
@@ -307,6 +326,11 @@ class BinnedLikelihood:
             params.append(Parameter("alpha31_minus_2delta",
                                     mdl.alpha31 - 2.0 * self.osc.delta_cp_rad, "profiled",
                                     step=0.3))
+        self._sterile = mdl.sterile_m4_eV is not None
+        if self._sterile:
+            params.append(Parameter("Ue4_sq", 0.0, "poi", (0.0, 0.99), step=0.01))
+            params.append(Parameter("m4_eV", float(mdl.sterile_m4_eV), "fixed", (0.0, None),
+                                    reason="scanned, not fitted"))
         self.parameters = {p.name: p for p in params}
         self._apply_requests()
         self.names = list(self.parameters)
@@ -340,7 +364,8 @@ class BinnedLikelihood:
                          if not (self._coupling and self.names[k] == self._coupling.name)]
         self._exp_key: tuple | None = None
         self._state_idx = [self._index[n] for n in ("m_lightest_eV", *OSC_PARAMS)
-                           + ((*PHASE_PARAMS,) if self._phases else ())]
+                           + ((*PHASE_PARAMS,) if self._phases else ())
+                           + ((*STERILE_PARAMS,) if self._sterile else ())]
         self._state_key: tuple | None = None
         self._state_val: tuple | None = None
         self._exp: CouplingExpansion | None = None
@@ -466,6 +491,13 @@ class BinnedLikelihood:
         else:
             ue = electron_row(s12, s13, self.osc.delta_cp_rad, self.model.alpha21,
                               self.model.alpha31)
+        if self._sterile:
+            # 3+1, only U_e4 mixing: four masses and the 4x4 a_ij (physics.sterile)
+            u = np.clip(x[..., idx["Ue4_sq"]], 0.0, 0.999999)
+            m4 = np.maximum(x[..., idx["m4_eV"]], 0.0)
+            masses = np.concatenate([masses, np.broadcast_to(
+                np.asarray(m4, float)[..., None], (*masses.shape[:-1], 1))], axis=-1)
+            return masses, coupling_from_rows(*theta14_rows(ue, u, self.model.sterile_phase))
         return masses, coupling_matrix(ue)
 
     def spectral(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
