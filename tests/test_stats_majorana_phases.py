@@ -111,3 +111,36 @@ def test_dirac_and_fixed_phase_models_have_no_phase_parameters():
 def test_phase_starts_cover_the_torus_up_to_the_symmetry():
     assert len(PHASE_STARTS) == 10
     assert (math.pi, math.pi) in PHASE_STARTS and (0.0, 0.0) in PHASE_STARTS
+
+
+def test_majorana_truth_reach_scan_profiles_the_phases():
+    from renpsim.stats.sensitivity import (
+        PHASE_GRID,
+        AsimovSetup,
+        _Context,
+        _delta_chi2,
+        coupling_limits_vs_mass,
+    )
+    from renpsim.stats.spectra import parse_coupling
+
+    maj = AsimovSetup.from_campaign(gp21_benchmark(), nature="majorana")
+    fixed = dataclasses.replace(maj, majorana_phases="fixed")
+    M = [1e-3, 0.1, 1.0]
+    lp = coupling_limits_vs_mass(maj, "gL11", M, 3.84)
+    lf = coupling_limits_vs_mass(fixed, "gL11", M, 3.84)
+    assert np.all(lp["limit"] >= lf["limit"])  # a nuisance more can only weaken a limit
+    assert np.any(lp["limit"] > lf["limit"] * (1 + 1e-7))
+    # at the profiled limit the minimum over the phase points, computed point by point, is
+    # the threshold (independently of the batched min inside the scan)
+    ctx = _Context(maj)
+    c = parse_coupling("gL11")
+    sig0, floor = ctx.sm_counts(ctx.masses)
+    for m, g, s in zip(M, lp["limit"], lp["limit_sign"], strict=True):
+        g = g if s == "+" else -g
+        assert len(ctx.tested_couplings()) == 1 + len(PHASE_GRID)
+        ds = [float(_delta_chi2(sig0 + floor, ctx.signal(ctx.masses, c, m, a)(g), floor, False))
+              for a in ctx.tested_couplings()]
+        assert min(ds) == pytest.approx(3.84, rel=1e-6)
+    # Dirac setups are unaffected
+    dirac = AsimovSetup.from_campaign(gp21_benchmark())
+    assert "majorana_phases" not in dirac.to_dict()

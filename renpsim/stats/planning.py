@@ -152,6 +152,8 @@ def exposure_for_decision(dataset: BinnedDataset, truth: ModelSpec, decision: st
         d2 = decision_delta_chi2(dataset.with_dwell(dataset.dwell_s * f0), truth, decision,
                                  **kw)["delta_chi2"]
         f = f0 * target / d2 if d2 > 0 else target / d1
+        if d2 > 0:
+            d1 = d2 / f0  # the same Delta chi^2 at the campaign's exposure, to fit precision
     else:
         lo, hi = -8.0, 12.0
         for _ in range(30):
