@@ -25,6 +25,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from renpsim.errors import InputError
+
 #: Channel labels in the order of a flattened 3x3 matrix.
 CHANNEL_LABELS = tuple(f"{i}{j}" for i in range(1, 4) for j in range(1, 4))
 #: The six distinct thresholds (omega_ij^max = omega_ji^max).
@@ -64,10 +66,16 @@ def check_imprinted_momentum(
 
     P0 >= E_eg would leave no photon energy with a timelike pair (s > 0).
     """
-    from renpsim.errors import InputError
-
-    p0 = float(imprinted_momentum_eV)
-    c = float(imprinted_cos)
+    try:
+        p0 = float(imprinted_momentum_eV)
+    except (TypeError, ValueError):
+        raise InputError("kinematics", "imprinted_momentum_eV", imprinted_momentum_eV,
+                         "a momentum in eV") from None
+    try:
+        c = float(imprinted_cos)
+    except (TypeError, ValueError):
+        raise InputError("kinematics", "imprinted_cos", imprinted_cos,
+                         "a cosine between -1 and 1") from None
     e_min = float(np.min(np.asarray(E_eg_eV, dtype=float)))
     if not (np.isfinite(p0) and 0.0 <= p0 < e_min):
         raise InputError("kinematics", "imprinted_momentum_eV", imprinted_momentum_eV,
@@ -108,7 +116,7 @@ def outside_photon_range(
 ) -> NDArray[np.bool_]:
     """Return True where omega lies outside the RENP photon range 0 < omega <= endpoint.
 
-    The pair must be timelike, s >= 0 (physics.md 1.1, GP21 eq. 12): the endpoint is E_eg/2
+    The pair must be timelike, s >= 0 ([physics §1.1], [GP21] eq. 12): the endpoint is E_eg/2
     without imprinted momentum, :func:`photon_endpoint` with it; the same rule as the domain
     check of :func:`renpsim.physics.spectrum.spectral_function`. NaN counts as outside.
     """

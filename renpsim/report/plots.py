@@ -18,7 +18,7 @@ import numpy as np
 from scipy.stats import chi2
 
 from renpsim._atomic import atomic_write
-from renpsim.physics.kinematics import THRESHOLD_LABELS, threshold_matrix
+from renpsim.physics.kinematics import THRESHOLD_LABELS, photon_endpoint, threshold_matrix
 from renpsim.physics.spectrum import spectral_function
 
 
@@ -49,12 +49,13 @@ def plot_spectrum(campaign, expected, observed, stem: Path) -> dict:
     """
     state = campaign.neutrinos
     target = campaign.hardware.atomic
-    half = target.E_eg_eV / 2
+    imprinted = campaign.hardware.lasers.imprinted  # moves the endpoint and the thresholds
+    half = float(photon_endpoint(target.E_eg_eV, **imprinted))
     w_steps = np.asarray(expected["omega_eV"], float)
     lo = min(w_steps.min(), half - 3e-3) - 2e-4
     grid = np.linspace(lo, half, 1500)
-    curve = spectral_function(grid, state, target)
-    thr = threshold_matrix(target.E_eg_eV, state.masses_eV)
+    curve = spectral_function(grid, state, target, **imprinted)
+    thr = threshold_matrix(target.E_eg_eV, state.masses_eV, **imprinted)
     per_I = np.asarray(expected["signal"], float) / np.maximum(np.asarray(expected["I_eff"]),
                                                               1e-300)
     n = np.asarray(observed, float)
@@ -79,7 +80,8 @@ def plot_spectrum(campaign, expected, observed, stem: Path) -> dict:
         ax.axvline(1e3 * (w - half), color="0.85", lw=0.8, zorder=0)
     ax.errorbar(1e3 * (w_steps - half), y, yerr=[y - ylo, yhi - y], fmt="o", color="C3",
                 ms=4, capsize=2, label="data (background subtracted, 68% Garwood)")
-    ax.set_xlabel("omega - E_eg/2 [meV]")
+    ax.set_xlabel("omega - E_eg/2 [meV]" if imprinted["imprinted_momentum_eV"] == 0.0
+                  else "omega - photon endpoint (imprinted momentum) [meV]")
     ax.set_ylabel("I(omega)")
     ax.set_title(f"{campaign.name}: spectral function, thresholds and scan steps")
     ax.legend(fontsize=8, loc="lower left")

@@ -63,7 +63,7 @@ MODELS = ("sm-dirac", "sm-majorana", "vector", "scalar", "dipole")
 
 OSC_PARAMS = ("sin2_theta12", "sin2_theta13", "dm2_21_eV2", "dm2_3l_eV2")
 #: The Majorana-phase fit parameters: the two combinations the spectrum depends on
-#: (alpha21 and alpha31 - 2 delta, physics.md 1.2), in radians.
+#: (alpha21 and alpha31 - 2 delta, [physics §1.2]), in radians.
 PHASE_PARAMS = ("alpha21", "alpha31_minus_2delta")
 #: Treatments of the Majorana phases in a Majorana model.
 PHASE_MODES = ("profiled", "fixed")
