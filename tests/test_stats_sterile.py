@@ -107,3 +107,18 @@ def test_sterile_fit_model_spectrum_and_recovery():
     r = fit(lik2, {"Ue4_sq": 0.05, "m_lightest_eV": 0.012})
     assert r.values["Ue4_sq"] == pytest.approx(0.2, abs=0.05 * r.errors["Ue4_sq"] + 1e-6)
     assert r.objective < 1e-3
+
+
+def test_cli_sterile_table_files(tmp_path):
+    from renpsim.stats.output import read_csv
+
+    csv = tmp_path / "s.csv"
+    r = CliRunner().invoke(cli, ["sensitivity", "gp21-benchmark", "--scan", "sterile",
+                                 "--masses", "0.05", "0.3", "--profile-norm", "--csv", str(csv)],
+                           catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    text = csv.read_text()
+    assert "inf" not in text  # not excluded: an empty cell
+    back = read_csv(csv)
+    assert back.quantity == "sterile_Ue4_sq" and back.meta["sign_tested"] == "+"
+    assert back.frame["limit"].isna().all()

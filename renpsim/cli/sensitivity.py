@@ -196,6 +196,9 @@ def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, ster
         out["rows"] = [{"m4_eV": float(m), "limit": (float(v) if math.isfinite(v) else None),
                         "sign": "+", "status": int(s)}
                        for m, v, s in zip(r["m4_eV"], r["limit"], r["status"], strict=True)]
+        if csv_path or h5_path or plot_path:
+            _write_sterile_table(r, setup, thr, cl_, dof_, sided, sterile_phase, campaign,
+                                 csv_path, h5_path, plot_path)
     elif scan == "dipole":
         from renpsim.stats.sensitivity import dipole_limits
 
@@ -228,6 +231,36 @@ def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, ster
         click.echo(json.dumps(out, indent=1, default=float))
     else:
         _print_human(out)
+
+
+def _write_sterile_table(r, setup, thr, cl, dof, sided, phase, campaign, csv_path, h5_path,
+                         plot_path) -> None:
+    """Write the sterile reach as a sensitivity table (CSV/HDF5/plot, the usual formats)."""
+    import pandas as pd
+
+    from renpsim.stats.output import (
+        SensitivityTable,
+        lineage_hash,
+        plot_table,
+        write_csv,
+        write_hdf5,
+    )
+
+    frame = pd.DataFrame({"m4_eV": r["m4_eV"], "limit": r["limit"], "status": r["status"],
+                          "limit_sign": "+"})
+    inputs = {"setup": setup.to_dict(), "scan": "sterile", "grid": list(map(float, r["m4_eV"])),
+              "delta_chi2": thr, "sterile_phase_rad": phase}
+    table = SensitivityTable(quantity="sterile_Ue4_sq", x="m4_eV", frame=frame, cl=cl, dof=dof,
+                             delta_chi2=thr, lineage=lineage_hash(inputs),
+                             meta={"coupling": "Ue4_sq", "scan": "sterile", "sign_tested": "+",
+                                   "sided": sided, "sterile_phase_rad": phase,
+                                   "profile_norm": setup.profile_norm, "campaign": campaign})
+    if csv_path:
+        write_csv(table, csv_path)
+    if h5_path:
+        write_hdf5(table, h5_path)
+    if plot_path:
+        plot_table(table, plot_path)
 
 
 def _wilks(camp, setup, coupling, mediator_mass, dof, cl, n_toys, seed, workers, executor,

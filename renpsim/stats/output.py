@@ -97,7 +97,10 @@ def write_csv(table: SensitivityTable, path: str | Path) -> None:
         with open(tmp, "w") as fh:
             fh.write("\n".join(lines) + "\n")
             cols = [table.x, "limit"] + (["limit_sign"] if "limit_sign" in table.frame else [])
-            table.frame[cols].to_csv(fh, index=False, float_format="%.8g")
+            frame = table.frame[cols].copy()
+            # no limit (not excluded within the search range): an empty cell, never 'inf'
+            frame["limit"] = frame["limit"].where(np.isfinite(frame["limit"]))
+            frame.to_csv(fh, index=False, float_format="%.8g")
 
     atomic_write(Path(path), write)
 
