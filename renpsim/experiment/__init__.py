@@ -14,7 +14,10 @@ load_experiment, Experiment, forecast
 fit_run_file, fit_campaign_run
     Run file -> dataset -> fit with ordering / nature comparisons.
 reach_vs_mediator_mass, reach_vs_lightest_mass, dipole_reach, discovery, threshold
-    Asimov reach.
+    Asimov reach (``sided`` one- or two-sided thresholds; each limit records the sign that
+    gave it).
+reach_vs_sterile_mass
+    Asimov limits on |U_e4|^2 of a 3+1 light sterile neutrino versus m4.
 decision_exposure, decision_table, limit_exposure
     Exposures for decisions (fixed and profiled normalisation) and for a limit.
 optimise_dwell
@@ -34,6 +37,7 @@ from renpsim.experiment.reach import (
     mass_grid_with_poles,
     reach_vs_lightest_mass,
     reach_vs_mediator_mass,
+    reach_vs_sterile_mass,
     threshold,
 )
 from renpsim.experiment.results import (
@@ -76,6 +80,7 @@ __all__ = [
     "parse_coupling",
     "reach_vs_lightest_mass",
     "reach_vs_mediator_mass",
+    "reach_vs_sterile_mass",
     "threshold",
     "toy_bands",
     "wilks_check",
