@@ -50,7 +50,7 @@ def test_fit_model_and_asimov_setup_use_the_campaign_momentum():
     lik = BinnedLikelihood(ds, ModelSpec(m_lightest_eV=c.truth.m_lightest_eV),
                            oscillation_constraints=False)
     # the fit's expected signal at the truth equals the DAQ's expected signal
-    signal = ds.calibration.rate_scale_per_s * lik.spectral(lik.nominal) * ds.dwell_s
+    signal = ds.calibration.rate_scale_per_s * lik.spectral(lik.nominal) * ds.exposure_s
     np.testing.assert_allclose(signal, table["signal"].to_numpy(), rtol=1e-9)
     setup = AsimovSetup.from_campaign(sc)
     assert setup.imprinted_momentum_eV == P0 and setup.to_dict()["imprinted_cos"] == COS

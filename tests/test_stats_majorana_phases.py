@@ -28,7 +28,7 @@ STEPS = np.array([1.0660, 1.0680, 1.0690, 1.0700])
 @pytest.fixture(scope="module")
 def example():
     camp = dataclasses.replace(gp21_benchmark(), omega_eV=STEPS,
-                               dwell_s=np.full(4, SCALE * 86400.0 / 4), oscillation="nufit-6.0")
+                               exposure_s=np.full(4, SCALE * 86400.0 / 4), oscillation="nufit-6.0")
     return camp.dataset()
 
 
@@ -77,7 +77,7 @@ def test_profiled_minimum_is_the_minimum_on_a_phase_grid(example, decisions):
 
 def test_decision_exposure_changes_by_the_phase_profiling(example):
     truth = ModelSpec(m_lightest_eV=0.01)
-    ds = example.with_dwell(example.dwell_s / SCALE)
+    ds = example.with_exposure(example.exposure_s / SCALE)
     e = {mode: exposure_for_decision(ds, truth, "nature", 3.0, profile_norm=False,
                                      majorana_phases=mode) for mode in ("fixed", "profiled")}
     ratio = e["profiled"]["total_s"] / e["fixed"]["total_s"]

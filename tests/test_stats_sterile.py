@@ -28,14 +28,14 @@ def _direct_counts(setup, m4, u, phase=0.0):
     base = neutrino_state(setup.ordering, setup.m_lightest_eV, setup.nature, setup.oscillation)
     st = sterile_state(base, SterileParameters(m4, float(np.sqrt(u)), phase))
     I = spectral_function(np.asarray(setup.omega_eV), st, tgt)
-    return np.asarray(setup.dwell_s) * setup.efficiency * setup.rate_scale_per_s * I
+    return np.asarray(setup.exposure_s) * setup.efficiency * setup.rate_scale_per_s * I
 
 
 @pytest.mark.parametrize("nature", ["dirac", "majorana"])
 def test_expansion_is_exact_in_Ue4_squared(nature):
     setup = dataclasses.replace(SETUP, nature=nature,
                                 omega_eV=(1.02, 1.05, 1.0688, 1.0699, 1.0711))
-    setup = dataclasses.replace(setup, dwell_s=(1e5,) * 5)
+    setup = dataclasses.replace(setup, exposure_s=(1e5,) * 5)
     phase = 0.9
     (s0, s1, s2), _ = sterile_expansion(setup, M4, phase)
     rng = np.random.default_rng(7)
@@ -46,7 +46,7 @@ def test_expansion_is_exact_in_Ue4_squared(nature):
     # u = 0 is the three-flavour spectrum, bit for bit
     base = neutrino_state(setup.ordering, setup.m_lightest_eV, nature, setup.oscillation)
     I3 = spectral_function(np.asarray(setup.omega_eV), base, load_target(setup.target))
-    np.testing.assert_array_equal(s0[0], np.asarray(setup.dwell_s) * setup.rate_scale_per_s * I3)
+    np.testing.assert_array_equal(s0[0], np.asarray(setup.exposure_s) * setup.rate_scale_per_s * I3)
 
 
 def test_limit_is_where_the_direct_delta_chi2_crosses_the_threshold():
@@ -66,7 +66,7 @@ def test_heavy_sterile_limit_is_the_rate_deficit_and_light_masses_weaker():
     # above ~0.15 eV the nu_4 channels are closed at every GP21 step: only (1 - u/2) acts
     assert lim[0.3] == lim[0.6]
     assert lim[0.05] > lim[0.3]
-    more = dataclasses.replace(SETUP, dwell_s=tuple(1e3 * t for t in SETUP.dwell_s))
+    more = dataclasses.replace(SETUP, exposure_s=tuple(1e3 * t for t in SETUP.exposure_s))
     assert np.all(sterile_limits_vs_mass(more, M4, 3.84)["limit"][1:] < r["limit"][1:])
 
 
@@ -88,7 +88,7 @@ def test_sterile_fit_model_spectrum_and_recovery():
 
     camp = dataclasses.replace(gp21_benchmark(), omega_eV=np.array([1.02, 1.05, 1.0688, 1.0699,
                                                                       1.0711]),
-                               dwell_s=np.full(5, 1e9))
+                               exposure_s=np.full(5, 1e9))
     ds = camp.dataset()
     spec = ModelSpec(sterile_m4_eV=0.05, sterile_phase=0.4, nature="majorana",
                      majorana_phases="fixed")

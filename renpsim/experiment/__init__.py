@@ -13,7 +13,8 @@ load_experiment, Experiment, forecast
     Campaign -> expected counts, Asimov setup and the viability verdict.
 fit_run_file, fit_campaign_run
     Run file -> dataset -> fit with ordering / nature comparisons.
-reach_vs_mediator_mass, reach_vs_lightest_mass, dipole_reach, discovery, threshold
+reach_vs_mediator_mass, reach_vs_lightest_mass, dipole_reach, discovery, threshold,
+confidence_level
     Asimov reach (``sided`` one- or two-sided thresholds; each limit records the sign that
     gave it).
 reach_vs_sterile_mass
@@ -32,6 +33,7 @@ from renpsim.experiment.fit import fit_campaign_run, fit_run_file
 from renpsim.experiment.forecast import Experiment, forecast, load_experiment
 from renpsim.experiment.optimise import optimise_dwell
 from renpsim.experiment.reach import (
+    confidence_level,
     dipole_reach,
     discovery,
     mass_grid_with_poles,
@@ -64,6 +66,7 @@ __all__ = [
     "LimitExposure",
     "ReachCurve",
     "ToyBands",
+    "confidence_level",
     "decision_exposure",
     "decision_table",
     "dipole_reach",

@@ -35,6 +35,13 @@ def threshold(delta_chi2: float | None = None, cl: float | None = None,
     return resolve_threshold(delta_chi2, cl, dof, check_sided(sided))
 
 
+def confidence_level(delta_chi2: float, dof: int = 1, sided: str = DEFAULT_SIDED) -> float:
+    """Return the CL of a Delta chi^2 threshold for ``dof`` (one- or two-sided convention)."""
+    from renpsim.stats.deviance import cl_of_threshold
+
+    return float(cl_of_threshold(delta_chi2, dof, check_sided(sided)))
+
+
 def _curve(experiment: Experiment, scan: str, coupling: str, grid, *, delta_chi2, cl, dof,
            sided: str, mediator_mass_eV: float, sign: str, executor, meta,
            setup_kw) -> ReachCurve:

@@ -26,9 +26,9 @@ MASS_GRID = np.linspace(0.0, 0.1, 51)
 
 def cl_text(threshold: float, dof: int) -> str:
     """``Delta chi^2 = 3.84 (95% CL, 1 dof)``."""
-    from renpsim.stats.deviance import cl_of_threshold
+    from renpsim.experiment import confidence_level
 
-    return f"Delta chi^2 = {threshold:g} ({100 * cl_of_threshold(threshold, dof):.3g}% CL, " \
+    return f"Delta chi^2 = {threshold:g} ({100 * confidence_level(threshold, dof):.3g}% CL, " \
            f"{dof} dof)"
 
 
