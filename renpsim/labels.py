@@ -18,6 +18,7 @@ AXES: dict[str, str] = {
     "m_lightest_eV": r"lightest neutrino mass $m_{\rm lightest}$ [eV]",
     "omega_eV": r"trigger photon energy $\omega$ [eV]",
     "omega_offset_meV": r"$\omega - E_{eg}/2$ [meV]",
+    "omega_offset_endpoint_meV": r"$\omega - \omega_{\rm end}$ (imprinted momentum) [meV]",
     "spectral_function": r"spectral function $I(\omega)$ [dimensionless]",
     "counts": "photon counts per scan step",
     "scan_step": r"scan step: $\omega$ [eV]",

@@ -113,3 +113,86 @@ def test_console_script_subprocess_has_no_traceback():
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_sterile_json_echoes_masses_row_and_couplings(capsys):
+    code, out, _ = run_cli(["spectrum", "--nature", "majorana", "--sterile",
+                            "m4=0.3,Ue4=0.1,phase=30deg", "--omega", "1.06", "1.07", "--json"],
+                           capsys)
+    assert code == 0
+    rec = json.loads(out)
+    inp = rec["inputs"]
+    assert len(inp["masses_eV"]) == 4 and inp["masses_eV"][3] == 0.3
+    assert len(inp["Ue"]) == 4
+    re4, im4 = inp["Ue"][3]
+    assert math.hypot(re4, im4) == pytest.approx(0.1, rel=1e-14)
+    assert math.atan2(im4, re4) == pytest.approx(math.pi / 6, rel=1e-13)
+    a = inp["a"]
+    assert len(a) == 4 and all(len(row) == 4 and all(len(z) == 2 for z in row) for row in a)
+    assert a[3][3][0] == pytest.approx(0.1**2 / 2, rel=1e-13)  # a_44 = |U_e4|^2/2 (theta14 only)
+    for i in range(4):  # hermitian
+        for j in range(4):
+            assert a[i][j][0] == pytest.approx(a[j][i][0], abs=1e-16)
+            assert a[i][j][1] == pytest.approx(-a[j][i][1], abs=1e-16)
+    assert len(rec["channels"]) == 16 and len(rec["thresholds_eV"]) == 10
+    # omega_44^max = E_eg/2 - 2 m4^2 / E_eg
+    E = inp["E_eg_eV"]
+    assert rec["thresholds_eV"]["44"] == pytest.approx(E / 2 - 2 * 0.09 / E, rel=1e-14)
+    total = [sum(rec["channels"][k][n] for k in rec["channels"]) for n in range(2)]
+    assert total == pytest.approx(rec["I"], rel=1e-12)
+
+
+def test_sterile_without_mixing_gives_the_three_flavour_numbers(capsys):
+    base = ["spectrum", "--nature", "majorana", "--omega", "1.066", "1.068", "1.069", "1.07",
+            "--json"]
+    _, out3, _ = run_cli(base, capsys)
+    _, out4, _ = run_cli([*base, "--sterile", "dm41=1.0,Ue4=0"], capsys)
+    assert json.loads(out4)["I"] == json.loads(out3)["I"]
+
+
+def test_imprinted_momentum_json_moves_thresholds(capsys):
+    code, out, _ = run_cli(["spectrum", "--imprinted-momentum", "0.2,cos=-0.5", "--omega",
+                            "0.9", "--json"], capsys)
+    assert code == 0
+    rec = json.loads(out)
+    inp = rec["inputs"]
+    assert inp["imprinted_momentum_eV"] == 0.2 and inp["imprinted_cos"] == -0.5
+    E, m = inp["E_eg_eV"], inp["masses_eV"]
+    # omega_ij^max = [E^2 - P0^2 - (m_i + m_j)^2] / [2 (E - P0 c)]
+    expected = (E * E - 0.04 - (m[0] + m[2]) ** 2) / (2 * (E + 0.1))
+    assert rec["thresholds_eV"]["13"] == pytest.approx(expected, rel=1e-14)
+    _, out0, _ = run_cli(["spectrum", "--omega", "0.9", "--json"], capsys)
+    rec0 = json.loads(out0)
+    assert rec0["inputs"]["imprinted_momentum_eV"] == 0.0
+    assert rec["I"] != rec0["I"]
+    # default cos is 1
+    _, out1, _ = run_cli(["spectrum", "--imprinted-momentum", "0.2", "--omega", "0.9", "--json"],
+                         capsys)
+    assert json.loads(out1)["inputs"]["imprinted_cos"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--sterile", "m4=0.3"], "Ue4"),
+        (["--sterile", "m4=0.3,Ue4=1.2"], "Ue4"),
+        (["--sterile", "m4=0.3,dm41=0.1,Ue4=0.1"], "m4"),
+        (["--sterile", "m5=0.3,Ue4=0.1"], "m5"),
+        (["--sterile", "m4=abc,Ue4=0.1"], "m4"),
+        (["--imprinted-momentum", "3"], "P0_eV"),
+        (["--imprinted-momentum", "0.1,cos=2"], "cos"),
+        (["--imprinted-momentum", "0.1,sin=0"], "--imprinted-momentum"),
+        (["--imprinted-momentum", "0.3,cos=-1", "--omega", "1.0"], "photon endpoint"),
+        (["--sterile", "m4=0.3,Ue4=0.1", "--vector", "m=1,gL11=1e-16"], "--sterile"),
+    ],
+)
+def test_sterile_and_momentum_bad_input(args, needle, capsys):
+    code, out, err = run_cli(["spectrum", *args], capsys)
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert needle in lines[0]
+    if needle not in ("--sterile",):
+        assert "--sterile" in lines[0] or "--imprinted-momentum" in lines[0] \
+            or "--omega" in lines[0]

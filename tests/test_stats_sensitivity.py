@@ -165,7 +165,8 @@ def test_outputs_roundtrip(tmp_path):
     assert text[0] == "# renpsim-sensitivity v1"
     for key in ("quantity", "x", "cl", "dof", "delta_chi2", "lineage"):
         assert any(line.startswith(f"# {key}: ") for line in text)
-    assert "m_eV,limit" in text
+    assert "m_eV,limit,limit_sign" in text
+    assert "# sign_tested: both" in text and "# sided: two" in text
     back = read_csv(tmp_path / "a.csv")
     assert np.allclose(back.frame["limit"], t.frame["limit"], rtol=1e-7)
     assert back.lineage == t.lineage and back.dof == 2

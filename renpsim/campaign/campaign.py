@@ -29,6 +29,7 @@ from renpsim.hardware.config import (
     resolve_preset,
 )
 from renpsim.hardware.schema import as_dict, build, knob, unknown_key_error
+from renpsim.physics.kinematics import check_imprinted_momentum, photon_endpoint
 from renpsim.physics.neutrino import NeutrinoState, neutrino_state
 from renpsim.physics.oscillation import DEFAULT_PRESET
 
@@ -303,6 +304,11 @@ def campaign_from_dict(doc: dict, where: str, base_dir: Path | None = None,
     except InputError as exc:
         key = "oscillation" if exc.where == "oscillation" else exc.key
         raise InputError(where, f"truth.{key}", exc.value, exc.expected) from None
+    try:
+        check_imprinted_momentum(hw.lasers.imprinted_momentum_eV, hw.lasers.imprinted_cos,
+                                 hw.atomic.E_eg_eV)
+    except InputError as exc:
+        raise InputError(where, f"lasers.{exc.key}", exc.value, exc.expected) from None
     steps = _resolve_steps(camp, where)
     marks = doc.get("resolved_reference_steps")
     if marks is not None:
@@ -320,7 +326,11 @@ def campaign_from_dict(doc: dict, where: str, base_dir: Path | None = None,
 def _resolve_steps(c: Campaign, where: str) -> Steps:
     s = c.scan
     E = c.hardware.E_eg_eV
-    half = E / 2.0
+    imprinted = c.hardware.lasers.imprinted
+    # the photon endpoint: E_eg/2, moved by an imprinted pair momentum (s = 0 there)
+    half = E / 2.0 if imprinted["imprinted_momentum_eV"] == 0.0 else float(
+        photon_endpoint(E, **imprinted))
+    limit_text = "E_eg/2" if imprinted["imprinted_momentum_eV"] == 0.0 else "the photon endpoint"
     if s.offset_min_eV > s.offset_max_eV:
         raise InputError(where, "scan.offset_max_eV", s.offset_max_eV,
                          f">= scan.offset_min_eV = {s.offset_min_eV:g} eV")
@@ -336,15 +346,17 @@ def _resolve_steps(c: Campaign, where: str) -> Steps:
         omega = schedule.uniform_offsets(E, s.offset_min_eV, s.offset_max_eV, s.n_steps)
     elif s.generator == "endpoint":
         omega = schedule.dense_near(np.array([half - s.dense_width_eV / 2]), s.dense_width_eV / 2,
-                                    n_dense, E, s.offset_min_eV, s.offset_max_eV, s.n_steps)
+                                    n_dense, E, s.offset_min_eV, s.offset_max_eV, s.n_steps,
+                                    endpoint_eV=half)
     else:  # thresholds
-        thr = schedule.pair_thresholds(E, np.asarray(c.neutrinos.masses_eV).reshape(-1))
+        thr = schedule.pair_thresholds(E, np.asarray(c.neutrinos.masses_eV).reshape(-1),
+                                       **imprinted)
         omega = schedule.dense_near(thr, s.dense_width_eV, n_dense, E, s.offset_min_eV,
-                                    s.offset_max_eV, s.n_steps)
+                                    s.offset_max_eV, s.n_steps, endpoint_eV=half)
     for i, w in enumerate(omega):
         if not (0.0 < w <= half):
             raise InputError(where, f"scan.omega_eV[{i}]", float(w),
-                             f"0 < omega <= E_eg/2 = {half:.9g} eV")
+                             f"0 < omega <= {limit_text} = {half:.9g} eV")
     rng = np.random.default_rng(np.random.SeedSequence(c.seed, spawn_key=(KEY_ORDER,)))
     perm = schedule.order_steps(omega, s.order, rng)
     omega = omega[perm]
@@ -384,7 +396,7 @@ def _resolve_steps(c: Campaign, where: str) -> Steps:
         w_ref = float(np.min(omega)) if s.reference_omega_eV is None else s.reference_omega_eV
         if not (0.0 < w_ref <= half):
             raise InputError(where, "scan.reference_omega_eV", w_ref,
-                             f"0 < omega <= E_eg/2 = {half:.9g} eV")
+                             f"0 < omega <= {limit_text} = {half:.9g} eV")
         ref_shots = int(np.median(shots))
         omega = np.where(pos < 0, w_ref, omega[np.maximum(pos, 0)])
         shots = np.where(pos < 0, ref_shots, shots[np.maximum(pos, 0)])

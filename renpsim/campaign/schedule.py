@@ -34,19 +34,26 @@ def uniform_offsets(E_eg_eV: float, lo_eV: float, hi_eV: float, n: int) -> NDArr
     return np.sort(E_eg_eV / 2.0 - np.linspace(lo_eV, hi_eV, n))
 
 
-def pair_thresholds(E_eg_eV: float, masses_eV: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Return the six pair thresholds omega_ij (i <= j), [physics §1.1]."""
+def pair_thresholds(E_eg_eV: float, masses_eV: NDArray[np.float64],
+                    imprinted_momentum_eV: float = 0.0, imprinted_cos: float = 1.0
+                    ) -> NDArray[np.float64]:
+    """Return the six pair thresholds omega_ij (i <= j), [physics §1.1].
+
+    With an imprinted pair momentum the moved thresholds (docs/sterile-and-momentum.md 2.1).
+    """
     m = np.asarray(masses_eV, dtype=float).reshape(-1)[:3]
-    out = [float(threshold(E_eg_eV, m[i], m[j])) for i in range(3) for j in range(i, 3)]
+    out = [float(threshold(E_eg_eV, m[i], m[j], imprinted_momentum_eV, imprinted_cos))
+           for i in range(3) for j in range(i, 3)]
     return np.array(sorted(out))
 
 
 def dense_near(centres: NDArray[np.float64], width_eV: float, n_dense: int, E_eg_eV: float,
-               lo_eV: float, hi_eV: float, n_total: int) -> NDArray[np.float64]:
+               lo_eV: float, hi_eV: float, n_total: int,
+               endpoint_eV: float | None = None) -> NDArray[np.float64]:
     """n_dense points spread evenly within +-width of the centres, plus uniform fill.
 
-    Points are clipped to omega <= E_eg/2; duplicates are not removed (a repeated frequency is a
-    legitimate longer dwell).
+    Points are clipped to omega <= the photon endpoint (default E_eg/2); duplicates are not
+    removed (a repeated frequency is a legitimate longer dwell).
     """
     centres = np.asarray(centres, dtype=float)
     per = np.full(len(centres), n_dense // len(centres))
@@ -59,7 +66,7 @@ def dense_near(centres: NDArray[np.float64], width_eV: float, n_dense: int, E_eg
     fill = uniform_offsets(E_eg_eV, lo_eV, hi_eV, n_total - n_dense) if n_total > n_dense else \
         np.empty(0)
     out = np.concatenate((dense, fill))
-    return np.sort(np.minimum(out, E_eg_eV / 2.0))
+    return np.sort(np.minimum(out, E_eg_eV / 2.0 if endpoint_eV is None else endpoint_eV))
 
 
 def order_steps(omega: NDArray[np.float64], order: str, rng: np.random.Generator

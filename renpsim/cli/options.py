@@ -141,6 +141,9 @@ OPTION_OF_PARAMETER = {
     "mediator_mass_eV": "--mediator-mass",
     "true_m_lightest_eV": "--true-m-lightest",
     "sign": "--sign",
+    "sided": "--sided",
+    "majorana_phases": "--majorana-phases",
+    "m4_eV": "--masses",
     "scan": "--scan",
     "toys": "--toys",
     "n_toys": "--toys",
@@ -156,7 +159,8 @@ OPTION_OF_PARAMETER = {
 #: ``where`` values of library errors about a parameter (not a file): their ``key`` names the
 #: parameter.
 PARAMETER_CONTEXTS = ("parameter", "coupling", "experiment", "planning", "sensitivity",
-                      "dipole element", "fit", "executor", "model", "output", "simulate")
+                      "dipole element", "fit", "executor", "model", "output", "simulate",
+                      "statistics")
 
 #: ``where`` values that are themselves a parameter group set by one option (the ``key`` is an
 #: item inside it, e.g. the parameter named in ``--fix NAME=VALUE`` or a key of ``--vector``).

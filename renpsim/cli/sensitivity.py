@@ -13,12 +13,13 @@ from renpsim.cli.options import (
     FiniteFloat,
     GreedyFloats,
     OutputPath,
+    PhaseType,
     complete_campaign,
 )
 from renpsim.errors import InputError
 
 SCAN_CHOICES = ("mediator-mass", "m-lightest", "exposure", "discovery", "optimise-dwell",
-                "dipole", "wilks")
+                "dipole", "wilks", "sterile")
 
 
 def _masses(masses, mass_range) -> np.ndarray:
@@ -48,7 +49,10 @@ def _masses(masses, mass_range) -> np.ndarray:
 @click.option("--masses", cls=GreedyFloats, type=float, default=(),
               help="Mediator masses in eV (one or more numbers).")
 @click.option("--mass-range", "mass_range", type=(float, float, float), default=None,
-              help="LO HI N: N log-spaced mediator masses.")
+              help="LO HI N: N log-spaced mediator masses (sterile masses m4 for --scan "
+                   "sterile).")
+@click.option("--sterile-phase", "sterile_phase", type=PhaseType(), default=0.0,
+              show_default=True, help="--scan sterile: phase of U_e4 (radians or '90deg').")
 @click.option("--m-lightest", "m_lightest", cls=GreedyFloats, type=float, default=(),
               help="Lightest masses in eV for --scan m-lightest.")
 @click.option("--mediator-mass", "mediator_mass", type=FiniteFloat(0.0, min_open=True),
@@ -62,7 +66,16 @@ def _masses(masses, mass_range) -> np.ndarray:
 @click.option("--dof", type=click.IntRange(1, 10), default=None,
               help="Degrees of freedom of the threshold (default 1).")
 @click.option("--sign", type=click.Choice(["both", "+", "-"]), default="both",
-              show_default=True, help="Coupling sign tested (both: the weaker limit).")
+              show_default=True, help="Coupling sign tested (both: the weaker limit; the "
+                                      "output names the sign that gave it).")
+@click.option("--sided", type=click.Choice(["two", "one"]), default="two", show_default=True,
+              help="Limit convention for the threshold from --cl/--dof: one-sided for a "
+                   "coupling of known sign (95%, 1 dof: 2.71), two-sided (3.84).")
+@click.option("--majorana-phases", "majorana_phases", type=click.Choice(["profiled", "fixed"]),
+              default="profiled", show_default=True,
+              help="Majorana hypotheses (Majorana-truth limits, --decision nature/ordering): "
+                   "fit the phases alpha21, alpha31 - 2 delta (multi-start on the torus) or "
+                   "keep them at 0.")
 @click.option("--normalisation", type=click.Choice(["fixed", "profiled"]), default=None,
               help="Signal normalisation: fixed (default, as GP21: no systematics) or "
                    "profiled (free).")
@@ -106,9 +119,9 @@ def _masses(masses, mass_range) -> np.ndarray:
 @click.option("--plot", "plot_path", type=OutputPath(), default=None,
               help="Also draw the result into this figure file (.png, .pdf or .svg).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, m_lightest,
-                    mediator_mass, delta_chi2, cl, dof, sign, normalisation, profile_norm,
-                    scalar_phase,
+def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, sterile_phase,
+                    m_lightest, mediator_mass, delta_chi2, cl, dof, sign, sided,
+                    majorana_phases, normalisation, profile_norm, scalar_phase,
                     width_fraction, ordering, nature, true_m_lightest, decision, n_sigma,
                     target_limit, coupling_value, n_toys, seed, executor, workers, scheduler,
                     csv_path, h5_path, plot_path, as_json):
@@ -134,36 +147,42 @@ def sensitivity_cmd(campaign, scan, mediator, coupling, masses, mass_range, m_li
         exp = xp.load_experiment(campaign)
         setup_kw = {"normalisation": norm, "scalar_phase": scalar_phase,
                     "width_fraction": width_fraction, "ordering": ordering, "nature": nature,
-                    "true_m_lightest_eV": true_m_lightest}
+                    "true_m_lightest_eV": true_m_lightest, "majorana_phases": majorana_phases}
         coupling = coupling or default_coupling(mediator, nature or exp.truth["nature"])
         c = xp.parse_coupling(coupling, mediator)
-        thr, cl_, dof_ = xp.threshold(delta_chi2, cl, dof)
+        thr, cl_, dof_ = xp.threshold(delta_chi2, cl, dof, sided)
         setup = exp.asimov_setup(**setup_kw)
         fc = xp.forecast(exp)
-        out = _run_scan(exp, setup, setup_kw, scan, c, masses, mass_range, m_lightest,
-                        mediator_mass, thr, cl_, dof_, sign, decision, n_sigma, target_limit,
-                        coupling_value, n_toys, seed, executor, workers, scheduler, csv_path,
-                        h5_path, plot_path)
+        out = _run_scan(exp, setup, setup_kw, scan, c, masses, mass_range, sterile_phase,
+                        m_lightest, mediator_mass, thr, cl_, dof_, sided, sign, decision,
+                        n_sigma, target_limit, coupling_value, n_toys, seed, executor, workers,
+                        scheduler, csv_path, h5_path, plot_path)
     default_note = ("default" if delta_chi2 is None and cl is None and dof is None
                     else "as requested")
+    sign_tested = out.pop("sign_tested", sign)
+    sign_note = "|U_e4|^2 >= 0" if scan == "sterile" else sign_tested
     out = {"campaign": campaign, "scan": scan, "coupling": c, "delta_chi2": thr,
-           "dof": dof_, "cl": cl_, "normalisation": norm,
+           "dof": dof_, "cl": cl_, "sided": sided, "sign_tested": sign_tested,
+           "normalisation": norm, "majorana_phases": majorana_phases,
            "oscillation": setup.oscillation, "viability": fc.to_dict(),
-           "threshold_note": f"Delta chi^2 = {thr:.4g} = {cl_:.4g} CL for {dof_} dof "
-           f"({default_note}); normalisation {norm}", "setup": setup.to_dict(), **out}
+           "threshold_note": f"Delta chi^2 = {thr:.4g} = {cl_:.4g} CL {sided}-sided for "
+           f"{dof_} dof ({default_note}); sign tested: {sign_note}; normalisation {norm}",
+           "setup": setup.to_dict(), **out}
     if as_json:
         click.echo(dumps(out))
     else:
         _print_human(out)
 
 
-def _run_scan(exp, setup, setup_kw, scan, c, masses, mass_range, m_lightest, mediator_mass,
-              thr, cl_, dof_, sign, decision, n_sigma, target_limit, coupling_value, n_toys,
-              seed, executor, workers, scheduler, csv_path, h5_path, plot_path) -> dict:
+def _run_scan(exp, setup, setup_kw, scan, c, masses, mass_range, sterile_phase, m_lightest,
+              mediator_mass, thr, cl_, dof_, sided, sign, decision, n_sigma, target_limit,
+              coupling_value, n_toys, seed, executor, workers, scheduler, csv_path, h5_path,
+              plot_path) -> dict:
     from renpsim import experiment as xp
 
     out: dict = {}
-    if scan in ("mediator-mass", "m-lightest"):
+    if scan in ("mediator-mass", "m-lightest", "sterile"):
+        bands = None
         with xp.executor(executor, workers=workers, scheduler=scheduler) as ex:
             if scan == "mediator-mass":
                 from renpsim.experiment.tables import pole_header
@@ -173,14 +192,23 @@ def _run_scan(exp, setup, setup_kw, scan, c, masses, mass_range, m_lightest, med
                 # scan-step poles in the header, for the comparison with existing limits
                 meta = pole_header(setup.omega_eV, load_target(setup.target).E_eg_eV)
                 curve = xp.reach_vs_mediator_mass(exp, c, grid, delta_chi2=thr, dof=dof_,
-                                                  sign=sign, executor=ex, meta=meta,
-                                                  **setup_kw)
-            else:
+                                                  sided=sided, sign=sign, executor=ex,
+                                                  meta=meta, **setup_kw)
+            elif scan == "m-lightest":
                 grid = np.asarray(m_lightest or (0.0, 0.005, 0.01, 0.02, 0.03, 0.05), float)
                 curve = xp.reach_vs_lightest_mass(exp, c, grid, mediator_mass_eV=mediator_mass,
-                                                  delta_chi2=thr, dof=dof_, sign=sign,
-                                                  executor=ex, **setup_kw)
-            bands = None
+                                                  delta_chi2=thr, dof=dof_, sided=sided,
+                                                  sign=sign, executor=ex, **setup_kw)
+            else:
+                from renpsim.experiment.defaults import DEFAULT_STERILE_M4_EV
+
+                grid = (_masses(masses, mass_range) if (masses or mass_range)
+                        else np.asarray(DEFAULT_STERILE_M4_EV))
+                curve = xp.reach_vs_sterile_mass(exp, grid, phase_rad=sterile_phase,
+                                                 delta_chi2=thr, dof=dof_, sided=sided,
+                                                 **setup_kw)
+                out.update(coupling=curve.coupling, sign_tested="+",
+                           sterile_phase_rad=sterile_phase)
             if n_toys and scan == "mediator-mass":
                 seed = xp.new_seed() if seed is None else seed
                 bands = xp.toy_bands(exp, c, grid, delta_chi2=thr, n_toys=n_toys, seed=seed,
@@ -209,7 +237,8 @@ def _run_scan(exp, setup, setup_kw, scan, c, masses, mass_range, m_lightest, med
             if plot_path:
                 plot_table(table, plot_path)
     elif scan == "dipole":
-        d = xp.dipole_reach(exp, delta_chi2=thr, dof=dof_, **setup_kw)
+        d = xp.dipole_reach(exp, delta_chi2=thr, dof=dof_, sided=sided, **setup_kw)
+        out["sign_tested"] = "both"  # moduli of the moments: both signs, the weaker kept
         out["quantity"] = "dipole_mu"
         out["unit"] = "mu_B"
         out["headline"] = d.headline

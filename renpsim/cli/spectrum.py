@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 
-def _omega_grid(omega, omega_range, target) -> np.ndarray:
+def _omega_grid(omega, omega_range, target, endpoint) -> np.ndarray:
     import numpy as np
 
     if omega and omega_range:
@@ -28,9 +28,38 @@ def _omega_grid(omega, omega_range, target) -> np.ndarray:
         if n != int(n) or n < 1:
             raise InputError("option --omega-range", "N", n, "a whole number >= 1")
         return np.linspace(lo, hi, int(n))
-    # Default: 11 points spanning the region of the thresholds (2.5 meV below E_eg/2 up to it).
-    half = target.omega_max_eV
-    return np.linspace(half - 2.5e-3, half, 11)
+    # Default: 11 points spanning the region of the thresholds (2.5 meV below the endpoint,
+    # E_eg/2 without imprinted momentum, up to it).
+    return np.linspace(endpoint - 2.5e-3, endpoint, 11)
+
+
+def _imprinted_option(value: str | None, E_eg_eV: float) -> tuple[float, float]:
+    """Parse ``P0_eV[,cos=C]`` into (P0, C); default (0, 1)."""
+    where = "option --imprinted-momentum"
+    if value is None:
+        return 0.0, 1.0
+    head, _, rest = value.partition(",")
+    try:
+        p0 = float(head)
+    except ValueError:
+        raise InputError(where, "P0_eV", head, "a momentum in eV, optionally ',cos=C'") from None
+    c = 1.0
+    if rest:
+        key, sep, text = (s.strip() for s in rest.partition("="))
+        if key != "cos" or not sep:
+            raise InputError(where, key or rest, rest, "'cos=C' after the momentum")
+        try:
+            c = float(text)
+        except ValueError:
+            raise InputError(where, "cos", text, "a cosine between -1 and 1") from None
+    from renpsim.physics.kinematics import check_imprinted_momentum
+
+    try:
+        check_imprinted_momentum(p0, c, E_eg_eV)
+    except InputError as exc:
+        raise InputError(where, "P0_eV" if exc.key == "imprinted_momentum_eV" else "cos",
+                         exc.value, exc.expected) from None
+    return p0, c
 
 
 def _gamma0_option(value: str | None) -> float | str | None:
@@ -80,16 +109,25 @@ def _gamma0_option(value: str | None) -> float | str | None:
 @click.option("--dipole", "dipole_specs", multiple=True, metavar="SPEC",
               help="Neutrino dipole moments in mu_B, e.g. 'mu11=1e-11,eps12=0' (Dirac: ji = "
                    "conj(ij); Majorana: antisymmetric, ji = -ij).")
+@click.option("--sterile", "sterile_spec", default=None, metavar="SPEC",
+              help="3+1 light sterile neutrino, e.g. 'm4=0.3,Ue4=0.1[,phase=RAD|DEGdeg]"
+                   "[,Umu4=..,phase_mu4=..,Utau4=..,alpha41=..]' (or dm41=EV2 for m4); "
+                   "convention in docs/sterile-and-momentum.md.")
+@click.option("--imprinted-momentum", "imprinted", default=None, metavar="P0_EV[,cos=C]",
+              help="Pair momentum imprinted by the trigger geometry: magnitude P0 in eV and the "
+                   "cosine C of its angle to the photon momentum (default 1); moves s and "
+                   "every threshold.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def spectrum_cmd(target, isotope, E_eg, ordering, m_lightest, nature, oscillation, alpha21,
                  alpha31, delta, omega, omega_range, dwell_s, gamma0, vector_specs, scalar_specs,
-                 dipole_specs, as_json) -> None:
+                 dipole_specs, sterile_spec, imprinted, as_json) -> None:
     """Evaluate the RENP spectral function I(omega) ([physics §1.3]) and its channels.
 
     With --vector/--scalar/--dipole the spectrum is SM + BSM terms ([physics §4.1] to
     [physics §4.3], docs/bsm.md); the SM spectrum and the ratio I/I_SM are reported too.
     """
     from renpsim.physics.bsm import bsm_spectrum, parse_term_spec
+    from renpsim.physics.kinematics import photon_endpoint
     from renpsim.physics.neutrino import neutrino_state
     from renpsim.physics.rate import expected_events, rate_scale, resolve_gamma0
     from renpsim.physics.spectrum import spectrum
@@ -98,12 +136,16 @@ def spectrum_cmd(target, isotope, E_eg, ordering, m_lightest, nature, oscillatio
     tgt = load_target(target, isotope)
     if E_eg is not None:
         tgt = tgt.with_E_eg(E_eg)
-    grid = _omega_grid(omega, omega_range, tgt)
+    p0, cos = _imprinted_option(imprinted, tgt.E_eg_eV)
+    endpoint = float(photon_endpoint(tgt.E_eg_eV, p0, cos))
+    grid = _omega_grid(omega, omega_range, tgt, endpoint)
     option = "--omega-range" if omega_range else "--omega"
-    bad = grid[(grid <= 0) | (grid > tgt.omega_max_eV)]
+    bad = grid[(grid <= 0) | (grid > endpoint)]
     if bad.size:
+        limit = (f"E_eg/2 = {endpoint:.9g} eV" if p0 == 0.0
+                 else f"the photon endpoint {endpoint:.9g} eV (P0 = {p0:g} eV, cos = {cos:g})")
         raise InputError(f"option {option}", "omega_eV", float(bad[0]),
-                         f"0 < omega <= E_eg/2 = {tgt.omega_max_eV:.9g} eV for {tgt.name}")
+                         f"0 < omega <= {limit} for {tgt.name}")
     state = neutrino_state(ordering, m_lightest, nature, oscillation, alpha21, alpha31, delta)
     specs = [(kind, spec) for kind, given in (("vector", vector_specs),
                                               ("scalar", scalar_specs),
@@ -112,6 +154,16 @@ def spectrum_cmd(target, isotope, E_eg, ordering, m_lightest, nature, oscillatio
 
     with option_errors():
         terms = [parse_term_spec(kind, spec, nature) for kind, spec in specs]
+    if terms and (sterile_spec is not None or p0 != 0.0):
+        raise click.UsageError("--sterile and --imprinted-momentum cannot be combined with "
+                               "--vector/--scalar/--dipole (the BSM terms assume three states "
+                               "and zero imprinted momentum)")
+    if sterile_spec is not None:
+        from renpsim.physics.sterile import parse_sterile_spec, sterile_state
+
+        state = sterile_state(state, parse_sterile_spec(
+            sterile_spec, float(state.masses_eV[0]), "option --sterile"))
+    with option_errors():
         result = bsm_spectrum(grid, state, tgt, terms) if terms else None
     if terms:
         record = spectrum_record(result)
@@ -124,7 +176,7 @@ def spectrum_cmd(target, isotope, E_eg, ordering, m_lightest, nature, oscillatio
             "corrected); ratio = I / I_sm (null where I_sm = 0)"
         )
     else:
-        result = spectrum(grid, state, tgt)
+        result = spectrum(grid, state, tgt, imprinted_momentum_eV=p0, imprinted_cos=cos)
         record = spectrum_record(result)
     if dwell_s is not None:
         g0 = resolve_gamma0(tgt, _gamma0_option(gamma0))
@@ -140,11 +192,12 @@ def spectrum_cmd(target, isotope, E_eg, ordering, m_lightest, nature, oscillatio
 
 def spectrum_record(result) -> dict:
     """Machine-readable record of a :class:`~renpsim.physics.spectrum.SpectrumResult`."""
-    from renpsim.physics.kinematics import CHANNEL_LABELS, THRESHOLD_LABELS
+    from renpsim.physics.kinematics import channel_labels, threshold_labels
 
     st, tgt = result.state, result.target
     osc = st.oscillation
     thr = result.thresholds_eV
+    n = st.masses_eV.shape[-1]
     inputs = {
         "target": tgt.name,
         "E_eg_eV": tgt.E_eg_eV,
@@ -164,17 +217,24 @@ def spectrum_record(result) -> dict:
         "alpha31": float(st.alpha31),
         "delta": float(st.delta),
         "phase_unit": "rad",
+        "imprinted_momentum_eV": getattr(result, "imprinted_momentum_eV", 0.0),
+        "imprinted_cos": getattr(result, "imprinted_cos", 1.0),
     }
+    if n == 4:
+        from renpsim.physics.sterile import describe
+
+        inputs["sterile"] = describe(st)
+        inputs["a"] = [[[float(z.real), float(z.imag)] for z in row] for row in st.coupling]
     return {
         "inputs": inputs,
         "omega_eV": result.omega_eV.tolist(),
         "I": result.total.tolist(),
         "channels": {
             label: result.channels[..., int(label[0]) - 1, int(label[1]) - 1].tolist()
-            for label in CHANNEL_LABELS
+            for label in channel_labels(n)
         },
         "thresholds_eV": {
-            label: float(thr[int(label[0]) - 1, int(label[1]) - 1]) for label in THRESHOLD_LABELS
+            label: float(thr[int(label[0]) - 1, int(label[1]) - 1]) for label in threshold_labels(n)
         },
         "conventions": {
             "I": "dimensionless spectral function, [physics §1.3] (GP21 eqs. 16-17 corrected)",
@@ -198,6 +258,12 @@ def _print_table(record: dict) -> None:
     )
     thr = record["thresholds_eV"]
     half = inp["E_eg_eV"] / 2
+    if inp["imprinted_momentum_eV"]:
+        console.print(f"imprinted pair momentum P0 = {inp['imprinted_momentum_eV']:g} eV, "
+                      f"cos = {inp['imprinted_cos']:g}")
+    if "sterile" in inp:
+        ste = inp["sterile"]
+        console.print(f"sterile: m4 = {ste['m4_eV']:.6g} eV, |U_e4| = {ste['Ue4']:.6g}")
     console.print(
         "thresholds (E_eg/2 - omega_ij^max, ueV): "
         + ", ".join(f"{k}: {1e6 * (half - v):.1f}" for k, v in thr.items())

@@ -207,14 +207,16 @@ class _Sim:
         m = self.m
         sig = m.sigma_laser_eV
         h = x[1] - x[0]
+        imprinted = self.hw.lasers.imprinted
         if sig == 0.0:
-            return spectral_function(w0 + x, self.c.neutrinos, self.hw.atomic, validate=False)
+            return spectral_function(w0 + x, self.c.neutrinos, self.hw.atomic, validate=False,
+                                     **imprinted)
         K = math.ceil(7.0 * sig / h)
         if K > 4096:  # line much wider than the table: use the direct rule
             return smeared_I(w0 + x, sig, self.c.neutrinos, self.c)
         x_ext = x[0] + h * np.arange(-K, len(x) + K)
         vals = spectral_function(np.clip(w0 + x_ext, 1e-9, None), self.c.neutrinos,
-                                 self.hw.atomic, validate=False)
+                                 self.hw.atomic, validate=False, **imprinted)
         ker = np.exp(-0.5 * (h * np.arange(-K, K + 1) / sig) ** 2)
         return np.convolve(vals, ker / ker.sum(), mode="valid")
 

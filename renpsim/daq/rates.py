@@ -52,12 +52,14 @@ def smeared_I(omega_eV: NDArray[np.float64], sigma_eV: float, state: NeutrinoSta
               Campaign, E_eg_eV: float | None = None) -> NDArray[np.float64]:
     """Return I(omega) convolved with a Gaussian of standard deviation sigma (201-point rule).
 
-    Points beyond the endpoint E_eg/2 contribute zero (every channel is closed there).
+    Points beyond the photon endpoint (E_eg/2, or where s = 0 with the imprinted momentum of
+    ``campaign.hardware.lasers``) contribute zero (every channel is closed there).
     """
     target = campaign.hardware.atomic
+    imprinted = campaign.hardware.lasers.imprinted
     w = np.asarray(omega_eV, dtype=float)
     if sigma_eV <= 0.0:
-        return spectral_function(w, state, target, E_eg_eV=E_eg_eV, validate=False)
+        return spectral_function(w, state, target, E_eg_eV=E_eg_eV, validate=False, **imprinted)
     if w.ndim == 1 and len(w) > _SMEAR_ROWS:
         # Bounded memory: the (rows, 201) grid and the spectral function's temporaries take
         # about 56 kB per point (5.6 GB for 1e5 steps in one piece). Blocks are multiples of
@@ -66,7 +68,7 @@ def smeared_I(omega_eV: NDArray[np.float64], sigma_eV: float, state: NeutrinoSta
                                          E_eg_eV) for k in range(0, len(w), _SMEAR_ROWS)])
     pts = w[..., None] + sigma_eV * _K_X
     vals = spectral_function(np.clip(pts, 1e-9, None), state, target, E_eg_eV=E_eg_eV,
-                             validate=False)
+                             validate=False, **imprinted)
     return vals @ _K_W
 
 

@@ -13,8 +13,12 @@ load_experiment, Experiment, forecast
     Campaign -> expected counts, Asimov setup and the viability verdict.
 fit_run_file, fit_campaign_run
     Run file -> dataset -> fit with ordering / nature comparisons.
-reach_vs_mediator_mass, reach_vs_lightest_mass, dipole_reach, discovery, threshold
-    Asimov reach.
+reach_vs_mediator_mass, reach_vs_lightest_mass, dipole_reach, discovery, threshold,
+confidence_level
+    Asimov reach (``sided`` one- or two-sided thresholds; each limit records the sign that
+    gave it).
+reach_vs_sterile_mass
+    Asimov limits on |U_e4|^2 of a 3+1 light sterile neutrino versus m4.
 decision_exposure, decision_table, limit_exposure
     Exposures for decisions (fixed and profiled normalisation) and for a limit.
 optimise_dwell
@@ -29,11 +33,13 @@ from renpsim.experiment.fit import fit_campaign_run, fit_run_file
 from renpsim.experiment.forecast import Experiment, forecast, load_experiment
 from renpsim.experiment.optimise import optimise_dwell
 from renpsim.experiment.reach import (
+    confidence_level,
     dipole_reach,
     discovery,
     mass_grid_with_poles,
     reach_vs_lightest_mass,
     reach_vs_mediator_mass,
+    reach_vs_sterile_mass,
     threshold,
 )
 from renpsim.experiment.results import (
@@ -60,6 +66,7 @@ __all__ = [
     "LimitExposure",
     "ReachCurve",
     "ToyBands",
+    "confidence_level",
     "decision_exposure",
     "decision_table",
     "dipole_reach",
@@ -76,6 +83,7 @@ __all__ = [
     "parse_coupling",
     "reach_vs_lightest_mass",
     "reach_vs_mediator_mass",
+    "reach_vs_sterile_mass",
     "threshold",
     "toy_bands",
     "wilks_check",

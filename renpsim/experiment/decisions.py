@@ -41,14 +41,17 @@ def decision_exposure(experiment: Experiment, decision: str,
     normalisation : {"fixed", "profiled"}
         Treatment of the signal normalisation.
     **setup_kw
-        Truth overrides and model options for :meth:`Experiment.asimov_setup`.
+        Truth overrides and model options for :meth:`Experiment.asimov_setup`, among them
+        ``majorana_phases`` (``"profiled"`` by default: the Majorana alternative of the nature
+        and ordering decisions fits its phases; ``"fixed"``: kept at zero).
 
     """
     from renpsim.stats.planning import exposure_for_decision
 
     setup = experiment.asimov_setup(normalisation, **setup_kw)
     r = exposure_for_decision(experiment.asimov_dataset(setup), truth_spec(setup), decision,
-                              n_sigma, profile_norm=setup.profile_norm)
+                              n_sigma, profile_norm=setup.profile_norm,
+                              majorana_phases=setup.majorana_phases)
     return DecisionExposure(decision=decision, n_sigma=float(n_sigma),
                             normalisation=normalisation, factor=float(r["factor"]),
                             total_time_s=float(r["total_s"]),
@@ -66,11 +69,14 @@ def decision_table(experiment: Experiment, n_sigma: float = DEFAULT_N_SIGMA,
 
 
 def limit_exposure(experiment: Experiment, coupling: str, mediator_mass_eV: float,
-                   target_limit: float, delta_chi2: float,
+                   target_limit: float, delta_chi2: float | None = None,
                    normalisation: str = DEFAULT_NORMALISATION, **setup_kw) -> LimitExposure:
     """Exposure factor for the Asimov limit on ``coupling`` to reach ``target_limit``."""
+    from renpsim.experiment.reach import threshold
     from renpsim.stats.planning import exposure_for_limit
 
+    if delta_chi2 is None:
+        delta_chi2 = threshold()[0]
     setup = experiment.asimov_setup(normalisation, **setup_kw)
     r = exposure_for_limit(setup, coupling, mediator_mass_eV, target_limit, delta_chi2)
     return LimitExposure(coupling=coupling, mediator_mass_eV=float(mediator_mass_eV),

@@ -25,9 +25,20 @@ DEFAULT_OSCILLATION = DEFAULT_PRESET
 NORMALISATIONS = ("fixed", "profiled")
 DEFAULT_NORMALISATION = "fixed"
 
-#: Limit convention: 95% CL for 1 dof (Delta chi^2 = 3.84) [physics §6.2].
+#: Limit convention: 95% CL for 1 dof (Delta chi^2 = 3.84) [physics §6.2], two-sided; a
+#: one-sided limit (coupling of known sign) has Delta chi^2 = 2.71 at 95%, 1 dof.
 DEFAULT_CL = 0.95
 DEFAULT_DOF = 1
+SIDED = ("two", "one")
+DEFAULT_SIDED = "two"
+
+#: Majorana phases (alpha21, alpha31 - 2 delta) of Majorana hypotheses: profiled by default
+#: (multi-start on the phase torus), or fixed at zero.
+MAJORANA_PHASES = ("profiled", "fixed")
+DEFAULT_MAJORANA_PHASES = "profiled"
+
+#: Sterile reach grid: m4 (eV) of the |U_e4|^2 limits (``reach_vs_sterile_mass``).
+DEFAULT_STERILE_M4_EV = (0.05, 0.1, 0.3, 0.6)
 
 #: Discrete decisions and their default significance.
 DECISIONS = ("ordering", "lightest-mass", "nature")

@@ -13,11 +13,17 @@ from pathlib import Path
 from typing import Any
 
 from renpsim.experiment.defaults import (
+    DEFAULT_MAJORANA_PHASES,
     DEFAULT_SCALAR_PHASE,
     DEFAULT_WIDTH_FRACTION,
     TARGET_EVENTS,
 )
-from renpsim.experiment.results import Assumptions, Forecast, check_normalisation
+from renpsim.experiment.results import (
+    Assumptions,
+    Forecast,
+    check_majorana_phases,
+    check_normalisation,
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,7 +90,10 @@ class Experiment:
     def asimov_setup(self, normalisation: str = "fixed", *,
                      width_fraction: float = DEFAULT_WIDTH_FRACTION,
                      scalar_phase: str = DEFAULT_SCALAR_PHASE, ordering: str | None = None,
-                     nature: str | None = None, true_m_lightest_eV: float | None = None):
+                     nature: str | None = None, true_m_lightest_eV: float | None = None,
+                     majorana_phases: str = DEFAULT_MAJORANA_PHASES,
+                     imprinted_momentum_eV: float | None = None,
+                     imprinted_cos: float | None = None):
         """Return the statistics engine's Asimov setup of this campaign.
 
         Parameters
@@ -95,14 +104,24 @@ class Experiment:
             Mediator width Gamma/M and pseudoscalar phase convention.
         ordering, nature, true_m_lightest_eV : optional
             Overrides of the campaign's truth hypothesis.
+        majorana_phases : {"profiled", "fixed"}
+            Majorana hypotheses (limits with a Majorana truth, the alternatives of the
+            ordering and nature decisions): phases alpha21, alpha31 - 2 delta fitted with a
+            multi-start on the torus (default) or kept at zero.
+        imprinted_momentum_eV, imprinted_cos : float, optional
+            Overrides of the imprinted pair momentum and its cosine to the photon (default:
+            the campaign's ``hardware.lasers``); zero gives the numbers without it.
 
         """
         from renpsim.stats.sensitivity import AsimovSetup
 
         over: dict = {"profile_norm": check_normalisation(normalisation),
-                      "scalar_phase": scalar_phase, "width_fraction": width_fraction}
+                      "scalar_phase": scalar_phase, "width_fraction": width_fraction,
+                      "majorana_phases": check_majorana_phases(majorana_phases)}
         for key, val in (("ordering", ordering), ("nature", nature),
-                         ("m_lightest_eV", true_m_lightest_eV)):
+                         ("m_lightest_eV", true_m_lightest_eV),
+                         ("imprinted_momentum_eV", imprinted_momentum_eV),
+                         ("imprinted_cos", imprinted_cos)):
             if val is not None:
                 over[key] = val
         return AsimovSetup.from_campaign(self._stats_view, **over)
@@ -123,8 +142,12 @@ class Experiment:
         if setup is None:
             return Assumptions(oscillation=self.oscillation,
                                oscillation_source="campaign truth", truth=self.truth, **kw)
+        p0 = float(getattr(setup, "imprinted_momentum_eV", 0.0))
         base = dict(oscillation=setup.oscillation, oscillation_source="campaign truth",
                     normalisation="profiled" if setup.profile_norm else "fixed",
+                    majorana_phases=getattr(setup, "majorana_phases", None),
+                    imprinted_momentum_eV=p0 if p0 != 0.0 else None,
+                    imprinted_cos=float(setup.imprinted_cos) if p0 != 0.0 else None,
                     width_fraction=setup.width_fraction, scalar_phase=setup.scalar_phase,
                     truth={"ordering": setup.ordering, "nature": setup.nature,
                            "m_lightest_eV": setup.m_lightest_eV})

@@ -31,7 +31,8 @@ def optimise_dwell(experiment: Experiment, objective: str = "ordering", *,
         ``progress(fraction)`` as the work advances; ``cancelled()`` returning true stops the
         optimiser with :class:`renpsim.errors.Cancelled`.
     **setup_kw
-        Model options and truth overrides (:meth:`Experiment.asimov_setup`).
+        Model options and truth overrides (:meth:`Experiment.asimov_setup`), among them
+        ``majorana_phases`` for the decisions' Majorana alternatives.
 
     """
     from renpsim.experiment.decisions import truth_spec
@@ -47,6 +48,7 @@ def optimise_dwell(experiment: Experiment, objective: str = "ordering", *,
     else:
         p = optimise_dwell_for_decision(experiment.asimov_dataset(setup), truth_spec(setup),
                                         objective, profile_norm=setup.profile_norm,
+                                        majorana_phases=setup.majorana_phases,
                                         progress=progress, cancelled=cancelled)
     return DwellAllocation(objective=p.objective, omega_eV=tuple(map(float, p.omega_eV)),
                      exposure_before_s=tuple(map(float, p.exposure_before_s)),

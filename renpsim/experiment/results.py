@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from renpsim.experiment.defaults import NORMALISATIONS
+from renpsim.experiment.defaults import MAJORANA_PHASES, NORMALISATIONS, SIDED
 
 
 def _num(x: Any) -> float | None:
@@ -37,6 +37,33 @@ def check_normalisation(normalisation: str) -> bool:
     return normalisation == "profiled"
 
 
+def check_majorana_phases(majorana_phases: str) -> str:
+    """Validate a Majorana-phase treatment (``"profiled"`` or ``"fixed"``) and return it."""
+    from renpsim.errors import InputError
+
+    if majorana_phases not in MAJORANA_PHASES:
+        raise InputError("experiment", "majorana_phases", majorana_phases,
+                         "one of " + ", ".join(MAJORANA_PHASES))
+    return majorana_phases
+
+
+def check_sided(sided: str) -> str:
+    """Validate a limit convention (``"two"`` or ``"one"``-sided) and return it."""
+    from renpsim.errors import InputError
+
+    if sided not in SIDED:
+        raise InputError("experiment", "sided", sided, "one of " + ", ".join(SIDED))
+    return sided
+
+
+def sign_summary(signs) -> str | None:
+    """Return the one sign that gave every limit of a curve, ``"mixed"``, or None (no signs)."""
+    u = sorted({str(s) for s in signs if str(s)})
+    if not u:
+        return None
+    return u[0] if len(u) == 1 else "mixed"
+
+
 @dataclass(frozen=True)
 class Assumptions:
     """What a result assumed.
@@ -54,6 +81,18 @@ class Assumptions:
         Threshold convention of a limit.
     coupling_sign : {"both", "+", "-"}, optional
         Coupling sign(s) tested.
+    sided : {"two", "one"}, optional
+        Limit convention of the threshold derived from CL and dof (one-sided: 2.71 at 95%,
+        1 dof, for a coupling of known sign).
+    limit_sign : str, optional
+        The sign that gave the limit: ``"+"`` or ``"-"`` (for ``coupling_sign="both"`` the
+        weaker of the two), ``"mixed"`` when it differs between the points of a curve (see
+        the rows).
+    majorana_phases : {"profiled", "fixed"}, optional
+        Majorana hypotheses: phases alpha21, alpha31 - 2 delta fitted (multi-start on the
+        torus) or kept at zero. Absent for Dirac truths of limits.
+    imprinted_momentum_eV, imprinted_cos : float, optional
+        Imprinted pair momentum and its cosine to the photon (absent when zero).
     width_fraction : float, optional
         Mediator width Gamma/M.
     scalar_phase : str, optional
@@ -72,6 +111,11 @@ class Assumptions:
     cl: float | None = None
     dof: int | None = None
     coupling_sign: str | None = None
+    sided: str | None = None
+    limit_sign: str | None = None
+    majorana_phases: str | None = None
+    imprinted_momentum_eV: float | None = None
+    imprinted_cos: float | None = None
     width_fraction: float | None = None
     scalar_phase: str | None = None
     seed: int | None = None
@@ -82,6 +126,10 @@ class Assumptions:
         return {"oscillation": self.oscillation, "oscillation_source": self.oscillation_source,
                 "normalisation": self.normalisation, "delta_chi2": _num(self.delta_chi2),
                 "cl": _num(self.cl), "dof": self.dof, "coupling_sign": self.coupling_sign,
+                "sided": self.sided, "limit_sign": self.limit_sign,
+                "majorana_phases": self.majorana_phases,
+                "imprinted_momentum_eV": _num(self.imprinted_momentum_eV),
+                "imprinted_cos": _num(self.imprinted_cos),
                 "width_fraction": _num(self.width_fraction), "scalar_phase": self.scalar_phase,
                 "seed": self.seed, "truth": dict(self.truth)}
 
@@ -136,11 +184,14 @@ class ReachCurve:
     coupling, quantity : str
         Coupling name and the limits-database quantity.
     x_name : str
-        ``m_eV`` (mediator mass) or ``m_lightest_eV``.
+        ``m_eV`` (mediator mass), ``m_lightest_eV`` or ``m4_eV`` (sterile mass).
     x, limit : tuple of float
         Grid and limit (inf where none is reached).
     status : tuple of int
         Search status per point.
+    limit_sign : tuple of str
+        The coupling sign that gave each limit (``"+"`` or ``"-"``; for a sign test of
+        ``"both"`` the weaker one).
     table : renpsim.stats.output.SensitivityTable
         The same numbers in the one sensitivity-table format (CSV/HDF5 writer).
     assumptions : Assumptions
@@ -155,11 +206,16 @@ class ReachCurve:
     status: tuple
     table: Any
     assumptions: Assumptions
+    limit_sign: tuple = ()
 
     def rows(self) -> list[dict]:
-        """One dict per grid point (limit None where not finite)."""
-        return [{self.x_name: float(x), "limit": _num(v), "status": int(s)}
-                for x, v, s in zip(self.x, self.limit, self.status, strict=True)]
+        """One dict per grid point (limit None where not finite).
+
+        ``sign`` is the sign that gave the limit.
+        """
+        signs = self.limit_sign or ("",) * len(self.x)
+        return [{self.x_name: float(x), "limit": _num(v), "sign": str(sg), "status": int(s)}
+                for x, v, sg, s in zip(self.x, self.limit, signs, self.status, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -225,7 +281,8 @@ class DecisionExposure:
         return {"decision": self.decision, "n_sigma": self.n_sigma,
                 "normalisation": self.normalisation, "factor": _num(self.factor),
                 "total_time_s": _num(self.total_time_s),
-                "delta_chi2_now": _num(self.delta_chi2_now), "method": self.method}
+                "delta_chi2_now": _num(self.delta_chi2_now), "method": self.method,
+                "majorana_phases": self.assumptions.majorana_phases}
 
 
 @dataclass(frozen=True)

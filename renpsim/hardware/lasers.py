@@ -59,6 +59,20 @@ class LaserConfig:
     polarisation: str = knob("linear", kind="str", choices=("linear", "sigma+", "sigma-",
                                                              "sigma_flip"),
                              doc="Polarisation (recorded).", source="[hardware §7.1] ([YSU])")
+    imprinted_momentum_eV: float = knob(0.0, unit="eV", lo=0.0,
+                                        doc="Net momentum P0 the trigger geometry imprints on "
+                                            "the coherence (0: none); moves s and every "
+                                            "threshold, must be < E_eg.",
+                                        source="[physics §1.1]; docs/sterile-and-momentum.md 2")
+    imprinted_cos: float = knob(1.0, lo=-1.0, hi=1.0,
+                                doc="Cosine of the angle between P0 and the emitted photon's "
+                                    "momentum.", source="docs/sterile-and-momentum.md 2")
+
+    @property
+    def imprinted(self) -> dict:
+        """Keyword arguments of the physics layer for the imprinted momentum."""
+        return {"imprinted_momentum_eV": self.imprinted_momentum_eV,
+                "imprinted_cos": self.imprinted_cos}
 
 
 def photons_per_pulse(energy_J: float, omega_eV: float) -> float:

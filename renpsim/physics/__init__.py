@@ -6,6 +6,7 @@ Nothing here knows about hardware, files or the command line.
 from renpsim.physics.neutrino import NeutrinoArrays, NeutrinoState, neutrino_state
 from renpsim.physics.oscillation import OscillationParameters, list_presets, load_preset
 from renpsim.physics.spectrum import SpectrumResult, spectral_function, spectrum
+from renpsim.physics.sterile import SterileParameters, SterileState, sterile_state
 from renpsim.physics.targets import AtomicTarget, load_target
 
 __all__ = [
@@ -14,10 +15,13 @@ __all__ = [
     "NeutrinoState",
     "OscillationParameters",
     "SpectrumResult",
+    "SterileParameters",
+    "SterileState",
     "list_presets",
     "load_preset",
     "load_target",
     "neutrino_state",
     "spectral_function",
     "spectrum",
+    "sterile_state",
 ]

@@ -21,7 +21,7 @@ from scipy.stats import chi2
 
 from renpsim import labels
 from renpsim._atomic import atomic_write
-from renpsim.physics.kinematics import THRESHOLD_LABELS, threshold_matrix
+from renpsim.physics.kinematics import THRESHOLD_LABELS, photon_endpoint, threshold_matrix
 from renpsim.physics.spectrum import spectral_function
 
 
@@ -79,12 +79,13 @@ def plot_spectrum(campaign, expected, observed, stem: Path, viable: bool = True)
     """
     state = campaign.neutrinos
     target = campaign.hardware.atomic
-    half = target.E_eg_eV / 2
+    imprinted = campaign.hardware.lasers.imprinted  # moves the endpoint and the thresholds
+    half = float(photon_endpoint(target.E_eg_eV, **imprinted))
     w_steps = np.asarray(expected["omega_eV"], float)
     lo = min(w_steps.min(), half - 3e-3) - 2e-4
     grid = np.linspace(lo, half, 1500)
-    curve = spectral_function(grid, state, target)
-    thr = threshold_matrix(target.E_eg_eV, state.masses_eV)
+    curve = spectral_function(grid, state, target, **imprinted)
+    thr = threshold_matrix(target.E_eg_eV, state.masses_eV, **imprinted)
     per_I = np.asarray(expected["signal"], float) / np.maximum(np.asarray(expected["I_eff"]),
                                                               1e-300)
     n = np.asarray(observed, float)
@@ -123,7 +124,8 @@ def plot_spectrum(campaign, expected, observed, stem: Path, viable: bool = True)
     else:
         ax.text(0.02, 0.04, "expected signal far below one event: data not shown on the "
                 "I(omega) scale", transform=ax.transAxes, fontsize=8)
-    ax.set_xlabel(labels.AXES["omega_offset_meV"])
+    ax.set_xlabel(labels.AXES["omega_offset_meV" if imprinted["imprinted_momentum_eV"] == 0.0
+                              else "omega_offset_endpoint_meV"])
     ax.set_ylabel(labels.AXES["spectral_function"])
     ax.set_title(f"{campaign.name}: spectral function, thresholds (dotted) and scan steps "
                  "(grey)", fontsize=9)

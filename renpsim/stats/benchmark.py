@@ -15,6 +15,8 @@ V = 100 cm^3, n_a = n_gamma = 1e21 cm^-3, eta = 1 (Gamma_0 = 0.002 s^-1), three 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from renpsim.constants import SECONDS_PER_DAY
@@ -57,10 +59,10 @@ def from_hardware_campaign(camp, expected) -> AsimovSetup:
 
     t = camp.truth
     tgt = camp.hardware.target
-    return campaign_from_counts_table(
+    return replace(campaign_from_counts_table(
         camp.name, expected, rate_per_unit_I_per_s=step_model(camp).c_sig,
         target=f"{tgt.species}-{tgt.isotope}", ordering=t.ordering, nature=t.nature,
-        oscillation=t.oscillation, m_lightest_eV=t.m_lightest_eV)
+        oscillation=t.oscillation, m_lightest_eV=t.m_lightest_eV), **camp.hardware.lasers.imprinted)
 
 
 def campaign_from_counts_table(name: str, table, *, rate_per_unit_I_per_s, target: str,

@@ -195,6 +195,9 @@ class BinnedDataset:
     live_s : numpy.ndarray or None
         Detector live time over which dark counts accumulate, per step (n_steps,) or per step
         and channel (n_steps, n_channels); default ``exposure_s``.
+    imprinted_momentum_eV, imprinted_cos : float
+        Pair momentum imprinted by the trigger geometry and its cosine to the photon (hardware
+        ``lasers.imprinted_momentum_eV``/``imprinted_cos``); the fit's spectrum uses them.
 
     """
 
@@ -207,6 +210,8 @@ class BinnedDataset:
     label: str = ""
     live_s: NDArray[np.float64] | None = None
     meta: dict = field(default_factory=dict, compare=False)
+    imprinted_momentum_eV: float = 0.0
+    imprinted_cos: float = 1.0
 
     def __post_init__(self) -> None:
         w = f"dataset {self.label}".strip()

@@ -402,7 +402,8 @@ def _from_runfile(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict
                   "oscillation_source": "run file /config/config_json campaign.truth."
                                         "oscillation",
                   "response": "renpsim.daq.expected_counts of the frozen campaign",
-                  "background_sigma_rel": RUNFILE_BACKGROUND_SIGMA_REL})
+                  "background_sigma_rel": RUNFILE_BACKGROUND_SIGMA_REL},
+            **camp.hardware.lasers.imprinted)
     except InputError as exc:
         raise InputError(str(path), exc.key, exc.value, exc.expected) from None
     return ds, truth

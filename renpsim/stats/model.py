@@ -38,6 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from renpsim.errors import InputError
+from renpsim.physics.kinematics import check_imprinted_momentum
 from renpsim.physics.neutrino import (
     NeutrinoArrays,
     coupling_matrix,
@@ -46,6 +47,7 @@ from renpsim.physics.neutrino import (
 )
 from renpsim.physics.oscillation import OscillationParameters, load_preset
 from renpsim.physics.spectrum import spectral_function_arrays
+from renpsim.physics.sterile import coupling_from_rows, theta14_rows
 from renpsim.physics.targets import load_target
 from renpsim.stats.dataset import BinnedDataset
 from renpsim.stats.spectra import (
@@ -60,6 +62,11 @@ from renpsim.stats.spectra import (
 MODELS = ("sm-dirac", "sm-majorana", "vector", "scalar", "dipole")
 
 OSC_PARAMS = ("sin2_theta12", "sin2_theta13", "dm2_21_eV2", "dm2_3l_eV2")
+#: The Majorana-phase fit parameters: the two combinations the spectrum depends on
+#: (alpha21 and alpha31 - 2 delta, [physics §1.2]), in radians.
+PHASE_PARAMS = ("alpha21", "alpha31_minus_2delta")
+#: Treatments of the Majorana phases in a Majorana model.
+PHASE_MODES = ("profiled", "fixed")
 NUISANCES = ("norm", "efficiency", "dark_rate_per_s", "bkg_scale", "freq_offset_eV",
              "dE_eg_eV", *OSC_PARAMS)
 
@@ -74,8 +81,10 @@ def dark_parameter_names(n_dark: int) -> list[str]:
     return ["dark_rate_per_s"] if n_dark == 1 else [f"dark_rate_per_s_c{c}"
                                                     for c in range(n_dark)]
 #: Parameters that change I(omega) (the others are linear and reuse a cached spectrum).
+#: Parameters of the 3+1 sterile model (|U_e4|^2 and the fixed, scanned m4).
+STERILE_PARAMS = ("Ue4_sq", "m4_eV")
 _SPECTRAL = ("m_lightest_eV", "coupling", "mediator_mass_eV", "freq_offset_eV", "dE_eg_eV",
-             *OSC_PARAMS)
+             *OSC_PARAMS, *PHASE_PARAMS, *STERILE_PARAMS)
 
 
 @dataclass(frozen=True)
@@ -95,7 +104,19 @@ class ModelSpec:
     m_lightest_eV : float
         Starting / nominal lightest mass.
     alpha21, alpha31 : float
-        Majorana phases (fixed), radians.
+        Majorana phases, radians: the truth / starting values. With ``majorana_phases =
+        "profiled"`` (the default) a Majorana model fits alpha21 and alpha31 - 2 delta
+        (parameters :data:`PHASE_PARAMS`, multi-started over the phase torus by
+        :func:`renpsim.stats.fit.fit_multistart`); with ``"fixed"`` they stay at these values.
+        Dirac models ignore them.
+    majorana_phases : {"profiled", "fixed"}
+        Treatment of the Majorana phases in a Majorana model.
+    sterile_m4_eV : float or None
+        3+1 sterile model (docs/sterile-and-momentum.md 1): the mass of the fourth state (a
+        fixed parameter ``m4_eV``, scanned rather than fitted) with |U_e4|^2 as the parameter
+        of interest ``Ue4_sq`` (only U_e4 mixes). None: three flavours.
+    sterile_phase : float
+        Phase of U_e4 (radians) of the sterile model (matters for Majorana only).
     scalar_phase : {"physical", "gp21", "paper"}
         See :mod:`renpsim.stats.spectra` (``"gp21"`` = ``"paper"``: GP21's printed eq. 29).
     width_fraction : float
@@ -112,6 +133,9 @@ class ModelSpec:
     alpha31: float = 0.0
     scalar_phase: str = "physical"
     width_fraction: float = 1e-6
+    majorana_phases: str = "profiled"
+    sterile_m4_eV: float | None = None
+    sterile_phase: float = 0.0
 
     def __post_init__(self) -> None:
         if self.ordering not in ("NO", "IO"):
@@ -127,6 +151,20 @@ class ModelSpec:
         elif self.scalar_phase not in ("physical", "gp21", "paper"):
             raise InputError("model", "scalar_phase", self.scalar_phase,
                              "'physical' or 'gp21' (alias 'paper')")
+        if self.sterile_m4_eV is not None:
+            if not (np.isfinite(self.sterile_m4_eV) and self.sterile_m4_eV >= 0):
+                raise InputError("model", "sterile_m4_eV", self.sterile_m4_eV, "a mass >= 0 eV")
+            if self.coupling is not None:
+                raise InputError("model", "sterile_m4_eV", self.sterile_m4_eV,
+                                 "no sterile state together with a BSM coupling")
+        if not np.isfinite(self.sterile_phase):
+            raise InputError("model", "sterile_phase", self.sterile_phase, "a finite phase")
+        if self.majorana_phases not in PHASE_MODES:
+            raise InputError("model", "majorana_phases", self.majorana_phases,
+                             "'profiled' or 'fixed'")
+        for name in ("alpha21", "alpha31"):
+            if not np.isfinite(getattr(self, name)):
+                raise InputError("model", name, getattr(self, name), "a finite phase in radians")
         if not (np.isfinite(self.mediator_mass_eV) and self.mediator_mass_eV > 0):
             raise InputError("model", "mediator_mass_eV", self.mediator_mass_eV, "a mass > 0 eV")
         if not (np.isfinite(self.m_lightest_eV) and self.m_lightest_eV >= 0):
@@ -220,6 +258,16 @@ class BinnedLikelihood:
         self._coupling: Coupling | None = (
             parse_coupling(mdl.coupling) if mdl.coupling is not None else None
         )
+        self._imprinted = {"imprinted_momentum_eV": float(ds.imprinted_momentum_eV),
+                           "imprinted_cos": float(ds.imprinted_cos)}
+        if self._imprinted["imprinted_momentum_eV"] != 0.0:
+            check_imprinted_momentum(ds.imprinted_momentum_eV, ds.imprinted_cos,
+                                     self.target.E_eg_eV)
+            if self._coupling is not None:
+                raise InputError(f"dataset {ds.label}".strip(), "imprinted_momentum_eV",
+                                 ds.imprinted_momentum_eV,
+                                 "0 for a BSM coupling model (the BSM terms assume no "
+                                 "imprinted momentum)")
         params: list[Parameter] = [
             Parameter("m_lightest_eV", mdl.m_lightest_eV, "poi", (0.0, 1.0), step=0.005),
         ]
@@ -272,6 +320,18 @@ class BinnedLikelihood:
             params.append(Parameter(name, meas.value, role, sigma=meas.sigma, center=meas.value,
                                     step=meas.sigma,
                                     reason="" if self.oscillation_constraints else "fixed"))
+        self._phases = mdl.nature == "majorana" and mdl.majorana_phases == "profiled"
+        if self._phases:
+            # periodic, no limits; multi-started over the torus by fit_multistart
+            params.append(Parameter("alpha21", mdl.alpha21, "profiled", step=0.3))
+            params.append(Parameter("alpha31_minus_2delta",
+                                    mdl.alpha31 - 2.0 * self.osc.delta_cp_rad, "profiled",
+                                    step=0.3))
+        self._sterile = mdl.sterile_m4_eV is not None
+        if self._sterile:
+            params.append(Parameter("Ue4_sq", 0.0, "poi", (0.0, 0.99), step=0.01))
+            params.append(Parameter("m4_eV", float(mdl.sterile_m4_eV), "fixed", (0.0, None),
+                                    reason="scanned, not fitted"))
         self.parameters = {p.name: p for p in params}
         self._apply_requests()
         self.names = list(self.parameters)
@@ -304,7 +364,9 @@ class BinnedLikelihood:
         self._exp_idx = [k for k in self._spec_idx
                          if not (self._coupling and self.names[k] == self._coupling.name)]
         self._exp_key: tuple | None = None
-        self._state_idx = [self._index[n] for n in ("m_lightest_eV", *OSC_PARAMS)]
+        self._state_idx = [self._index[n] for n in ("m_lightest_eV", *OSC_PARAMS)
+                           + ((*PHASE_PARAMS,) if self._phases else ())
+                           + ((*STERILE_PARAMS,) if self._sterile else ())]
         self._state_key: tuple | None = None
         self._state_val: tuple | None = None
         self._exp: CouplingExpansion | None = None
@@ -377,6 +439,12 @@ class BinnedLikelihood:
         return self._nominal.copy()
 
     @property
+    def floating_phases(self) -> list[str]:
+        """The Majorana-phase parameters that are minimised (empty unless profiled)."""
+        return [n for n in PHASE_PARAMS if n in self.parameters
+                and self.parameters[n].role != "fixed"]
+
+    @property
     def floating(self) -> list[str]:
         """Names of parameters that are minimised (poi and profiled)."""
         return [n for n in self.names if self.parameters[n].role != "fixed"]
@@ -419,8 +487,20 @@ class BinnedLikelihood:
             s12, s13 = min(max(s12, 0.0), 1.0), min(max(s13, 0.0), 1.0)
         else:
             s12, s13 = np.clip(s12, 0.0, 1.0), np.clip(s13, 0.0, 1.0)
-        ue = electron_row(s12, s13, self.osc.delta_cp_rad, self.model.alpha21,
-                          self.model.alpha31)
+        if self._phases:
+            # U_e3 = s13 e^{i(alpha31/2 - delta)} = s13 e^{i(alpha31 - 2 delta)/2}
+            ue = electron_row(s12, s13, 0.0, x[..., idx["alpha21"]],
+                              x[..., idx["alpha31_minus_2delta"]])
+        else:
+            ue = electron_row(s12, s13, self.osc.delta_cp_rad, self.model.alpha21,
+                              self.model.alpha31)
+        if self._sterile:
+            # 3+1, only U_e4 mixing: four masses and the 4x4 a_ij (physics.sterile)
+            u = np.clip(x[..., idx["Ue4_sq"]], 0.0, 0.999999)
+            m4 = np.maximum(x[..., idx["m4_eV"]], 0.0)
+            masses = np.concatenate([masses, np.broadcast_to(
+                np.asarray(m4, float)[..., None], (*masses.shape[:-1], 1))], axis=-1)
+            return masses, coupling_from_rows(*theta14_rows(ue, u, self.model.sterile_phase))
         return masses, coupling_matrix(ue)
 
     def spectral(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -446,7 +526,8 @@ class BinnedLikelihood:
         if c is None:
             out = spectral_function_arrays(omega, masses, a, E_eg_eV=E_eg,
                                            E_vg_eV=self.target.E_vg_eV,
-                                           majorana=self.model.nature == "majorana")
+                                           majorana=self.model.nature == "majorana",
+                                           **self._imprinted)
         else:
             exp_key = tuple(x[self._exp_idx])
             if exp_key != self._exp_key:
@@ -565,7 +646,8 @@ class BinnedLikelihood:
             Ib = spectral_function_arrays(
                 ds.omega_eV + X[:, self._index["freq_offset_eV"], None], masses[:, None, :],
                 a[:, None, :, :], E_eg_eV=self.target.E_eg_eV + X[:, self._index["dE_eg_eV"], None],
-                E_vg_eV=self.target.E_vg_eV, majorana=self.model.nature == "majorana")
+                E_vg_eV=self.target.E_vg_eV, majorana=self.model.nature == "majorana",
+                **self._imprinted)
             dI = (Ib[0::2] - Ib[1::2]) / np.array(hs)[:, None]
             out[spec] = np.sum(dI * (ds.exposure_s * eff * norm * R0 * r), axis=1)
         idx = self._index

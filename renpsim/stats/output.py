@@ -9,14 +9,18 @@ CSV format::
     # dof: 2
     # delta_chi2: 5.99
     # lineage: <sha256 of the inputs and the renpsim version>
-    # <further key: value lines>
-    m_eV,limit
-    0.001,4.58e-26
+    # <further key: value lines, e.g. sign_tested: both, sided: two>
+    m_eV,limit,limit_sign
+    0.001,4.58e-26,-
     ...
 
-HDF5: one group per table with datasets ``x`` and ``limit`` (``units`` attributes) and the
-header keys as attributes. Both writers go through a temporary file and an atomic rename, so a
-failed write never leaves a corrupt file under the final name.
+``limit_sign`` ("+" or "-") is the coupling sign that gave the limit (for ``sign_tested: both``
+the weaker of the two); tables without it (older files) have the first two columns only.
+
+HDF5: one group per table with datasets ``x``, ``limit`` (``units`` attributes) and
+``limit_sign`` (when known) and the header keys as attributes. Both writers go through a
+temporary file and an atomic rename, so a failed write never leaves a corrupt file under the
+final name.
 """
 
 from __future__ import annotations
@@ -91,8 +95,12 @@ BAND_COLUMNS = ("toy_median", "toy_lo68", "toy_hi68", "toy_lo95", "toy_hi95")
 
 
 def table_columns(table: SensitivityTable) -> list[str]:
-    """Columns written to files: the abscissa, ``limit`` and the toy bands if present."""
-    return [table.x, "limit", *(c for c in BAND_COLUMNS if c in table.frame.columns)]
+    """Columns written to files: the abscissa, ``limit``, ``limit_sign`` and the toy bands.
+
+    ``limit_sign`` and the bands only when the frame has them.
+    """
+    sign = ["limit_sign"] if "limit_sign" in table.frame.columns else []
+    return [table.x, "limit", *sign, *(c for c in BAND_COLUMNS if c in table.frame.columns)]
 
 
 def pole_header(omega_eV, E_eg_eV: float) -> dict:
@@ -201,6 +209,10 @@ def write_hdf5(table: SensitivityTable, path: str | Path, group: str = "sensitiv
             dx.attrs["units"] = units.get(table.x, "")
             unit = "1" if table.quantity != "dipole_mu" else "mu_B"
             for col in table_columns(table)[1:]:  # limit, then the toy bands if present
+                if col == "limit_sign":
+                    g.create_dataset(col, data=table.frame[col].astype(str).to_numpy()
+                                     .astype("S1"))
+                    continue
                 d = g.create_dataset(col, data=table.frame[col].to_numpy(float))
                 d.attrs["units"] = unit
 

@@ -75,16 +75,22 @@ def exposure_for_limit(setup: AsimovSetup, coupling: str, mediator_mass_eV: floa
     return {"factor": f, "total_s": f * float(np.sum(setup.exposure_s)), "limit_now": now}
 
 
-def _alternatives(decision: str, ordering: str, nature: str) -> ModelSpec:
+def _alternatives(decision: str, ordering: str, nature: str,
+                  majorana_phases: str = "profiled") -> ModelSpec:
+    """Return the alternative of a decision; a Majorana one profiles its phases by default."""
     if decision == "ordering":
-        return ModelSpec(ordering="IO" if ordering == "NO" else "NO", nature=nature)
+        return ModelSpec(ordering="IO" if ordering == "NO" else "NO", nature=nature,
+                         majorana_phases=majorana_phases)
     if decision == "nature":
-        return ModelSpec(ordering=ordering, nature="majorana" if nature == "dirac" else "dirac")
-    return ModelSpec(ordering=ordering, nature=nature, m_lightest_eV=0.0)
+        return ModelSpec(ordering=ordering, nature="majorana" if nature == "dirac" else "dirac",
+                         majorana_phases=majorana_phases)
+    return ModelSpec(ordering=ordering, nature=nature, m_lightest_eV=0.0,
+                     majorana_phases=majorana_phases)
 
 
 def decision_delta_chi2(dataset: BinnedDataset, truth: ModelSpec, decision: str, *,
-                        profile_norm: bool = True, oscillation_constraints: bool = False) -> dict:
+                        profile_norm: bool = True, oscillation_constraints: bool = False,
+                        majorana_phases: str = "profiled") -> dict:
     """Asimov Delta chi^2 separating the truth from the alternative of ``decision``.
 
     Parameters
@@ -100,6 +106,10 @@ def decision_delta_chi2(dataset: BinnedDataset, truth: ModelSpec, decision: str,
         Let the normalisation float without constraint ([physics §6.1]).
     oscillation_constraints : bool
         Profile the oscillation parameters within the preset's errors.
+    majorana_phases : {"profiled", "fixed"}
+        A Majorana alternative fits its phases alpha21 and alpha31 - 2 delta (default,
+        multi-started over the phase torus) or keeps them at zero (``"fixed"``, the behaviour
+        before phase profiling). The truth's phases are those of ``truth``.
 
     """
     if decision not in DECISIONS:
@@ -109,7 +119,7 @@ def decision_delta_chi2(dataset: BinnedDataset, truth: ModelSpec, decision: str,
     t_lik = BinnedLikelihood(dataset, truth, fixed=dict(fixed, m_lightest_eV=truth.m_lightest_eV),
                              oscillation_constraints=oscillation_constraints)
     asimov = t_lik.asimov()
-    alt = _alternatives(decision, truth.ordering, truth.nature)
+    alt = _alternatives(decision, truth.ordering, truth.nature, majorana_phases)
     alt_fixed = dict(fixed)
     if decision == "lightest-mass":
         alt_fixed["m_lightest_eV"] = 0.0
@@ -124,8 +134,12 @@ def exposure_for_decision(dataset: BinnedDataset, truth: ModelSpec, decision: st
     """Exposure factor and total time for an ``n_sigma`` (1 dof: Delta chi^2 = n^2) decision.
 
     Without backgrounds, dark counts or constraint terms the Asimov Delta chi^2 is exactly
-    proportional to the exposure, so one evaluation suffices; otherwise a bisection in the
-    exposure factor is done.
+    proportional to the exposure: it is evaluated at the campaign's exposure and once more at
+    the exposure this predicts, where Delta chi^2 ~ n^2 is well above the minimiser's
+    tolerance (a Dirac/Majorana Delta chi^2 of 1e-4 at the campaign's exposure is below
+    MIGRAD's EDM target and would be noise), and the second value sets the factor. Otherwise
+    a bisection in the exposure factor is done. ``**kw`` go to :func:`decision_delta_chi2`
+    (``majorana_phases`` included).
     """
     if not (np.isfinite(n_sigma) and n_sigma > 0):
         raise InputError("planning", "n_sigma", n_sigma, "a number > 0")
@@ -138,7 +152,12 @@ def exposure_for_decision(dataset: BinnedDataset, truth: ModelSpec, decision: st
     if d1 <= 0:
         return {"factor": np.inf, "total_s": np.inf, "delta_chi2_now": d1, "method": "none"}
     if linear:
-        f = target / d1
+        f0 = target / d1
+        d2 = decision_delta_chi2(dataset.with_exposure(dataset.exposure_s * f0), truth, decision,
+                                 **kw)["delta_chi2"]
+        f = f0 * target / d2 if d2 > 0 else target / d1
+        if d2 > 0:
+            d1 = d2 / f0  # the same Delta chi^2 at the campaign's exposure, to fit precision
     else:
         lo, hi = -8.0, 12.0
         for _ in range(30):
@@ -368,7 +387,8 @@ def optimise_dwell_for_decision(dataset: BinnedDataset, truth: ModelSpec, decisi
         T = ds.exposure_s
         rt = np.where(T > 0, res["asimov"] / np.where(T > 0, T, 1), 0.0)
         alt = res["alternative"]
-        a_lik = BinnedLikelihood(ds, _alternatives(decision, truth.ordering, truth.nature),
+        a_lik = BinnedLikelihood(ds, _alternatives(decision, truth.ordering, truth.nature,
+                                                   kw.get("majorana_phases", "profiled")),
                                  oscillation_constraints=False)
         ra = np.where(T > 0, a_lik.expected(a_lik.vector(
             {k: v for k, v in alt.values.items() if k in a_lik.parameters}))

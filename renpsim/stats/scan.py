@@ -20,23 +20,26 @@ from renpsim.stats.spectra import parse_coupling
 SCANS = ("mediator-mass", "m-lightest")
 
 
-def resolve_threshold(delta_chi2: float | None, cl: float | None, dof: int | None) -> tuple:
+def resolve_threshold(delta_chi2: float | None, cl: float | None, dof: int | None,
+                      sided: str = "two") -> tuple:
     """Return (delta_chi2, cl, dof) from any consistent subset of them.
 
     Defaults: dof = 1 and CL = 95% (3.84), the correct value for one coupling at fixed mass
     ([physics §6.2]). An explicit ``delta_chi2`` wins; its CL is then computed for ``dof``.
+    ``sided="one"`` uses the one-sided convention of
+    :func:`~renpsim.stats.deviance.delta_chi2_threshold` (2.71 at 95%, 1 dof).
     """
     dof = 1 if dof is None else dof
     if delta_chi2 is None:
         cl = 0.95 if cl is None else cl
-        return delta_chi2_threshold(cl, dof), cl, dof
+        return delta_chi2_threshold(cl, dof, sided), cl, dof
     if not (np.isfinite(delta_chi2) and delta_chi2 > 0):
         raise InputError("sensitivity", "delta_chi2", delta_chi2, "a number > 0")
-    implied = cl_of_threshold(delta_chi2, dof)
+    implied = cl_of_threshold(delta_chi2, dof, sided)
     if cl is not None and abs(implied - cl) > 5e-3:
         raise InputError("sensitivity", "cl", cl,
                          f"a CL consistent with delta_chi2 = {delta_chi2} for {dof} dof "
-                         f"({implied:.4f}), or only one of cl / delta_chi2")
+                         f"{sided}-sided ({implied:.4f}), or only one of cl / delta_chi2")
     return float(delta_chi2), implied, dof
 
 
@@ -44,7 +47,8 @@ def sensitivity_scan(setup: AsimovSetup, scan: str, coupling: str, grid, *,
                      delta_chi2: float | None = None, cl: float | None = None,
                      dof: int | None = None, mediator_mass_eV: float = 1e-3,
                      sign: str = "both", executor: Executor | None = None,
-                     chunks_per_worker: int = 2, meta: dict | None = None) -> SensitivityTable:
+                     chunks_per_worker: int = 2, meta: dict | None = None,
+                     sided: str = "two") -> SensitivityTable:
     """Asimov coupling limits over a grid of mediator masses or lightest masses.
 
     Parameters
@@ -62,19 +66,23 @@ def sensitivity_scan(setup: AsimovSetup, scan: str, coupling: str, grid, *,
     mediator_mass_eV : float
         Mediator mass for the lightest-mass scan.
     sign : {"both", "+", "-"}
-        Coupling sign(s) tested.
+        Coupling sign(s) tested; the table's ``limit_sign`` column says which sign gave each
+        limit (for ``both``, the weaker one) and its header ``sign_tested`` what was tested.
     executor : Executor, optional
         Back end (serial if None).
     chunks_per_worker : int
         Tasks per worker (load balance only; results do not depend on it).
     meta : dict, optional
         Extra header items for the table.
+    sided : {"two", "one"}
+        Threshold convention when it is derived from ``cl`` and ``dof``
+        (:func:`resolve_threshold`); recorded in the header.
 
     """
     if scan not in SCANS:
         raise InputError("sensitivity", "scan", scan, "one of " + ", ".join(SCANS))
     c = parse_coupling(coupling, "sensitivity")
-    thr, cl, dof = resolve_threshold(delta_chi2, cl, dof)
+    thr, cl, dof = resolve_threshold(delta_chi2, cl, dof, sided)
     g = np.atleast_1d(np.asarray(grid, dtype=float))
     if g.ndim != 1 or g.size == 0 or not np.all(np.isfinite(g)):
         raise InputError("sensitivity", "grid", g.tolist(), "a non-empty list of numbers")
@@ -89,9 +97,10 @@ def sensitivity_scan(setup: AsimovSetup, scan: str, coupling: str, grid, *,
         xcol: np.concatenate([p["x"] for p in parts]),
         "limit": np.concatenate([p["limit"] for p in parts]),
         "status": np.concatenate([p["status"] for p in parts]).astype(int),
+        "limit_sign": np.concatenate([p["limit_sign"] for p in parts]).astype(str),
     })
     inputs = dict(base, grid=g.tolist(), cl=cl, dof=dof)
-    info = {"coupling": c.name, "scan": scan, "sign": sign,
+    info = {"coupling": c.name, "scan": scan, "sign": sign, "sign_tested": sign, "sided": sided,
             "profile_norm": setup.profile_norm, "scalar_phase": setup.scalar_phase,
             "width_fraction": setup.width_fraction}
     if scan == "m-lightest":

@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from renpsim.errors import InputError
+from renpsim.physics.kinematics import check_imprinted_momentum, photon_endpoint
 from renpsim.physics.neutrino import (
     NeutrinoArrays,
     coupling_matrix,
@@ -75,6 +76,13 @@ class AsimovSetup:
         Mediator Gamma/M [A].
     scalar_phase : str
         ``"physical"`` or ``"gp21"`` (alias ``"paper"``), see :mod:`renpsim.stats.spectra`.
+    imprinted_momentum_eV, imprinted_cos : float
+        Imprinted pair momentum and its cosine to the photon (SM and sterile spectra; BSM
+        couplings need 0).
+    majorana_phases : {"profiled", "fixed"}
+        Majorana truth: the tested hypotheses of the coupling limits minimise Delta chi^2 over
+        the Majorana phases (alpha21, alpha31 - 2 delta) on :data:`PHASE_GRID` plus the truth
+        point (default), or keep the truth's phases (zero, ``"fixed"``). Ignored for Dirac.
 
     """
 
@@ -92,6 +100,9 @@ class AsimovSetup:
     profile_norm: bool = False
     width_fraction: float = 1e-6
     scalar_phase: str = "physical"
+    imprinted_momentum_eV: float = 0.0
+    imprinted_cos: float = 1.0
+    majorana_phases: str = "profiled"
 
     @classmethod
     def from_campaign(cls, campaign, **overrides) -> AsimovSetup:
@@ -116,6 +127,10 @@ class AsimovSetup:
             target=campaign.target, ordering=campaign.ordering, nature=campaign.nature,
             oscillation=campaign.oscillation, m_lightest_eV=float(campaign.m_lightest_eV),
         )
+        p0 = float(getattr(campaign, "imprinted_momentum_eV", 0.0))
+        if p0 != 0.0:
+            base.update(imprinted_momentum_eV=p0,
+                        imprinted_cos=float(getattr(campaign, "imprinted_cos", 1.0)))
         base.update(overrides)
         return cls(**base)
 
@@ -143,11 +158,26 @@ class AsimovSetup:
             omega_eV=omega, exposure_s=np.asarray(self.exposure_s, float),
             counts=np.zeros(omega.size) if counts is None else counts,
             calibration=self.calibration, target=self.target, oscillation=self.oscillation,
-            label=label)
+            label=label, **self.imprinted)
 
     def to_dict(self) -> dict:
-        """Plain dictionary (for lineage hashing and output headers)."""
-        return asdict(self)
+        """Plain dictionary (for lineage hashing and output headers).
+
+        Without imprinted momentum its two keys are left out, so the lineage of a setup is
+        what it was before the parameter existed.
+        """
+        d = asdict(self)
+        if self.imprinted_momentum_eV == 0.0:
+            del d["imprinted_momentum_eV"], d["imprinted_cos"]
+        if self.nature == "dirac":  # no phases to treat: the lineage of Dirac setups as before
+            del d["majorana_phases"]
+        return d
+
+    @property
+    def imprinted(self) -> dict:
+        """Keyword arguments of the physics layer for the imprinted momentum."""
+        return {"imprinted_momentum_eV": self.imprinted_momentum_eV,
+                "imprinted_cos": self.imprinted_cos}
 
 
 class _Context:
@@ -161,9 +191,16 @@ class _Context:
         self.E_eg, self.E_vg = tgt.E_eg_eV, tgt.E_vg_eV
         self.omega = np.asarray(setup.omega_eV, dtype=float)
         self.dwell = np.asarray(setup.exposure_s, dtype=float)
-        if np.any(self.omega >= 0.5 * self.E_eg) or np.any(self.omega <= 0):
-            raise InputError("sensitivity", "omega_eV", setup.omega_eV,
-                             f"energies in (0, E_eg/2 = {0.5 * self.E_eg:.6f}) eV")
+        if setup.imprinted_momentum_eV == 0.0:
+            if np.any(self.omega >= 0.5 * self.E_eg) or np.any(self.omega <= 0):
+                raise InputError("sensitivity", "omega_eV", setup.omega_eV,
+                                 f"energies in (0, E_eg/2 = {0.5 * self.E_eg:.6f}) eV")
+        else:
+            check_imprinted_momentum(setup.imprinted_momentum_eV, setup.imprinted_cos, self.E_eg)
+            end = float(photon_endpoint(self.E_eg, **setup.imprinted))
+            if np.any(self.omega >= end) or np.any(self.omega <= 0):
+                raise InputError("sensitivity", "omega_eV", setup.omega_eV,
+                                 f"energies in (0, the photon endpoint {end:.6f}) eV")
         ml = np.asarray(setup.m_lightest_eV if m_lightest_eV is None else m_lightest_eV,
                         dtype=float)
         if np.any(~np.isfinite(ml)) or np.any(ml < 0):
@@ -172,6 +209,10 @@ class _Context:
                                            osc.dm2_3l_eV2.value)
         self.a = coupling_matrix(electron_row(osc.sin2_theta12.value, osc.sin2_theta13.value,
                                               osc.delta_cp_rad))
+        self.s12, self.s13 = osc.sin2_theta12.value, osc.sin2_theta13.value
+        if setup.majorana_phases not in ("profiled", "fixed"):
+            raise InputError("sensitivity", "majorana_phases", setup.majorana_phases,
+                             "'profiled' or 'fixed'")
         bkg = np.asarray(setup.background_rate_per_s or 0.0, dtype=float)
         self.floor = self.dwell * (setup.efficiency * bkg + setup.dark_rate_per_s)
         self.sig_scale = self.dwell * setup.efficiency * np.asarray(setup.rate_scale_per_s,
@@ -180,13 +221,30 @@ class _Context:
     def sm_counts(self, masses):
         """Return (signal, floor) expected SM counts, broadcast; the last axis is the step."""
         I = spectral_function_arrays(self.omega, masses, self.a, E_eg_eV=self.E_eg,
-                                     E_vg_eV=self.E_vg, majorana=self.setup.nature == "majorana")
+                                     E_vg_eV=self.E_vg, majorana=self.setup.nature == "majorana",
+                                     **self.setup.imprinted)
         return self.sig_scale * I, self.floor
 
-    def signal(self, masses, coupling: Coupling, mediator_mass) -> CouplingExpansion:
+    def tested_couplings(self) -> list:
+        """Return a_ij of the tested hypotheses.
+
+        The truth's, then (Majorana, phases profiled) those of the :data:`PHASE_GRID` points
+        (alpha21, alpha31 - 2 delta).
+        """
+        if self.setup.nature != "majorana" or self.setup.majorana_phases != "profiled":
+            return [self.a]
+        return [self.a] + [coupling_matrix(electron_row(self.s12, self.s13, 0.0, a21, p31))
+                           for a21, p31 in PHASE_GRID]
+
+    def signal(self, masses, coupling: Coupling, mediator_mass, a=None) -> CouplingExpansion:
         """Return the signal counts as an exact quadratic in the coupling (physics layer)."""
         s = self.setup
-        exp = coupling_expansion(self.omega, NeutrinoArrays(masses, self.a, s.nature),
+        if s.imprinted_momentum_eV != 0.0:
+            raise InputError("sensitivity", "imprinted_momentum_eV", s.imprinted_momentum_eV,
+                             "0 for BSM coupling limits (the BSM terms assume no imprinted "
+                             "momentum)")
+        exp = coupling_expansion(self.omega, NeutrinoArrays(
+                                     masses, self.a if a is None else a, s.nature),
                                  self.target, coupling, mediator_mass,
                                  width_fraction=s.width_fraction, scalar_phase=s.scalar_phase,
                                  where="sensitivity")
@@ -209,6 +267,31 @@ def _delta_chi2(n_true, sig_test, floor, profile_norm: bool):
             hess = np.sum(n * S * S / mu**2, axis=-1, keepdims=True)
             k = np.maximum(k - grad / np.maximum(hess, 1e-300), 0.0)
     return np.sum(deviance_terms(n, k * S + B), axis=-1)
+
+
+#: Majorana phases (alpha21, alpha31 - 2 delta) over which the tested hypotheses of a
+#: Majorana-truth limit are profiled: a 4 x 4 grid of multiples of pi/2 (with the truth point).
+PHASE_GRID = tuple((a * np.pi / 2, b * np.pi / 2) for a in range(4) for b in range(4))
+
+
+def _coupling_dchi2(ctx: _Context, masses, c: Coupling, mediator, n_true, floor, g_axes: int):
+    """Delta chi^2(g) of the coupling test, minimised over the tested phase points.
+
+    ``g_axes`` trailing axes are appended to g before it meets the expansion (as in the
+    unprofiled scans). With one tested point (Dirac, or fixed phases) this is the old
+    statistic exactly.
+    """
+    signals = [ctx.signal(masses, c, mediator, a) for a in ctx.tested_couplings()]
+    profile = ctx.setup.profile_norm
+
+    def dchi2(g):
+        gg = g.reshape(g.shape + (1,) * g_axes)
+        out = _delta_chi2(n_true, signals[0](gg), floor, profile)
+        for sig in signals[1:]:
+            out = np.minimum(out, _delta_chi2(n_true, sig(gg), floor, profile))
+        return out
+
+    return dchi2
 
 
 def _batched_limit(dchi2_fn, batch_shape, threshold: float, sign: float):
@@ -260,7 +343,8 @@ def coupling_limits_vs_mass(setup: AsimovSetup, coupling: str, mediator_masses_e
     Returns
     -------
     dict
-        ``m_eV``, ``limit``, ``limit_pos``, ``limit_neg``, ``status`` arrays.
+        ``m_eV``, ``limit``, ``limit_pos``, ``limit_neg``, ``status`` arrays and
+        ``limit_sign`` ("+" or "-": the sign that gave ``limit``).
 
     """
     c = parse_coupling(coupling, "sensitivity")
@@ -272,10 +356,7 @@ def coupling_limits_vs_mass(setup: AsimovSetup, coupling: str, mediator_masses_e
     ctx = _Context(setup)
     sig0, floor = ctx.sm_counts(ctx.masses)
     n_true = sig0 + floor
-    signal = ctx.signal(ctx.masses, c, M[:, None, None])
-
-    def dchi2(g):
-        return _delta_chi2(n_true, signal(g[..., None]), floor, setup.profile_norm)
+    dchi2 = _coupling_dchi2(ctx, ctx.masses, c, M[:, None, None], n_true, floor, 1)
 
     out = {"m_eV": M}
     lims = {}
@@ -287,8 +368,18 @@ def coupling_limits_vs_mass(setup: AsimovSetup, coupling: str, mediator_masses_e
     out["limit"] = np.maximum.reduce(vals) if len(vals) > 1 else vals[0]
     out["limit_pos"] = lims.get("pos", np.full(M.size, np.nan))
     out["limit_neg"] = lims.get("neg", np.full(M.size, np.nan))
+    out["limit_sign"] = _limit_sign(lims, M.size)
     out["status"] = np.maximum.reduce(list(stats.values()))
     return out
+
+
+def _limit_sign(lims: dict, n: int) -> NDArray[np.str_]:
+    """Which sign gave the reported limit: the only one tested, or the weaker of the two."""
+    if "neg" not in lims:
+        return np.full(n, "+")
+    if "pos" not in lims:
+        return np.full(n, "-")
+    return np.where(lims["pos"] >= lims["neg"], "+", "-")
 
 
 def coupling_limits_vs_lightest(setup: AsimovSetup, coupling: str, m_lightest_eV: ArrayLike,
@@ -309,17 +400,15 @@ def coupling_limits_vs_lightest(setup: AsimovSetup, coupling: str, m_lightest_eV
     masses = ctx.masses[:, None, None, :]
     sig0, floor = ctx.sm_counts(masses)
     n_true = sig0 + floor
-    signal = ctx.signal(masses, c, mediator_mass_eV)
+    dchi2 = _coupling_dchi2(ctx, masses, c, mediator_mass_eV, n_true, floor, 1)
 
-    def dchi2(g):
-        return _delta_chi2(n_true, signal(g[..., None]), floor, setup.profile_norm)
-
-    lims, stats = [], []
-    for sgn in ((1.0, -1.0) if sign == "both" else ((1.0,) if sign == "+" else (-1.0,))):
-        lim, st = _batched_limit(dchi2, (ml.size,), delta_chi2, sgn)
-        lims.append(lim)
-        stats.append(st)
-    return {"m_lightest_eV": ml, "limit": np.maximum.reduce(lims),
+    lims, stats = {}, []
+    for name, sgn in (("pos", 1.0), ("neg", -1.0)):
+        if sign == "both" or (sign == "+") == (sgn > 0):
+            lims[name], st = _batched_limit(dchi2, (ml.size,), delta_chi2, sgn)
+            stats.append(st)
+    return {"m_lightest_eV": ml, "limit": np.maximum.reduce(list(lims.values())),
+            "limit_sign": _limit_sign(lims, ml.size),
             "status": np.maximum.reduce(stats),
             "n_sm_events": np.sum(n_true, axis=-1).reshape(ml.size)}
 
@@ -357,7 +446,8 @@ def limit_task(payload: dict) -> dict:
                                         payload.get("sign", "both"))
         x = r["m_lightest_eV"]
     return {"x": np.asarray(x).tolist(), "limit": np.asarray(r["limit"]).tolist(),
-            "status": np.asarray(r["status"]).tolist()}
+            "status": np.asarray(r["status"]).tolist(),
+            "limit_sign": np.asarray(r["limit_sign"]).tolist()}
 
 
 def _first_crossing_side(d, dmin, k_best, thr, side):
@@ -466,3 +556,68 @@ def dipole_limits(setup: AsimovSetup, delta_chi2: float,
         r = coupling_limits_vs_mass(setup, name, [1.0], delta_chi2, sign="both")
         out[name] = float(r["limit"][0])
     return out
+
+
+#: Probe points of the exact quadratic I(|U_e4|^2) (:func:`sterile_expansion`).
+_U_PROBES = (0.0, 0.25, 0.5)
+
+
+def sterile_expansion(setup: AsimovSetup, m4_eV: ArrayLike, phase_rad: float = 0.0):
+    """Signal counts of the 3+1 model as the exact quadratic s0 + s1 u + s2 u^2, u = |U_e4|^2.
+
+    With only U_e4 mixing every a_ij is a polynomial of degree 2 in u
+    (:func:`renpsim.physics.sterile.theta14_rows`), so three evaluations of the physics layer
+    (u = 0, 1/4, 1/2; four masses, 16 channels) determine I(u) exactly; u = 0 is the
+    three-flavour spectrum bit for bit. Returns the coefficients, each of shape
+    ``(len(m4), n_steps)``, and the floor (background + dark counts).
+    """
+    from renpsim.physics.sterile import coupling_from_rows, theta14_rows
+
+    ctx = _Context(setup)
+    m4 = np.atleast_1d(np.asarray(m4_eV, dtype=float))
+    if m4.ndim != 1 or np.any(~np.isfinite(m4)) or np.any(m4 < 0):
+        raise InputError("sensitivity", "m4_eV", m4.tolist(), "sterile masses >= 0 eV")
+    osc = load_preset(setup.oscillation, setup.ordering)
+    ue3 = electron_row(osc.sin2_theta12.value, osc.sin2_theta13.value, osc.delta_cp_rad)
+    ue, us = theta14_rows(ue3, np.asarray(_U_PROBES), phase_rad)
+    a = coupling_from_rows(ue, us)[:, None, None]  # (3, 1, 1, 4, 4)
+    masses = np.concatenate([np.broadcast_to(ctx.masses, (m4.size, 3)), m4[:, None]], axis=-1)
+    I = spectral_function_arrays(ctx.omega, masses[:, None, :], a, E_eg_eV=ctx.E_eg,
+                                 E_vg_eV=ctx.E_vg, majorana=setup.nature == "majorana",
+                                 **setup.imprinted)
+    # I[k] = c0 + c1 u_k + c2 u_k^2 at u = 0, 1/4, 1/2
+    c0 = I[0]
+    c2 = 8.0 * (I[2] - 2.0 * I[1] + I[0])
+    c1 = 4.0 * (I[1] - I[0]) - 0.25 * c2
+    return tuple(ctx.sig_scale * c for c in (c0, c1, c2)), ctx.floor
+
+
+def sterile_limits_vs_mass(setup: AsimovSetup, m4_eV: ArrayLike, delta_chi2: float,
+                           phase_rad: float = 0.0) -> dict:
+    """Asimov upper limits on |U_e4|^2 versus m4 for a three-flavour (SM) truth.
+
+    The tested hypothesis is the 3+1 model with only U_e4 mixing (phase ``phase_rad``, which
+    matters for Majorana neutrinos only); Delta chi^2 = D(N_true, N_test(u)), with the
+    normalisation profiled if ``setup.profile_norm``. Same batched first-crossing search as
+    the coupling limits; limits at or above |U_e4|^2 = 1 are reported as inf (status 2).
+
+    Returns
+    -------
+    dict
+        ``m4_eV``, ``limit`` (on |U_e4|^2), ``status`` (0 found, 1 below the search range,
+        2 not excluded).
+
+    """
+    m4 = np.atleast_1d(np.asarray(m4_eV, dtype=float))
+    (s0, s1, s2), floor = sterile_expansion(setup, m4, phase_rad)
+    n_true = s0 + floor
+
+    def dchi2(u):
+        uu = np.minimum(u, 1.0)[..., None]  # |U_e4|^2 <= 1: no excursion past the physical end
+        return _delta_chi2(n_true[:, None, :], s0[:, None, :] + s1[:, None, :] * uu
+                           + s2[:, None, :] * uu * uu, floor, setup.profile_norm)
+
+    lim, status = _batched_limit(dchi2, (m4.size,), delta_chi2, 1.0)
+    unphysical = lim >= 1.0
+    return {"m4_eV": m4, "limit": np.where(unphysical, np.inf, lim),
+            "status": np.where(unphysical, 2, status)}

@@ -26,10 +26,10 @@ MASS_GRID = np.linspace(0.0, 0.1, 51)
 
 def cl_text(threshold: float, dof: int) -> str:
     """``Delta chi^2 = 3.84 (95% CL, 1 dof)``."""
-    from renpsim.experiment import threshold as resolve_threshold
+    from renpsim.experiment import confidence_level
 
-    _, cl, _ = resolve_threshold(threshold, None, dof)
-    return f"Delta chi^2 = {threshold:g} ({100 * cl:.3g}% CL, {dof} dof)"
+    return f"Delta chi^2 = {threshold:g} ({100 * confidence_level(threshold, dof):.3g}% CL, " \
+           f"{dof} dof)"
 
 
 class SensitivityTab(Vertical):
