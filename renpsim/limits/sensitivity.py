@@ -87,6 +87,11 @@ class Sensitivity:
         return self.meta.get("label", "renpsim (RENP)")
 
 
+
+#: Text columns of sensitivity tables (not numbers): ``limit_sign``, the coupling sign that gave
+#: each limit ("+" or "-").
+TEXT_COLUMNS = ("limit_sign",)
+
 def parse_masses(text: str, where: str, key: str) -> np.ndarray:
     """Parse space- (or comma-) separated positive finite masses in eV.
 
@@ -240,6 +245,11 @@ def read_sensitivity(path: str | Path) -> Sensitivity:
             continue  # empty limit cell: no sensitivity at this mass
         vals = []
         for name, cell in zip(names, row, strict=True):
+            if name in TEXT_COLUMNS:  # the sign that gave the limit: text, not a number
+                if cell.strip() not in ("+", "-", ""):
+                    raise DataFileError(spath, f"{name} (line {n})",
+                                        f"{cell!r}: expected '+' or '-'")
+                continue
             if name not in expected and not cell.strip():
                 vals.append(np.nan)  # absent extra value (e.g. a toy band that failed)
                 continue
@@ -259,7 +269,7 @@ def read_sensitivity(path: str | Path) -> Sensitivity:
         raise DataFileError(spath, "-", "no data rows")
     arr = np.asarray(data)
     extra = {name: np.asarray([r[k] for r in extra_rows], dtype=float)
-             for k, name in enumerate(names[n_core:])}
+             for k, name in enumerate(c for c in names[n_core:] if c not in TEXT_COLUMNS)}
     if x_name is None:
         if len(arr) != 1:
             raise DataFileError(spath, "limit", f"{len(arr)} rows: a single-number quantity "
