@@ -1,4 +1,4 @@
-"""Majorana phases as fit parameters (issue 20): profiled by default, multi-started on the torus.
+"""Majorana phases as fit parameters: profiled by default, multi-started on the torus.
 
 The example of the issue: truth Dirac, NO, m1 = 0.01 eV (NuFIT 6.0), steps at 1.0660 / 1.0680 /
 1.0690 / 1.0700 eV, 1 day in total, Gamma_0 = 0.002 s^-1, no normalisation freedom: the

@@ -1,4 +1,4 @@
-"""One-sided limits (--sided) and the sign that gave each reported limit (issue 20)."""
+"""One-sided limits (--sided) and the sign that gave each reported limit."""
 
 import json
 import math
