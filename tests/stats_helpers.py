@@ -123,8 +123,3 @@ def split_channels(src, dst, *, efficiency=(1.0, 0.5), dark_rate_per_s=(1e-5, 1e
                 attrs, dtype = dict(d[item].attrs), d[item].dtype
                 del d[item]
                 d.create_dataset(item, data=np.asarray(value, dtype=dtype)).attrs.update(attrs)
-        if "entry" in f:  # the NeXus view maps /scan/counts_signal per channel: rebuild it
-            from renpsim.runfile.writer import _nexus_entry
-
-            del f["entry"]
-            _nexus_entry(f)

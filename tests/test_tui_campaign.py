@@ -227,7 +227,7 @@ def test_command_line_argument(tmp_path, monkeypatch):
 
 
 def test_follow_run_while_it_is_written(tmp_path):
-    import threading
+    import multiprocessing
 
     import numpy as np
 
@@ -238,11 +238,14 @@ def test_follow_run_while_it_is_written(tmp_path):
     omega = list(np.linspace(1.069, 1.0717, 40))
     camp = backend._library_campaign(c.hardware_sections(), omega, [2000.0] * 40, 1)
     path = tmp_path / "live.h5"
-    writer = threading.Thread(target=simulate, args=(camp, path),
-                              kwargs={"level": "shots", "seed": 1})
+    # The writer is another process, as a DAQ is: HDF5 shares one open file between the
+    # handles of a process, so a writer thread beside the reader cannot reopen it at close.
+    writer = multiprocessing.get_context("spawn").Process(
+        target=simulate, args=(camp, path), kwargs={"level": "shots", "seed": 1})
     writer.start()
-    n = backend.follow_run_steps(path, batches.append, timeout_s=30)
-    writer.join()
+    n = backend.follow_run_steps(path, batches.append, timeout_s=60)
+    writer.join(timeout=120)
+    assert writer.exitcode == 0
     assert n == 40 and sum(b.counts.size for b in batches) == 40
     assert [w for b in batches for w in b.omega_eV] == pytest.approx(omega)
 
