@@ -76,3 +76,27 @@ def test_below_endpoint_shortcut_gives_the_general_values():
     assert np.all(d_all[:, -1] == 0.0)
     np.testing.assert_array_equal(dirac_kernel(w, s, d, YB.E_eg_eV, mi, mj),
                                   dirac_kernel(w_all, s_all, d_all, YB.E_eg_eV, mi, mj)[:, :-1])
+
+
+def test_scalar_paths_of_masses_and_electron_row_equal_the_array_paths_bit_for_bit():
+    """The fitter calls masses_from_lightest/electron_row with scalars (a fast path on Python
+    floats); every value, NaN from an impossible mass^2 included, equals the array path's."""
+    from renpsim.physics.neutrino import electron_row, masses_from_lightest
+
+    rng = np.random.default_rng(7)
+    for _ in range(500):
+        ml = float(rng.choice([0.0, rng.uniform(0.0, 0.3)]))
+        d21, d3 = rng.uniform(6e-5, 8e-5), rng.uniform(2e-3, 3e-3) * rng.choice([1, -1])
+        for ordering in ("NO", "IO"):
+            with np.errstate(invalid="ignore"):
+                one = masses_from_lightest(ml, ordering, d21, d3)
+                arr = masses_from_lightest(np.array([ml]), ordering, d21, np.array([d3]))[0]
+            assert one.shape == (3,)
+            assert np.array_equal(one, arr, equal_nan=True)
+        s12, s13 = rng.uniform(-0.1, 1.1, 2)
+        d, a21, a31 = rng.uniform(-7.0, 7.0, 3)
+        with np.errstate(invalid="ignore"):
+            one = electron_row(float(s12), float(s13), float(d), float(a21), float(a31))
+            arr = electron_row(np.array([s12]), s13, d, a21, a31)[0]
+        assert one.shape == (3,) and one.dtype == complex
+        assert np.array_equal(one, arr, equal_nan=True)

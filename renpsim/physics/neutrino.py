@@ -15,6 +15,7 @@ Every function broadcasts over array inputs (lightest mass, phases, mixing param
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -49,6 +50,10 @@ def masses_from_lightest(
         Shape ``broadcast(inputs) + (3,)``.
 
     """
+    if all(isinstance(v, float | int | np.floating | np.integer)
+           for v in (m_lightest_eV, dm2_21_eV2, dm2_3l_eV2)):
+        return _masses_scalar(float(m_lightest_eV), ordering, float(dm2_21_eV2),
+                              float(dm2_3l_eV2))
     ml = np.asarray(m_lightest_eV, dtype=float)
     dm21 = np.asarray(dm2_21_eV2, dtype=float)
     dm3l = np.asarray(dm2_3l_eV2, dtype=float)
@@ -67,6 +72,28 @@ def masses_from_lightest(
     return np.stack(np.broadcast_arrays(m1, m2, m3), axis=-1)
 
 
+def _sqrt(v: float) -> float:
+    """IEEE square root of a Python float, NaN for a negative value (as numpy, silently)."""
+    return math.sqrt(v) if v >= 0.0 else math.nan
+
+
+def _masses_scalar(ml: float, ordering: str, dm21: float, dm3l: float) -> NDArray[np.float64]:
+    """:func:`masses_from_lightest` for scalar inputs: the same expressions on Python floats.
+
+    Bit-identical to the array path (IEEE arithmetic and correctly rounded square roots in
+    both), without the cost of 0-d array operations in a fitter's inner loop.
+    """
+    ml2 = ml * ml
+    if ordering == "NO":
+        return np.array([ml + 0.0 * (dm21 + dm3l), _sqrt(ml2 + dm21) + 0.0 * dm3l,
+                         _sqrt(ml2 + dm3l) + 0.0 * dm21])
+    if ordering == "IO":
+        m2sq = ml2 - dm3l
+        return np.array([_sqrt(m2sq - dm21), _sqrt(m2sq) + 0.0 * dm21,
+                         ml + 0.0 * (dm21 + dm3l)])
+    raise InputError("neutrino", "ordering", ordering, "'NO' or 'IO'")
+
+
 def electron_row(
     sin2_theta12: ArrayLike,
     sin2_theta13: ArrayLike,
@@ -82,6 +109,15 @@ def electron_row(
         Complex array of shape ``broadcast(inputs) + (3,)``.
 
     """
+    if all(isinstance(v, float | int | np.floating | np.integer)
+           for v in (sin2_theta12, sin2_theta13, delta_rad, alpha21_rad, alpha31_rad)):
+        # scalar inputs: the same expressions on Python floats (bit-identical, faster)
+        s12sq, s13sq = float(sin2_theta12), float(sin2_theta13)
+        c13, s13 = _sqrt(1.0 - s13sq), _sqrt(s13sq)
+        return np.array([complex(_sqrt(1.0 - s12sq) * c13),
+                         _sqrt(s12sq) * c13 * np.exp(0.5j * float(alpha21_rad)),
+                         s13 * np.exp(1j * (0.5 * float(alpha31_rad) - float(delta_rad)))],
+                        dtype=complex)
     s12sq = np.asarray(sin2_theta12, dtype=float)
     s13sq = np.asarray(sin2_theta13, dtype=float)
     c12 = np.sqrt(1.0 - s12sq)
@@ -139,7 +175,10 @@ def pmns_matrix(
 def coupling_matrix(Ue: ArrayLike) -> NDArray[np.complex128]:
     """Return the axial coupling a_ij = U_ei U*_ej - delta_ij/2 (GP21 eq. 4), shape (..., 3, 3)."""
     u = np.asarray(Ue, dtype=complex)
-    return u[..., :, None] * np.conj(u[..., None, :]) - 0.5 * np.eye(3)
+    return u[..., :, None] * np.conj(u[..., None, :]) - _HALF_EYE3
+
+
+_HALF_EYE3 = 0.5 * np.eye(3)
 
 
 @dataclass(frozen=True)

@@ -213,6 +213,18 @@ class Parameter:
     reason: str = ""
 
 
+#: Entries kept by the likelihood's caches of spectra and neutrino states (recent points).
+_CACHE_SIZE = 64
+
+
+def _remember(cache: dict, key: tuple, value):
+    """Store ``value`` under ``key`` in a bounded first-in-first-out cache; return it."""
+    if len(cache) >= _CACHE_SIZE:
+        del cache[next(iter(cache))]
+    cache[key] = value
+    return value
+
+
 @dataclass
 class BinnedLikelihood:
     """Extended binned Poisson likelihood of a :class:`BinnedDataset` under a :class:`ModelSpec`.
@@ -359,16 +371,22 @@ class BinnedLikelihood:
         self._dark_t = (None if cal.dark_live_s is None
                         else np.atleast_1d(np.asarray(cal.dark_live_s, dtype=float)))
         self._set_data_terms()
-        self._cache_key: tuple | None = None
-        self._cache_I: NDArray[np.float64] | None = None
+        # spectra by their spectral parameters: a few recent points, since HESSE and the
+        # gradient revisit the same spectral point between steps in the linear parameters
+        self._spectra: dict[tuple, NDArray[np.float64]] = {}
         self._exp_idx = [k for k in self._spec_idx
                          if not (self._coupling and self.names[k] == self._coupling.name)]
         self._exp_key: tuple | None = None
         self._state_idx = [self._index[n] for n in ("m_lightest_eV", *OSC_PARAMS)
                            + ((*PHASE_PARAMS,) if self._phases else ())
                            + ((*STERILE_PARAMS,) if self._sterile else ())]
-        self._state_key: tuple | None = None
-        self._state_val: tuple | None = None
+        self._states: dict[tuple, tuple] = {}
+        self._mass_idx = [self._index[n] for n in ("m_lightest_eV", "dm2_21_eV2",
+                                                   "dm2_3l_eV2")]
+        self._row_idx = [self._index[n] for n in ("sin2_theta12", "sin2_theta13")
+                         + ((*PHASE_PARAMS,) if self._phases else ())]
+        self._masses_key: tuple | None = None
+        self._row_key: tuple | None = None
         self._exp: CouplingExpansion | None = None
 
     def _set_data_terms(self) -> None:
@@ -382,6 +400,9 @@ class BinnedLikelihood:
     def with_counts(self, counts) -> BinnedLikelihood:
         """Return a copy with other counts (toys): no data files are re-read."""
         new = copy.copy(self)
+        # the spectra do not depend on the counts: the copy starts from this one's caches
+        # (its own dicts, so copies used in parallel never share a mutable cache)
+        new._spectra, new._states = dict(self._spectra), dict(self._states)
         new.dataset = self.dataset.with_counts(counts)
         new._set_data_terms()
         return new
@@ -472,6 +493,30 @@ class BinnedLikelihood:
         probe are clamped (m_lightest >= 0, sin^2 in [0, 1], an impossible mass^2 gives 0).
         """
         x = np.asarray(x, dtype=float)
+        if x.ndim == 1:
+            # one parameter set (a minimiser's step): masses and the electron row are cached
+            # separately, so a step in a mixing angle reuses the masses and vice versa
+            mkey = tuple(x[self._mass_idx].tolist())
+            if mkey != self._masses_key:
+                self._masses_key, self._masses_val = mkey, self._masses(x)
+            ukey = tuple(x[self._row_idx].tolist())
+            if ukey != self._row_key:
+                self._row_key, self._row_val = ukey, self._electron_row(x)
+            masses, ue = self._masses_val, self._row_val
+        else:
+            masses, ue = self._masses(x), self._electron_row(x)
+        idx = self._index
+        if self._sterile:
+            # 3+1, only U_e4 mixing: four masses and the 4x4 a_ij (physics.sterile)
+            u = np.clip(x[..., idx["Ue4_sq"]], 0.0, 0.999999)
+            m4 = np.maximum(x[..., idx["m4_eV"]], 0.0)
+            masses = np.concatenate([masses, np.broadcast_to(
+                np.asarray(m4, float)[..., None], (*masses.shape[:-1], 1))], axis=-1)
+            return masses, coupling_from_rows(*theta14_rows(ue, u, self.model.sterile_phase))
+        return masses, coupling_matrix(ue)
+
+    def _masses(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Return the three masses at ``x`` ([physics §3.2]; clamps as in :meth:`_state`)."""
         idx = self._index
         ml = np.maximum(x[..., idx["m_lightest_eV"]], 0.0)
         dm21, dm3l = x[..., idx["dm2_21_eV2"]], x[..., idx["dm2_3l_eV2"]]
@@ -482,6 +527,11 @@ class BinnedLikelihood:
             # sqrt of a negative mass^2 -> 0; a NaN input stays NaN (the objective rejects it)
             finite = np.isfinite(ml) & np.isfinite(dm21) & np.isfinite(dm3l)
             masses = np.where(nan & finite[..., None], 0.0, masses)
+        return masses
+
+    def _electron_row(self, x: NDArray[np.float64]) -> NDArray[np.complex128]:
+        """Return the first PMNS row at ``x`` ([physics §1.2]; sin^2 clamped to [0, 1])."""
+        idx = self._index
         s12, s13 = x[..., idx["sin2_theta12"]], x[..., idx["sin2_theta13"]]
         if x.ndim == 1:  # scalar clamps without the cost of np.clip on 0-d values
             s12, s13 = min(max(s12, 0.0), 1.0), min(max(s13, 0.0), 1.0)
@@ -489,19 +539,10 @@ class BinnedLikelihood:
             s12, s13 = np.clip(s12, 0.0, 1.0), np.clip(s13, 0.0, 1.0)
         if self._phases:
             # U_e3 = s13 e^{i(alpha31/2 - delta)} = s13 e^{i(alpha31 - 2 delta)/2}
-            ue = electron_row(s12, s13, 0.0, x[..., idx["alpha21"]],
-                              x[..., idx["alpha31_minus_2delta"]])
-        else:
-            ue = electron_row(s12, s13, self.osc.delta_cp_rad, self.model.alpha21,
-                              self.model.alpha31)
-        if self._sterile:
-            # 3+1, only U_e4 mixing: four masses and the 4x4 a_ij (physics.sterile)
-            u = np.clip(x[..., idx["Ue4_sq"]], 0.0, 0.999999)
-            m4 = np.maximum(x[..., idx["m4_eV"]], 0.0)
-            masses = np.concatenate([masses, np.broadcast_to(
-                np.asarray(m4, float)[..., None], (*masses.shape[:-1], 1))], axis=-1)
-            return masses, coupling_from_rows(*theta14_rows(ue, u, self.model.sterile_phase))
-        return masses, coupling_matrix(ue)
+            return electron_row(s12, s13, 0.0, x[..., idx["alpha21"]],
+                                x[..., idx["alpha31_minus_2delta"]])
+        return electron_row(s12, s13, self.osc.delta_cp_rad, self.model.alpha21,
+                            self.model.alpha31)
 
     def spectral(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         """Return I(omega_k) at the step energies for parameter vector ``x``.
@@ -512,15 +553,17 @@ class BinnedLikelihood:
         alone costs one multiply-add. The result is cached on the spectral parameters, so
         changes of the linear ones (normalisation, efficiency, background, dark rate) reuse it.
         """
-        key = tuple(x[self._spec_idx])
-        if key == self._cache_key:
-            return self._cache_I
+        key = tuple(x[self._spec_idx].tolist())
+        out = self._spectra.get(key)
+        if out is not None:
+            return out
         g = self._get
         c = self._coupling
-        state_key = tuple(x[self._state_idx])
-        if state_key != self._state_key:
-            self._state_key, self._state_val = state_key, self._state(x)
-        masses, a = self._state_val
+        state_key = tuple(x[self._state_idx].tolist())
+        state = self._states.get(state_key)
+        if state is None:
+            state = _remember(self._states, state_key, self._state(x))
+        masses, a = state
         omega = self.dataset.omega_eV + g(x, "freq_offset_eV")
         E_eg = self.target.E_eg_eV + g(x, "dE_eg_eV")
         if c is None:
@@ -538,8 +581,7 @@ class BinnedLikelihood:
                     scalar_phase=self.model.scalar_phase)
                 self._exp_key = exp_key
             out = self._exp(g(x, c.name))
-        self._cache_key, self._cache_I = key, out
-        return out
+        return _remember(self._spectra, key, out)
 
     def expected_2d(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         """Return the expected counts mu_kc, shape (n_steps, n_channels), at ``x``."""
@@ -679,7 +721,7 @@ class BinnedLikelihood:
         """Objective chi^2(x) = deviance + constraints (errordef 1)."""
         x = np.asarray(x, dtype=float)
         value = self.data_deviance(x) + self.constraint_chi2(x)
-        return value if np.isfinite(value) else 1e300
+        return value if math.isfinite(value) else 1e300
 
     def asimov(self, values: dict | None = None) -> NDArray[np.float64]:
         """Return the expected counts at the nominal parameters (overridden by ``values``)."""
