@@ -137,3 +137,51 @@ def test_single_number_sensitivity(tmp_path):
     assert "# x: none" in text and "\nlimit\n" in text
     back = read_sensitivity(p)
     assert back.x is None and back.limit[0] == 3e-12
+
+
+def test_one_sensitivity_format_round_trips_exactly(tmp_path, monkeypatch):
+    """One writer and one reader (renpsim.stats.output): values come back bit for bit, and the
+    limits database's read_sensitivity/write_sensitivity go through them."""
+    import pandas as pd
+
+    import renpsim.stats.output as out
+    from renpsim.stats.output import SensitivityTable, read_csv, write_csv
+
+    rng = np.random.default_rng(5)
+    x = np.sort(rng.uniform(1e-4, 1e4, 12)) * (1 + 1e-13 * rng.standard_normal(12))
+    lim = 1e-26 * rng.uniform(0.1, 10.0, 12) / 3.0
+    lim[4] = np.nan                                  # no sensitivity at this mass
+    band = lim * 1.7
+    band[7] = np.nan                                 # a failed toy band
+    frame = pd.DataFrame({"m_eV": x, "limit": lim, "limit_sign": ["+", "-"] * 6,
+                          "toy_median": band})
+    table = SensitivityTable("vector_ge_gnu", "m_eV", frame, cl=0.9499633507, dof=2,
+                             delta_chi2=5.99, lineage="abc123",
+                             meta={"label": "Yb, NO", "sign_tested": "both"})
+    p = tmp_path / "t.csv"
+    write_csv(table, p)
+    back = read_csv(p)
+    for col in ("m_eV", "limit", "toy_median"):
+        assert np.array_equal(back.frame[col].to_numpy(float), frame[col].to_numpy(float),
+                              equal_nan=True), col
+    assert back.frame["limit_sign"].tolist() == frame["limit_sign"].tolist()
+    assert (back.quantity, back.x, back.cl, back.dof, back.delta_chi2, back.lineage) == (
+        "vector_ge_gnu", "m_eV", 0.9499633507, 2, 5.99, "abc123")
+    assert back.meta == table.meta
+
+    calls = []
+    real = out.read_csv
+    monkeypatch.setattr(out, "read_csv", lambda path: calls.append(path) or real(path))
+    s = read_sensitivity(p)                          # the limits view of the same file
+    assert calls == [p]
+    ok = np.isfinite(lim)
+    assert np.array_equal(s.x, x[ok]) and np.array_equal(s.limit, lim[ok])
+    assert np.array_equal(s.extra["toy_median"], band[ok], equal_nan=True)
+    assert s.cl == 0.9499633507 and s.dof == 2 and s.delta_chi2 == 5.99
+
+    q = tmp_path / "s.csv"
+    write_sensitivity(q, s)                          # through the one writer
+    again = real(q)
+    assert np.array_equal(again.frame["m_eV"].to_numpy(float), x[ok])
+    assert np.array_equal(again.frame["limit"].to_numpy(float), lim[ok])
+    assert again.lineage == "abc123" and again.meta["label"] == "Yb, NO"

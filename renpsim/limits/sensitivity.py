@@ -28,20 +28,13 @@ names the mediator masses whose propagator pole falls on a scan step; :func:`com
 
 from __future__ import annotations
 
-import csv
-import io
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from renpsim._atomic import atomic_write_text
 from renpsim.errors import DataFileError, InputError
 from renpsim.limits.quantities import QUANTITIES
-
-MAGIC = "# renpsim-sensitivity v1"
-REQUIRED_KEYS = ("quantity", "x", "cl", "dof", "delta_chi2")
 
 
 @dataclass
@@ -86,11 +79,6 @@ class Sensitivity:
         """Legend label (``label`` header, else ``renpsim``)."""
         return self.meta.get("label", "renpsim (RENP)")
 
-
-
-#: Text columns of sensitivity tables (not numbers): ``limit_sign``, the coupling sign that gave
-#: each limit ("+" or "-").
-TEXT_COLUMNS = ("limit_sign",)
 
 def parse_masses(text: str, where: str, key: str) -> np.ndarray:
     """Parse space- (or comma-) separated positive finite masses in eV.
@@ -147,27 +135,39 @@ def make_sensitivity(quantity: str, x, limit, cl: float = 0.95, dof: int = 1,
                        {k: str(v) for k, v in meta.items()})
 
 
+def _table(sens: Sensitivity):
+    """Return the :class:`~renpsim.stats.output.SensitivityTable` of a :class:`Sensitivity`."""
+    import pandas as pd
+
+    from renpsim.stats.output import REQUIRED_KEYS, SensitivityTable
+
+    x = sens.x_name or "none"
+    cols = {} if sens.x is None else {x: np.asarray(sens.x, float)}
+    cols["limit"] = np.asarray(sens.limit, float)
+    cols.update({k: np.asarray(v, float) for k, v in sens.extra.items()})
+    meta = {k: v for k, v in sens.meta.items()
+            if k not in (*REQUIRED_KEYS, "lineage", "renpsim_version")}
+    return SensitivityTable(sens.quantity, x, pd.DataFrame(cols), sens.cl, sens.dof,
+                            sens.delta_chi2, sens.meta.get("lineage", ""), meta)
+
+
 def write_sensitivity(path: str | Path, sens: Sensitivity) -> None:
-    """Write a sensitivity file atomically (temporary file then rename)."""
-    path = Path(path)
-    buf = io.StringIO()
-    buf.write(MAGIC + "\n")
-    head = {"quantity": sens.quantity, "x": sens.x_name or "none", "cl": repr(sens.cl),
-            "dof": str(sens.dof), "delta_chi2": repr(sens.delta_chi2)}
-    for k, v in {**head, **{k: v for k, v in sens.meta.items() if k not in head}}.items():
-        buf.write(f"# {k}: {' '.join(str(v).split())}\n")
-    if sens.x is None:
-        buf.write("limit\n")
-        buf.write(f"{float(sens.limit[0])!r}\n")
-    else:
-        buf.write(f"{sens.x_name},limit\n")
-        for xv, lv in zip(sens.x, sens.limit, strict=True):
-            buf.write(f"{float(xv)!r},{float(lv)!r}\n")
-    atomic_write_text(path, buf.getvalue())
+    """Write a sensitivity file atomically, through the one writer of the format.
+
+    :func:`renpsim.stats.output.write_csv`; numbers are written exactly.
+    """
+    from renpsim.stats.output import write_csv
+
+    write_csv(_table(sens), path)
 
 
 def read_sensitivity(path: str | Path) -> Sensitivity:
-    """Read and check a ``renpsim-sensitivity v1`` file.
+    """Read and check a ``renpsim-sensitivity v1`` file for the limits comparison.
+
+    The file is read by the one reader of the format (:func:`renpsim.stats.output.read_csv`,
+    which checks the header and the cells); this adds what the comparison needs: a quantity of
+    the registry with its mass axis, finite positive values, strictly increasing masses; rows
+    with an empty ``limit`` cell (no sensitivity at that mass) are left out.
 
     Raises
     ------
@@ -175,109 +175,48 @@ def read_sensitivity(path: str | Path) -> Sensitivity:
         Naming the file and the header key, column or line at fault.
 
     """
+    from renpsim.stats.output import TEXT_COLUMNS, read_csv
+
     spath = str(path)
-    try:
-        text = Path(path).read_text()
-    except OSError as exc:
-        raise DataFileError(spath, "-", f"cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise DataFileError(spath, "-", "not a text file") from None
-    lines = text.splitlines()
-    if not lines or lines[0].strip() != MAGIC:
-        raise DataFileError(spath, "line 1", f"expected the magic line {MAGIC!r}")
-    meta: dict[str, str] = {}
-    i = 1
-    while i < len(lines) and lines[i].startswith("#"):
-        body = lines[i][1:].strip()
-        if body:
-            if ":" not in body:
-                raise DataFileError(spath, f"line {i + 1}",
-                                    f"{lines[i]!r}: expected '# key: value'")
-            k, v = body.split(":", 1)
-            meta[k.strip()] = v.strip()
-        i += 1
-    parse_masses(meta.get("pole_masses_eV", ""), spath, "pole_masses_eV")
-    for key in REQUIRED_KEYS:
-        if key not in meta:
-            raise DataFileError(spath, key, "required header key is missing")
-    qid = meta["quantity"]
+    table = read_csv(path)
+    qid = table.quantity
     if qid not in QUANTITIES:
         raise DataFileError(spath, "quantity",
                             f"{qid!r} is not a known quantity ({', '.join(sorted(QUANTITIES))})")
     q = QUANTITIES[qid]
-    x_name = None if meta["x"] == "none" else meta["x"]
+    x_name = None if table.x == "none" else table.x
     if x_name != q.x_name:
-        raise DataFileError(spath, "x", f"{meta['x']!r}: quantity {qid} uses "
-                                        f"{q.x_name or 'none'}")
-    try:
-        cl = float(meta["cl"])
-    except ValueError:
-        raise DataFileError(spath, "cl", f"{meta['cl']!r} is not a number") from None
-    if not 0 < cl < 1:
-        raise DataFileError(spath, "cl", f"{cl!r}: expected a fraction in (0, 1)")
-    try:
-        dof = int(meta["dof"])
-    except ValueError:
-        raise DataFileError(spath, "dof", f"{meta['dof']!r} is not an integer") from None
-    if dof < 1:
-        raise DataFileError(spath, "dof", f"{dof}: expected >= 1")
-    try:
-        dchi2 = float(meta["delta_chi2"])
-    except ValueError:
-        raise DataFileError(spath, "delta_chi2",
-                            f"{meta['delta_chi2']!r} is not a number") from None
-    if not (math.isfinite(dchi2) and dchi2 > 0):
-        raise DataFileError(spath, "delta_chi2", f"{dchi2!r}: expected > 0")
-
-    rows = [r for r in csv.reader(io.StringIO("\n".join(lines[i:]))) if r]
-    expected = ["limit"] if x_name is None else [x_name, "limit"]
-    names = [c.strip() for c in rows[0]] if rows else []
-    if not rows or names[:len(expected)] != expected or len(set(names)) != len(names):
-        raise DataFileError(spath, "header", f"{rows[0] if rows else 'nothing'!r}: expected "
-                                             f"{','.join(expected)}")
-    n_core = len(expected)
-    data, extra_rows, line_of = [], [], []
-    for n, row in enumerate(rows[1:], start=i + 2):
-        if len(row) != len(names):
-            raise DataFileError(spath, f"line {n}",
-                                f"{len(row)} fields, expected {len(names)}")
-        if not row[n_core - 1].strip():
-            continue  # empty limit cell: no sensitivity at this mass
-        vals = []
-        for name, cell in zip(names, row, strict=True):
-            if name in TEXT_COLUMNS:  # the sign that gave the limit: text, not a number
-                if cell.strip() not in ("+", "-", ""):
-                    raise DataFileError(spath, f"{name} (line {n})",
-                                        f"{cell!r}: expected '+' or '-'")
-                continue
-            if name not in expected and not cell.strip():
-                vals.append(np.nan)  # absent extra value (e.g. a toy band that failed)
-                continue
-            try:
-                v = float(cell)
-            except ValueError:
-                raise DataFileError(spath, f"{name} (line {n})",
-                                    f"{cell!r} is not a number") from None
-            if not math.isfinite(v) or v <= 0:
-                raise DataFileError(spath, f"{name} (line {n})",
-                                    f"{cell!r}: expected a finite positive number")
-            vals.append(v)
-        data.append(vals[:n_core])
-        extra_rows.append(vals[n_core:])
-        line_of.append(n)
-    if not data:
+        raise DataFileError(spath, "x", f"{table.x!r}: quantity {qid} uses {q.x_name or 'none'}")
+    parse_masses(table.meta.get("pole_masses_eV", ""), spath, "pole_masses_eV")
+    frame = table.frame
+    lines = np.asarray(frame.attrs.get("line", []), dtype=int)
+    keep = np.isfinite(frame["limit"].to_numpy(float))
+    frame, lines = frame[keep], lines[keep]
+    if frame.empty:
         raise DataFileError(spath, "-", "no data rows")
-    arr = np.asarray(data)
-    extra = {name: np.asarray([r[k] for r in extra_rows], dtype=float)
-             for k, name in enumerate(c for c in names[n_core:] if c not in TEXT_COLUMNS)}
+    numeric = [c for c in frame.columns if c not in TEXT_COLUMNS]
+    for col in numeric:
+        v = frame[col].to_numpy(float)
+        core = col in ("limit", x_name)
+        bad = np.flatnonzero(~(v > 0) & (core | np.isfinite(v)))
+        if bad.size:
+            raise DataFileError(spath, f"{col} (line {lines[bad[0]]})",
+                                f"{v[bad[0]]!r}: expected a finite positive number")
+    meta = {"quantity": qid, "x": table.x, "cl": repr(table.cl), "dof": str(table.dof),
+            "delta_chi2": repr(table.delta_chi2), **table.meta}
+    if table.lineage:
+        meta["lineage"] = table.lineage
+    extra = {c: frame[c].to_numpy(float) for c in numeric if c not in ("limit", x_name)}
+    limit = frame["limit"].to_numpy(float)
     if x_name is None:
-        if len(arr) != 1:
-            raise DataFileError(spath, "limit", f"{len(arr)} rows: a single-number quantity "
+        if len(frame) != 1:
+            raise DataFileError(spath, "limit", f"{len(frame)} rows: a single-number quantity "
                                                 "has exactly one row")
-        return Sensitivity(qid, None, None, arr[:, 0], cl, dof, dchi2, meta, extra)
-    x = arr[:, 0]
-    bad = np.nonzero(np.diff(x) <= 0)[0]
+        return Sensitivity(qid, None, None, limit, table.cl, table.dof, table.delta_chi2, meta,
+                           extra)
+    x = frame[x_name].to_numpy(float)
+    bad = np.flatnonzero(np.diff(x) <= 0)
     if bad.size:
-        raise DataFileError(spath, f"{x_name} (line {line_of[bad[0] + 1]})",
+        raise DataFileError(spath, f"{x_name} (line {lines[bad[0] + 1]})",
                             "mass axis is not strictly increasing")
-    return Sensitivity(qid, x_name, x, arr[:, 1], cl, dof, dchi2, meta, extra)
+    return Sensitivity(qid, x_name, x, limit, table.cl, table.dof, table.delta_chi2, meta, extra)

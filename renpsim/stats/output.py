@@ -16,6 +16,10 @@ CSV format::
 
 ``limit_sign`` ("+" or "-") is the coupling sign that gave the limit (for ``sign_tested: both``
 the weaker of the two); tables without it (older files) have the first two columns only.
+A single-number quantity has ``# x: none`` and the one column ``limit`` (one row). Numbers are
+written in their shortest exact form; ``lineage`` is present in tables renpsim computed.
+This module holds the one reader (:func:`read_csv`) and the one writer (:func:`write_csv`) of
+the format; the limits database's ``read_sensitivity``/``write_sensitivity`` go through them.
 
 HDF5: one group per table with datasets ``x``, ``limit`` (``units`` attributes) and
 ``limit_sign`` (when known) and the header keys as attributes. Both writers go through a
@@ -34,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from renpsim import __version__
-from renpsim._atomic import atomic_write, h5_written
+from renpsim._atomic import atomic_write
 from renpsim.errors import DataFileError, InputError
 
 FORMAT_LINE = "# renpsim-sensitivity v1"
@@ -82,9 +86,11 @@ class SensitivityTable:
 
     def header(self) -> dict:
         """Header items in output order."""
-        h = {"quantity": self.quantity, "x": self.x, "cl": f"{self.cl:.6g}", "dof": self.dof,
-             "delta_chi2": f"{self.delta_chi2:.6g}", "lineage": self.lineage,
-             "renpsim_version": __version__}
+        h = {"quantity": self.quantity, "x": self.x, "cl": repr(float(self.cl)),
+             "dof": int(self.dof), "delta_chi2": repr(float(self.delta_chi2))}
+        if self.lineage:
+            h["lineage"] = self.lineage
+        h["renpsim_version"] = __version__
         h.update({k: v for k, v in self.meta.items() if k not in h})
         return h
 
@@ -100,7 +106,8 @@ def table_columns(table: SensitivityTable) -> list[str]:
     ``limit_sign`` and the bands only when the frame has them.
     """
     sign = ["limit_sign"] if "limit_sign" in table.frame.columns else []
-    return [table.x, "limit", *sign, *(c for c in BAND_COLUMNS if c in table.frame.columns)]
+    x = [] if table.x == "none" else [table.x]
+    return [*x, "limit", *sign, *(c for c in BAND_COLUMNS if c in table.frame.columns)]
 
 
 def pole_header(omega_eV, E_eg_eV: float) -> dict:
@@ -145,78 +152,161 @@ def with_bands(table: SensitivityTable, bands: pd.DataFrame, **meta) -> Sensitiv
 
 
 def write_csv(table: SensitivityTable, path: str | Path) -> None:
-    """Write the CSV format of the module docstring (atomically).
+    """Write the CSV format of the module docstring (atomically): the one writer.
 
-    A mass without sensitivity (non-finite limit) has an empty ``limit`` cell; toy bands, when
-    the frame has them, follow as ``toy_median, toy_lo68, toy_hi68, toy_lo95, toy_hi95``.
+    Numbers are written in their shortest exact form, so :func:`read_csv` gives back the
+    same values. A mass without sensitivity (non-finite limit) has an empty ``limit`` cell;
+    toy bands, when the frame has them, follow as ``toy_median, toy_lo68, toy_hi68, toy_lo95,
+    toy_hi95``. A single-number table (``x`` = ``none``) has the one column ``limit``. Header
+    values are written on one line each (inner whitespace collapsed).
     """
     from renpsim._csv import write_frame_csv
 
-    lines = [FORMAT_LINE] + [f"# {k}: {v}" for k, v in table.header().items()]
+    lines = [FORMAT_LINE] + [f"# {k}: {' '.join(str(v).split())}"
+                             for k, v in table.header().items()]
     write_frame_csv(table.frame[table_columns(table)], path, header_lines=lines,
-                    float_format="%.8g")
+                    float_format=None)
+
+
+#: Header keys every sensitivity file has (``lineage`` is written by renpsim's scans).
+REQUIRED_KEYS = ("quantity", "x", "cl", "dof", "delta_chi2")
+#: Text columns of sensitivity tables (not numbers): ``limit_sign``, the coupling sign that gave
+#: each limit ("+" or "-").
+TEXT_COLUMNS = ("limit_sign",)
+
+
+def _read_header(path: str, lines: list[str]) -> tuple[dict[str, str], int]:
+    """Header ``# key: value`` lines after the format line; return them and the next index."""
+    if not lines or lines[0].strip() != FORMAT_LINE:
+        raise DataFileError(path, "line 1", f"expected the format line {FORMAT_LINE!r}")
+    head: dict[str, str] = {}
+    i = 1
+    while i < len(lines) and lines[i].startswith("#"):
+        body = lines[i][1:].strip()
+        if body:
+            if ":" not in body:
+                raise DataFileError(path, f"line {i + 1}",
+                                    f"{lines[i]!r}: expected '# key: value'")
+            k, v = body.split(":", 1)
+            head[k.strip()] = v.strip()
+        i += 1
+    for key in REQUIRED_KEYS:
+        if key not in head:
+            raise DataFileError(path, key, "required header key is missing")
+    return head, i
+
+
+def _header_numbers(path: str, head: dict[str, str]) -> tuple[float, int, float]:
+    try:
+        cl = float(head["cl"])
+    except ValueError:
+        raise DataFileError(path, "cl", f"{head['cl']!r} is not a number") from None
+    if not 0 < cl < 1:
+        raise DataFileError(path, "cl", f"{cl!r}: expected a fraction in (0, 1)")
+    try:
+        dof = int(head["dof"])
+    except ValueError:
+        raise DataFileError(path, "dof", f"{head['dof']!r} is not an integer") from None
+    if dof < 1:
+        raise DataFileError(path, "dof", f"{dof}: expected >= 1")
+    try:
+        dchi2 = float(head["delta_chi2"])
+    except ValueError:
+        raise DataFileError(path, "delta_chi2",
+                            f"{head['delta_chi2']!r} is not a number") from None
+    if not (np.isfinite(dchi2) and dchi2 > 0):
+        raise DataFileError(path, "delta_chi2", f"{dchi2!r}: expected > 0")
+    return cl, dof, dchi2
 
 
 def read_csv(path: str | Path) -> SensitivityTable:
-    """Read a table written by :func:`write_csv`.
+    """Read a sensitivity table (the one reader of the format; see the module docstring).
+
+    Checks the format: format line, ``# key: value`` header with ``quantity``, ``x``, ``cl``
+    (in (0, 1)), ``dof`` (>= 1) and ``delta_chi2`` (> 0); the column header (the ``x`` column,
+    unless ``x`` is ``none``, then ``limit``, names unique); the number of fields per row;
+    numbers (an empty cell is an absent value, NaN in the frame; ``nan``/``inf`` text is an
+    error); ``limit_sign`` cells "+", "-" or empty. What a quantity's values must be (its
+    registry entry, positive limits, increasing masses) is checked by the limits database's
+    :func:`renpsim.limits.read_sensitivity`. ``frame.attrs["line"]`` holds each row's line
+    number in the file.
 
     Raises
     ------
     DataFileError
-        Missing format line or header keys.
+        Naming the file and the header key, column or line at fault.
 
     """
-    path = Path(path)
-    try:
-        text = path.read_text().splitlines()
-    except OSError as exc:
-        raise DataFileError(str(path), "-", f"cannot read ({exc.strerror})") from None
-    if not text or text[0].strip() != FORMAT_LINE:
-        raise DataFileError(str(path), "line 1", f"expected '{FORMAT_LINE}'")
-    head = {}
-    k = 1
-    while k < len(text) and text[k].startswith("#"):
-        key, _, value = text[k][1:].partition(":")
-        head[key.strip()] = value.strip()
-        k += 1
-    for key in ("quantity", "x", "cl", "dof", "delta_chi2", "lineage"):
-        if key not in head:
-            raise DataFileError(str(path), key, "missing header line")
-    from io import StringIO
+    import csv
+    import io
 
-    frame = pd.read_csv(StringIO("\n".join(text[k:])))
+    spath = str(path)
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise DataFileError(spath, "-", f"cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise DataFileError(spath, "-", "not a text file") from None
+    lines = text.splitlines()
+    head, i = _read_header(spath, lines)
+    cl, dof, dchi2 = _header_numbers(spath, head)
+    x_name = head["x"]
+    rows = [r for r in csv.reader(io.StringIO("\n".join(lines[i:]))) if r]
+    expected = ["limit"] if x_name == "none" else [x_name, "limit"]
+    names = [c.strip() for c in rows[0]] if rows else []
+    if not rows or names[:len(expected)] != expected or len(set(names)) != len(names):
+        raise DataFileError(spath, "header", f"{rows[0] if rows else 'nothing'!r}: expected "
+                                             f"{','.join(expected)}")
+    cols: dict[str, list] = {n: [] for n in names}
+    line_of = []
+    for n, row in enumerate(rows[1:], start=i + 2):
+        if len(row) != len(names):
+            raise DataFileError(spath, f"line {n}", f"{len(row)} fields, expected {len(names)}")
+        for name, cell in zip(names, row, strict=True):
+            cell = cell.strip()
+            if name in TEXT_COLUMNS:  # the sign that gave the limit: text, not a number
+                if cell not in ("+", "-", ""):
+                    raise DataFileError(spath, f"{name} (line {n})",
+                                        f"{cell!r}: expected '+' or '-'")
+                cols[name].append(cell)
+                continue
+            if not cell:
+                cols[name].append(np.nan)   # absent value (no sensitivity, a failed band)
+                continue
+            try:
+                v = float(cell)
+            except ValueError:
+                raise DataFileError(spath, f"{name} (line {n})",
+                                    f"{cell!r} is not a number") from None
+            if not np.isfinite(v):
+                raise DataFileError(spath, f"{name} (line {n})",
+                                    f"{cell!r}: expected a finite number (an absent value is "
+                                    "an empty cell)")
+            cols[name].append(v)
+        line_of.append(n)
+    frame = pd.DataFrame({n: (pd.Series(v, dtype=object) if n in TEXT_COLUMNS
+                              else np.asarray(v, dtype=float)) for n, v in cols.items()})
+    frame.attrs["line"] = line_of
     meta = {a: b for a, b in head.items() if a not in
             ("quantity", "x", "cl", "dof", "delta_chi2", "lineage", "renpsim_version")}
-    return SensitivityTable(quantity=head["quantity"], x=head["x"], frame=frame,
-                            cl=float(head["cl"]), dof=int(head["dof"]),
-                            delta_chi2=float(head["delta_chi2"]), lineage=head["lineage"],
-                            meta=meta)
+    return SensitivityTable(quantity=head["quantity"], x=x_name, frame=frame, cl=cl, dof=dof,
+                            delta_chi2=dchi2, lineage=head.get("lineage", ""), meta=meta)
 
 
 def write_hdf5(table: SensitivityTable, path: str | Path, group: str = "sensitivity") -> None:
     """Write the table to HDF5 (group with ``x`` and ``limit`` datasets; header as attributes)."""
-    import h5py
+    from renpsim._h5table import write_h5_group
 
     units = {"m_eV": "eV", "m_lightest_eV": "eV"}
-
-    def write(tmp: Path) -> None:
-        with h5_written(h5py.File(tmp, "w")) as f:
-            g = f.create_group(group)
-            for key, value in table.header().items():
-                g.attrs[key] = value if isinstance(value, int | float) else str(value)
-            dx = g.create_dataset("x", data=table.frame[table.x].to_numpy(float))
-            dx.attrs["name"] = table.x
-            dx.attrs["units"] = units.get(table.x, "")
-            unit = "1" if table.quantity != "dipole_mu" else "mu_B"
-            for col in table_columns(table)[1:]:  # limit, then the toy bands if present
-                if col == "limit_sign":
-                    g.create_dataset(col, data=table.frame[col].astype(str).to_numpy()
-                                     .astype("S1"))
-                    continue
-                d = g.create_dataset(col, data=table.frame[col].to_numpy(float))
-                d.attrs["units"] = unit
-
-    atomic_write(Path(path), write)
+    datasets = {"x": (table.frame[table.x].to_numpy(float),
+                      {"name": table.x, "units": units.get(table.x, "")})}
+    unit = "1" if table.quantity != "dipole_mu" else "mu_B"
+    for col in table_columns(table)[1:]:  # limit, then the toy bands if present
+        if col == "limit_sign":
+            datasets[col] = (table.frame[col].astype(str).to_numpy().astype("S1"), {})
+            continue
+        datasets[col] = (table.frame[col].to_numpy(float), {"units": unit})
+    write_h5_group(path, group, table.header(), datasets)
 
 
 def plot_table(table: SensitivityTable, path: str | Path, *, label: str | None = None) -> None:
