@@ -1,4 +1,4 @@
-"""Helpers for the statistics tests: a minimal renp-run v1 file ([hardware §9])."""
+"""Helpers for the statistics tests: small renp-run v1 files ([hardware §9])."""
 
 import json
 
@@ -9,54 +9,73 @@ import numpy as np
 def write_runfile(path, counts, *, omega=(1.0688, 1.0699, 1.0711), exposure_s=2.0e5,
                   efficiency_unc=0.02, truth=None, dark=True, corrupt_truth=False,
                   efficiency=0.8, dark_counts=0, dark_live_s=1e5, live_s=None):
-    """Write the items of schema v1 that a binned fit needs.
+    """Write a valid run file (no frozen campaign) through the importer of real data.
 
-    Target: Yb-gp21 reference conditions (V = 100 cm^3 as 1e-4 m^2 x 1 m, n = 1e21 cm^-3).
+    Target: Yb-gp21 (the GP21 E_eg recorded with isotope 174) at the reference conditions
+    (V = 100 cm^3 as 1e-4 m^2 x 1 m, n = 1e21 cm^-3).
     One detector channel for 1-d ``counts``; ``counts`` of shape (n_steps, n_channels) makes
-    one ``det_<c>`` per channel, with ``efficiency``, ``efficiency_unc``, ``dark_counts``,
-    ``dark_live_s`` given per channel (or one value for all). ``dark`` may be a list of the
-    channels that have a dark run. ``live_s``: gate live time [n_steps, n_channels] (default
-    the coherent exposure).
+    one channel each, with ``efficiency``, ``efficiency_unc`` (None: 0, uncalibrated),
+    ``dark_counts``, ``dark_live_s`` given per channel (or one value for all). ``dark`` may be
+    a list of the channels that have a dark run (the others get a dark run of live time 0).
+    ``live_s``: gate live time [n_steps, n_channels] (default the coherent exposure).
+    ``truth`` (a dict) or ``corrupt_truth`` make it a synthetic file with
+    ``/truth/params_json`` (the latter not valid JSON).
     """
+    import pandas as pd
+
+    from renpsim.runfile import import_counts
+
     n = len(omega)
     counts = np.asarray(counts).reshape(n, -1)
     n_ch = counts.shape[1]
+    live = (np.full((n, n_ch), exposure_s) if live_s is None
+            else np.asarray(live_s, float).reshape(n, n_ch))
 
     def per(v, c):
         return v[c] if np.ndim(v) else v
-    with h5py.File(path, "w") as f:
-        f.attrs["schema_name"] = "renp-run"
-        f.attrs["schema_version"] = "1.0.0"
-        f.attrs["file_kind"] = "synthetic"
-        f.attrs["run_id"] = "TEST-0001"
-        f.attrs["has_truth"] = truth is not None or corrupt_truth
-        t = f.create_group("config/target")
-        t.attrs.update({"species": "Yb", "isotope": "gp21", "E_eg_eV": 2.14349,
-                        "E_eg_unc_eV": 5e-6, "number_density_m3": 1e27, "length_m": 1.0,
-                        "area_m2": 1e-4})
-        for c in range(n_ch):
-            d = f.create_group(f"config/detector/det_{c}")
-            d.attrs["efficiency"] = per(efficiency, c)
-            if per(efficiency_unc, c) is not None:
-                d.attrs["efficiency_unc"] = per(efficiency_unc, c)
-        s = f.create_group("scan")
-        s["set_photon_energy_eV"] = np.asarray(omega, float)
-        s["coherent_exposure_s"] = np.full(n, exposure_s)
-        s["gate_live_time_s"] = (np.full((n, n_ch), exposure_s) if live_s is None
-                                 else np.asarray(live_s, float).reshape(n, n_ch))
-        s["counts_signal"] = counts.astype(np.uint64)
-        with_dark = list(range(n_ch)) if dark is True else list(dark or [])
-        for c in with_dark:
-            g = f.create_group(f"calibration/dark/det_{c}")
-            g["counts"] = np.uint64(per(dark_counts, c))
-            g["live_time_s"] = float(per(dark_live_s, c))
-        fr = f.create_group("calibration/frequency")
-        fr["offset_Hz"] = 0.0
-        fr["offset_unc_Hz"] = 1e6
-        if truth is not None:
-            f["truth/params_json"] = json.dumps(truth)
-        if corrupt_truth:
-            f["truth/params_json"] = "{not json"
+
+    table = {"omega_eV": np.asarray(omega, float), "dwell_s": np.full(n, exposure_s),
+             "exposure_s": np.full(n, exposure_s)}
+    for c in range(n_ch):
+        suffix = "" if n_ch == 1 else f"_{c}"
+        table[f"counts{suffix}"] = counts[:, c].astype(np.int64)
+        table[f"live_s{suffix}"] = live[:, c]
+    with_dark = list(range(n_ch)) if dark is True else list(dark or [])
+    meta = {
+        "run": {"run_id": "TEST-0001", "experiment": "stats-test", "file_kind": "real",
+                "run_start_utc_ns": 1_750_000_000 * 10**9},
+        "target": {"species": "Yb", "isotope": 174, "E_eg_eV": 2.14349,
+                   "E_eg_unc_eV": 5e-6, "phase": "solid", "number_density_m3": 1e27,
+                   "length_m": 1.0, "area_m2": 1e-4},
+        "lasers": [{"role": "omega", "nominal_wavelength_m": 1.16e-6},
+                   {"role": "omega_prime", "nominal_wavelength_m": 1.16e-6}],
+        "detectors": [{"type": "ideal", "efficiency": float(per(efficiency, c)),
+                       "efficiency_unc": float(per(efficiency_unc, c) or 0.0),
+                       "dark_rate_Hz": 0.0, "dead_time_s": 0.0, "dead_time_model": "none"}
+                      for c in range(n_ch)],
+        "daq": {"mode": "counts", "time_unit_s": 1e-12},
+        "calibration": {
+            "frequency": {"offset_Hz": 0.0, "offset_unc_Hz": 1e6, "reference": "test"},
+            # a channel without a dark run: live time 0 (the format has one group per channel)
+            "dark": [{"channel": c, "counts": int(per(dark_counts, c)) if c in with_dark else 0,
+                      "live_time_s": float(per(dark_live_s, c)) if c in with_dark else 0.0}
+                     for c in range(n_ch)],
+            "detector_efficiency": [
+                {"channel": c, "wavelength_m": [1.157e-6],
+                 "efficiency": [float(per(efficiency, c))],
+                 "efficiency_unc": [float(per(efficiency_unc, c) or 0.0)], "method": "test",
+                 "date_utc_ns": 0, "reference": "test"} for c in range(n_ch)]},
+    }
+    import_counts(pd.DataFrame(table), meta, path)
+    if truth is not None or corrupt_truth:
+        with h5py.File(path, "r+") as f:
+            f.attrs["file_kind"] = "synthetic"
+            f.attrs["seed_entropy"] = "1"
+            f.attrs["has_truth"] = True
+            f["truth/params_json"] = "{not json" if corrupt_truth else json.dumps(truth)
+            f["truth/expected_signal"] = np.zeros((n, n_ch))
+            for item, units in (("params_json", ""), ("expected_signal", "1")):
+                f[f"truth/{item}"].attrs.update({"units": units, "description": item})
 
 
 def split_channels(src, dst, *, efficiency=(1.0, 0.5), dark_rate_per_s=(1e-5, 1e-3),

@@ -96,3 +96,19 @@ def test_cli_relabels_parameter_errors_with_its_options(capsys):
     with pytest.raises(InputError) as lib:
         parse_coupling("yS11", "vector")
     assert "--" not in str(lib.value) and lib.value.key == "coupling"
+
+
+def test_run_files_are_read_by_the_runfile_package_only():
+    """One run-file reader: renpsim.stats (and the experiment layer) never import h5py; they
+    build datasets from renpsim.runfile.open_run, which validates every file it reads."""
+    for package in ("stats", "experiment"):
+        for path in sorted((ROOT / package).glob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom):
+                    names = [node.module or ""]
+                else:
+                    continue
+                assert not any(n.split(".")[0] == "h5py" for n in names), \
+                    f"{path.relative_to(ROOT.parent)} imports h5py"

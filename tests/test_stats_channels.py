@@ -97,8 +97,7 @@ def test_one_channel_deviance_unchanged(tmp_path):
     p = tmp_path / "one.h5"
     write_runfile(p, [3, 0, 5], exposure_s=2.0e5)
     with h5py.File(p, "a") as f:
-        del f["calibration/dark/det_0/counts"]
-        f["calibration/dark/det_0/counts"] = np.uint64(2)
+        f["calibration/dark/det_0/counts"][()] = 2
     ds, _ = load_dataset(p)
     assert ds.counts.shape == (3,)
     lik = BinnedLikelihood(ds, SM)
@@ -253,13 +252,26 @@ def test_fit_report_per_channel_arrays(tmp_path):
 
 
 def test_counts_without_model_name_the_channel(tmp_path):
-    """Counts above the endpoint E_eg/2 in one channel, no dark run: a one-line InputError."""
-    p = tmp_path / "beyond.h5"
-    write_runfile(p, [[3, 2], [1, 0], [0, 4]], omega=(1.0688, 1.0699, 1.0720),
-                  efficiency=[0.8, 0.5], dark=False)
+    """Counts above the endpoint E_eg/2 in one channel, no dark run: a one-line InputError.
+
+    A run file cannot hold such a step (the validator refuses omega > E_eg/2, naming the
+    item); a binned dataset can.
+    """
+    h5 = tmp_path / "ok.h5"
+    write_runfile(h5, [[3, 2], [1, 0], [0, 4]], efficiency=[0.8, 0.5], dark=False)
+    ds, _ = load_dataset(h5)
+    doc = dataset_to_json(ds)
+    doc["omega_eV"][2] = 1.0720
+    p = tmp_path / "beyond.json"
+    p.write_text(json.dumps(doc))
     with pytest.raises(InputError) as exc:
         fit_run(p, profile_scans=False)
     assert "step 2, channel 1" in str(exc.value) and str(p) in str(exc.value)
+    with h5py.File(h5, "r+") as f:
+        f["scan/set_photon_energy_eV"][2] = 1.0720
+    with pytest.raises(DataFileError) as exc:
+        load_dataset(h5)
+    assert "/scan/set_photon_energy_eV" in str(exc.value) and str(h5) in str(exc.value)
 
 
 def test_simulated_run_in_two_channels_fits_the_truth(tmp_path):
@@ -286,3 +298,23 @@ def test_simulated_run_in_two_channels_fits_the_truth(tmp_path):
     summed = fit(BinnedLikelihood(_summed(ds, ds.counts), SM, fixed=fixed,
                                   oscillation_constraints=False))
     assert per.errors["norm"] <= summed.errors["norm"]
+
+
+def test_the_stats_loader_reads_through_the_validating_reader(tmp_path, monkeypatch):
+    """load_dataset opens run files with renpsim.runfile.open_run only (validated): a file the
+    validator refuses is refused by the fit, naming the item."""
+    import renpsim.runfile as rf
+
+    p = tmp_path / "one.h5"
+    write_runfile(p, [3, 0, 5])
+    opened = []
+    real = rf.open_run
+    monkeypatch.setattr(rf, "open_run", lambda path, **kw: opened.append(path) or real(path, **kw))
+    ds, _ = load_dataset(p)
+    assert opened == [p] and ds.meta["reader"] == "renpsim.runfile"
+    assert ds.target == "Yb-gp21"      # the file's E_eg is the GP21 reference value
+    with h5py.File(p, "r+") as f:
+        del f["scan/coherent_exposure_s"].attrs["units"]
+    with pytest.raises(DataFileError) as exc:
+        load_dataset(p)
+    assert "/scan/coherent_exposure_s" in str(exc.value) and str(p) in str(exc.value)

@@ -290,7 +290,12 @@ class RunFile:
                                    "copy)")
             t = f["truth"]
             bg = t.get("expected_background", {})
-            out = {"params": json.loads(_text(t["params_json"])),
+            try:
+                params = json.loads(_text(t["params_json"]))
+            except json.JSONDecodeError as exc:
+                raise RunFileError(str(self.path), "/truth/params_json",
+                                   f"not valid JSON ({exc.msg})") from None
+            out = {"params": params,
                    "expected_signal": t["expected_signal"][()],
                    "expected_background": {k: bg[k][()] for k in bg}}
             if "event_source" in t:

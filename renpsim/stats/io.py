@@ -4,12 +4,13 @@
   former name ``dwell_s`` is still read), ``counts``, optional ``live_s``, ``target``,
   ``oscillation``, ``label`` and a ``calibration`` object with the fields of
   :class:`~renpsim.stats.dataset.LikelihoodCalibration`).
-* ``*.h5`` / ``*.hdf5``: a run file of schema ``renp-run`` v1 ([hardware §9]).
-  Files written by renpsim (a frozen campaign in ``/config/config_json``) are read through
-  ``renpsim.runfile.open_run`` and the hardware response of ``renpsim.daq.expected_counts``
-  (:func:`_from_runfile`). Other v1 files (e.g. converted real data without a campaign) go
-  through a minimal direct reader of ``/scan``, ``/config`` and ``/calibration``.
-  ``/truth`` is never opened unless ``validate_truth=True`` ([hardware §9.4]).
+* ``*.h5`` / ``*.hdf5``: a run file of schema ``renp-run`` v1 ([hardware §9]), always read
+  (and validated) by ``renpsim.runfile.open_run``, the one run-file reader; this module builds
+  the dataset from its result and never opens HDF5 itself. Files with a frozen campaign in
+  ``/config/config_json`` (written by renpsim) take the hardware response of
+  ``renpsim.daq.expected_counts``; files without one (imported real data) the target's
+  reference normalisation (:func:`_from_run_without_campaign`). ``/truth`` is never read
+  unless ``validate_truth=True`` ([hardware §9.4]).
 
 Normalisation from a run file (assumption, stated in the output): the nominal rate per unit I is
 the target's reference Gamma_0 scaled to V = area x length and n_a = n_gamma = number density
@@ -94,66 +95,27 @@ def _from_json(path: Path) -> tuple[BinnedDataset, dict | None]:
     return ds, doc.get("truth")
 
 
-def _has_campaign_config(path: Path) -> bool:
-    """Return True for run files written by renpsim (frozen campaign in config_json)."""
-    import h5py
+def _dark_runs(run, path: Path) -> tuple:
+    """Dark-run counts and live time per channel from ``RunFile.calibration.dark``.
 
-    try:
-        with h5py.File(path, "r") as f:
-            if "config/config_json" not in f:
-                return False
-            raw = f["config/config_json"][()]
-            doc = json.loads(raw.decode() if isinstance(raw, bytes) else str(raw))
-            return isinstance(doc, dict) and isinstance(doc.get("campaign"), dict)
-    except (OSError, ValueError):
-        return False
-
-
-def _attr(node, key, path, default=None, required=True):
-    if key in node.attrs:
-        v = node.attrs[key]
-        return v.decode() if isinstance(v, bytes) else v
-    if required and default is None:
-        raise DataFileError(str(path), f"{node.name}@{key}", "missing attribute")
-    return default
-
-
-def _channels(group, path: Path) -> list:
-    """Members ``det_<c>`` of a group in channel order ([hardware §9]: c = 0 .. N-1)."""
-    out = {}
-    for name, node in group.items():
-        if name.startswith("det_") and name[4:].isdigit():
-            out[int(name[4:])] = node
-    if sorted(out) != list(range(len(out))):
-        raise DataFileError(str(path), group.name, f"channels {sorted(out)}: expected det_0 .. "
-                            f"det_{len(out) - 1} without gaps")
-    return [out[c] for c in range(len(out))]
-
-
-def _dark_runs(group, n_ch: int, path: Path) -> tuple:
-    """Dark-run counts and live time per channel from ``/calibration/dark/det_<c>``.
-
-    Every channel needs its own dark run (each has its own dark-rate nuisance); one channel
-    gives plain floats, several give arrays.
+    Every channel needs its own dark run (each has its own dark-rate nuisance) once the file
+    has any; one channel gives plain floats, several give arrays. Without a dark run (none, or
+    every channel's live time 0) the result is (None, None). One rule for every run file.
     """
+    dark, n_ch = run.calibration.dark, int(run.n_channels)
+    if not dark or all(not d.live_time_s > 0 for d in dark.values()):
+        return None, None   # no dark run (every channel's live time 0)
     counts, live = [], []
     for c in range(n_ch):
-        key = f"{group.name}/det_{c}"
-        if f"det_{c}" not in group:
+        key = f"/calibration/dark/det_{c}"
+        if c not in dark:
             raise DataFileError(str(path), key, f"missing: no dark run for detector channel {c} "
                                 f"(the file has {n_ch} channels and a dark calibration; every "
                                 "channel needs its own)")
-        g = group[f"det_{c}"]
-        for item in ("counts", "live_time_s"):
-            if item not in g:
-                raise DataFileError(str(path), f"{key}/{item}", "missing")
-        n = float(np.sum(g["counts"][()]))
-        t = float(np.sum(g["live_time_s"][()]))
+        n, t = float(dark[c].counts), float(dark[c].live_time_s)
         if not (np.isfinite(t) and t > 0):
             raise DataFileError(str(path), f"{key}/live_time_s", f"{t}: expected a live time "
                                 f"> 0 s for the dark run of channel {c}")
-        if not (np.isfinite(n) and n >= 0):
-            raise DataFileError(str(path), f"{key}/counts", f"{n}: expected counts >= 0")
         counts.append(n)
         live.append(t)
     if n_ch == 1:
@@ -161,104 +123,89 @@ def _dark_runs(group, n_ch: int, path: Path) -> tuple:
     return np.asarray(counts), np.asarray(live)
 
 
-def _from_h5(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict | None]:
-    import h5py
+def _target_name(species: str, isotope, E_eg_eV: float | None) -> str:
+    """Target preset of a run file's ``/config/target``: ``<species>-<isotope>`` or the species.
 
+    When the file's E_eg differs from that preset's, the isotope entry of the species whose
+    E_eg equals the file's (e.g. ``Yb-gp21``, the GP21 reference value) is used: the file
+    states the level energy of its measurement.
+    """
+    from renpsim.physics.targets import list_isotopes
+
+    name = species if isotope in (None, "", "0", 0) else f"{species}-{isotope}"
     try:
-        f = h5py.File(path, "r")
-    except OSError as exc:
-        raise DataFileError(str(path), "-", f"not a readable HDF5 file ({exc})") from None
-    with f:
-        name = _attr(f, "schema_name", path, required=False, default="?")
-        version = str(_attr(f, "schema_version", path, required=False, default="?"))
-        if name != "renp-run" or not version.startswith("1."):
-            raise DataFileError(str(path), "schema_name/schema_version", f"{name} {version}: "
-                                "expected a renp-run v1.x file")
-        for item in ("scan/set_photon_energy_eV", "scan/coherent_exposure_s",
-                     "scan/counts_signal", "config/target"):
-            if item not in f:
-                raise DataFileError(str(path), "/" + item, "missing (required for a fit)")
-        omega = np.asarray(f["scan/set_photon_energy_eV"][()], dtype=float)
-        expo = np.asarray(f["scan/coherent_exposure_s"][()], dtype=float)
-        counts = np.asarray(f["scan/counts_signal"][()], dtype=float)
-        counts = counts.reshape(counts.shape[0], -1)
-        n_ch = counts.shape[1]
-        live = None
-        if "scan/gate_live_time_s" in f:
-            live = np.asarray(f["scan/gate_live_time_s"][()], dtype=float)
-            live = live.reshape(live.shape[0], -1) if live.ndim else live
-            if live.ndim != 2 or live.shape[1] not in (1, n_ch):
-                raise DataFileError(str(path), "/scan/gate_live_time_s",
-                                    f"shape {live.shape}: expected [N_steps, {n_ch}] (one "
-                                    "column per channel of /scan/counts_signal)")
-        tg = f["config/target"]
-        species = str(_attr(tg, "species", path))
-        isotope = _attr(tg, "isotope", path, required=False)
-        target_name = species if isotope is None else f"{species}-{isotope}"
-        try:
-            target = load_target(target_name)
-        except InputError:
-            target = load_target(species)
-            target_name = species
-        n_m3 = float(_attr(tg, "number_density_m3", path))
-        vol_cm3 = float(_attr(tg, "area_m2", path)) * float(_attr(tg, "length_m", path)) * 1e6
-        n_cm3 = n_m3 * 1e-6
-        r0 = float(rate_scale(target, volume_cm3=vol_cm3, n_atoms_cm3=n_cm3, n_gamma_cm3=n_cm3))
-        E_unc = _attr(tg, "E_eg_unc_eV", path, required=False)
-        eff, eff_unc = [], []
-        if "config/detector" in f:
-            dets = _channels(f["config/detector"], path)
-            if len(dets) != n_ch:
-                raise DataFileError(str(path), "/config/detector", f"{len(dets)} det_<c> "
-                                    f"groups but /scan/counts_signal has {n_ch} channel(s)")
-            for det in dets:
-                eff.append(float(_attr(det, "efficiency", path)))
-                u = _attr(det, "efficiency_unc", path, required=False)
-                eff_unc.append(float(u) if u is not None else np.nan)
-        dark_c = dark_t = None
-        if "calibration/dark" in f:
-            dark_c, dark_t = _dark_runs(f["calibration/dark"], n_ch, path)
-        f_unc = None
-        if "calibration/frequency" in f:
-            g = f["calibration/frequency"]
-            if "offset_unc_Hz" in g:
-                f_unc = float(np.asarray(g["offset_unc_Hz"][()]).ravel()[0]) * H_EV_S
-        truth = None
-        if validate_truth:
-            if "truth/params_json" not in f:
-                raise DataFileError(str(path), "/truth/params_json",
-                                    "missing (needed for validate_truth)")
-            raw = f["truth/params_json"][()]
+        target = load_target(name)
+    except InputError:
+        name, target = species, load_target(species)
+    if E_eg_eV and target.E_eg_eV != E_eg_eV:
+        for iso in list_isotopes(species):
             try:
-                truth = json.loads(raw.decode() if isinstance(raw, bytes) else str(raw))
-            except json.JSONDecodeError as exc:
-                raise DataFileError(str(path), "/truth/params_json",
-                                    f"not valid JSON ({exc.msg})") from None
-        label = str(_attr(f, "run_id", path, required=False, default=path.stem))
-    if n_ch > 1 and eff:
+                if load_target(species, iso).E_eg_eV == E_eg_eV:
+                    return f"{species}-{iso}"
+            except InputError:
+                continue
+    return name
+
+
+def _from_run_without_campaign(run, path: Path, truth: dict | None
+                               ) -> tuple[BinnedDataset, dict | None]:
+    """Dataset of a run file that records no campaign (e.g. imported real data).
+
+    The signal normalisation is the target's reference Gamma_0 scaled to the file's volume
+    and density ([physics §1.5]); efficiencies and their uncertainties are the detectors'
+    ``/config/detector/det_<c>`` attributes (absolute), the dark rates are constrained by the
+    dark runs, the frequency calibration offset is applied to the set energies and its
+    uncertainty is the frequency nuisance; E_eg uncertainty from ``/config/target``.
+    """
+    n_ch = int(run.n_channels)
+    tg = run.hardware["target"]
+    species = str(tg.get("species", "Yb"))
+    target_name = _target_name(species, tg.get("isotope"), tg.get("E_eg_eV"))
+    target = load_target(target_name)
+    try:
+        n_m3 = float(tg["number_density_m3"])
+        vol_cm3 = float(tg["area_m2"]) * float(tg["length_m"]) * 1e6
+    except (KeyError, TypeError, ValueError):
+        raise DataFileError(str(path), "/config/target", "number_density_m3, area_m2 and "
+                            "length_m are needed for the signal normalisation") from None
+    n_cm3 = n_m3 * 1e-6
+    r0 = float(rate_scale(target, volume_cm3=vol_cm3, n_atoms_cm3=n_cm3, n_gamma_cm3=n_cm3))
+    eff = np.array([float(d.get("efficiency", 1.0)) for d in run.hardware["detectors"]])
+    eff_unc = np.array([float(d.get("efficiency_unc") or 0.0)
+                        for d in run.hardware["detectors"]])
+    if n_ch > 1:
         # independent detector calibrations: one efficiency nuisance per channel; each channel
         # receives an equal share of the photons (no geometric split in the file) [A]
-        e, e_unc = np.asarray(eff), np.asarray(eff_unc)
-        e_unc = e_unc if np.any(np.isfinite(e_unc) & (e_unc > 0)) else None
-        if e_unc is not None:
-            e_unc = np.where(e_unc > 0, e_unc, np.nan)
+        e = eff
+        e_unc = np.where(eff_unc > 0, eff_unc, np.nan) if np.any(eff_unc > 0) else None
     else:
-        e = float(np.mean(eff)) if eff else 1.0
-        e_unc = float(np.nanmean(eff_unc)) if eff_unc and np.any(np.isfinite(eff_unc)) \
-            else None
-        e_unc = e_unc or None
+        e = float(eff[0])
+        e_unc = float(eff_unc[0]) or None
+    dark_c, dark_t = _dark_runs(run, path)
+    cal = run.calibration
+    f_unc = cal.frequency_offset_unc_Hz * H_EV_S or None
+    E_unc = tg.get("E_eg_unc_eV")
+    if n_ch == 1:
+        counts = run.steps["counts"].to_numpy(float)
+        live = run.scan["gate_live_time_s_0"].to_numpy(float)
+    else:
+        counts = np.column_stack([run.scan[f"counts_signal_{c}"].to_numpy(float)
+                                  for c in range(n_ch)])
+        live = np.column_stack([run.scan[f"gate_live_time_s_{c}"].to_numpy(float)
+                                for c in range(n_ch)])
     try:
-        cal = LikelihoodCalibration(
+        calib = LikelihoodCalibration(
             rate_scale_per_s=r0, efficiency=e, efficiency_sigma=e_unc, dark_counts=dark_c,
-            dark_live_s=dark_t, freq_offset_sigma_eV=f_unc or None,
+            dark_live_s=dark_t, freq_offset_sigma_eV=f_unc,
             E_eg_sigma_eV=float(E_unc) if E_unc else None)
-        counts = counts[:, 0] if n_ch == 1 else counts
-        if live is not None and live.ndim == 2 and live.shape[1] == 1:
-            live = live[:, 0]
-        ds = BinnedDataset(omega_eV=omega, exposure_s=expo, counts=counts, calibration=cal,
-                           target=target_name, oscillation=DEFAULT_PRESET, label=label,
-                           live_s=live, meta={"path": str(path), "oscillation_source":
-                                              "default (the file records no preset)"})
+        ds = BinnedDataset(
+            omega_eV=run.steps["omega_eV"].to_numpy(float) + cal.frequency_offset_Hz * H_EV_S,
+            exposure_s=run.steps["exposure_s"].to_numpy(float), counts=counts,
+            calibration=calib, target=target_name, oscillation=DEFAULT_PRESET,
+            label=str(run.identity.get("run_id", path.stem)), live_s=live,
+            meta={"path": str(path), "reader": "renpsim.runfile",
+                  "oscillation_source": "default (the file records no preset)",
+                  "response": "target reference normalisation (no campaign in the file)"})
     except InputError as exc:
         raise InputError(str(path), exc.key, exc.value, exc.expected) from None
     return ds, truth
@@ -300,11 +247,19 @@ def _from_runfile(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict
         raise DataFileError(str(path), "/@complete", f"{run.identity.get('complete')!r}: "
                             "expected True (the writer did not finish: a partial file, or "
                             "one still being written; fit it once complete)")
+    params = None
+    if validate_truth:
+        try:
+            params = dict(run.truth()["params"])
+        except RunFileError as exc:
+            raise DataFileError(str(path), exc.key, exc.problem) from None
+        except ValueError as exc:   # not valid JSON (json.JSONDecodeError) or not an object
+            raise DataFileError(str(path), "/truth/params_json", f"not a valid JSON object "
+                                f"({exc})") from None
     steps = run.steps
     doc = run.config.get("campaign") if isinstance(run.config, dict) else None
     if not isinstance(doc, dict):
-        raise DataFileError(str(path), "/config/config_json", "no 'campaign' section: the "
-                            "signal response per unit I(omega) cannot be calibrated")
+        return _from_run_without_campaign(run, path, params)
     camp = campaign_from_dict(doc, f"{path}:/config/config_json")
     table = expected_counts(camp)
     if len(table) != len(steps):
@@ -319,18 +274,7 @@ def _from_runfile(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict
         raise DataFileError(str(path), "/config/config_json", "no step with signal in the model")
     cal = run.calibration
     n_ch = int(run.n_channels)
-    dark_c = dark_t = None
-    if cal.dark and all(d.live_time_s > 0 for d in cal.dark.values()):
-        for c in range(n_ch):
-            if c not in cal.dark:
-                raise DataFileError(str(path), f"/calibration/dark/det_{c}", "missing: no dark "
-                                    f"run for detector channel {c} (the file has {n_ch} "
-                                    "channels and a dark calibration; every channel needs its "
-                                    "own)")
-        dark_c = np.array([float(cal.dark[c].counts) for c in range(n_ch)])
-        dark_t = np.array([float(cal.dark[c].live_time_s) for c in range(n_ch)])
-        if n_ch == 1:
-            dark_c, dark_t = float(dark_c[0]), float(dark_t[0])
+    dark_c, dark_t = _dark_runs(run, path)
     # with a dark run the dark rate is its own (Poisson-constrained) nuisance; without one the
     # modelled dark counts stay in the modelled background
     bkg_counts = (table["background"] - (table["dark"] if dark_c is not None else 0.0))
@@ -377,11 +321,7 @@ def _from_runfile(path: Path, validate_truth: bool) -> tuple[BinnedDataset, dict
         target_name = species if not iso or iso == "0" else f"{species}-{iso}"
     E_unc = tgt.get("E_eg_unc_eV")
     truth = None
-    if validate_truth:
-        try:
-            params = dict(run.truth()["params"])
-        except RunFileError as exc:
-            raise DataFileError(str(path), exc.key, exc.problem) from None
+    if params is not None:
         nu = params.get("neutrinos", {}) if isinstance(params.get("neutrinos"), dict) else {}
         truth = {k: v for k, v in params.items() if isinstance(v, int | float)}
         truth.update({k: v for k, v in nu.items() if isinstance(v, int | float | str)})
@@ -432,7 +372,5 @@ def load_dataset(path: str | Path, *, validate_truth: bool = False
     if p.suffix.lower() == ".json":
         return _from_json(p)
     if p.suffix.lower() in (".h5", ".hdf5"):
-        if _has_campaign_config(p):
-            return _from_runfile(p, validate_truth)
-        return _from_h5(p, validate_truth)
+        return _from_runfile(p, validate_truth)
     raise InputError("argument RUN", "path", str(p), "a .json dataset or a .h5/.hdf5 run file")
