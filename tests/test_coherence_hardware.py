@@ -170,6 +170,9 @@ def test_cli_coherence_text_json_plot_and_errors(tmp_path, capsys):
     assert ex.value.code == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["n_cells"] == 12 and doc["exposure_per_shot_s"] > 0
+    # yb-vapour-like 10 cm cell, n = 1: pi hbar c / L
+    assert doc["psr_phase_matching_first_zero_eV"] == pytest.approx(
+        math.pi * 1.973269804e-7 / load_hardware("yb-vapour").target.length_m, rel=1e-9)
     assert (tmp_path / "c.png").stat().st_size > 1000
     for args, what in (([str(tmp_path / "c.txt")], "--plot"),
                        ([str(hw_file)], "--plot"),
