@@ -209,6 +209,11 @@ def test_lattice_table_is_the_same_while_the_value_stays_between_two_nodes():
     assert [n for n, _ in a.axes] == ["detuning_Hz", "density_m3", "length_m", "T2_s"]
     # no step: no axis, one solution at the configured point (as before)
     assert hardware_request(_yb_mb()).axes == ()
+    # the front ends' solution is at the configured value, not at a node
+    hw = _yb_mb(**LATTICE, **{"target.density_cm3": 8.8e14, "maxwell_bloch.n_cells": 12})
+    direct = solve(mb_parameters(hw), Grid(n_cells=12), gate_s=hw.gate)
+    assert solve_hardware(hw).psr_photons == direct.psr_photons
+    assert mb_parameters(hw).density_m3 == 8.8e20
 
 
 @pytest.mark.parametrize("key, v1, v2", [("target.density_cm3", 8.0e14, 8.8e14),

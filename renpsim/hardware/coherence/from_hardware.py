@@ -205,10 +205,11 @@ def solve_hardware(hw: HardwareConfig, *, n_cells: int | None = None) -> Coheren
     from renpsim.hardware.coherence.solver import solve
 
     req = hardware_request(hw, n_cells=n_cells)
-    point = TableRequest(req.base, req.grid, req.gate_s)
+    # at the configured values (the request's base sits on the lower node of a lattice axis)
+    point = TableRequest(mb_parameters(hw), req.grid, req.gate_s)
     key = point.key()
     if key not in _SOLUTIONS:
-        sol = solve(req.base, req.grid, gate_s=req.gate_s)
+        sol = solve(point.base, point.grid, gate_s=point.gate_s)
         _SOLUTIONS[key] = sol
         remember(point, sol)  # the one-point table of this configuration is this solution
     return _SOLUTIONS[key]
