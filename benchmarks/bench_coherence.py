@@ -13,7 +13,8 @@ Figures (medians of repeated runs; the machine is shared, so wall and CPU time a
   shared machine may not give two free cores, the CPU seconds of the same work in the workers
   and in the parent, from which ``2 x serial CPU / (worker CPU + 2 x parent CPU)`` is the
   speed-up two free cores would give;
-* the eta and PSR figures of the yb-vapour and para-h2-span presets (400 cells).
+* the eta and PSR figures of the yb-vapour and para-h2-span presets (400 cells), with the
+  first zero of the PSR phase-matching factor (docs/coherence.md section 6a).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from renpsim._executor import Executor, chunk
 from renpsim.hardware import load_hardware
 from renpsim.hardware.coherence import Grid, solve
 from renpsim.hardware.coherence import table as table_mod
-from renpsim.hardware.coherence.from_hardware import mb_parameters
+from renpsim.hardware.coherence.from_hardware import mb_parameters, psr_first_zero_eV
 from renpsim.hardware.coherence.model import time_window
 from renpsim.hardware.coherence.table import TableRequest, build_table
 
@@ -125,7 +126,10 @@ def run(quick: bool = False) -> dict:
         q = mb_parameters(h)
         s = solve(q, Grid(n_cells=cells, cfl=h.maxwell_bloch.cfl), gate_s=h.gate)
         res[name] = s.summary()
+        zero = psr_first_zero_eV(h)
+        res[name]["psr_phase_matching_first_zero_eV"] = zero
         print(f"{name}: eta peak {s.eta_peak:.3g}, exposure {s.exposure_s:.3g} s per shot, "
               f"prepared |rho_ge| {s.rho_ge_prepared:.3g}, PSR {s.psr_photons:.3g} photons per "
-              f"shot, McQ2 FWHM {(s.psr_fwhm_Hz() or 0) / 1e6:.3g} MHz")
+              f"shot, McQ2 FWHM {(s.psr_fwhm_Hz() or 0) / 1e6:.3g} MHz, phase-matching first "
+              f"zero {zero * 1e6:.3g} ueV")
     return res

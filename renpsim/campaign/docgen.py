@@ -93,11 +93,15 @@ eta_peak min(tau_L, T2/2), so the yb-vapour signal is ~5e-30 events per campaign
 `psr_width_eV` (default twice the laser linewidth) [A].
 
 `eta_model = "maxwell-bloch"` computes eta(t) from the 1-D Maxwell-Bloch model of the
-`[maxwell_bloch]` table (docs/coherence.md): tau_bar is the solver's exposure in the gate (a
-lookup table over the pulse energies replaces the (E1 E2)^p rule when `table_points` > 1), the
-photon times follow its eta(t), and the PSR term becomes
+`[maxwell_bloch]` table (docs/coherence.md): tau_bar is the solver's exposure in the gate,
+looked up in a table at the configured pulse energies, detuning, density, length and T2 (a
+table over the pulse energies replaces the (E1 E2)^p rule when `table_points` > 1; the
+`table_*_step_*` knobs put the other axes on lattices, interpolated between the two nodes
+around the configured value), the photon times follow its eta(t), and the PSR term becomes
 mu_PSR = Y_PSR T_wg eps_sep eps_det P(omega_k) tau_k / tau_bar with the solver's yield per
-shot Y_PSR and McQ2 line P at omega - E_eg/2 (`psr_over_sig` and `psr_width_eV` are not used).
+shot Y_PSR and P the phase matching sinc^2(dk L / 2) of the pair (omega, E_eg - omega) in the
+cell, 1 at the solved trigger energy (default E_eg/2) with power-law tails (`psr_over_sig`
+and `psr_width_eV` are not used).
 `renpsim coherence HARDWARE [--json] [--plot FILE]` prints and plots the solution.
 
 Not modelled (documented simplifications): the residual two-photon Doppler width (negligible

@@ -665,7 +665,7 @@ FLAG_REFERENCE, FLAG_NEAR_ENDPOINT = 1, 2
 
 def _flags(sim: _Sim, sl: slice) -> np.ndarray:
     ref = sim.c.steps.is_reference[sl].astype(np.uint32) * FLAG_REFERENCE
-    near = (sim.hw.psr_profile(sim.c.steps.omega_eV[sl]) > math.exp(-4 * math.log(2) * 9))
+    near = sim.hw.psr_near_line(sim.c.steps.omega_eV[sl])
     return ref | near.astype(np.uint32) * FLAG_NEAR_ENDPOINT
 
 

@@ -151,10 +151,13 @@ class HardwareConfig:
         """Mean coherent exposure of one shot inside the gate, int eta dt ([hardware §5.2]).
 
         Constant model: eta0 x gate width (= eta0 / f_rep for an always-open gate).
-        Maxwell-Bloch model: the lookup table at the configured point (docs/coherence.md).
+        Maxwell-Bloch model: the lookup table at the configured point on every axis
+        (docs/coherence.md section 8).
         """
         if self.coherence.eta_model == "maxwell-bloch":
-            return float(self.coherence_table()("exposure_s"))
+            from renpsim.hardware.coherence.from_hardware import hardware_lookup
+
+            return hardware_lookup(self, "exposure_s")
         lo, hi = self.gate
         return self.coherence.eta_peak * envelope_integral_s(self.coherence,
                                                              self.lasers.duration_s, lo, hi)
@@ -169,14 +172,14 @@ class HardwareConfig:
     def psr_profile(self, omega_eV: ArrayLike) -> NDArray[np.float64]:
         """Gaussian McQ2/PSR line in 2 omega - E_eg, peak 1 ([hardware §8.4] [A]).
 
-        Maxwell-Bloch model: the computed McQ2 line (spectrum of the signal field leaving the
-        cell) at omega - E_eg/2, peak 1.
+        Maxwell-Bloch model: the finite cell's phase matching sinc^2(dk L / 2) of the PSR pair
+        (omega, E_eg - omega), exactly 1 at the solved trigger energy (default E_eg/2), with
+        power-law tails (docs/coherence.md section 6a).
         """
         if self.coherence.eta_model == "maxwell-bloch":
-            from renpsim.constants import H_EV_S
+            from renpsim.hardware.coherence.from_hardware import psr_phase_matching
 
-            offset_Hz = (np.asarray(omega_eV, dtype=float) - self.E_eg_eV / 2.0) / H_EV_S
-            return self.coherence_solution().psr_line_at(offset_Hz)
+            return psr_phase_matching(self, omega_eV)
         width = self.backgrounds.psr_width_eV
         if width is None:
             width = max(2.0 * hz_to_eV(self.lasers.linewidth_Hz), 1e-6)
@@ -196,23 +199,43 @@ class HardwareConfig:
 
         return hardware_table(self, executor=executor)
 
+    def psr_near_line(self, omega_eV: ArrayLike) -> NDArray[np.bool_]:
+        """Return True for steps within three widths of the McQ2/PSR line (run-file flag bit 2).
+
+        Gaussian line: within 3 FWHM in 2 omega - E_eg. Maxwell-Bloch model: within three
+        times the first zero of the phase-matching factor around the solved trigger energy.
+        """
+        w = np.asarray(omega_eV, dtype=float)
+        if self.coherence.eta_model == "maxwell-bloch":
+            from renpsim.hardware.coherence.from_hardware import mb_parameters, psr_first_zero_eV
+
+            w0 = mb_parameters(self).pulses[2].photon_eV
+            return np.abs(w - w0) < 3.0 * psr_first_zero_eV(self)
+        return self.psr_profile(w) > math.exp(-4 * math.log(2) * 9)
+
     def psr_photons_per_shot(self) -> float:
-        """PSR (McQ2) photons per shot leaving the cell (Maxwell-Bloch model; 0 otherwise)."""
+        """PSR (McQ2) photons per shot leaving the cell (Maxwell-Bloch model; 0 otherwise).
+
+        The lookup table at the configured point on every axis, phase matched (the solved
+        trigger energy; :meth:`psr_profile` gives the factor of another pair).
+        """
         if self.coherence.eta_model != "maxwell-bloch":
             return 0.0
-        return max(0.0, float(self.coherence_table()("psr_photons")))
+        from renpsim.hardware.coherence.from_hardware import hardware_lookup
+
+        return max(0.0, hardware_lookup(self, "psr_photons"))
 
     def coherence_energy_factor(self, efac: NDArray) -> NDArray:
         """Shot exposure over the mean for relative pulse energies ``efac`` (n, 2).
 
-        Maxwell-Bloch model with a table over the pulse energies (table_points > 1).
+        Maxwell-Bloch model with a table over the pulse energies (table_points > 1), looked
+        up at the configured value of every other axis.
         """
-        tab = self.coherence_table()
-        (n1, v1), (n2, v2) = tab.axes
-        c1, c2 = v1[len(v1) // 2], v2[len(v2) // 2]
+        from renpsim.hardware.coherence.from_hardware import hardware_lookup
+
         e = np.asarray(efac, dtype=float)
-        val = tab("exposure_s", **{n1: c1 * e[:, 0], n2: c2 * e[:, 1]})
-        ref = float(tab("exposure_s"))
+        val = hardware_lookup(self, "exposure_s", energy_factors=e)
+        ref = hardware_lookup(self, "exposure_s")
         return val / ref if ref > 0 else np.ones(len(e))
 
     # ------------------------------------------------------------------ serialisation

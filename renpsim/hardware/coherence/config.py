@@ -66,4 +66,20 @@ class MaxwellBlochConfig:
                                  "shot-to-shot energy fluctuations (1 = one solution, the "
                                  "(E1 E2)^p rule of the level-1 model for the fluctuations).")
     table_span_rel: float = knob(0.3, lo=0.0, lo_open=True, hi=0.9,
-                                 doc="Relative half-span of the pulse-energy axes of the table.")
+                                 doc="Relative half-span of the pulse-energy axes of the table: "
+                                     "nodes from E / (1 + span) to E (1 + span), geometric.")
+    table_detuning_step_Hz: float = knob(0.0, unit="Hz", lo=0.0, hi=1e12,
+                                         doc="Node spacing of the table's detuning axis (nodes at "
+                                             "multiples of it; the two around detuning_Hz are "
+                                             "solved, the value interpolated); 0 = no axis, "
+                                             "solved at detuning_Hz.")
+    table_density_step_dex: float = knob(0.0, unit="dex", lo=0.0, hi=1.0,
+                                         doc="Node spacing in log10 of the table's density axis "
+                                             "(nodes at 10^(k step) m^-3 around "
+                                             "target.density_cm3); 0 = no axis.")
+    table_length_step_dex: float = knob(0.0, unit="dex", lo=0.0, hi=1.0,
+                                        doc="Node spacing in log10 of the table's length axis "
+                                            "(around target.length_m); 0 = no axis.")
+    table_T2_step_dex: float = knob(0.0, unit="dex", lo=0.0, hi=1.0,
+                                    doc="Node spacing in log10 of the table's T2 axis (around "
+                                        "coherence.T2_s); 0 = no axis.")

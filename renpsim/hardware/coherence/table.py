@@ -110,7 +110,12 @@ def solve_points(payloads: list) -> list[tuple[float, ...]]:
 
 @dataclass(frozen=True)
 class CoherenceTable:
-    """Tabulated outputs with multilinear interpolation (log axes except the detuning)."""
+    """Tabulated outputs with multilinear interpolation (log axes except the detuning).
+
+    A quantity positive at every node is interpolated in its logarithm (exact for the power
+    laws of the PSR yield in density and length; docs/coherence.md section 8), otherwise
+    linearly.
+    """
 
     key: str
     axes: tuple[tuple[str, NDArray[np.float64]], ...]
@@ -147,8 +152,11 @@ class CoherenceTable:
                 xs.append(v)
                 pts.append(c)
         b = np.broadcast_arrays(*pts)
-        interp = RegularGridInterpolator(xs, vals, method="linear")
-        return interp(np.stack([x.ravel() for x in b], axis=-1)).reshape(b[0].shape)
+        positive = bool(np.all(vals > 0))
+        interp = RegularGridInterpolator(xs, np.log(vals) if positive else vals,
+                                         method="linear")
+        out = interp(np.stack([x.ravel() for x in b], axis=-1)).reshape(b[0].shape)
+        return np.exp(out) if positive else out
 
 
 def _cache_dir(cache_dir: str | Path | None) -> Path | None:
