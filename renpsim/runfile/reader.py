@@ -207,12 +207,7 @@ class RunFile:
         Exact (no int64 wrap-around) and read from ``/scan/counts_signal`` alone, not the
         whole step table.
         """
-        from renpsim._numbers import exact_sum
-
-        with open_h5(self.path) as f:     # in blocks: memory does not grow with the steps
-            ds = f["scan/counts_signal"]
-            return sum(exact_sum(ds[k:k + (1 << 20)], str(self.path), "/scan/counts_signal")
-                       for k in range(0, ds.shape[0], 1 << 20))
+        return run_total_counts(self.path)
 
     def slow_control(self, sensor: str) -> pd.DataFrame:
         """Return one slow-control sensor as a DataFrame (time_utc_ns, value)."""
@@ -394,6 +389,21 @@ def _nested(g: h5py.Group) -> dict[str, Any]:
     for k, v in g.items():
         out[k] = _nested(v) if isinstance(v, h5py.Group) else v[()]
     return out
+
+
+def run_total_counts(path: str | os.PathLike) -> int:
+    """Total signal-gate counts of a run file, read in blocks from ``/scan/counts_signal``.
+
+    Exact (no int64 wrap-around); memory does not grow with the number of steps (the file is
+    not validated here: for a file just written by :class:`RunWriter`, which validated it, or
+    through :attr:`RunFile.total_counts`).
+    """
+    from renpsim._numbers import exact_sum
+
+    with open_h5(path) as f:
+        ds = f["scan/counts_signal"]
+        return sum(exact_sum(ds[k:k + (1 << 20)], str(path), "/scan/counts_signal")
+                   for k in range(0, ds.shape[0], 1 << 20))
 
 
 def open_run(path: str | os.PathLike, *, validate: bool = True) -> RunFile:
