@@ -31,7 +31,7 @@ def _follow_bounded(path, **kw):
         try:
             for df in follow_run(path, poll_s=0.02, timeout_s=10, **kw):
                 out["rows"] += len(df)
-        except Exception as exc:    # noqa: BLE001 - reported to the test below
+        except Exception as exc:
             out["error"] = exc
 
     t = threading.Thread(target=run, daemon=True)
@@ -52,7 +52,7 @@ def _writer_thread(path, n_steps, fail_at=None, pause_s=0.05):
                     if fail_at is not None and i + 1 == fail_at:
                         raise RuntimeError("the DAQ stopped")   # the writer gives up
                 calibration(w)
-        except BaseException as exc:    # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     t = threading.Thread(target=run, daemon=True)
