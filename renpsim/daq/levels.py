@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -578,9 +578,27 @@ def simulate(campaign: Campaign, path: str | Path, *, level: str = "steps",
     return Path(path)
 
 
+#: Most expected counts a simulated scan may hold: far above any real run (counts are int64
+#: and numpy's Poisson sampler refuses means near 2^63), so a larger expectation is a setup
+#: out of its physical range (a hardware value in the wrong unit, a huge area or density).
+MAX_EXPECTED_COUNTS = 1e15
+
+
+def _check_expectation(c: Campaign, totals: Mapping[str, float]) -> None:
+    """Refuse a scan whose expected counts are not finite or beyond MAX_EXPECTED_COUNTS."""
+    for name in ("signal", "background"):
+        v = float(totals[name])
+        if not (math.isfinite(v) and v <= MAX_EXPECTED_COUNTS):
+            raise InputError(c.source, f"expected {name} counts", v,
+                             f"a finite expectation of at most {MAX_EXPECTED_COUNTS:.0e} counts "
+                             "for the whole scan (a hardware value out of its physical range "
+                             "or in the wrong unit?)")
+
+
 def _truth_params(sim: _Sim) -> dict:
     t = sim.c.truth
     totals = expected_totals(sim.c)
+    _check_expectation(sim.c, totals)
     return {"neutrinos": {"ordering": t.ordering, "m_lightest_eV": t.m_lightest_eV,
                           "nature": t.nature, "oscillation": t.oscillation,
                           "alpha21_rad": t.alpha21_rad, "alpha31_rad": t.alpha31_rad,
