@@ -76,7 +76,7 @@ def test_per_shot_table_matches_direct_convolution():
         "scan.n_steps": 12, "scan.shots_per_step": 100, "scan.reference_every": 0,
         "hardware.lasers.linewidth_Hz": 1e9})          # 1 GHz line ([hardware §7.1] max)
     sim = _Sim(c, 0)
-    m = sim.m
+    m = step_model(c)          # the whole scan at once (the simulation reads it in blocks)
     for s in range(len(m.n_shots)):
         x, table = sim.I_table(s)
         w0 = m.omega_eV[s] + m.drift_eV[s]

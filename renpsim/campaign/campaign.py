@@ -153,25 +153,52 @@ class Campaign:
         """The run's root SeedSequence (entropy = seed); streams use spawn keys by index."""
         return np.random.SeedSequence(self.seed)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Self-contained dict: hardware inline, steps explicit in acquisition order."""
-        steps = self.steps
-        return {
+    def to_dict(self, *, steps: str = "explicit") -> dict[str, Any]:
+        """Self-contained dict: hardware inline, the scan explicit or by its generator.
+
+        Parameters
+        ----------
+        steps : {"explicit", "generator", "arrays"}
+            ``"explicit"``: every step in acquisition order (``omega_eV`` and ``dwell_s`` as
+            lists, ``order = "as_listed"``, reference steps in ``resolved_reference_steps``).
+            ``"generator"``: a generated scan (``scan.generator`` other than ``"explicit"``) is
+            recorded as given (generator, its parameters, order; the top-level ``seed`` fixes
+            a random order), which :func:`campaign_from_dict` resolves to the same steps; an
+            explicit scan is recorded as with ``"explicit"`` but with the two step lists as
+            float64 arrays (for a writer that encodes them in blocks:
+            :func:`renpsim._json.dumps_blocks`). ``"arrays"``: explicit, with arrays.
+
+        Returns
+        -------
+        dict
+
+        """
+        if steps not in ("explicit", "generator", "arrays"):
+            raise ValueError(f"steps = {steps!r}: expected 'explicit', 'generator' or 'arrays'")
+        out: dict[str, Any] = {
             "name": self.name,
             "description": self.description,
             "seed": self.seed,
             "hardware": self.hardware.to_dict(),
             "truth": as_dict(self.truth),
-            "scan": {
-                "generator": "explicit",
-                "omega_eV": [float(x) for x in steps.omega_eV],
-                "dwell_s": [float(x) for x in steps.dwell_s],
-                "order": "as_listed",
-                "reference_every": 0,
-            },
             "calibration": [as_dict(c) for c in self.calibration],
-            "resolved_reference_steps": [int(i) for i in np.flatnonzero(steps.is_reference)],
         }
+        if steps == "generator" and self.scan.generator != "explicit":
+            out["scan"] = as_dict(self.scan)
+            return out
+        st = self.steps
+        as_list = steps == "explicit"
+        out["scan"] = {
+            "generator": "explicit",
+            "omega_eV": [float(x) for x in st.omega_eV] if as_list else
+            np.asarray(st.omega_eV, np.float64),
+            "dwell_s": [float(x) for x in st.dwell_s] if as_list else
+            np.asarray(st.dwell_s, np.float64),
+            "order": "as_listed",
+            "reference_every": 0,
+        }
+        out["resolved_reference_steps"] = [int(i) for i in np.flatnonzero(st.is_reference)]
+        return out
 
     def to_toml(self) -> str:
         """TOML text that :func:`load_campaign` reads back into an equivalent campaign."""
@@ -353,10 +380,12 @@ def _resolve_steps(c: Campaign, where: str) -> Steps:
                                        **imprinted)
         omega = schedule.dense_near(thr, s.dense_width_eV, n_dense, E, s.offset_min_eV,
                                     s.offset_max_eV, s.n_steps, endpoint_eV=half)
-    for i, w in enumerate(omega):
-        if not (0.0 < w <= half):
-            raise InputError(where, f"scan.omega_eV[{i}]", float(w),
-                             f"0 < omega <= {limit_text} = {half:.9g} eV")
+    outside = ~((omega > 0.0) & (omega <= half))     # whole-array test (1e7 steps: no loop)
+    if outside.any():
+        i = int(np.argmax(outside))
+        raise InputError(where, f"scan.omega_eV[{i}]", float(omega[i]),
+                         f"0 < omega <= {limit_text} = {half:.9g} eV")
+    del outside
     rng = np.random.default_rng(np.random.SeedSequence(c.seed, spawn_key=(KEY_ORDER,)))
     perm = schedule.order_steps(omega, s.order, rng)
     omega = omega[perm]

@@ -84,9 +84,10 @@ def order_steps(omega: NDArray[np.float64], order: str, rng: np.random.Generator
 
 def insert_reference(n_scan: int, every: int) -> NDArray[np.int64]:
     """Positions: -1 marks a reference step, inserted before scan steps 0, k, 2k, ..."""
-    out = []
-    for i in range(n_scan):
-        if every and i % every == 0:
-            out.append(-1)
-        out.append(i)
-    return np.array(out, dtype=np.int64)
+    scan = np.arange(n_scan, dtype=np.int64)
+    if not every:
+        return scan
+    # scan step i lands at i + (number of references up to and including its own group)
+    out = np.full(n_scan + -(-n_scan // every), -1, dtype=np.int64)
+    out[scan + scan // every + 1] = scan
+    return out

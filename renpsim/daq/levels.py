@@ -21,12 +21,12 @@ size, and memory is bounded by the chunk size whatever the run length.
 
 from __future__ import annotations
 
-import functools
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -107,6 +107,28 @@ class _StepAcc:
         return m, np.sqrt(np.maximum(q / self.n - m * m, 0.0))
 
 
+@dataclass
+class _StepBlock:
+    """Per-step quantities of steps [lo, hi) for the shot levels (one block of steps)."""
+
+    lo: int
+    hi: int
+    m: StepModel
+    exp: Any                      # expected counts (pandas.DataFrame)
+    start_ns: np.ndarray
+    stop_ns: np.ndarray
+    t0_ticks: np.ndarray          # step starts in DAQ ticks since the run start
+    nu_set_Hz: np.ndarray         # [n, 2] set frequencies
+
+    @classmethod
+    def build(cls, sim: _Sim, lo: int, m: StepModel) -> _StepBlock:
+        rows = slice(lo, lo + len(m.n_shots))
+        start, stop = sim.step_ns(m)
+        t = (start - RUN_START_UTC_NS) * 1e-9 / sim.unit
+        return cls(lo, rows.stop, m, expected_counts(sim.c, model=m, rows=rows), start, stop,
+                   t.round().astype(np.int64), _nu_set_Hz(sim, rows))
+
+
 class _Sim:
     """State shared by the levels for one campaign."""
 
@@ -134,38 +156,47 @@ class _Sim:
         self.scan_t0_ns = RUN_START_UTC_NS + round(pre * 1e9)
         self.unit = self.hw.daq.time_unit_s
         self.period_ticks = round(self.period / self.unit)
+        self._blocks: dict[int, _StepBlock] = {}
+        self._block_t0: list[float] = [0.0]
         self._tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._interp: dict[int, TableInterp] = {}
         self.interarrival = InterArrival(self.unit)
-
-    @functools.cached_property
-    def m(self) -> StepModel:
-        """Step model of the whole scan (shot levels)."""
-        return step_model(self.c)
-
-    @functools.cached_property
-    def exp(self):
-        """Expected counts of the whole scan (shot levels; a pandas.DataFrame)."""
-        return expected_counts(self.c, model=self.m)
-
-    @functools.cached_property
-    def step_start_ns(self) -> np.ndarray:
-        """Step start times, UTC ns (whole scan; shot levels)."""
-        return self.step_ns(self.m)[0]
-
-    @functools.cached_property
-    def step_stop_ns(self) -> np.ndarray:
-        """Step stop times, UTC ns (whole scan; shot levels)."""
-        return self.step_ns(self.m)[1]
 
     def step_ns(self, m: StepModel) -> tuple[np.ndarray, np.ndarray]:
         """(start, stop) UTC ns of the steps of a step model (a block or the whole scan)."""
         start = self.scan_t0_ns + np.rint(m.t_start_s * 1e9).astype(np.int64)
         return start, start + np.rint(m.n_shots * self.period * 1e9).astype(np.int64)
 
-    @functools.cached_property
-    def t0_ticks(self) -> np.ndarray:
-        """Step starts in ticks of the DAQ time unit since the run start (shot levels).
+    # ------------------------------------------------------- step blocks (shot levels)
+    # The shot levels walk the steps in order and read per-step quantities through blocks of
+    # BLOCK_STEPS steps (step model, expected counts, times, set frequencies), computed in
+    # sequence with the same sums as for the whole scan (bit for bit) and dropped once every
+    # row of theirs is written: memory does not grow with the number of steps.
+    def block(self, s: int) -> _StepBlock:
+        """Return the block of steps holding step ``s`` (computed in order, kept until released)."""
+        k = s // BLOCK_STEPS
+        if k not in self._blocks:
+            while len(self._block_t0) <= k:      # start times: sequential over the blocks
+                j = len(self._block_t0) - 1
+                self._block_t0.append(self._blocks[j].m.next_t0_s() if j in self._blocks
+                                      else self._model(j).next_t0_s())
+            self._blocks[k] = _StepBlock.build(self, k * BLOCK_STEPS, self._model(k))
+        return self._blocks[k]
+
+    def _model(self, k: int) -> StepModel:
+        n = len(self.c.steps)
+        rows = slice(k * BLOCK_STEPS, min((k + 1) * BLOCK_STEPS, n))
+        return step_model(self.c, rows, self._block_t0[k])
+
+    def release_before(self, s: int) -> None:
+        """Drop the blocks whose steps all come before step ``s`` (all written)."""
+        for k in [k for k, b in self._blocks.items() if b.hi <= s]:
+            del self._blocks[k]
+
+    def check_run_length(self) -> int:
+        """Refuse runs too long for int64 time tags; return the last step's stop (UTC ns).
+
+        Walks the step model block by block (the sums of the whole scan, bit for bit).
 
         Raises
         ------
@@ -173,30 +204,32 @@ class _Sim:
             If the run is too long for int64 time tags at this tick (1 ps: 106 days).
 
         """
-        t = (self.step_start_ns - RUN_START_UTC_NS) * 1e-9 / self.unit
-        run_s = float(self.step_stop_ns[-1] - RUN_START_UTC_NS) * 1e-9 + self.period
+        n = len(self.c.steps)
+        t0 = 0.0
+        m = self.m0
+        for b0 in range(0, n, BLOCK_STEPS):
+            m = step_model(self.c, slice(b0, min(b0 + BLOCK_STEPS, n)), t0)
+            t0 = m.next_t0_s()
+        last_stop = int(self.step_ns(m)[1][-1]) if n else self.scan_t0_ns
+        run_s = float(last_stop - RUN_START_UTC_NS) * 1e-9 + self.period
         if run_s / self.unit >= 2.0**62:
             raise InputError(f"simulate {self.c.name}", "hardware.daq.time_unit_s", self.unit,
                              f"a tick of at least {run_s / 2.0**62:.2g} s: the run lasts "
                              f"{run_s:.4g} s and time tags are int64 ticks since its start")
-        return t.round().astype(np.int64)
-
-    @functools.cached_property
-    def nu_set_Hz(self) -> np.ndarray:
-        """Set frequencies (omega, omega') of every step, Hz."""
-        return _nu_set_Hz(self, slice(None))
+        return last_stop
 
     # ---------------------------------------------------------------- per-shot spectral table
     def I_table(self, s: int) -> tuple[np.ndarray, np.ndarray] | None:
         """(offset grid in eV, I convolved with the laser line) around the drifted step centre."""
-        m = self.m
+        blk = self.block(s)
+        m, i = blk.m, s - blk.lo
         if m.sigma_total_eV == 0.0 and m.drift_eV_per_s == 0.0:
             return None
         if s not in self._tables:
-            half_drift = abs(m.drift_eV_per_s) * m.n_shots[s] * self.period
+            half_drift = abs(m.drift_eV_per_s) * m.n_shots[i] * self.period
             span = 8.0 * m.sigma_total_eV + half_drift + 1e-12
             x = np.linspace(-span, span, 129)
-            w0 = m.omega_eV[s] + m.drift_eV[s]
+            w0 = m.omega_eV[i] + m.drift_eV[i]
             vals = self._line_convolved(w0, x)
             self._tables = {s: (x, vals)}
             self._interp = {s: TableInterp(x, vals)}
@@ -204,8 +237,7 @@ class _Sim:
 
     def _line_convolved(self, w0: float, x: np.ndarray) -> np.ndarray:
         """I(w0 + x) convolved with the laser line (discrete convolution on the grid)."""
-        m = self.m
-        sig = m.sigma_laser_eV
+        sig = self.m0.sigma_laser_eV
         h = x[1] - x[0]
         imprinted = self.hw.lasers.imprinted
         if sig == 0.0:
@@ -223,9 +255,11 @@ class _Sim:
     # ---------------------------------------------------------------- one block of shots
     def shots_block(self, s: int, b: int, events: bool):
         """Simulate shots [b*B, min((b+1)*B, n_s)) of step s; return per-shot columns."""
-        m, hw = self.m, self.hw
+        hw = self.hw
+        blk = self.block(s)
+        m, i = blk.m, s - blk.lo
         lasers, coh = hw.lasers, hw.coherence
-        n_s = int(m.n_shots[s])
+        n_s = int(m.n_shots[i])
         k0 = b * BLOCK_SHOTS
         n = min(BLOCK_SHOTS, n_s - k0)
         rng = _rng(self.seed, _STREAM_SHOTS, s, b)
@@ -251,7 +285,7 @@ class _Sim:
                            - np.float32(0.5 * sig * sig))
         tau = (m.tau_mean_s * f).astype(np.float64)
         # frequency: drift + jitter ([hardware §4.3])
-        drift_local = m.drift_eV_per_s * (m.t_start_s[s] + t_rel) - m.drift_eV[s]
+        drift_local = m.drift_eV_per_s * (m.t_start_s[i] + t_rel) - m.drift_eV[i]
         if lasers.jitter_Hz > 0:
             jit = (lasers.jitter_Hz * H_EV_S) * rng.standard_normal(n, dtype=np.float32)
             dw = drift_local + jit
@@ -259,14 +293,14 @@ class _Sim:
             dw = drift_local
         table = self.I_table(s)
         if table is None:
-            I_k = np.full(n, float(self.exp["I_eff"].iloc[s]))
+            I_k = np.full(n, float(blk.exp["I_eff"].iloc[i]))
         else:
             I_k = self._interp[s](dw)
-        w_k = m.omega_eV[s] + m.drift_eV[s] + dw
-        mu_coh = tau * (m.c_sig[s] * I_k + m.c_mcq3[s])
-        if m.c_psr[s] > 0:
-            mu_coh += tau * m.c_psr[s] * hw.psr_profile(w_k)
-        mu_leak = m.leak_per_shot[s] * efac[:, 0]
+        w_k = m.omega_eV[i] + m.drift_eV[i] + dw
+        mu_coh = tau * (m.c_sig[i] * I_k + m.c_mcq3[i])
+        if m.c_psr[i] > 0:
+            mu_coh += tau * m.c_psr[i] * hw.psr_profile(w_k)
+        mu_leak = m.leak_per_shot[i] * efac[:, 0]
         mu_flat = m.dark_per_shot + m.stray_per_shot
         # monitors
         e_meas = self.E0 * efac
@@ -275,7 +309,7 @@ class _Sim:
                                rng.standard_normal((n, 2), dtype=np.float32))
         # measured frequencies relative to the set values, in Hz (omega beam, omega' beam)
         f_rel = np.empty((n, 2))
-        f_rel[:, 0] = dw / H_EV_S + m.drift_eV[s] / H_EV_S + self.wavemeter_offset_Hz
+        f_rel[:, 0] = dw / H_EV_S + m.drift_eV[i] / H_EV_S + self.wavemeter_offset_Hz
         f_rel[:, 1] = self.wavemeter_offset_Hz - f_rel[:, 0] + self.wavemeter_offset_Hz
         if lasers.wavemeter_noise_Hz > 0:
             f_rel += lasers.wavemeter_noise_Hz * rng.standard_normal((n, 2))
@@ -314,10 +348,11 @@ class _Sim:
         total = int(n_coh.sum())
         if total == 0:
             return np.empty(0, np.uint8)
-        m = self.m
-        a_sig = m.c_sig[s] * I_k
-        a_mcq3 = np.full_like(a_sig, m.c_mcq3[s])
-        a_psr = m.c_psr[s] * self.hw.psr_profile(w_k) if m.c_psr[s] > 0 else np.zeros_like(a_sig)
+        blk = self.block(s)
+        m, i = blk.m, s - blk.lo
+        a_sig = m.c_sig[i] * I_k
+        a_mcq3 = np.full_like(a_sig, m.c_mcq3[i])
+        a_psr = m.c_psr[i] * self.hw.psr_profile(w_k) if m.c_psr[i] > 0 else np.zeros_like(a_sig)
         a_tot = a_sig + a_mcq3 + a_psr
         safe = np.where(a_tot > 0, a_tot, 1.0)
         k = np.repeat(np.arange(len(n_coh)), n_coh)
@@ -331,7 +366,7 @@ class _Sim:
         """Label the flat-in-time photons dark or stray (truth only; own stream)."""
         total = int(n_flat.sum())
         out = np.full(total, SOURCE_CODES["dark"], np.uint8)
-        dark, stray = self.m.dark_per_shot, self.m.stray_per_shot
+        dark, stray = self.m0.dark_per_shot, self.m0.stray_per_shot
         if total and stray > 0:
             u = _rng(self.seed, _STREAM_LABELS, s, b, 1).random(total)
             out[u * (dark + stray) >= dark] = SOURCE_CODES["stray"]
@@ -486,7 +521,7 @@ def _run_config(sim: _Sim, level: str) -> RunConfig:
                     "gap_lo_eV": wg.gap_lo_eV, "gap_hi_eV": wg.gap_hi_eV, "S_gap": wg.s_gap,
                     "T_sig": wg.T_sig, "eps_res": wg.eps_res} if wg.enabled else
                    {"type": "none"}),
-        full={"campaign": c.to_dict(), "simulation": {
+        full={"campaign": c.to_dict(steps="generator"), "simulation": {
             "level": level, "seed": sim.seed, "block_shots": BLOCK_SHOTS,
             "block_steps": BLOCK_STEPS, "event_time_origin": "trigger-pulse peak (t_shot)",
             "notes": "counts before dead time in steps/shots levels; dead time, afterpulsing "
@@ -547,7 +582,7 @@ def simulate(campaign: Campaign, path: str | Path, *, level: str = "steps",
         raise InputError("simulate", "seed", seed, "an integer >= 0")
     sim = _Sim(campaign, seed)
     if level != "steps":
-        _ = sim.t0_ticks   # refuses runs too long for int64 time tags before any file exists
+        last_stop_ns = sim.check_run_length()   # before any file exists
     blocks_per_chunk = max(1, -(-int(chunk_shots) // BLOCK_SHOTS))
     truth = TruthSpec(params=_truth_params(sim), background_components=list(BACKGROUNDS),
                       event_sources=EVENT_SOURCES if level == "events" else ())
@@ -570,7 +605,6 @@ def simulate(campaign: Campaign, path: str | Path, *, level: str = "steps",
             last_stop_ns = _steps_level(sim, w, progress)
         else:
             _shot_levels(sim, w, level == "events", blocks_per_chunk, progress)
-            last_stop_ns = int(sim.step_stop_ns[-1])
         _calibration(sim, w, level == "events")
         stop = last_stop_ns + round(sum(c.shots for c in sim.cal_end) *
                                                      sim.period * 1e9)
@@ -578,9 +612,27 @@ def simulate(campaign: Campaign, path: str | Path, *, level: str = "steps",
     return Path(path)
 
 
+#: Most expected counts a simulated scan may hold: far above any real run (counts are int64
+#: and numpy's Poisson sampler refuses means near 2^63), so a larger expectation is a setup
+#: out of its physical range (a hardware value in the wrong unit, a huge area or density).
+MAX_EXPECTED_COUNTS = 1e15
+
+
+def _check_expectation(c: Campaign, totals: Mapping[str, float]) -> None:
+    """Refuse a scan whose expected counts are not finite or beyond MAX_EXPECTED_COUNTS."""
+    for name in ("signal", "background"):
+        v = float(totals[name])
+        if not (math.isfinite(v) and v <= MAX_EXPECTED_COUNTS):
+            raise InputError(c.source, f"expected {name} counts", v,
+                             f"a finite expectation of at most {MAX_EXPECTED_COUNTS:.0e} counts "
+                             "for the whole scan (a hardware value out of its physical range "
+                             "or in the wrong unit?)")
+
+
 def _truth_params(sim: _Sim) -> dict:
     t = sim.c.truth
     totals = expected_totals(sim.c)
+    _check_expectation(sim.c, totals)
     return {"neutrinos": {"ordering": t.ordering, "m_lightest_eV": t.m_lightest_eV,
                           "nature": t.nature, "oscillation": t.oscillation,
                           "alpha21_rad": t.alpha21_rad, "alpha31_rad": t.alpha31_rad,
@@ -672,9 +724,10 @@ def _flags(sim: _Sim, sl: slice) -> np.ndarray:
 def _shot_levels(sim: _Sim, w: RunWriter, events: bool, blocks_per_chunk: int,
                  progress: ProgressFn | None) -> None:
     """Shots/events levels: blocks in acquisition order, written in chunks across steps."""
-    m, hw = sim.m, sim.hw
-    total = int(m.n_shots.sum())
-    shot_offset = np.concatenate(([0], np.cumsum(m.n_shots)))
+    hw = sim.hw
+    n_shots = sim.c.steps.n_shots
+    total = int(n_shots.sum())
+    shot_offset = 0          # shots of the steps before this one (the step's first shot id)
     rng_temp = _rng(sim.seed, _STREAM_RUN, 1)
     sc = {k: ([], []) for k in SENSORS}
     pending_steps: list[dict] = []
@@ -696,6 +749,7 @@ def _shot_levels(sim: _Sim, w: RunWriter, events: bool, blocks_per_chunk: int,
                               now - last_steps >= STEP_ROWS_INTERVAL_S):
             last_steps = now
             _write_step_rows(sim, w, pending_steps)
+            sim.release_before(pending_steps[-1]["s"] + 1)
             pending_steps.clear()
             for k, (tt, vv) in sc.items():
                 if tt:
@@ -705,17 +759,22 @@ def _shot_levels(sim: _Sim, w: RunWriter, events: bool, blocks_per_chunk: int,
         if progress:
             progress(done, total)
 
-    for s in range(len(m.n_shots)):
-        n_s = int(m.n_shots[s])
+    for s in range(len(n_shots)):
+        n_s = int(n_shots[s])
         acc = _StepAcc()
         temps = []
-        nu0 = float(_nu_set_Hz(sim, slice(s, s + 1))[0, 0])
+        blk = sim.block(s)
+        i = s - blk.lo
+        nu_set = blk.nu_set_Hz[i]
+        nu0 = float(nu_set[0])
         for b in range(-(-n_s // BLOCK_SHOTS)):
             p = sim.shots_block(s, b, events)
             p["step"] = s
-            p["shot_id0"] = int(shot_offset[s])
+            p["shot_id0"] = shot_offset
+            p["t0_tick"] = int(blk.t0_ticks[i])
+            p["nu_set"] = nu_set
             acc.add(p["counts"], p["tau"], p["e_meas"], p["f_rel"])
-            mid_ns = int(sim.step_start_ns[s]) + round(
+            mid_ns = int(blk.start_ns[i]) + round(
                 (p["local"][0] + p["n"] / 2) * sim.period * 1e9)
             temp = hw.target.temperature_K + hw.target.temperature_noise_K * \
                 rng_temp.standard_normal()
@@ -729,6 +788,7 @@ def _shot_levels(sim: _Sim, w: RunWriter, events: bool, blocks_per_chunk: int,
             parts.append(p)
             if len(parts) >= blocks_per_chunk:
                 flush()
+        shot_offset += n_s
         pending_steps.append({"s": s, "acc": acc, "temp": float(np.mean(temps))})
         if len(pending_steps) >= 256:
             flush()
@@ -743,7 +803,6 @@ def _write_shot_chunk(sim: _Sim, w: RunWriter, parts: list[dict], events: bool) 
     those of the elementwise formulas (same operations, same rounding).
     """
     n_tot = sum(p["n"] for p in parts)
-    t0 = sim.t0_ticks
     step = np.empty(n_tot, np.uint32)
     shot_id = np.empty(n_tot, np.uint64)
     t_shot = np.empty(n_tot, np.int64)
@@ -760,9 +819,9 @@ def _write_shot_chunk(sim: _Sim, w: RunWriter, parts: list[dict], events: bool) 
         shot_id[sl] = p["local"]
         shot_id[sl] += np.uint64(p["shot_id0"])
         np.multiply(p["local"], sim.period_ticks, out=t_shot[sl])
-        t_shot[sl] += t0[s]
+        t_shot[sl] += p["t0_tick"]
         energy[sl] = p["e_meas"]
-        np.add(sim.nu_set_Hz[s], p["f_rel"], out=freq[sl])
+        np.add(p["nu_set"], p["f_rel"], out=freq[sl])
         c = p["counts"]
         if c.size and int(c.max()) > _U16:
             over[sl] = c > _U16
@@ -784,7 +843,7 @@ def _write_shot_chunk(sim: _Sim, w: RunWriter, parts: list[dict], events: bool) 
             sl = slice(i, i + k)
             dtime[sl] = np.rint(p["ev_t"] / sim.unit)
             np.multiply(p["ev_shot"], sim.period_ticks, out=ts[sl])
-            ts[sl] += t0[p["step"]]
+            ts[sl] += p["t0_tick"]
             ts[sl] += dtime[sl]
             ev_id[sl] = p["ev_shot"]
             ev_id[sl] += np.uint64(p["shot_id0"])
@@ -836,19 +895,30 @@ class InterArrival:
 
 
 def _write_step_rows(sim: _Sim, w: RunWriter, rows: list[dict]) -> None:
-    m, hw = sim.m, sim.hw
+    """Append the step rows (and GTIs) of consecutive steps, one block of steps at a time."""
+    while rows:
+        blk = sim.block(rows[0]["s"])
+        part = [r for r in rows if r["s"] < blk.hi]
+        rows = rows[len(part):]
+        _write_block_rows(sim, w, blk, part)
+
+
+def _write_block_rows(sim: _Sim, w: RunWriter, blk: _StepBlock, rows: list[dict]) -> None:
+    hw = sim.hw
+    m = blk.m
     idx = np.array([r["s"] for r in rows])
     sl = slice(int(idx[0]), int(idx[-1]) + 1)
-    nu_set = _nu_set_Hz(sim, sl)
+    loc = slice(sl.start - blk.lo, sl.stop - blk.lo)
+    nu_set = blk.nu_set_Hz[loc]
     e_ms = [r["acc"].mean_std(r["acc"].e_sum, r["acc"].e_sq) for r in rows]
     f_ms = [r["acc"].mean_std(r["acc"].f_sum, r["acc"].f_sq) for r in rows]
-    ex = sim.exp.iloc[sl]
+    ex = blk.exp.iloc[loc]
     w.append_steps(
-        omega_eV=m.omega_eV[sl], omega_prime_eV=sim.E_eg - m.omega_eV[sl],
+        omega_eV=m.omega_eV[loc], omega_prime_eV=sim.E_eg - m.omega_eV[loc],
         set_frequency_Hz=nu_set, meas_frequency_Hz=nu_set + np.array([f[0] for f in f_ms]),
         meas_frequency_std_Hz=np.array([f[1] for f in f_ms]),
-        t_start_utc_ns=sim.step_start_ns[sl], t_stop_utc_ns=sim.step_stop_ns[sl],
-        dwell_s=m.dwell_s[sl], shots=m.n_shots[sl], live_s=ex["gate_live_s"].to_numpy(),
+        t_start_utc_ns=blk.start_ns[loc], t_stop_utc_ns=blk.stop_ns[loc],
+        dwell_s=m.dwell_s[loc], shots=m.n_shots[loc], live_s=ex["gate_live_s"].to_numpy(),
         exposure_s=np.array([r["acc"].exposure for r in rows]),
         counts=np.array([r["acc"].counts for r in rows]),
         laser_energy_mean_J=np.array([e[0] for e in e_ms]),
@@ -857,7 +927,7 @@ def _write_step_rows(sim: _Sim, w: RunWriter, rows: list[dict]) -> None:
         detection_efficiency=np.full(len(rows), hw.detector.detection_prob),
         expected_background_counts=ex["background"].to_numpy(), truth=_truth_block(ex),
         commit=False)
-    w.append_gti(sim.step_start_ns[sl], sim.step_stop_ns[sl])
+    w.append_gti(blk.start_ns[loc], blk.stop_ns[loc])
 
 
 def _calibration(sim: _Sim, w: RunWriter, events: bool = False) -> None:

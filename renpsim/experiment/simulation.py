@@ -48,16 +48,17 @@ def simulate_run(experiment: Experiment, path: str | Path, *, level: str = "step
                  progress=None) -> SimulationSummary:
     """Simulate the campaign (:func:`renpsim.daq.simulate`) and summarise the run file.
 
-    The file is written crash-safely (temporary name, atomic rename) and read back through
-    :func:`renpsim.runfile.open_run`.
+    The file is written crash-safely (temporary name, atomic rename; the writer validates it
+    before the rename) and its total counts are read back in blocks
+    (:func:`renpsim.runfile.run_total_counts`): memory does not grow with the number of steps.
     """
     from renpsim.daq import simulate
-    from renpsim.runfile import open_run
+    from renpsim.runfile import run_total_counts
 
     camp = experiment.campaign
     out = simulate(camp, path, level=level, seed=seed, chunk_shots=chunk_shots,
                    progress=progress)
-    total = open_run(out).total_counts
+    total = run_total_counts(out)
     exp = experiment.expected_totals()
     return SimulationSummary(
         campaign=camp.name, path=Path(out), level=level,

@@ -64,7 +64,14 @@ Other entry points: :func:`strip_truth`, :func:`import_counts`, :func:`clean_par
 
 from renpsim._atomic import clean_partials
 from renpsim.runfile.importer import import_counts
-from renpsim.runfile.reader import Calibration, DarkCalibration, RunFile, follow_run, open_run
+from renpsim.runfile.reader import (
+    Calibration,
+    DarkCalibration,
+    RunFile,
+    follow_run,
+    open_run,
+    run_total_counts,
+)
 from renpsim.runfile.schema import load_schema, render_markdown, schema_version
 from renpsim.runfile.strip import strip_truth
 from renpsim.runfile.validate import ValidationReport, validate_run
@@ -90,6 +97,7 @@ __all__ = [
     "load_schema",
     "open_run",
     "render_markdown",
+    "run_total_counts",
     "schema_version",
     "strip_truth",
     "validate_run",

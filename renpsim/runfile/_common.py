@@ -9,6 +9,11 @@ import datetime as _dt
 
 import numpy as np
 
+#: Chunk cache of every HDF5 file renpsim opens (bytes per open dataset). HDF5 2.0's default
+#: keeps many chunks per dataset; with tens of datasets open while a file is written or
+#: validated that grows with the number of rows, this bound does not.
+CHUNK_CACHE_BYTES = 1 << 20
+
 
 def iso_from_ns(ns: int) -> str:
     """ISO 8601 text with nanoseconds and an explicit UTC offset for ``ns`` since the epoch."""

@@ -20,6 +20,7 @@ import pandas as pd
 
 from renpsim._atomic import PARTIAL_RE, pid_alive
 from renpsim.errors import RunFileError
+from renpsim.runfile._common import CHUNK_CACHE_BYTES
 from renpsim.runfile.schema import group_spec
 from renpsim.runfile.validate import ValidationReport, open_h5, validate_run
 
@@ -207,12 +208,7 @@ class RunFile:
         Exact (no int64 wrap-around) and read from ``/scan/counts_signal`` alone, not the
         whole step table.
         """
-        from renpsim._numbers import exact_sum
-
-        with open_h5(self.path) as f:     # in blocks: memory does not grow with the steps
-            ds = f["scan/counts_signal"]
-            return sum(exact_sum(ds[k:k + (1 << 20)], str(self.path), "/scan/counts_signal")
-                       for k in range(0, ds.shape[0], 1 << 20))
+        return run_total_counts(self.path)
 
     def slow_control(self, sensor: str) -> pd.DataFrame:
         """Return one slow-control sensor as a DataFrame (time_utc_ns, value)."""
@@ -401,6 +397,21 @@ def _nested(g: h5py.Group) -> dict[str, Any]:
     return out
 
 
+def run_total_counts(path: str | os.PathLike) -> int:
+    """Total signal-gate counts of a run file, read in blocks from ``/scan/counts_signal``.
+
+    Exact (no int64 wrap-around); memory does not grow with the number of steps (the file is
+    not validated here: for a file just written by :class:`RunWriter`, which validated it, or
+    through :attr:`RunFile.total_counts`).
+    """
+    from renpsim._numbers import exact_sum
+
+    with open_h5(path) as f:
+        ds = f["scan/counts_signal"]
+        return sum(exact_sum(ds[k:k + (1 << 20)], str(path), "/scan/counts_signal")
+                   for k in range(0, ds.shape[0], 1 << 20))
+
+
 def open_run(path: str | os.PathLike, *, validate: bool = True) -> RunFile:
     """Open a run file: validate it and read identity, config, /scan and calibration.
 
@@ -480,6 +491,11 @@ def follow_run(path: str | os.PathLike, *, poll_s: float = 0.2, timeout_s: float
     m = PARTIAL_RE.match(live.name)
     writer_pid = int(m["pid"]) if m else None
     f = _open_swmr(live, p, timeout_s)
+    followed = Path(f.filename)
+    try:
+        ino = os.stat(followed).st_ino
+    except OSError:
+        ino = None
     try:
         counter = f["quality/n_steps_committed"]
         state = f["quality/writer_state"]
@@ -496,19 +512,35 @@ def follow_run(path: str | os.PathLike, *, poll_s: float = 0.2, timeout_s: float
                 seen = n
                 last_new = time.monotonic()
             if done:
+                if writer_pid is not None and followed != p:
+                    # every step is committed; the writer still finishes, validates and
+                    # renames the file: end when it has the final name, or say it never will
+                    _await_final(followed, p, ino, writer_pid, seen, poll_s)
                 return
-            if writer_pid is not None and not pid_alive(writer_pid):
+            # A writer that gave up: its process ended, or (a writer in this very process,
+            # or one that stays alive after an error) its partial file was removed without
+            # becoming the final file. Waiting for it would never end.
+            gone = _removed(followed, p, ino) if writer_pid is not None else False
+            if writer_pid is not None and (gone or not pid_alive(writer_pid)):
                 state.refresh()
                 counter.refresh()
                 if int(state[()]) != 1 and int(counter[()]) == seen:
-                    raise RunFileError(str(live), "-", f"the writer (process {writer_pid}) "
-                                       f"stopped before finishing, after {seen} steps")
+                    who = "a thread of this process" if writer_pid == os.getpid() else \
+                        f"process {writer_pid}"
+                    why = " (its partial file was removed)" if gone else ""
+                    raise RunFileError(str(p), "-", f"the writer ({who}) stopped before "
+                                       f"finishing{why}, after {seen} steps")
                 continue
             if idle_timeout_s is not None and time.monotonic() - last_new > idle_timeout_s:
                 return
             time.sleep(poll_s)
     except (OSError, KeyError, RuntimeError, ValueError) as exc:
-        raise RunFileError(str(live), "-", f"cannot follow the file: {exc}") from None
+        if writer_pid is not None and _removed(followed, p, ino):
+            # the writer gave up and abandoned the file (same process: the reads fail too)
+            raise RunFileError(str(p), "-", f"the writer stopped before finishing (its partial "
+                               f"file was removed), after {seen} steps") from None
+        raise RunFileError(str(p), "-", "cannot follow the file: " +
+                           " ".join(str(exc).split())) from None
     finally:
         try:
             f.close()
@@ -516,16 +548,50 @@ def follow_run(path: str | os.PathLike, *, poll_s: float = 0.2, timeout_s: float
             pass
 
 
+def _await_final(live: Path, final: Path, ino: int | None, writer_pid: int, seen: int,
+                 poll_s: float) -> None:
+    """Wait until the writer has renamed ``live`` to ``final``; raise if it gave up instead."""
+    while True:
+        try:
+            if ino is None or os.stat(final).st_ino == ino:
+                return
+        except OSError:
+            pass
+        if _removed(live, final, ino) or not pid_alive(writer_pid):
+            raise RunFileError(str(final), "-", f"the writer stopped before finishing (all "
+                               f"{seen} steps were committed, but the file was not completed; "
+                               f"its partial file was removed)")
+        time.sleep(poll_s)
+
+
+def _removed(live: Path, final: Path, ino: int | None) -> bool:
+    """Whether the followed file ``live`` left its name without becoming ``final``."""
+    if ino is None:
+        return False
+    for name in (live, final):
+        try:
+            if os.stat(name).st_ino == ino:
+                return False
+        except OSError:
+            continue
+    return True
+
+
 def _open_swmr(live: Path, final: Path, timeout_s: float) -> h5py.File:
     t0 = time.monotonic()
     while True:
         try:
-            f = h5py.File(live, "r", libver="latest", swmr=True)
-            if "quality" in f and "n_steps_committed" in f["quality"]:
-                return f
-            f.close()
+            f = h5py.File(live, "r", libver="latest", swmr=True,
+                          rdcc_nbytes=CHUNK_CACHE_BYTES)
         except OSError:
-            pass
+            f = None
+        if f is not None:
+            try:
+                if "quality" in f and "n_steps_committed" in f["quality"]:
+                    return f
+            except (OSError, RuntimeError, KeyError, ValueError):
+                pass            # not yet readable: closed below, tried again
+            f.close()
         if not live.exists() and final.exists():
             live = final
         if time.monotonic() - t0 > timeout_s:

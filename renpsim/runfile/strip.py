@@ -36,6 +36,7 @@ from renpsim._atomic import (
     partial_name,
     remove_stale_partials,
 )
+from renpsim._json import dumps_blocks
 from renpsim.errors import RunFileError
 from renpsim.runfile._common import str_array
 from renpsim.runfile.schema import group_spec
@@ -96,7 +97,7 @@ def strip_truth(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
                 if name in ("truth", "provenance"):
                     continue
                 fin.copy(fin[name], fout, name=name)
-            _blind_config(fout)
+            _blind_config(fout, str(src_p))
             _provenance(fin, fout, digest)
         validate_run(tmp, deep=False)
         fsync_path(tmp)
@@ -117,13 +118,14 @@ _BLIND_ATTRS = {"experiment": "blinded", "comment": "", "random_seed": np.int64(
                 "seed_entropy": "", "seed_spawn_key": "[]"}
 
 
-def _blind_doc(doc: object) -> object:
+def _blind_doc(doc: object, where: str) -> object:
     """Return the frozen configuration without the items that identify the truth."""
     if not isinstance(doc, dict):
         return doc
     doc = dict(doc)
     camp = doc.get("campaign")
     if isinstance(camp, dict):
+        camp = _explicit_scan(camp, where)
         camp = {k: v for k, v in camp.items() if k not in ("name", "description", "seed")}
         truth = camp.get("truth")
         if isinstance(truth, dict):
@@ -140,7 +142,29 @@ def _blind_doc(doc: object) -> object:
     return doc
 
 
-def _blind_config(fout: h5py.File) -> None:
+def _explicit_scan(camp: dict, where: str) -> dict:
+    """Return the frozen campaign with its scan explicit.
+
+    Schema 1.3.0 records a generated scan by its generator, parameters and seed; a blinded
+    copy keeps neither the seed nor the truth, which a random order and the threshold
+    generator need, so the resolved steps are written out.
+    """
+    scan = camp.get("scan")
+    if not isinstance(scan, dict) or scan.get("generator", "explicit") == "explicit":
+        return camp
+    from renpsim.campaign.campaign import campaign_from_dict
+    from renpsim.errors import InputError
+
+    try:
+        resolved = campaign_from_dict(camp, "/config/config_json")
+    except InputError as exc:
+        raise RunFileError(where, "/config/config_json",
+                           f"campaign.{exc.key} = {exc.value!r}: expected {exc.expected} "
+                           "(the frozen campaign's scan cannot be resolved)") from None
+    return {**camp, **resolved.to_dict(steps="arrays")}
+
+
+def _blind_config(fout: h5py.File, where: str) -> None:
     cfg = fout["config"]
     if "campaign_toml" in cfg:
         del cfg["campaign_toml"]
@@ -153,8 +177,8 @@ def _blind_config(fout: h5py.File) -> None:
         doc = None
     attrs = dict(ds.attrs)
     del cfg["config_json"]
-    new = _blind_doc(doc) if doc is not None else {}
-    out = cfg.create_dataset("config_json", data=json.dumps(new, sort_keys=True), dtype=_STR)
+    new = _blind_doc(doc, where) if doc is not None else {}
+    out = cfg.create_dataset("config_json", data=dumps_blocks(new, sort_keys=True), dtype=_STR)
     out.attrs.update(attrs)
 
 

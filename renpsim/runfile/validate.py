@@ -24,6 +24,7 @@ import numpy as np
 from renpsim._atomic import PARTIAL_RE, WRITE_FAULTS, errno_of
 from renpsim.errors import RunFileError
 from renpsim.physics.kinematics import outside_photon_range
+from renpsim.runfile._common import CHUNK_CACHE_BYTES
 from renpsim.runfile.schema import NUMPY_DTYPES, load_schema
 
 _BLOCK = 1 << 20
@@ -116,7 +117,8 @@ def open_h5(path: str | os.PathLike, *, swmr: bool = False) -> Iterator[h5py.Fil
     if not os.access(p, os.R_OK):
         raise RunFileError(p, "-", "cannot be read (permission denied)")
     try:
-        f = h5py.File(p, "r", libver="latest", swmr=swmr) if swmr else h5py.File(p, "r")
+        f = h5py.File(p, "r", libver="latest", swmr=True, rdcc_nbytes=CHUNK_CACHE_BYTES) \
+            if swmr else h5py.File(p, "r", rdcc_nbytes=CHUNK_CACHE_BYTES)
     except OSError as exc:
         try:
             is_h5 = h5py.is_hdf5(p)

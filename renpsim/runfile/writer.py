@@ -45,9 +45,9 @@ from renpsim._atomic import (
     partial_name,
     remove_stale_partials,
 )
-from renpsim._json import json_default
+from renpsim._json import dumps_blocks, json_default
 from renpsim.errors import InputError, RunFileError
-from renpsim.runfile._common import iso_from_ns, str_array
+from renpsim.runfile._common import CHUNK_CACHE_BYTES, iso_from_ns, str_array
 from renpsim.runfile.schema import (
     NUMPY_DTYPES,
     dataset_spec,
@@ -152,7 +152,8 @@ class RunConfig:
             full = {"target": dict(self.target), "lasers": [dict(x) for x in self.lasers],
                     "detectors": [dict(x) for x in self.detectors], "daq": dict(self.daq),
                     "waveguide": dict(self.waveguide)}
-        return json.dumps(full, sort_keys=True, default=json_default, allow_nan=True)
+        # arrays (a campaign's explicit step lists) are encoded block by block
+        return dumps_blocks(full, sort_keys=True, allow_nan=True)
 
 
 @dataclass(frozen=True)
@@ -668,7 +669,7 @@ class RunWriter:
         try:
             # An explicit chunk cache: with HDF5 2.0's default every chunk written stayed in
             # memory until close (RSS grew with the steps: 360 B per step; 1 MiB per dataset)
-            self._f = h5py.File(self.tmp, "w", libver=LIBVER, rdcc_nbytes=1 << 20)
+            self._f = h5py.File(self.tmp, "w", libver=LIBVER, rdcc_nbytes=CHUNK_CACHE_BYTES)
         except OSError as exc:
             raise os_error(exc, self.path, "cannot create", RunFileError) from None
         try:
