@@ -37,7 +37,7 @@ def _all_items(path):
 def test_roundtrip_values_and_scan_alone(run):
     rows = step_rows(7)
     rf = open_run(run)
-    assert rf.identity["schema_version"] == "1.2.0"
+    assert rf.identity["schema_version"] == "1.3.0"
     assert rf.identity["seed_entropy"] == "7" and rf.identity["random_seed"] == 7
     assert rf.identity["complete"] is True
     np.testing.assert_array_equal(rf.steps["omega_eV"], rows["omega_eV"])

@@ -486,6 +486,7 @@ def _run_config(sim: _Sim, level: str) -> RunConfig:
                     "gap_lo_eV": wg.gap_lo_eV, "gap_hi_eV": wg.gap_hi_eV, "S_gap": wg.s_gap,
                     "T_sig": wg.T_sig, "eps_res": wg.eps_res} if wg.enabled else
                    {"type": "none"}),
+        **las.imprinted,
         full={"campaign": c.to_dict(), "simulation": {
             "level": level, "seed": sim.seed, "block_shots": BLOCK_SHOTS,
             "block_steps": BLOCK_STEPS, "event_time_origin": "trigger-pulse peak (t_shot)",

@@ -64,7 +64,14 @@ Other entry points: :func:`strip_truth`, :func:`import_counts`, :func:`clean_par
 
 from renpsim._atomic import clean_partials
 from renpsim.runfile.importer import import_counts
-from renpsim.runfile.reader import Calibration, DarkCalibration, RunFile, follow_run, open_run
+from renpsim.runfile.reader import (
+    Calibration,
+    DarkCalibration,
+    RunFile,
+    follow_run,
+    imprinted_momentum,
+    open_run,
+)
 from renpsim.runfile.schema import load_schema, render_markdown, schema_version
 from renpsim.runfile.strip import strip_truth
 from renpsim.runfile.validate import ValidationReport, validate_run
@@ -87,6 +94,7 @@ __all__ = [
     "clean_partials",
     "follow_run",
     "import_counts",
+    "imprinted_momentum",
     "load_schema",
     "open_run",
     "render_markdown",
