@@ -38,6 +38,7 @@ from renpsim.daq.rates import (
     expected_blocks,
     expected_counts,
     expected_totals,
+    psr_line,
     smeared_I,
     step_model,
 )
@@ -265,7 +266,7 @@ class _Sim:
         w_k = m.omega_eV[s] + m.drift_eV[s] + dw
         mu_coh = tau * (m.c_sig[s] * I_k + m.c_mcq3[s])
         if m.c_psr[s] > 0:
-            mu_coh += tau * m.c_psr[s] * hw.psr_profile(w_k)
+            mu_coh += tau * m.c_psr[s] * psr_line(hw, w_k)
         mu_leak = m.leak_per_shot[s] * efac[:, 0]
         mu_flat = m.dark_per_shot + m.stray_per_shot
         # monitors
@@ -317,7 +318,8 @@ class _Sim:
         m = self.m
         a_sig = m.c_sig[s] * I_k
         a_mcq3 = np.full_like(a_sig, m.c_mcq3[s])
-        a_psr = m.c_psr[s] * self.hw.psr_profile(w_k) if m.c_psr[s] > 0 else np.zeros_like(a_sig)
+        a_psr = m.c_psr[s] * psr_line(self.hw, w_k) if m.c_psr[s] > 0 else \
+            np.zeros_like(a_sig)
         a_tot = a_sig + a_mcq3 + a_psr
         safe = np.where(a_tot > 0, a_tot, 1.0)
         k = np.repeat(np.arange(len(n_coh)), n_coh)
@@ -660,13 +662,14 @@ def _steps_level(sim: _Sim, w: RunWriter, progress: ProgressFn | None) -> int:
     return last_stop
 
 
-#: /scan flag bits (renpsim): 1 = reference step, 2 = within 3 PSR widths of E_eg/2.
+#: /scan flag bits (renpsim): 1 = reference step, 2 = within 3 PSR widths of the photon
+#: endpoint (E_eg/2, moved by an imprinted pair momentum; the PSR line centre).
 FLAG_REFERENCE, FLAG_NEAR_ENDPOINT = 1, 2
 
 
 def _flags(sim: _Sim, sl: slice) -> np.ndarray:
     ref = sim.c.steps.is_reference[sl].astype(np.uint32) * FLAG_REFERENCE
-    near = (sim.hw.psr_profile(sim.c.steps.omega_eV[sl]) > math.exp(-4 * math.log(2) * 9))
+    near = (psr_line(sim.hw, sim.c.steps.omega_eV[sl]) > math.exp(-4 * math.log(2) * 9))
     return ref | near.astype(np.uint32) * FLAG_NEAR_ENDPOINT
 
 
