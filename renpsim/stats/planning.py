@@ -129,6 +129,12 @@ def decision_delta_chi2(dataset: BinnedDataset, truth: ModelSpec, decision: str,
     return {"delta_chi2": r.objective, "alternative": r, "asimov": asimov}
 
 
+#: Top of the bisection bracket of :func:`exposure_for_decision`: log10 of the largest factor
+#: on the campaign's exposure that is tried; a decision not reached there is reported as
+#: not reachable (factor inf, method "not reached").
+BISECTION_MAX_LOG10 = 12.0
+
+
 def exposure_for_decision(dataset: BinnedDataset, truth: ModelSpec, decision: str,
                           n_sigma: float, **kw) -> dict:
     """Exposure factor and total time for an ``n_sigma`` (1 dof: Delta chi^2 = n^2) decision.
@@ -138,8 +144,10 @@ def exposure_for_decision(dataset: BinnedDataset, truth: ModelSpec, decision: st
     the exposure this predicts, where Delta chi^2 ~ n^2 is well above the minimiser's
     tolerance (a Dirac/Majorana Delta chi^2 of 1e-4 at the campaign's exposure is below
     MIGRAD's EDM target and would be noise), and the second value sets the factor. Otherwise
-    a bisection in the exposure factor is done. ``**kw`` go to :func:`decision_delta_chi2`
-    (``majorana_phases`` included).
+    a bisection in the exposure factor is done, between 1e-8 and 10**BISECTION_MAX_LOG10 times
+    the campaign's exposure; a decision that is not reached at the top of that bracket is
+    returned as factor inf with method ``"not reached"``. ``**kw`` go to
+    :func:`decision_delta_chi2` (``majorana_phases`` included).
     """
     if not (np.isfinite(n_sigma) and n_sigma > 0):
         raise InputError("planning", "n_sigma", n_sigma, "a number > 0")
@@ -159,14 +167,20 @@ def exposure_for_decision(dataset: BinnedDataset, truth: ModelSpec, decision: st
         if d2 > 0:
             d1 = d2 / f0  # the same Delta chi^2 at the campaign's exposure, to fit precision
     else:
-        lo, hi = -8.0, 12.0
+        lo, hi = -8.0, BISECTION_MAX_LOG10
+        reached = False
         for _ in range(30):
             mid = 0.5 * (lo + hi)
             ds = dataset.with_exposure(dataset.exposure_s * 10.0**mid)
             if decision_delta_chi2(ds, truth, decision, **kw)["delta_chi2"] < target:
                 lo = mid
             else:
-                hi = mid
+                hi, reached = mid, True
+        if not reached:
+            # below the target up to the top of the bracket: not the bracket's edge as an
+            # answer (it once gave 1.7e6 s for a campaign that needs about 1e61 s)
+            return {"factor": np.inf, "total_s": np.inf, "delta_chi2_now": float(d1),
+                    "method": "not reached"}
         f = 10.0**hi
     return {"factor": float(f), "total_s": float(f * np.sum(dataset.exposure_s)),
             "delta_chi2_now": float(d1), "method": "linear" if linear else "bisection"}
