@@ -349,6 +349,11 @@ def optimise_dwell_for_limit(setup: AsimovSetup, coupling: str, mediator_mass_eV
     (a smooth objective); the limit is then recomputed. Without normalisation profiling the
     optimum concentrates the time on the most sensitive step (the deviance is linear in each
     T_k); with ``profile_norm`` at least two steps are needed and the optimum is interior.
+    For a Majorana setup with ``majorana_phases = "profiled"`` (the default) the tested
+    hypothesis' phases are profiled as in the limits: the allocation maximises the minimum of
+    the Delta chi^2 over the phase points (:func:`_maximin_allocation`; with normalisation
+    profiling its k scales the tested counts with their floor, as for the decisions), and the
+    limits before and after are the profiled ones. Dirac and fixed phases: as before.
     """
     c = parse_coupling(coupling, "planning")
     total = float(np.sum(setup.exposure_s))
@@ -359,11 +364,16 @@ def optimise_dwell_for_limit(setup: AsimovSetup, coupling: str, mediator_mass_eV
     frac = np.asarray(setup.exposure_s, float) / total
     g = before
     s0, fl0 = ctx.sm_counts(ctx.masses)
-    signal = ctx.signal(ctx.masses, c, mediator_mass_eV)
+    # one tested signal per phase point: the truth's alone for Dirac / fixed phases
+    signals = [ctx.signal(ctx.masses, c, mediator_mass_eV, a) for a in ctx.tested_couplings()]
     for rnd in range(3):
-        s1 = signal(g)
-        r0, r1, rf = s0 * per_s, s1 * per_s, fl0 * per_s
-        frac = _best_allocation(r0 + rf, r1, rf, setup.profile_norm, cancelled)
+        r0, rf = s0 * per_s, fl0 * per_s
+        if len(signals) == 1:
+            frac = _best_allocation(r0 + rf, signals[0](g) * per_s, rf, setup.profile_norm,
+                                    cancelled)
+        else:   # Majorana, phases profiled: the worst phase point at each allocation
+            frac = _maximin_allocation(r0 + rf, [(sig(g) + fl0) * per_s for sig in signals],
+                                       frac, setup.profile_norm, cancelled)
         g = float(coupling_limits_vs_mass(replace(setup, exposure_s=tuple(frac * total)), coupling,
                                           [mediator_mass_eV], delta_chi2)["limit"][0])
         if progress is not None:
