@@ -349,11 +349,12 @@ def optimise_dwell_for_limit(setup: AsimovSetup, coupling: str, mediator_mass_eV
     (a smooth objective); the limit is then recomputed. Without normalisation profiling the
     optimum concentrates the time on the most sensitive step (the deviance is linear in each
     T_k); with ``profile_norm`` at least two steps are needed and the optimum is interior.
-    For a Majorana setup with ``majorana_phases = "profiled"`` (the default) the tested
-    hypothesis' phases are profiled as in the limits: the allocation maximises the minimum of
-    the Delta chi^2 over the phase points (:func:`_maximin_allocation`; with normalisation
-    profiling its k scales the tested counts with their floor, as for the decisions), and the
-    limits before and after are the profiled ones. Dirac and fixed phases: as before.
+    The limit is the weaker of the two signs, so the allocation maximises the minimum of the
+    Delta chi^2 at +g and -g (:func:`_maximin_allocation`; with normalisation profiling its k
+    scales the tested counts with their floor, as for the decisions). For a Majorana setup
+    with ``majorana_phases = "profiled"`` (the default) the minimum also runs over the phase
+    points of the limits, and the limits before and after are the profiled ones. The best
+    allocation of the rounds is returned; if none improves the limit, the campaign's.
     """
     c = parse_coupling(coupling, "planning")
     total = float(np.sum(setup.exposure_s))
@@ -364,22 +365,22 @@ def optimise_dwell_for_limit(setup: AsimovSetup, coupling: str, mediator_mass_eV
     frac = np.asarray(setup.exposure_s, float) / total
     g = before
     s0, fl0 = ctx.sm_counts(ctx.masses)
-    # one tested signal per phase point: the truth's alone for Dirac / fixed phases
+    # one tested signal per phase point (the truth's alone for Dirac / fixed phases) and sign:
+    # the limit is the weaker of the two signs, so both must be pushed out
     signals = [ctx.signal(ctx.masses, c, mediator_mass_eV, a) for a in ctx.tested_couplings()]
-    for rnd in range(3):
-        r0, rf = s0 * per_s, fl0 * per_s
-        if len(signals) == 1:
-            frac = _best_allocation(r0 + rf, signals[0](g) * per_s, rf, setup.profile_norm,
-                                    cancelled)
-        else:   # Majorana, phases profiled: the worst phase point at each allocation
-            frac = _maximin_allocation(r0 + rf, [(sig(g) + fl0) * per_s for sig in signals],
-                                       frac, setup.profile_norm, cancelled)
+    r0, rf = s0 * per_s, fl0 * per_s
+    best_frac, best = frac.copy(), before
+    for rnd in range(3 if np.isfinite(before) else 0):   # no limit: nothing to push out
+        tests = [(sig(sgn * g) + fl0) * per_s for sig in signals for sgn in (1.0, -1.0)]
+        frac = _maximin_allocation(r0 + rf, tests, frac, setup.profile_norm, cancelled)
         g = float(coupling_limits_vs_mass(replace(setup, exposure_s=tuple(frac * total)), coupling,
                                           [mediator_mass_eV], delta_chi2)["limit"][0])
+        if g < best:
+            best_frac, best = frac.copy(), g
         if progress is not None:
             progress((rnd + 1) / 3)
     return DwellPlan(omega_eV=ctx.omega, exposure_before_s=np.asarray(setup.exposure_s, float),
-                     exposure_after_s=frac * total, figure_before=before, figure_after=g,
+                     exposure_after_s=best_frac * total, figure_before=before, figure_after=best,
                      objective="limit")
 
 
