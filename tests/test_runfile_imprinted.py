@@ -64,6 +64,8 @@ def test_import_with_momentum_accepts_a_step_beyond_half_E_eg(tmp_path):
     out = _import(tmp_path, csv, META + TRIGGER)
     assert validate_run(out, raise_on_error=False).errors == []
     assert open_run(out).imprinted == {"imprinted_momentum_eV": P0, "imprinted_cos": COS}
+    summary = open_run(out).summary()           # renpsim inspect --json
+    assert (summary["imprinted_momentum_eV"], summary["imprinted_cos"]) == (P0, COS)
     # the fit's spectrum takes the recorded momentum: the step beyond E_eg/2 has signal
     ds, _ = load_fit_dataset(out)
     assert (ds.imprinted_momentum_eV, ds.imprinted_cos) == (P0, COS)

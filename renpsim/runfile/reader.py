@@ -320,6 +320,7 @@ class RunFile:
         return {"path": str(self.path), **ident, "n_steps": len(self.steps),
                 "n_channels": self.n_channels, "n_lasers": self.n_lasers,
                 "has_shots": self.has_shots, "has_events": self.has_events,
+                **self.imprinted,
                 "total_counts": self.total_counts,
                 "total_dwell_s": float(self.steps["dwell_s"].sum()),
                 "dark": {str(c): {"counts": d.counts, "live_time_s": d.live_time_s}
