@@ -73,3 +73,28 @@ def test_bad_momentum_names_the_field():
         _camp(**{"hardware.lasers.imprinted_momentum_eV": 5.0})
     with pytest.raises(InputError, match="imprinted_cos"):
         _camp(**{"hardware.lasers.imprinted_cos": 1.5})
+
+
+def test_psr_line_sits_at_the_moved_photon_endpoint():
+    """The PSR pair is two photons: k + k2 = P0, omega + |k2| = E_eg, hence s = 0 (the endpoint)."""
+    from renpsim.daq.rates import psr_line
+
+    width = 1e-5
+    psr = {"hardware.backgrounds.psr_over_sig": 1.0, "hardware.backgrounds.psr_width_eV": width}
+    plain = _camp(**psr)
+    E = plain.hardware.E_eg_eV
+    # P0 = 0: the line as before, bit for bit, peak at E_eg/2
+    w = np.array([E / 2 - 3e-6, E / 2, E / 2 - 1e-3])
+    np.testing.assert_array_equal(psr_line(plain.hardware, w), plain.hardware.psr_profile(w))
+    # P0 != 0: the endpoint by hand, (E^2 - P0^2) / [2 (E - P0 c)]
+    end = (E * E - P0 * P0) / (2.0 * (E - P0 * COS))
+    c = _camp(**psr, **{"hardware.lasers.imprinted_momentum_eV": P0,
+                        "hardware.lasers.imprinted_cos": COS,
+                        "scan.generator": "explicit",
+                        "scan.omega_eV": [E / 2, end - width / 4, end]})
+    table = expected_counts(c)
+    per_unit = table["psr"].to_numpy() / table["psr"].iloc[-1]
+    # Gaussian in 2 omega - 2 omega_end: half maximum at omega_end - width/4 (rounding of
+    # omega - shift near 1 eV: 1e-16 eV in a width of 1e-5 eV)
+    np.testing.assert_allclose(per_unit, [0.0, 0.5, 1.0], rtol=1e-9, atol=1e-300)
+    assert table["psr"].iloc[-1] > 0

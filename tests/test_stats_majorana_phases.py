@@ -144,3 +144,75 @@ def test_majorana_truth_reach_scan_profiles_the_phases():
     # Dirac setups are unaffected
     dirac = AsimovSetup.from_campaign(gp21_benchmark())
     assert "majorana_phases" not in dirac.to_dict()
+
+
+# -- toys, discovery significance and the limit dwell optimiser profile the phases too --------
+
+def _setups(nature):
+    from renpsim.stats.sensitivity import AsimovSetup
+
+    prof = AsimovSetup.from_campaign(gp21_benchmark(), nature=nature)
+    assert prof.majorana_phases == "profiled"       # the default
+    return prof, dataclasses.replace(prof, majorana_phases="fixed")
+
+
+def test_discovery_significance_profiles_the_phases_of_the_rejected_sm():
+    from renpsim.stats.sensitivity import (
+        PHASE_GRID,
+        _Context,
+        _delta_chi2,
+        discovery_significance,
+    )
+    from renpsim.stats.spectra import parse_coupling
+
+    M = np.array([1e-3, 0.1, 1.0])
+    g = 3e-26
+    prof, fixed = _setups("majorana")
+    zp, zf = discovery_significance(prof, "gL11", g, M), discovery_significance(fixed, "gL11", g, M)
+    assert np.all(zp <= zf) and np.all(zp < zf * (1 - 1e-4))   # the SM can move its phases
+    # point by point: the minimum over the truth's phases and the 16 grid points
+    ctx = _Context(prof)
+    assert len(ctx.tested_couplings()) == 1 + len(PHASE_GRID)
+    c = parse_coupling("gL11")
+    for m, z in zip(M, zp, strict=True):
+        n_true = ctx.signal(ctx.masses, c, m)(g) + ctx.floor
+        d = [float(_delta_chi2(n_true, ctx.sm_counts(ctx.masses, a)[0], ctx.floor, False))
+             for a in ctx.tested_couplings()]
+        assert z == pytest.approx(math.sqrt(min(d)), rel=1e-12)
+    dp, df = _setups("dirac")
+    np.testing.assert_array_equal(discovery_significance(dp, "gL11", g, M),
+                                  discovery_significance(df, "gL11", g, M))
+
+
+def test_toy_limits_profile_the_phases():
+    from renpsim.stats.sensitivity import toy_limits
+
+    M = [1e-3, 0.1, 1.0]
+    prof, fixed = _setups("majorana")
+    lp = toy_limits(prof, "gL11", M, 3.84, range(3), 2024)
+    lf = toy_limits(fixed, "gL11", M, 3.84, range(3), 2024)
+    assert np.all(np.isfinite(lp)) and np.any(np.abs(lp / lf - 1) > 1e-5)
+    dp, df = _setups("dirac")
+    np.testing.assert_array_equal(toy_limits(dp, "gL11", M, 3.84, range(3), 2024),
+                                  toy_limits(df, "gL11", M, 3.84, range(3), 2024))
+
+
+def test_limit_dwell_optimiser_profiles_the_phases():
+    from renpsim.stats.planning import optimise_dwell_for_limit
+    from renpsim.stats.sensitivity import coupling_limits_vs_mass
+
+    prof, fixed = _setups("majorana")
+    pp = optimise_dwell_for_limit(prof, "gL11", 0.1, 3.84)
+    pf = optimise_dwell_for_limit(fixed, "gL11", 0.1, 3.84)
+    # its figures are the profiled limits (before, and after at its allocation)
+    assert pp.figure_before == coupling_limits_vs_mass(prof, "gL11", [0.1], 3.84)["limit"][0]
+    after = dataclasses.replace(prof, exposure_s=tuple(pp.exposure_after_s))
+    assert pp.figure_after == coupling_limits_vs_mass(after, "gL11", [0.1], 3.84)["limit"][0]
+    assert pp.figure_before != pf.figure_before
+    assert not np.array_equal(pp.exposure_after_s, pf.exposure_after_s)
+    assert np.sum(pp.exposure_after_s) == pytest.approx(np.sum(prof.exposure_s), rel=1e-12)
+    dp, df = _setups("dirac")
+    a, b = optimise_dwell_for_limit(dp, "gL11", 0.1, 3.84), optimise_dwell_for_limit(
+        df, "gL11", 0.1, 3.84)
+    np.testing.assert_array_equal(a.exposure_after_s, b.exposure_after_s)
+    assert (a.figure_before, a.figure_after) == (b.figure_before, b.figure_after)

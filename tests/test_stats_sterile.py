@@ -93,7 +93,9 @@ def test_sterile_fit_model_spectrum_and_recovery():
     spec = ModelSpec(sterile_m4_eV=0.05, sterile_phase=0.4, nature="majorana",
                      majorana_phases="fixed")
     lik = BinnedLikelihood(ds, spec, fixed={"norm": 1.0}, oscillation_constraints=False)
-    assert lik.parameters["Ue4_sq"].role == "poi" and lik.parameters["m4_eV"].role == "fixed"
+    assert lik.parameters["Ue4_sq"].role == "poi" and lik.parameters["m4_eV"].role == "profiled"
+    assert lik.parameters["Ue4_phase"].role == "profiled"      # Majorana: the phase is fitted
+    assert lik.parameters["Ue4_phase"].value == 0.4
     # the fit's spectrum is the physics layer's SterileState spectrum
     base = neutrino_state("NO", 0.01, "majorana", camp.oscillation)
     st = sterile_state(base, SterileParameters(0.05, np.sqrt(0.2), 0.4))
@@ -103,10 +105,45 @@ def test_sterile_fit_model_spectrum_and_recovery():
                                rtol=1e-12)
     # Asimov data of the 3+1 truth: the fit recovers |U_e4|^2 (to MIGRAD's tolerance)
     data = ds.with_counts(lik.expected(x))
-    lik2 = BinnedLikelihood(data, spec, fixed={"norm": 1.0}, oscillation_constraints=False)
+    lik2 = BinnedLikelihood(data, spec, fixed={"norm": 1.0, "m4_eV": 0.05, "Ue4_phase": 0.4},
+                            oscillation_constraints=False)
     r = fit(lik2, {"Ue4_sq": 0.05, "m_lightest_eV": 0.012})
     assert r.values["Ue4_sq"] == pytest.approx(0.2, abs=0.05 * r.errors["Ue4_sq"] + 1e-6)
     assert r.objective < 1e-3
+
+
+@pytest.mark.parametrize(("nature", "phase"), [("dirac", 0.0), ("majorana", 0.4),
+                                                ("majorana", 2.0)])
+def test_asimov_fit_recovers_m4_and_Ue4_within_hesse_errors(nature, phase):
+    """m4 and (Majorana) the phase of U_e4 are fit parameters next to |U_e4|^2.
+
+    Steps away from the truth's thresholds omega_i4 (1.0694, 1.0708, 1.0709 eV for m4 = 0.05,
+    m1 = 0.01): a step on a threshold puts a kink into the likelihood at the truth.
+    """
+    from renpsim.stats.fit import fit
+    from renpsim.stats.model import BinnedLikelihood, ModelSpec
+
+    w = np.array([1.02, 1.05, 1.0660, 1.0690, 1.0700, 1.0705, 1.0712, 1.0715])
+    ds = dataclasses.replace(gp21_benchmark(), omega_eV=w, exposure_s=np.full(w.size, 1e9)
+                             ).dataset()
+    truth = {"Ue4_sq": 0.2, "m_lightest_eV": 0.01, "m4_eV": 0.05}
+    spec = ModelSpec(sterile_m4_eV=0.05, sterile_phase=phase, nature=nature,
+                     majorana_phases="fixed")
+    kw = {"fixed": {"norm": 1.0}, "oscillation_constraints": False}
+    lik = BinnedLikelihood(ds, spec, **kw)
+    data = ds.with_counts(lik.expected(lik.vector(truth)))
+    # the fit starts elsewhere: m4 = 0.055 eV, |U_e4|^2 = 0.12, phase + 0.3
+    fitted = BinnedLikelihood(data, dataclasses.replace(spec, sterile_m4_eV=0.055,
+                                                        sterile_phase=phase + 0.3), **kw)
+    assert ("Ue4_phase" in fitted.floating) == (nature == "majorana")
+    r = fit(fitted, {"Ue4_sq": 0.12, "m_lightest_eV": 0.012})
+    assert r.valid and r.objective < 1e-3
+    for name in ("m4_eV", "Ue4_sq"):
+        assert abs(r.values[name] - truth[name]) < r.errors[name], name
+    # a scan keeps m4 fixed by request
+    scan = BinnedLikelihood(data, spec, fixed={"norm": 1.0, "m4_eV": 0.3},
+                            oscillation_constraints=False)
+    assert "m4_eV" not in scan.floating and scan.parameters["m4_eV"].value == 0.3
 
 
 def test_cli_sterile_table_files(tmp_path):

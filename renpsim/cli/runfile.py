@@ -35,6 +35,9 @@ def inspect_cmd(run: str, as_json: bool) -> None:
     con.print(f"  total counts {s['total_counts']} in {s['total_dwell_s']:.6g} s; dark: "
               + ", ".join(f"ch{c} {d['counts']} in {d['live_time_s']:.6g} s"
                           for c, d in s["dark"].items()))
+    if s["imprinted_momentum_eV"] != 0.0:
+        con.print(f"  imprinted pair momentum {s['imprinted_momentum_eV']:.6g} eV, cosine "
+                  f"{s['imprinted_cos']:.6g} to the photon")
     for note in s["notes"]:
         con.print(f"  note: {note}")
     t = Table("step", "omega_eV", "omega'_eV", "dwell_s", "live_s", "shots", "counts",

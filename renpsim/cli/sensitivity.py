@@ -73,7 +73,8 @@ def _masses(masses, mass_range) -> np.ndarray:
                    "coupling of known sign (95%, 1 dof: 2.71), two-sided (3.84).")
 @click.option("--majorana-phases", "majorana_phases", type=click.Choice(["profiled", "fixed"]),
               default="profiled", show_default=True,
-              help="Majorana hypotheses (Majorana-truth limits, --decision nature/ordering): "
+              help="Majorana hypotheses (Majorana-truth limits, their toy bands, the "
+                   "discovery significance, --decision nature/ordering): "
                    "fit the phases alpha21, alpha31 - 2 delta (multi-start on the torus) or "
                    "keep them at 0.")
 @click.option("--normalisation", type=click.Choice(["fixed", "profiled"]), default=None,

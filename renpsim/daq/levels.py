@@ -38,6 +38,8 @@ from renpsim.daq.rates import (
     expected_blocks,
     expected_counts,
     expected_totals,
+    psr_line,
+    psr_shift_eV,
     smeared_I,
     step_model,
 )
@@ -299,7 +301,7 @@ class _Sim:
         w_k = m.omega_eV[i] + m.drift_eV[i] + dw
         mu_coh = tau * (m.c_sig[i] * I_k + m.c_mcq3[i])
         if m.c_psr[i] > 0:
-            mu_coh += tau * m.c_psr[i] * hw.psr_profile(w_k)
+            mu_coh += tau * m.c_psr[i] * psr_line(hw, w_k)
         mu_leak = m.leak_per_shot[i] * efac[:, 0]
         mu_flat = m.dark_per_shot + m.stray_per_shot
         # monitors
@@ -352,7 +354,7 @@ class _Sim:
         m, i = blk.m, s - blk.lo
         a_sig = m.c_sig[i] * I_k
         a_mcq3 = np.full_like(a_sig, m.c_mcq3[i])
-        a_psr = m.c_psr[i] * self.hw.psr_profile(w_k) if m.c_psr[i] > 0 else np.zeros_like(a_sig)
+        a_psr = m.c_psr[i] * psr_line(self.hw, w_k) if m.c_psr[i] > 0 else np.zeros_like(a_sig)
         a_tot = a_sig + a_mcq3 + a_psr
         safe = np.where(a_tot > 0, a_tot, 1.0)
         k = np.repeat(np.arange(len(n_coh)), n_coh)
@@ -521,6 +523,7 @@ def _run_config(sim: _Sim, level: str) -> RunConfig:
                     "gap_lo_eV": wg.gap_lo_eV, "gap_hi_eV": wg.gap_hi_eV, "S_gap": wg.s_gap,
                     "T_sig": wg.T_sig, "eps_res": wg.eps_res} if wg.enabled else
                    {"type": "none"}),
+        **las.imprinted,
         full={"campaign": c.to_dict(steps="generator"), "simulation": {
             "level": level, "seed": sim.seed, "block_shots": BLOCK_SHOTS,
             "block_steps": BLOCK_STEPS, "event_time_origin": "trigger-pulse peak (t_shot)",
@@ -711,13 +714,14 @@ def _steps_level(sim: _Sim, w: RunWriter, progress: ProgressFn | None) -> int:
     return last_stop
 
 
-#: /scan flag bits (renpsim): 1 = reference step, 2 = within 3 PSR widths of E_eg/2.
+#: /scan flag bits (renpsim): 1 = reference step, 2 = within 3 PSR widths of the photon
+#: endpoint (E_eg/2, moved by an imprinted pair momentum; the PSR line centre).
 FLAG_REFERENCE, FLAG_NEAR_ENDPOINT = 1, 2
 
 
 def _flags(sim: _Sim, sl: slice) -> np.ndarray:
     ref = sim.c.steps.is_reference[sl].astype(np.uint32) * FLAG_REFERENCE
-    near = sim.hw.psr_near_line(sim.c.steps.omega_eV[sl])
+    near = sim.hw.psr_near_line(sim.c.steps.omega_eV[sl] - psr_shift_eV(sim.hw))
     return ref | near.astype(np.uint32) * FLAG_NEAR_ENDPOINT
 
 

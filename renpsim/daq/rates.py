@@ -11,7 +11,9 @@ Per shot k of step s (counts, before dead time and afterpulsing)::
     mu_dark,k = d * tau_gate,       mu_stray,k = r_stray * tau_gate
 
 (for eta_model = "maxwell-bloch": mu_PSR,k = Y_PSR T_wg eps_sep eps_det P(omega_k) tau_k / tau_bar,
-with the yield Y_PSR per shot and the McQ2 line P of the solver, docs/coherence.md section 8)
+with the yield Y_PSR per shot and the McQ2 line P of the solver, docs/coherence.md section 8;
+the line P is centred on the photon endpoint, E_eg/2 or, with an imprinted pair momentum, where
+s = 0: :func:`psr_line`, docs/sterile-and-momentum.md 2.4)
 with Gamma_0' = Gamma_0 (V/V_ref)(n_a/n_ref)^2(n_gamma/n_ref) ([hardware §8.1]), tau_k the coherent
 exposure of the shot inside the gate ([hardware §5.2]; mean tau_bar, fluctuating with the pulse
 energies and the log-normal factor of mean 1), I_L the spectral function I(omega) ([physics §1.3])
@@ -28,11 +30,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from renpsim.campaign.campaign import Campaign
 from renpsim.constants import H_EV_S
+from renpsim.hardware.config import HardwareConfig
 from renpsim.hardware.target_cell import FWHM_TO_SIGMA
+from renpsim.physics.kinematics import photon_endpoint
 from renpsim.physics.neutrino import NeutrinoState
 from renpsim.physics.spectrum import spectral_function
 
@@ -104,6 +108,48 @@ class StepModel:
     def sigma_total_eV(self) -> float:
         """Combined Gaussian width of laser line and shot jitter."""
         return math.hypot(self.sigma_laser_eV, self.sigma_jitter_eV)
+
+
+def psr_line(hw: HardwareConfig, omega_eV: ArrayLike) -> NDArray[np.float64]:
+    """McQ2/PSR line shape P(omega) (peak 1) centred on the photon endpoint.
+
+    The PSR pair is two photons: with a momentum P0 imprinted on the coherence, phase matching
+    k + k2 = P0 and energy omega + |k2| = E_eg put the detected photon where the pair
+    invariant mass s = (E_eg - omega)^2 - |P0 - k|^2 vanishes, i.e. at the photon endpoint
+    (E_eg^2 - P0^2) / [2 (E_eg - P0 c)] (docs/sterile-and-momentum.md 2.4). The hardware's
+    line (:meth:`~renpsim.hardware.config.HardwareConfig.psr_profile`, centred on E_eg/2) is
+    moved there unchanged in shape; without imprinted momentum it is evaluated as before,
+    bit for bit.
+
+    Parameters
+    ----------
+    hw : HardwareConfig
+        The hardware (its ``lasers.imprinted_momentum_eV``/``imprinted_cos`` and line model).
+    omega_eV : array_like
+        Photon energies.
+
+    Returns
+    -------
+    numpy.ndarray
+        P(omega), 1 at the endpoint.
+
+    """
+    shift = psr_shift_eV(hw)
+    if shift == 0.0:
+        return hw.psr_profile(omega_eV)
+    return hw.psr_profile(np.asarray(omega_eV, dtype=float) - shift)
+
+
+def psr_shift_eV(hw: HardwareConfig) -> float:
+    """Return how far an imprinted pair momentum moves the PSR line from E_eg/2 (eV).
+
+    The photon endpoint minus E_eg/2 (docs/sterile-and-momentum.md 2.4); exactly 0 without
+    imprinted momentum.
+    """
+    imprinted = hw.lasers.imprinted
+    if imprinted["imprinted_momentum_eV"] == 0.0:
+        return 0.0
+    return float(photon_endpoint(hw.E_eg_eV, **imprinted)) - 0.5 * hw.E_eg_eV
 
 
 def step_model(campaign: Campaign, rows: slice | None = None, t0_s: float = 0.0) -> StepModel:
@@ -207,7 +253,7 @@ def expected_counts(campaign: Campaign, *, neutrinos: NeutrinoState | None = Non
     exposure = n * m.tau_mean_s
     w_eff = m.omega_eV + m.drift_eV
     I_eff = smeared_I(w_eff, m.sigma_total_eV, state, campaign, E_eg_eV)
-    prof = hw.psr_profile(w_eff)
+    prof = psr_line(hw, w_eff)
     out = pd.DataFrame({
         "step": np.arange(first, first + len(n)),
         "omega_eV": m.omega_eV,

@@ -262,7 +262,9 @@ class DecisionExposure:
     delta_chi2_now : float
         Asimov Delta chi^2 of the campaign as it is.
     method : str
-        ``linear`` (Delta chi^2 proportional to exposure), ``bisection`` or ``none``.
+        ``linear`` (Delta chi^2 proportional to exposure), ``bisection``, ``not reached``
+        (the bisection's bracket, up to 1e12 times the campaign's exposure, never reaches the
+        target: factor inf) or ``none``.
     assumptions : Assumptions
 
     """

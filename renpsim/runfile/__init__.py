@@ -69,6 +69,7 @@ from renpsim.runfile.reader import (
     DarkCalibration,
     RunFile,
     follow_run,
+    imprinted_momentum,
     open_run,
     run_total_counts,
 )
@@ -94,6 +95,7 @@ __all__ = [
     "clean_partials",
     "follow_run",
     "import_counts",
+    "imprinted_momentum",
     "load_schema",
     "open_run",
     "render_markdown",

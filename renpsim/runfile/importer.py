@@ -15,6 +15,9 @@ Metadata TOML: ``[run]`` (run_id, experiment, file_kind = "real", run_start_utc_
 run_start ISO text, software, software_version, comment), ``[target]``, ``[[lasers]]``,
 ``[[detectors]]``, ``[waveguide]``, ``[daq]`` (the /config attributes of docs/runfile-format.md),
 optional ``[coherence]`` (the hardware files' coherence model: eta_model, eta0, rho_ge0, ...),
+optional ``[trigger_geometry]`` (``imprinted_momentum_eV``, the pair momentum P0 the
+trigger geometry imprints, default 0, and ``imprinted_cos``, its cosine to the emitted photon,
+default 1: they move the photon endpoint the steps are checked against),
 and ``[calibration]`` with ``frequency = {offset_Hz, offset_unc_Hz, reference}``,
 ``[[calibration.dark]]`` (channel, counts, live_time_s, ...) and
 ``[[calibration.detector_efficiency]]`` (channel, wavelength_m, efficiency, efficiency_unc,
@@ -37,12 +40,18 @@ from renpsim import __version__
 from renpsim._numbers import INT64_MIN, exact_int, int_column
 from renpsim._toml import read_toml
 from renpsim.errors import InputError, RunFileError
-from renpsim.physics.kinematics import outside_photon_range
+from renpsim.physics.kinematics import (
+    check_imprinted_momentum,
+    outside_photon_range,
+    photon_endpoint,
+)
 from renpsim.runfile.strip import sha256_file
 from renpsim.runfile.writer import RunConfig, RunIdentity, RunWriter
 
 _SECTIONS = {"run", "target", "lasers", "detectors", "waveguide", "daq", "calibration",
-             "config", "coherence", "timetags"}
+             "config", "coherence", "timetags", "trigger_geometry"}
+#: Keys of ``[trigger_geometry]``: the imprinted pair momentum (``/config/lasers``, 1.3.0).
+_TRIGGER_KEYS = ("imprinted_momentum_eV", "imprinted_cos")
 _RUN_KEYS = {"run_id", "experiment", "file_kind", "run_start_utc_ns", "run_start",
              "software", "software_version", "git_commit", "comment"}
 _CAL_KEYS = {"frequency", "dark", "detector_efficiency", "afterpulse", "dead_time",
@@ -194,6 +203,36 @@ class ImportMetadata:
                 else 0
         return exact_int(start, self.where, "run.run_start_utc_ns")
 
+    @property
+    def imprinted(self) -> dict[str, float]:
+        """``[trigger_geometry]`` as the physics layer's keyword arguments (default 0 and 1).
+
+        Checked against ``target.E_eg_eV`` (0 <= P0 < E_eg, -1 <= c <= 1); errors name the
+        metadata key.
+        """
+        sec = self.meta.get("trigger_geometry", {})
+        if not isinstance(sec, Mapping):
+            raise InputError(self.where, "trigger_geometry", sec,
+                             "a table with " + ", ".join(_TRIGGER_KEYS))
+        for key in sec:
+            if key not in _TRIGGER_KEYS:
+                raise InputError(self.where, f"trigger_geometry.{key}", sec[key],
+                                 "one of " + ", ".join(_TRIGGER_KEYS))
+        out = {"imprinted_momentum_eV": sec.get("imprinted_momentum_eV", 0.0),
+               "imprinted_cos": sec.get("imprinted_cos", 1.0)}
+        for key, v in out.items():
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                raise InputError(self.where, f"trigger_geometry.{key}", v, "a number")
+        E_eg = self.meta["target"].get("E_eg_eV")
+        if isinstance(E_eg, int | float) and not isinstance(E_eg, bool) and E_eg > 0:
+            try:
+                check_imprinted_momentum(out["imprinted_momentum_eV"], out["imprinted_cos"],
+                                         float(E_eg))
+            except InputError as exc:
+                raise InputError(self.where, f"trigger_geometry.{exc.key}", exc.value,
+                                 exc.expected + " (target.E_eg_eV)") from None
+        return {k: float(v) for k, v in out.items()}
+
     def identity_and_config(self, daq: Mapping[str, Any] | None = None
                             ) -> tuple[RunIdentity, RunConfig]:
         """Return the writer's identity and configuration (``daq`` overrides ``[daq]``)."""
@@ -202,7 +241,8 @@ class ImportMetadata:
                         daq=dict(meta["daq"] if daq is None else daq),
                         waveguide=meta.get("waveguide", {"type": "none"}),
                         full=meta.get("config", {k: v for k, v in meta.items()
-                                                 if k != "calibration"}))
+                                                 if k != "calibration"}),
+                        **self.imprinted)
         ident = RunIdentity(run_id=str(run["run_id"]), file_kind=run.get("file_kind", "real"),
                             experiment=str(run.get("experiment", "")),
                             software=str(run.get("software", "renpsim import")),
@@ -342,13 +382,19 @@ def import_counts(table: Any, metadata: str | os.PathLike | Mapping[str, Any],
     if "omega_prime_eV" in df.columns:
         omega_p = _numeric(df, where, "omega_prime_eV")
     elif isinstance(E_eg, int | float) and not isinstance(E_eg, bool):
-        over = outside_photon_range(omega, float(E_eg))
+        imprinted = im.imprinted
+        over = outside_photon_range(omega, float(E_eg), **imprinted)
         if over.any():
-            # [physics §1.2]: the RENP photon is the softer one, omega <= E_eg/2.
+            # [physics §1.2]: the RENP photon is the softer one, omega <= E_eg/2 (the endpoint
+            # moved by an imprinted pair momentum, docs/sterile-and-momentum.md 2.1)
             i = int(np.argmax(over))
+            end = float(photon_endpoint(float(E_eg), **imprinted))
+            limit = (f"E_eg/2 = {end:.7g} eV (target.E_eg_eV of {mwhere}"
+                     if imprinted["imprinted_momentum_eV"] == 0.0 else
+                     f"the photon endpoint {end:.7g} eV (target.E_eg_eV and "
+                     f"trigger_geometry of {mwhere}")
             raise InputError(where, f"row {i + 2}, column omega_eV", omega[i],
-                             f"a photon energy in eV, 0 < omega <= E_eg/2 = "
-                             f"{0.5 * float(E_eg):.7g} eV (target.E_eg_eV of {mwhere}; "
+                             f"a photon energy in eV, 0 < omega <= {limit}; "
                              "a unit mistake, e.g. nm?)")
         omega_p = float(E_eg) - omega
     else:

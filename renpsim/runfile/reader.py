@@ -20,7 +20,7 @@ import pandas as pd
 
 from renpsim._atomic import PARTIAL_RE, pid_alive
 from renpsim.errors import RunFileError
-from renpsim.runfile._common import CHUNK_CACHE_BYTES
+from renpsim.runfile._common import CHUNK_CACHE_BYTES, read_imprinted, recorded_imprinted
 from renpsim.runfile.schema import group_spec
 from renpsim.runfile.validate import ValidationReport, open_h5, validate_run
 
@@ -167,6 +167,10 @@ class RunFile:
         Validation outcome (notes such as a newer minor version).
     n_channels, n_lasers : int
         Dimensions.
+    imprinted : dict
+        ``{"imprinted_momentum_eV": P0, "imprinted_cos": c}``, the pair momentum the trigger
+        geometry imprints (``/config/lasers``, schema 1.3.0); ``(0.0, 1.0)`` for older files.
+        The keyword arguments of the physics layer's kinematics.
 
     """
 
@@ -188,6 +192,7 @@ class RunFile:
             "waveguide": {k: _attr(cfg["waveguide"], k) for k in cfg["waveguide"].attrs},
             "daq": {k: _attr(cfg["daq"], k) for k in cfg["daq"].attrs},
         }
+        self.imprinted = read_imprinted(f)
         self.scan = pd.DataFrame(_columns(f["scan"], 0, n_steps))
         self.steps = _steps_table(self.scan, self.n_channels)
         g = f["quality/good_time_intervals"]
@@ -315,11 +320,31 @@ class RunFile:
         return {"path": str(self.path), **ident, "n_steps": len(self.steps),
                 "n_channels": self.n_channels, "n_lasers": self.n_lasers,
                 "has_shots": self.has_shots, "has_events": self.has_events,
+                **self.imprinted,
                 "total_counts": self.total_counts,
                 "total_dwell_s": float(self.steps["dwell_s"].sum()),
                 "dark": {str(c): {"counts": d.counts, "live_time_s": d.live_time_s}
                          for c, d in self.calibration.dark.items()},
                 "notes": list(self.report.notes), "steps": steps}
+
+
+def imprinted_momentum(path: str | os.PathLike) -> dict[str, float] | None:
+    """Return the imprinted pair momentum a run file records (schema 1.3.0), or None.
+
+    Parameters
+    ----------
+    path : path-like
+        A run file.
+
+    Returns
+    -------
+    dict or None
+        ``{"imprinted_momentum_eV": P0, "imprinted_cos": c}``, or None for a file written
+        before 1.3.0 (no ``/config/lasers/imprinted_momentum_eV``; read as P0 = 0).
+
+    """
+    with open_h5(Path(path)) as f:
+        return recorded_imprinted(f)
 
 
 def good_time_s(t_start_ns: np.ndarray, t_stop_ns: np.ndarray, gti_start_ns: np.ndarray,

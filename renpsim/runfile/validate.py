@@ -22,9 +22,13 @@ import h5py
 import numpy as np
 
 from renpsim._atomic import PARTIAL_RE, WRITE_FAULTS, errno_of
-from renpsim.errors import RunFileError
-from renpsim.physics.kinematics import outside_photon_range
-from renpsim.runfile._common import CHUNK_CACHE_BYTES
+from renpsim.errors import InputError, RunFileError
+from renpsim.physics.kinematics import (
+    check_imprinted_momentum,
+    outside_photon_range,
+    photon_endpoint,
+)
+from renpsim.runfile._common import CHUNK_CACHE_BYTES, read_imprinted
 from renpsim.runfile.schema import NUMPY_DTYPES, load_schema
 
 _BLOCK = 1 << 20
@@ -492,10 +496,12 @@ class _Checker:
                     break
 
     def _photon_energy_range(self) -> None:
-        """Check 0 < omega <= E_eg/2 for every step ([physics §1.2]).
+        """Check 0 < omega <= the photon endpoint for every step ([physics §1.2]).
 
-        The RENP photon is the softer of the pair; larger values are a unit mistake (e.g. meV)
-        or a wrong target.
+        The endpoint is E_eg/2, moved by an imprinted pair momentum (``/config/lasers``,
+        schema 1.3.0): the one photon-range rule
+        :func:`renpsim.physics.kinematics.outside_photon_range`. The RENP photon is the softer
+        of the pair; larger values are a unit mistake (e.g. meV) or a wrong target.
         """
         f = self.f
         tgt = f.get("config/target")
@@ -506,9 +512,19 @@ class _Checker:
         e_eg = tgt.attrs.get("E_eg_eV")
         if not _attr_ok(e_eg, "float64") or not np.isfinite(e_eg) or e_eg <= 0:
             return
+        imprinted = read_imprinted(f)
+        try:
+            check_imprinted_momentum(imprinted["imprinted_momentum_eV"],
+                                     imprinted["imprinted_cos"], float(e_eg))
+        except InputError as exc:
+            self.err(f"/config/lasers/{exc.key}", f"{_val(exc.value)}: expected {exc.expected} "
+                     "(/config/target@E_eg_eV)")
+            return
+        p0 = imprinted["imprinted_momentum_eV"]
+        end = float(photon_endpoint(float(e_eg), **imprinted))
         for lo in range(0, ds.shape[0], _BLOCK):       # in blocks: bounded memory
             omega = ds[lo:lo + _BLOCK]
-            bad = outside_photon_range(omega, float(e_eg)) & np.isfinite(omega)
+            bad = outside_photon_range(omega, float(e_eg), **imprinted) & np.isfinite(omega)
             # (non-finite values are reported by the value checks)
             if bad.any():
                 break
@@ -518,9 +534,11 @@ class _Checker:
             i = int(np.argmax(bad))
             omega = omega[i:]
             i_file, i = lo + i, 0
+            limit = f"E_eg/2 = {end:.7g} eV (/config/target@E_eg_eV" if p0 == 0.0 else (
+                f"the photon endpoint {end:.7g} eV (/config/target@E_eg_eV, imprinted momentum "
+                f"/config/lasers/imprinted_momentum_eV = {p0:.7g} eV")
             self.err(f"/scan/set_photon_energy_eV[{i_file}]", f"{_val(omega[i])}: expected 0 < "
-                     f"omega <= E_eg/2 = {0.5 * float(e_eg):.7g} eV (/config/target@E_eg_eV; "
-                     "a unit mistake?)")
+                     f"omega <= {limit}; a unit mistake?)")
 
     def _run_window(self) -> None:
         """Check that steps lie inside [run_start_utc_ns, run_stop_utc_ns] (unit mistakes)."""

@@ -47,6 +47,7 @@ from renpsim._atomic import (
 )
 from renpsim._json import dumps_blocks, json_default
 from renpsim.errors import InputError, RunFileError
+from renpsim.physics.kinematics import check_imprinted_momentum
 from renpsim.runfile._common import CHUNK_CACHE_BYTES, iso_from_ns, str_array
 from renpsim.runfile.schema import (
     NUMPY_DTYPES,
@@ -133,6 +134,10 @@ class RunConfig:
     campaign_toml, hardware_toml : str, optional
         Verbatim text of the campaign and hardware files the run came from
         (``/config/campaign_toml``, ``/config/hardware_toml``).
+    imprinted_momentum_eV, imprinted_cos : float
+        Pair momentum P0 (eV) imprinted by the trigger geometry and its cosine to the emitted
+        photon (``/config/lasers/imprinted_momentum_eV``, ``imprinted_cos``; schema 1.3.0).
+        Default no imprinted momentum (0, 1).
 
     """
 
@@ -144,6 +149,9 @@ class RunConfig:
     full: Mapping[str, Any] | None = None
     campaign_toml: str | None = None
     hardware_toml: str | None = None
+    # -- imprinted pair momentum (schema 1.3.0) --
+    imprinted_momentum_eV: float = 0.0
+    imprinted_cos: float = 1.0
 
     def as_json(self) -> str:
         """Return the text stored in ``/config/config_json`` (sorted keys, deterministic)."""
@@ -461,6 +469,21 @@ def _scalar(group: h5py.Group, spec: Mapping[str, Any], value: Any) -> h5py.Data
     return ds
 
 
+def _write_imprinted(where: str, lasers: h5py.Group, cfg: RunConfig, E_eg_eV: float) -> None:
+    """Write the imprinted pair momentum and its cosine into ``/config/lasers`` (schema 1.3.0).
+
+    Checked as every user of the thresholds checks it (0 <= P0 < E_eg, -1 <= c <= 1); errors
+    name the :class:`RunConfig` field.
+    """
+    try:
+        check_imprinted_momentum(cfg.imprinted_momentum_eV, cfg.imprinted_cos, E_eg_eV)
+    except InputError as exc:
+        raise InputError(where, exc.key, exc.value, exc.expected) from None
+    specs = {d["name"]: d for d in group_spec("/config/lasers")["datasets"]}
+    _scalar(lasers, specs["imprinted_momentum_eV"], float(cfg.imprinted_momentum_eV))
+    _scalar(lasers, specs["imprinted_cos"], float(cfg.imprinted_cos))
+
+
 def _set_attrs(where: str, obj: h5py.HLObject, gpath: str, values: Mapping[str, Any]) -> None:
     """Write group attributes, checking names and types against the schema group ``gpath``."""
     specs = {a["name"]: a for a in group_spec(gpath)["attributes"]}
@@ -726,6 +749,7 @@ class RunWriter:
         for i, las in enumerate(cfg.lasers):
             _set_attrs(f"{self.where} config.lasers[{i}]", lasers.create_group(f"laser_{i}"),
                        "/config/lasers/laser_{i}", las)
+        _write_imprinted(f"{self.where} config", lasers, cfg, float(cfg.target["E_eg_eV"]))
         _set_attrs(f"{self.where} config.waveguide", g.create_group("waveguide"),
                    "/config/waveguide", cfg.waveguide)
         det = g.create_group("detector")

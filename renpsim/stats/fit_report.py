@@ -12,10 +12,60 @@ from pathlib import Path
 
 import numpy as np
 
+from renpsim.errors import DataFileError
 from renpsim.stats.deviance import delta_chi2_threshold
 
 MODELS = ("sm-dirac", "sm-majorana", "vector", "scalar", "dipole")
 COMPARE = ("none", "ordering", "nature")
+
+
+def _with_recorded_imprinted(run: str | Path, ds):
+    """Return the dataset with the imprinted pair momentum its run file records (1.3.0).
+
+    A run file records P0 and its cosine in ``/config/lasers``; the fit's spectrum, thresholds
+    and photon endpoint use them (docs/sterile-and-momentum.md 2). Files written before 1.3.0
+    keep the dataset's value (the frozen campaign's, else 0). A record that contradicts the
+    frozen campaign is refused.
+    """
+    p = Path(run)
+    if p.suffix.lower() not in (".h5", ".hdf5"):
+        return ds
+    from renpsim.runfile import imprinted_momentum
+
+    rec = imprinted_momentum(p)
+    if rec is None:
+        return ds
+    if ds.imprinted_momentum_eV != 0.0 and (
+            ds.imprinted_momentum_eV, ds.imprinted_cos) != (rec["imprinted_momentum_eV"],
+                                                            rec["imprinted_cos"]):
+        raise DataFileError(str(p), "/config/lasers/imprinted_momentum_eV",
+                            f"{rec['imprinted_momentum_eV']!r} eV (cos "
+                            f"{rec['imprinted_cos']!r}): expected the frozen campaign's "
+                            f"{ds.imprinted_momentum_eV!r} eV (cos {ds.imprinted_cos!r})")
+    return replace(ds, **rec)
+
+
+def load_fit_dataset(run: str | Path, *, validate_truth: bool = False):
+    """Load the dataset a fit of ``run`` uses: the reader's, with the recorded P0.
+
+    Parameters
+    ----------
+    run : path
+        ``.h5`` run file or ``.json`` binned dataset.
+    validate_truth : bool
+        Also read the truth parameters (synthetic files).
+
+    Returns
+    -------
+    (BinnedDataset, dict or None)
+        The dataset (its imprinted pair momentum the one the run file records in
+        ``/config/lasers``, schema 1.3.0) and the truth parameters or None.
+
+    """
+    from renpsim.stats.io import load_dataset
+
+    ds, truth = load_dataset(run, validate_truth=validate_truth)
+    return _with_recorded_imprinted(run, ds), truth
 
 
 def fit_run(
@@ -83,10 +133,9 @@ def fit_run(
         nature_models,
         profile_scan,
     )
-    from renpsim.stats.io import load_dataset
     from renpsim.stats.model import BinnedLikelihood, model_from_name
 
-    ds, truth = load_dataset(run, validate_truth=validate_truth)
+    ds, truth = load_fit_dataset(run, validate_truth=validate_truth)
     if oscillation:
         ds = replace(ds, oscillation=oscillation)
     spec = model_from_name(model, ordering=ordering, coupling=coupling, nature=nature,

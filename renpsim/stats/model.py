@@ -81,10 +81,15 @@ def dark_parameter_names(n_dark: int) -> list[str]:
     return ["dark_rate_per_s"] if n_dark == 1 else [f"dark_rate_per_s_c{c}"
                                                     for c in range(n_dark)]
 #: Parameters that change I(omega) (the others are linear and reuse a cached spectrum).
-#: Parameters of the 3+1 sterile model (|U_e4|^2 and the fixed, scanned m4).
+#: Parameters of the 3+1 sterile model: |U_e4|^2 (parameter of interest), m4 (fitted by
+#: default; fix it with ``fixed={"m4_eV": ...}`` for a scan) and, Majorana only, the phase of
+#: U_e4 (:data:`STERILE_PHASE`, fitted by default).
 STERILE_PARAMS = ("Ue4_sq", "m4_eV")
+#: The phase of U_e4, a fit parameter of Majorana sterile models (Dirac spectra do not
+#: depend on it).
+STERILE_PHASE = "Ue4_phase"
 _SPECTRAL = ("m_lightest_eV", "coupling", "mediator_mass_eV", "freq_offset_eV", "dE_eg_eV",
-             *OSC_PARAMS, *PHASE_PARAMS, *STERILE_PARAMS)
+             *OSC_PARAMS, *PHASE_PARAMS, *STERILE_PARAMS, STERILE_PHASE)
 
 
 @dataclass(frozen=True)
@@ -112,11 +117,13 @@ class ModelSpec:
     majorana_phases : {"profiled", "fixed"}
         Treatment of the Majorana phases in a Majorana model.
     sterile_m4_eV : float or None
-        3+1 sterile model (docs/sterile-and-momentum.md 1): the mass of the fourth state (a
-        fixed parameter ``m4_eV``, scanned rather than fitted) with |U_e4|^2 as the parameter
-        of interest ``Ue4_sq`` (only U_e4 mixes). None: three flavours.
+        3+1 sterile model (docs/sterile-and-momentum.md 1): the starting (or, fixed by
+        request, the scanned) mass of the fourth state, fit parameter ``m4_eV``, with
+        |U_e4|^2 as the parameter of interest ``Ue4_sq`` (only U_e4 mixes). None: three
+        flavours.
     sterile_phase : float
-        Phase of U_e4 (radians) of the sterile model (matters for Majorana only).
+        Phase of U_e4 (radians) of the sterile model: the start of the fit parameter
+        ``Ue4_phase`` of a Majorana model (Dirac spectra do not depend on it).
     scalar_phase : {"physical", "gp21", "paper"}
         See :mod:`renpsim.stats.spectra` (``"gp21"`` = ``"paper"``: GP21's printed eq. 29).
     width_fraction : float
@@ -340,10 +347,15 @@ class BinnedLikelihood:
                                     mdl.alpha31 - 2.0 * self.osc.delta_cp_rad, "profiled",
                                     step=0.3))
         self._sterile = mdl.sterile_m4_eV is not None
+        self._sterile_phase = self._sterile and mdl.nature == "majorana"
         if self._sterile:
             params.append(Parameter("Ue4_sq", 0.0, "poi", (0.0, 0.99), step=0.01))
-            params.append(Parameter("m4_eV", float(mdl.sterile_m4_eV), "fixed", (0.0, None),
-                                    reason="scanned, not fitted"))
+            m4 = float(mdl.sterile_m4_eV)
+            params.append(Parameter("m4_eV", m4, "profiled", (0.0, None),
+                                    step=max(0.05 * m4, 1e-3)))
+            if self._sterile_phase:   # periodic, no limits
+                params.append(Parameter(STERILE_PHASE, float(mdl.sterile_phase), "profiled",
+                                        step=0.3))
         self.parameters = {p.name: p for p in params}
         self._apply_requests()
         self.names = list(self.parameters)
@@ -379,7 +391,8 @@ class BinnedLikelihood:
         self._exp_key: tuple | None = None
         self._state_idx = [self._index[n] for n in ("m_lightest_eV", *OSC_PARAMS)
                            + ((*PHASE_PARAMS,) if self._phases else ())
-                           + ((*STERILE_PARAMS,) if self._sterile else ())]
+                           + ((*STERILE_PARAMS,) if self._sterile else ())
+                           + ((STERILE_PHASE,) if self._sterile_phase else ())]
         self._states: dict[tuple, tuple] = {}
         self._mass_idx = [self._index[n] for n in ("m_lightest_eV", "dm2_21_eV2",
                                                    "dm2_3l_eV2")]
@@ -512,7 +525,9 @@ class BinnedLikelihood:
             m4 = np.maximum(x[..., idx["m4_eV"]], 0.0)
             masses = np.concatenate([masses, np.broadcast_to(
                 np.asarray(m4, float)[..., None], (*masses.shape[:-1], 1))], axis=-1)
-            return masses, coupling_from_rows(*theta14_rows(ue, u, self.model.sterile_phase))
+            phase = (x[..., idx[STERILE_PHASE]] if self._sterile_phase
+                     else self.model.sterile_phase)
+            return masses, coupling_from_rows(*theta14_rows(ue, u, phase))
         return masses, coupling_matrix(ue)
 
     def _masses(self, x: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -129,6 +129,12 @@ def decision_delta_chi2(dataset: BinnedDataset, truth: ModelSpec, decision: str,
     return {"delta_chi2": r.objective, "alternative": r, "asimov": asimov}
 
 
+#: Top of the bisection bracket of :func:`exposure_for_decision`: log10 of the largest factor
+#: on the campaign's exposure that is tried; a decision not reached there is reported as
+#: not reachable (factor inf, method "not reached").
+BISECTION_MAX_LOG10 = 12.0
+
+
 def exposure_for_decision(dataset: BinnedDataset, truth: ModelSpec, decision: str,
                           n_sigma: float, **kw) -> dict:
     """Exposure factor and total time for an ``n_sigma`` (1 dof: Delta chi^2 = n^2) decision.
@@ -138,8 +144,10 @@ def exposure_for_decision(dataset: BinnedDataset, truth: ModelSpec, decision: st
     the exposure this predicts, where Delta chi^2 ~ n^2 is well above the minimiser's
     tolerance (a Dirac/Majorana Delta chi^2 of 1e-4 at the campaign's exposure is below
     MIGRAD's EDM target and would be noise), and the second value sets the factor. Otherwise
-    a bisection in the exposure factor is done. ``**kw`` go to :func:`decision_delta_chi2`
-    (``majorana_phases`` included).
+    a bisection in the exposure factor is done, between 1e-8 and 10**BISECTION_MAX_LOG10 times
+    the campaign's exposure; a decision that is not reached at the top of that bracket is
+    returned as factor inf with method ``"not reached"``. ``**kw`` go to
+    :func:`decision_delta_chi2` (``majorana_phases`` included).
     """
     if not (np.isfinite(n_sigma) and n_sigma > 0):
         raise InputError("planning", "n_sigma", n_sigma, "a number > 0")
@@ -159,14 +167,20 @@ def exposure_for_decision(dataset: BinnedDataset, truth: ModelSpec, decision: st
         if d2 > 0:
             d1 = d2 / f0  # the same Delta chi^2 at the campaign's exposure, to fit precision
     else:
-        lo, hi = -8.0, 12.0
+        lo, hi = -8.0, BISECTION_MAX_LOG10
+        reached = False
         for _ in range(30):
             mid = 0.5 * (lo + hi)
             ds = dataset.with_exposure(dataset.exposure_s * 10.0**mid)
             if decision_delta_chi2(ds, truth, decision, **kw)["delta_chi2"] < target:
                 lo = mid
             else:
-                hi = mid
+                hi, reached = mid, True
+        if not reached:
+            # below the target up to the top of the bracket: not the bracket's edge as an
+            # answer (it once gave 1.7e6 s for a campaign that needs about 1e61 s)
+            return {"factor": np.inf, "total_s": np.inf, "delta_chi2_now": float(d1),
+                    "method": "not reached"}
         f = 10.0**hi
     return {"factor": float(f), "total_s": float(f * np.sum(dataset.exposure_s)),
             "delta_chi2_now": float(d1), "method": "linear" if linear else "bisection"}
@@ -335,6 +349,12 @@ def optimise_dwell_for_limit(setup: AsimovSetup, coupling: str, mediator_mass_eV
     (a smooth objective); the limit is then recomputed. Without normalisation profiling the
     optimum concentrates the time on the most sensitive step (the deviance is linear in each
     T_k); with ``profile_norm`` at least two steps are needed and the optimum is interior.
+    The limit is the weaker of the two signs, so the allocation maximises the minimum of the
+    Delta chi^2 at +g and -g (:func:`_maximin_allocation`; with normalisation profiling its k
+    scales the tested counts with their floor, as for the decisions). For a Majorana setup
+    with ``majorana_phases = "profiled"`` (the default) the minimum also runs over the phase
+    points of the limits, and the limits before and after are the profiled ones. The best
+    allocation of the rounds is returned; if none improves the limit, the campaign's.
     """
     c = parse_coupling(coupling, "planning")
     total = float(np.sum(setup.exposure_s))
@@ -345,17 +365,22 @@ def optimise_dwell_for_limit(setup: AsimovSetup, coupling: str, mediator_mass_eV
     frac = np.asarray(setup.exposure_s, float) / total
     g = before
     s0, fl0 = ctx.sm_counts(ctx.masses)
-    signal = ctx.signal(ctx.masses, c, mediator_mass_eV)
-    for rnd in range(3):
-        s1 = signal(g)
-        r0, r1, rf = s0 * per_s, s1 * per_s, fl0 * per_s
-        frac = _best_allocation(r0 + rf, r1, rf, setup.profile_norm, cancelled)
+    # one tested signal per phase point (the truth's alone for Dirac / fixed phases) and sign:
+    # the limit is the weaker of the two signs, so both must be pushed out
+    signals = [ctx.signal(ctx.masses, c, mediator_mass_eV, a) for a in ctx.tested_couplings()]
+    r0, rf = s0 * per_s, fl0 * per_s
+    best_frac, best = frac.copy(), before
+    for rnd in range(3 if np.isfinite(before) else 0):   # no limit: nothing to push out
+        tests = [(sig(sgn * g) + fl0) * per_s for sig in signals for sgn in (1.0, -1.0)]
+        frac = _maximin_allocation(r0 + rf, tests, frac, setup.profile_norm, cancelled)
         g = float(coupling_limits_vs_mass(replace(setup, exposure_s=tuple(frac * total)), coupling,
                                           [mediator_mass_eV], delta_chi2)["limit"][0])
+        if g < best:
+            best_frac, best = frac.copy(), g
         if progress is not None:
             progress((rnd + 1) / 3)
     return DwellPlan(omega_eV=ctx.omega, exposure_before_s=np.asarray(setup.exposure_s, float),
-                     exposure_after_s=frac * total, figure_before=before, figure_after=g,
+                     exposure_after_s=best_frac * total, figure_before=before, figure_after=best,
                      objective="limit")
 
 
