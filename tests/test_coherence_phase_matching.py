@@ -111,3 +111,29 @@ def test_hardware_psr_line_is_the_phase_matching_of_the_solved_pair():
     z = first_zero_eV(L, n)
     np.testing.assert_array_equal(hw2.psr_near_line(half - 1e-4 + np.array([0, 2.9, 3.1]) * z),
                                   [True, True, False])
+
+
+def test_pumps_following_the_scan_keep_every_pair_matched():
+    hw = load_hardware("yb-vapour", overrides={**MB, "maxwell_bloch.pumps_follow_scan": True})
+    half = hw.E_eg_eV / 2.0
+    w = half + np.array([0.0, 1e-5, 1e-3, -0.1])
+    np.testing.assert_array_equal(hw.psr_profile(w), np.ones(4))
+    assert hw.psr_near_line(w).all()
+
+
+def test_cli_json_of_pumps_following_the_scan_is_strict(tmp_path, capsys):
+    import json
+
+    from renpsim.cli.main import main
+
+    hw_file = tmp_path / "hw.toml"
+    hw_file.write_text('name = "t"\n[coherence]\neta_model = "maxwell-bloch"\nrho_ge0 = 0.1\n'
+                       "[maxwell_bloch]\nn_cells = 12\npumps_follow_scan = true\n")
+    with pytest.raises(SystemExit) as ex:
+        main(["coherence", str(hw_file), "--json"])
+    assert ex.value.code == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["psr_phase_matching_first_zero_eV"] is None
+    with pytest.raises(SystemExit) as ex:
+        main(["coherence", str(hw_file)])
+    assert "phase matched at every step" in capsys.readouterr().out

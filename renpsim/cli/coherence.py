@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from pathlib import Path
 
@@ -34,7 +35,10 @@ def _report(hw, sol, seconds: float) -> dict:
 
     out = {"hardware": hw.name, "source": hw.source, "eta_model_in_file": hw.coherence.eta_model,
            **sol.summary(), "solve_s": seconds,
-           "psr_phase_matching_first_zero_eV": psr_first_zero_eV(hw)}
+           "psr_phase_matching_first_zero_eV": None}
+    zero = psr_first_zero_eV(hw)
+    if math.isfinite(zero):  # inf (no zero) when the pumps follow the scan: JSON null
+        out["psr_phase_matching_first_zero_eV"] = zero
     # eta(t) on at most 400 points, the McQ2 line within +-5 widths on at most 400 points
     k = max(1, len(sol.t_fine_s) // 400)
     out["eta_t"] = {"t_s": sol.t_fine_s[::k].tolist(), "eta": sol.eta_t[::k].tolist()}
@@ -129,8 +133,10 @@ def coherence_cmd(hardware: str, as_json: bool, plot: str | None, cells: int | N
                f"{rep['rho_ge_prepared']:.4g}")
     click.echo(f"PSR (McQ2) yield {rep['psr_photons_per_shot']:.4g} photons per shot; line FWHM "
                + (f"{width / 1e6:.4g} MHz" if width else "-"))
-    click.echo("PSR of a pair moved to (omega, E_eg - omega): phase matching sinc^2, first zero "
-               f"{rep['psr_phase_matching_first_zero_eV'] * 1e6:.4g} ueV from the solved "
-               "trigger energy (docs/coherence.md section 6a)")
+    zero = rep["psr_phase_matching_first_zero_eV"]
+    click.echo("PSR of a pair moved to (omega, E_eg - omega): " + (
+        f"phase matching sinc^2, first zero {zero * 1e6:.4g} ueV from the solved trigger energy"
+        if zero is not None else "phase matched at every step (pumps follow the scan)")
+        + " (docs/coherence.md section 6a)")
     if plot_path is not None:
         click.echo(f"wrote {plot_path}")

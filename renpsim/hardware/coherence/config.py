@@ -57,6 +57,13 @@ class MaxwellBlochConfig:
     seed_photons: float = knob(1.0, lo=0.0, hi=1e30,
                                doc="Photons added to the trigger pulse: the classical stand-in "
                                    "for the spontaneous start of paired superradiance.")
+    pumps_follow_scan: bool = knob(False, kind="bool",
+                                   doc="True: the pump pair is the scanned trigger pair "
+                                       "(omega, E_eg - omega), so the coherence it prepares "
+                                       "phase-matches the PSR pair at every step (PSR line flat "
+                                       "in omega); false: the pumps stay at pump1_eV and a pair "
+                                       "away from trigger_eV is mismatched (sinc^2 line, "
+                                       "docs/coherence.md section 6a).", source=_SRC)
     n_cells: int = knob(400, kind="int", lo=4, hi=100000,
                         doc="Cells of the z grid (the time step is cfl dz / c).")
     cfl: float = knob(1.0, lo=0.0, lo_open=True, hi=1.6,

@@ -176,20 +176,30 @@ def psr_phase_matching(hw: HardwareConfig, omega_eV: Any) -> Any:
 
     The solved pair (trigger ``maxwell_bloch.trigger_eV``, default E_eg/2) is phase matched
     (factor exactly 1); L = ``target.length_m``, index of the unexcited medium from
-    ``maxwell_bloch.alpha_g_au`` and the density.
+    ``maxwell_bloch.alpha_g_au`` and the density. With ``maxwell_bloch.pumps_follow_scan`` the
+    coherence follows the pair and the factor is 1 everywhere.
     """
+    import numpy as np
+
     from renpsim.hardware.coherence.phase_matching import (
         ground_state_index,
         phase_matching_factor,
     )
 
+    if hw.maxwell_bloch.pumps_follow_scan:
+        return np.ones_like(np.asarray(omega_eV, dtype=float))
     base = mb_parameters(hw)
     n = ground_state_index(base.density_m3, base.alpha_g_SI)
     return phase_matching_factor(omega_eV, base.pulses[2].photon_eV, base.length_m, n)
 
 
 def psr_first_zero_eV(hw: HardwareConfig) -> float:
-    """Distance from the solved trigger energy to the first zero of the phase-matching factor."""
+    """Distance from the solved trigger energy to the first zero of the phase-matching factor.
+
+    Returns inf with ``maxwell_bloch.pumps_follow_scan`` (no zero).
+    """
+    if hw.maxwell_bloch.pumps_follow_scan:
+        return math.inf
     from renpsim.hardware.coherence.phase_matching import first_zero_eV, ground_state_index
 
     base = mb_parameters(hw)
