@@ -23,10 +23,13 @@ decision_exposure, decision_table, limit_exposure
     Exposures for decisions (fixed and profiled normalisation) and for a limit.
 optimise_dwell
     Dwell-time optimisation.
+coherence_response, CoherenceResponse
+    eta(t), exposure per shot and PSR yield of the Maxwell-Bloch model of a hardware.
 toy_bands, wilks_check, new_seed
     Toy studies.
 """
 
+from renpsim.experiment.coherence import CoherenceResponse, coherence_response
 from renpsim.experiment.decisions import decision_exposure, decision_table, limit_exposure
 from renpsim.experiment.execution import executor, parse_coupling
 from renpsim.experiment.fit import fit_campaign_run, fit_run_file
@@ -57,6 +60,7 @@ from renpsim.experiment.toys import new_seed, toy_bands, wilks_check
 
 __all__ = [
     "Assumptions",
+    "CoherenceResponse",
     "DecisionExposure",
     "DipoleReach",
     "DwellAllocation",
@@ -66,6 +70,7 @@ __all__ = [
     "LimitExposure",
     "ReachCurve",
     "ToyBands",
+    "coherence_response",
     "confidence_level",
     "decision_exposure",
     "decision_table",
