@@ -25,6 +25,8 @@ optimise_dwell
     Dwell-time optimisation.
 coherence_response, CoherenceResponse
     eta(t), exposure per shot and PSR yield of the Maxwell-Bloch model of a hardware.
+lightest_mass_bound
+    A bound on Sum m_nu or m_beta as a bound on the lightest mass of an ordering.
 toy_bands, wilks_check, new_seed
     Toy studies.
 """
@@ -34,6 +36,7 @@ from renpsim.experiment.decisions import decision_exposure, decision_table, limi
 from renpsim.experiment.execution import executor, parse_coupling
 from renpsim.experiment.fit import fit_campaign_run, fit_run_file
 from renpsim.experiment.forecast import Experiment, forecast, load_experiment
+from renpsim.experiment.mass_bounds import lightest_mass_bound
 from renpsim.experiment.optimise import optimise_dwell
 from renpsim.experiment.reach import (
     confidence_level,
@@ -80,6 +83,7 @@ __all__ = [
     "fit_campaign_run",
     "fit_run_file",
     "forecast",
+    "lightest_mass_bound",
     "limit_exposure",
     "load_experiment",
     "mass_grid_with_poles",

@@ -846,37 +846,23 @@ class MassLimit:
 def lightest_mass_limits(h: Hypothesis) -> list[MassLimit]:
     """Existing bounds on m_lightest, sum m_nu and m_beta as bounds on the lightest mass.
 
-    Records from ``renpsim.limits`` ([physics §3.3], [physics §7]). Sum m_nu and m_beta bounds are
-    turned
-    into lightest-mass bounds for the hypothesis' ordering and oscillation preset by solving
-    Sum m(m_l) = bound or m_beta(m_l) = bound (both increase with m_l); a bound below the
-    ordering's minimum (m_l = 0) excludes the ordering and is reported with ``None``. Empty
-    without the limits library.
+    Records from ``renpsim.limits`` ([physics §3.3], [physics §7]). Sum m_nu and m_beta bounds
+    are turned into lightest-mass bounds for the hypothesis' ordering and oscillation preset by
+    :func:`renpsim.experiment.lightest_mass_bound`; a bound below the ordering's minimum
+    (m_l = 0) excludes the ordering and is reported with ``None``. Empty without the limits
+    library.
     """
     try:
         from renpsim.limits import applicable_records, record_limit_at
     except ImportError:
         return []
-    from scipy.optimize import brentq
-
-    def func(quantity: str):
-        def f(m: float) -> float:
-            st = neutrino_state(h.ordering, m, h.nature, h.oscillation)
-            return float(st.sum_masses_eV if quantity == "sum_mnu" else st.m_beta_eV)
-        return f
+    from renpsim.experiment import lightest_mass_bound
 
     out = []
     for quantity in ("m_lightest", "sum_mnu", "m_beta"):
         for r in applicable_records(quantity):
             bound = float(np.ravel(record_limit_at(r, None))[0])
-            if quantity == "m_lightest":
-                m = bound
-            else:
-                f = func(quantity)
-                if f(0.0) >= bound:
-                    m = None
-                else:
-                    m = float(brentq(lambda x, f=f, b=bound: f(x) - b, 0.0, 10.0, xtol=1e-7))
+            m = lightest_mass_bound(quantity, bound, h.ordering, h.oscillation)
             out.append(MassLimit(r.id, quantity, bound, getattr(r, "cl", None),
                                  str(r.description), str(r.tag), m))
     return out
