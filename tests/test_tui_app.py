@@ -92,9 +92,15 @@ async def test_load_edit_generate_forecast_save_reload(gp21_file):
     assert "# the benchmark density" in text and "# lightest mass comment" in text
     doc = tomllib.loads(text)
     assert doc["hardware_overrides"]["target"]["density_cm3"] == 5e20
-    assert doc["scan"]["generator"] == "explicit"
-    assert doc["scan"]["omega_eV"] == pytest.approx([s.omega_eV for s in steps])
-    assert doc["scan"]["dwell_s"] == pytest.approx([7200.0] * 5)
+    # the generator is saved as the campaign library's (renpsim simulate: the same steps)
+    assert doc["scan"]["generator"] == "uniform" and doc["scan"]["n_steps"] == 5
+    assert doc["scan"]["total_time_s"] == pytest.approx(36000.0)
+    assert "omega_eV" not in doc["scan"] and "dwell_s" not in doc["scan"]
+    from renpsim.campaign import load_campaign
+
+    lib = load_campaign(gp21_file)
+    assert lib.steps.omega_eV.tolist() == pytest.approx([s.omega_eV for s in steps], abs=1e-12)
+    assert lib.steps.dwell_s.tolist() == pytest.approx([7200.0] * 5)
     again = Campaign.load(gp21_file)
     assert [s.omega_eV for s in again.steps] == pytest.approx([s.omega_eV for s in steps])
     assert again.get("target.density_cm3") == 5e20

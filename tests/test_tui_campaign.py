@@ -6,7 +6,8 @@ import math
 import tomllib
 
 import pytest
-from renpsim_tui import backend, schedule
+import tomlkit
+from renpsim_tui import backend
 from renpsim_tui.campaign import Campaign, Step
 from renpsim_tui.fields import all_fields, parse_field, parse_number
 from tui_helpers import GP21_EVENTS, GP21_TOML
@@ -141,41 +142,92 @@ def test_target_change_refused_when_steps_above_endpoint(gp21_file):
     assert c.steps == [Step(1.0717459, 10.0)]
 
 
-def test_uniform_generator():
-    steps = schedule.uniform(1.068, 1.071, 4, 400.0, 1.0717)
-    assert [s.omega_eV for s in steps] == pytest.approx([1.068, 1.069, 1.070, 1.071])
-    assert sum(s.dwell_s for s in steps) == pytest.approx(400.0)
-    down = schedule.uniform(1.068, 1.071, 4, 400.0, 1.0717, order="down")
-    assert [s.omega_eV for s in down] == sorted((s.omega_eV for s in steps), reverse=True)
-    r1 = schedule.uniform(1.068, 1.071, 20, 1.0, 1.0717, order="random", seed=3)
-    r2 = schedule.uniform(1.068, 1.071, 20, 1.0, 1.0717, order="random", seed=3)
-    assert r1 == r2 and sorted(s.omega_eV for s in r1) == [s.omega_eV for s in schedule.uniform(
-        1.068, 1.071, 20, 1.0, 1.0717)]
-    with pytest.raises(InputError):
-        schedule.uniform(1.068, 1.08, 4, 400.0, 1.0717)
+def _gp21() -> Campaign:
+    return Campaign(tomlkit.parse(GP21_TOML))
+
+
+def test_uniform_generator_is_the_campaign_librarys():
+    c = _gp21()
+    c.generate_steps("uniform", 400.0, "up", (1.068, 1.071), 4)
+    assert [s.omega_eV for s in c.steps] == pytest.approx([1.068, 1.069, 1.070, 1.071],
+                                                          abs=1e-12)
+    assert [s.dwell_s for s in c.steps] == pytest.approx([100.0] * 4)
+    scan = tomllib.loads(c.dumps())["scan"]
+    assert scan["generator"] == "uniform" and "omega_eV" not in scan    # a generator, not steps
+    c.generate_steps("uniform", 400.0, "down", (1.068, 1.071), 4)
+    assert [s.omega_eV for s in c.steps] == pytest.approx([1.071, 1.070, 1.069, 1.068],
+                                                          abs=1e-12)
+    c.generate_steps("uniform", 20.0, "random", (1.068, 1.071), 20)
+    r1 = [s.omega_eV for s in c.steps]
+    d = _gp21()
+    d.generate_steps("uniform", 20.0, "random", (1.068, 1.071), 20)
+    assert r1 == [s.omega_eV for s in d.steps]        # seeded by the campaign seed
+    assert r1 != sorted(r1) and sorted(r1) == pytest.approx(
+        [1.068 + 3e-3 * k / 19 for k in range(20)], abs=1e-12)
+    before = c.dumps()
+    with pytest.raises(InputError, match=r"scan\.offset_min_eV"):   # above E_eg/2
+        c.generate_steps("uniform", 400.0, "up", (1.068, 1.08), 4)
+    assert c.dumps() == before
+
+
+def test_generated_file_gives_the_library_the_same_steps(tmp_path):
+    from renpsim.campaign import load_campaign
+
+    c = _gp21()
+    c.generate_steps("thresholds", 6000.0, "up", (1.0692, 1.0717), 60)
+    path = c.save(tmp_path / "gen.toml")
+    lib = load_campaign(path)
+    assert [s.omega_eV for s in c.steps] == lib.steps.omega_eV.tolist()
+    assert [s.dwell_s for s in c.steps] == lib.steps.dwell_s.tolist()
 
 
 def test_threshold_dense_packs_points_near_thresholds():
-    h = backend.Hypothesis("NO", 0.01, "dirac", "nufit-5.0")
-    thr = backend.thresholds(h, "Yb-gp21")
-    half = backend.target_info("Yb-gp21").omega_max_eV
+    c = _gp21()
+    info = c.target
+    half = info.omega_max_eV
     lo, hi = half - 2.5e-3, half
-    steps = schedule.threshold_dense(lo, hi, 60, 6000.0, half, thr.values(), width_eV=5e-5)
-    omegas = [s.omega_eV for s in steps]
-    assert sum(s.dwell_s for s in steps) == pytest.approx(6000.0)
-    inside = [t for t in thr.values() if lo <= t <= hi]
-    assert inside
-    for t in inside:
-        near = [w for w in omegas if abs(w - t) <= 5e-5]
+    c.generate_steps("thresholds", 6000.0, "up", (lo, hi), 60)
+    omegas = [s.omega_eV for s in c.steps]
+    assert sum(s.dwell_s for s in c.steps) == pytest.approx(6000.0)
+    # GP21 eq. 13 for NO, m1 = 0.01 eV (nufit-5.0 splittings), independently of the library
+    m1 = 0.01
+    m2, m3 = math.sqrt(m1**2 + 7.42e-5), math.sqrt(m1**2 + 2.517e-3)
+    masses = (m1, m2, m3)
+    thr = [half - (masses[i] + masses[j]) ** 2 / (2 * info.E_eg_eV)
+           for i in range(3) for j in range(i, 3)]
+    for t in thr:
+        near = [w for w in omegas if abs(w - t) <= 1e-4 + 1e-9]
         assert len(near) >= 3  # a uniform grid of 60 over 2.5 meV has spacing 42 ueV
-    assert all(lo <= w <= hi for w in omegas)
+    assert all(0 < w <= half for w in omegas)
 
 
 def test_paper_points():
-    steps = schedule.paper_points(backend.PAPER_OMEGAS_EV, backend.PAPER_TOTAL_S, 1.0717)
-    assert [s.dwell_s for s in steps] == pytest.approx([66240.0] * 3)
-    with pytest.raises(InputError, match="paper points"):
-        schedule.paper_points(backend.PAPER_OMEGAS_EV, 1.0, 1.0)
+    c = _gp21()
+    c.generate_steps("gp21", backend.PAPER_TOTAL_S)
+    assert [s.omega_eV for s in c.steps] == [1.0688, 1.0699, 1.0711]
+    assert [s.dwell_s for s in c.steps] == pytest.approx([66240.0] * 3)
+
+
+def test_imprinted_momentum_moves_the_thresholds_and_the_step_range():
+    # [physics §1.1] with a pair momentum P0 imprinted at cosine c to the photon:
+    # omega_ij = [E^2 - P0^2 - (m_i + m_j)^2] / [2 (E - P0 c)], endpoint at m_i = m_j = 0
+    p0, cos = 1e-3, -0.5     # the endpoint moves below E_eg/2 (c < P0/E_eg)
+    c = Campaign(tomlkit.parse(GP21_TOML.replace(
+        "[truth]", f"[hardware_overrides.lasers]\nimprinted_momentum_eV = {p0}\n"
+        f"imprinted_cos = {cos}\n\n[truth]")))
+    info = c.target
+    E = info.E_eg_eV
+    end = (E * E - p0 * p0) / (2 * (E - p0 * cos))
+    assert info.endpoint_eV == pytest.approx(end, rel=1e-14) and end < info.omega_max_eV
+    thr = backend.thresholds(c.hypothesis(), info)
+    m1 = 0.01
+    m2 = math.sqrt(m1**2 + 7.42e-5)
+    assert thr["12"] == pytest.approx((E * E - p0 * p0 - (m1 + m2) ** 2) / (2 * (E - p0 * cos)),
+                                      rel=1e-14)
+    with pytest.raises(InputError, match=r"scan\.omega_eV\[0\].*photon endpoint"):
+        c.set_steps([Step(end + 1e-6, 10.0)])
+    c.set_steps([Step(end, 10.0)])
+    assert c.steps[0].omega_eV == end
 
 
 def test_viability_names_dominant_knob():

@@ -16,6 +16,7 @@ SIZES = {"100x30": (100, 30), "160x48": (160, 48)}
 
 async def _steady(pilot) -> None:
     """No blinking cursor (the focus is in a field after a tab switch): stable pictures."""
+    await pilot.app.built.wait()     # every tab mounted (they are built after the first frame)
     await pilot.pause()
     for w in pilot.app.query(Input):
         w.cursor_blink = False

@@ -23,14 +23,20 @@ decision_exposure, decision_table, limit_exposure
     Exposures for decisions (fixed and profiled normalisation) and for a limit.
 optimise_dwell
     Dwell-time optimisation.
+coherence_response, CoherenceResponse
+    eta(t), exposure per shot and PSR yield of the Maxwell-Bloch model of a hardware.
+lightest_mass_bound
+    A bound on Sum m_nu or m_beta as a bound on the lightest mass of an ordering.
 toy_bands, wilks_check, new_seed
     Toy studies.
 """
 
+from renpsim.experiment.coherence import CoherenceResponse, coherence_response
 from renpsim.experiment.decisions import decision_exposure, decision_table, limit_exposure
 from renpsim.experiment.execution import executor, parse_coupling
 from renpsim.experiment.fit import fit_campaign_run, fit_run_file
 from renpsim.experiment.forecast import Experiment, forecast, load_experiment
+from renpsim.experiment.mass_bounds import lightest_mass_bound
 from renpsim.experiment.optimise import optimise_dwell
 from renpsim.experiment.reach import (
     confidence_level,
@@ -57,6 +63,7 @@ from renpsim.experiment.toys import new_seed, toy_bands, wilks_check
 
 __all__ = [
     "Assumptions",
+    "CoherenceResponse",
     "DecisionExposure",
     "DipoleReach",
     "DwellAllocation",
@@ -66,6 +73,7 @@ __all__ = [
     "LimitExposure",
     "ReachCurve",
     "ToyBands",
+    "coherence_response",
     "confidence_level",
     "decision_exposure",
     "decision_table",
@@ -75,6 +83,7 @@ __all__ = [
     "fit_campaign_run",
     "fit_run_file",
     "forecast",
+    "lightest_mass_bound",
     "limit_exposure",
     "load_experiment",
     "mass_grid_with_poles",

@@ -9,9 +9,11 @@ out of date); long computations run in thread workers with progress and Escape t
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import ClassVar
 
@@ -37,6 +39,9 @@ from renpsim_tui.widgets.field_row import FieldInput
 TABS = ("hardware", "schedule", "forecast", "sensitivity", "runs")
 _TAB_CLASSES = {"hardware": HardwareTab, "schedule": ScheduleTab, "forecast": ForecastTab,
                 "sensitivity": SensitivityTab, "runs": RunsTab}
+#: Plots that export to PNG/SVG: name -> (tab, plot widget id); "runs" is built from its table.
+_PLOTS = {"forecast": ("forecast", "forecast-plot"), "sensitivity": ("sensitivity", "mass-plot"),
+          "eta": ("hardware", "eta-plot"), "runs": ("runs", "")}
 #: Actions that act on the main screen: not while a dialog is open.
 _MAIN_ONLY = {"tab", "save", "save_as", "open", "sensitivity", "undo", "redo", "pin", "help"}
 
@@ -81,27 +86,63 @@ class PlannerApp(App[None]):
         self.last_optimisation: dict | None = None
         self.sensitivity_fn = backend.sensitivity  # replaceable (tests use a slow stand-in)
         self.recovery_file: Path | None = None
+        #: Set once every tab is mounted (right after the first filled frame).
+        self.built = asyncio.Event()
 
     # -- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         """Five tabs, the message line and the footer."""
         yield Header()
-        with TabbedContent(id="tabs", initial="hardware"):
-            for tab in TABS:
-                with TabPane(tab.title(), id=tab):
-                    yield _TAB_CLASSES[tab](id=f"{tab}-tab")
+        # Only the first tab is composed before the first frame; the others are mounted into
+        # their (empty) panes right after it is painted (fast start-up; see _mount_deferred).
+        self._tabs = {name: _TAB_CLASSES[name](id=f"{name}-tab") for name in TABS}
+        with TabbedContent(id="tabs", initial=TABS[0]):
+            for name in TABS:
+                with TabPane(name.title(), id=name):
+                    if name == TABS[0]:
+                        yield self._tabs[name]
         yield Static(id="message")
         yield Footer()
 
     def tab(self, name: str):
         """Return the tab widget of one of :data:`TABS`."""
-        return self.query_one(f"#{name}-tab", _TAB_CLASSES[name])
+        return self._tabs[name]
+
+    def mounted_tabs(self) -> list:
+        """Return the tab widgets mounted so far (all of them after the first frame)."""
+        return [t for t in self._tabs.values() if t.is_mounted]
 
     def on_mount(self) -> None:
-        """Paint the first frame, then fill the visible tab (the others when shown)."""
-        self.call_after_refresh(self.refresh_all)
+        """Paint the first frame, fill the visible tab, then mount the other tabs."""
+        def first_fill() -> None:
+            self.refresh_all()
+            self.call_after_refresh(self._mount_deferred)
+
+        self.call_after_refresh(first_fill)
         self.say(f"campaign: {self.campaign.path or 'new (unsaved)'}; F1 for help"
                  + "".join(f"; {n}" for n in self.campaign.notes))
+
+    async def _mount_deferred(self) -> None:
+        """Mount the tabs not composed at start-up (after the first filled frame)."""
+        tabs = self.query_one("#tabs", TabbedContent)
+        try:
+            await self.tab("hardware").mount_deferred()
+            for name in TABS:
+                widget, pane = self._tabs[name], tabs.get_pane(name)
+                if not widget.is_attached and pane.is_attached:   # (not while quitting)
+                    await pane.mount(widget)
+            self.sync_widgets()
+            self._refresh_view(tabs.active)
+        finally:
+            self.built.set()
+
+    @asynccontextmanager
+    async def run_test(self, **kwargs) -> AsyncGenerator:
+        """Textual's headless test run, handing over the pilot once every tab is built."""
+        async with super().run_test(**kwargs) as pilot:
+            await self.built.wait()
+            await pilot.pause()
+            yield pilot
 
     # -- results held by the tabs (read by tests and the exports) ------------------------------
     @property
@@ -186,8 +227,12 @@ class PlannerApp(App[None]):
         self.sub_title = self.campaign.name + (" *" if self.is_dirty() else "") + (
             f"   [B pinned: {self.pinned.name}]" if self.pinned is not None else "")
 
+    def mark_stale(self, name: str) -> None:
+        """Recompute tab ``name`` when it is next shown (e.g. after a cancelled job)."""
+        self._stale_views.add(name)
+
     def _refresh_view(self, name: str) -> None:
-        if name not in self._stale_views:
+        if name not in self._stale_views or not self._tabs[name].is_mounted:
             return
         self._stale_views.discard(name)
         try:
@@ -253,8 +298,8 @@ class PlannerApp(App[None]):
     def changed(self, description: str) -> None:
         """Handle changed inputs: results out of date, views recomputed, widgets in sync."""
         self.generation += 1
-        for name in TABS:
-            hook = getattr(self.tab(name), "inputs_changed", None)
+        for tab in self.mounted_tabs():
+            hook = getattr(tab, "inputs_changed", None)
             if hook is not None:
                 hook()
         self.sync_widgets()
@@ -335,8 +380,8 @@ class PlannerApp(App[None]):
     def action_cancel(self) -> None:
         """Cancel every running computation."""
         hit = False
-        for name in TABS:
-            cancel = getattr(self.tab(name), "cancel_jobs", None)
+        for tab in self.mounted_tabs():
+            cancel = getattr(tab, "cancel_jobs", None)
             if cancel is not None and cancel():
                 hit = True
         self.say("cancelling ..." if hit else "nothing is running")
@@ -351,7 +396,8 @@ class PlannerApp(App[None]):
             self.pinned.session = dict(self.campaign.session)
             msg = "campaign pinned as B: its forecast and reach are overlaid (magenta)"
         self.generation += 1
-        self.tab("sensitivity").inputs_changed()
+        if self.tab("sensitivity").is_mounted:
+            self.tab("sensitivity").inputs_changed()
         self.refresh_all()
         self.say(msg)
 
@@ -416,9 +462,14 @@ class PlannerApp(App[None]):
         self.changed(f"opened {path}" + "".join(f"; {n}" for n in campaign.notes))
 
     def action_export(self, what: str) -> None:
-        """Export the forecast, sensitivity or run table as CSV, or the screen as SVG."""
+        """Export a table as CSV, the screen as SVG, or a plot as PNG or SVG.
+
+        ``what``: ``forecast``, ``sensitivity``, ``runs`` (tables), ``screen``, or
+        ``forecast-plot``, ``sensitivity-plot``, ``eta-plot``, ``runs-plot``.
+        """
         default = {"forecast": "forecast.csv", "sensitivity": "sensitivity.csv",
-                   "runs": "run-table.csv", "screen": "planner.svg"}[what]
+                   "runs": "run-table.csv", "screen": "planner.svg",
+                   **{f"{name}-plot": f"{name}.png" for name in _PLOTS}}[what]
 
         def write(path: str | None) -> None:
             if not path:
@@ -435,6 +486,15 @@ class PlannerApp(App[None]):
     def _export(self, what: str, path: str) -> Path:
         from renpsim_tui import services
 
+        if what.endswith("-plot"):
+            name = what.removesuffix("-plot")
+            if name == "runs":
+                figure = self.tab("runs").figure()
+            else:
+                tab, plot_id = _PLOTS[name]
+                figure = self.tab(tab).query_one(f"#{plot_id}").figure
+            return services.export_plot(path, figure, inputs=[self.campaign.path]
+                                        if self.campaign.path is not None else [])
         if what == "screen":
             from renpsim._atomic import atomic_write_text
 

@@ -35,7 +35,12 @@ from renpsim.experiment.defaults import (
     TARGET_EVENTS,
 )
 from renpsim.physics import load_target, neutrino_state, spectral_function
-from renpsim.physics.kinematics import THRESHOLD_LABELS, threshold_matrix
+from renpsim.physics.kinematics import (
+    THRESHOLD_LABELS,
+    check_imprinted_momentum,
+    photon_endpoint,
+    threshold_matrix,
+)
 from renpsim.physics.oscillation import DEFAULT_PRESET, list_presets
 from renpsim.physics.rate import resolve_gamma0
 from renpsim.physics.targets import list_isotopes, list_targets
@@ -46,7 +51,8 @@ PAPER_TOTAL_S = GP21_TOTAL_DAYS * SECONDS_PER_DAY
 
 
 #: Sections of a hardware configuration (hardware schema).
-HARDWARE_SECTIONS = ("target", "coherence", "lasers", "waveguide", "backgrounds", "detector")
+HARDWARE_SECTIONS = ("target", "coherence", "lasers", "waveguide", "backgrounds", "detector",
+                     "maxwell_bloch")
 
 
 #: Which implementation is active (shown in the interface).
@@ -72,6 +78,29 @@ class TargetInfo:
     V_ref_cm3: float
     n_ref_cm3: float
     E_eg_override_eV: float | None = None
+    #: Pair momentum P0 imprinted by the trigger lasers and its cosine to the photon
+    #: (hardware ``lasers.imprinted_momentum_eV``, ``lasers.imprinted_cos``).
+    imprinted_momentum_eV: float = 0.0
+    imprinted_cos: float = 1.0
+
+    @property
+    def endpoint_eV(self) -> float:
+        """Largest photon energy: E_eg/2, moved by an imprinted pair momentum."""
+        return float(photon_endpoint(self.E_eg_eV, self.imprinted_momentum_eV,
+                                     self.imprinted_cos))
+
+    @property
+    def endpoint_label(self) -> str:
+        """``E_eg/2``, or ``the photon endpoint (P0 = ... eV, cos = ...)`` with P0."""
+        if self.imprinted_momentum_eV == 0.0:
+            return "E_eg/2"
+        return (f"the photon endpoint (P0 = {self.imprinted_momentum_eV:g} eV, "
+                f"cos = {self.imprinted_cos:g})")
+
+    def imprint(self) -> dict[str, float]:
+        """Return P0 and its cosine as keyword arguments of ``renpsim.physics.kinematics``."""
+        return {"imprinted_momentum_eV": self.imprinted_momentum_eV,
+                "imprinted_cos": self.imprinted_cos}
 
 
 @dataclass(frozen=True)
@@ -188,7 +217,8 @@ def _target(info: TargetInfo | str):
 
 
 def target_info(name: str, gamma0_per_s: float | str | None = None,
-                E_eg_eV: float | None = None) -> TargetInfo:
+                E_eg_eV: float | None = None, imprinted_momentum_eV: float = 0.0,
+                imprinted_cos: float = 1.0) -> TargetInfo:
     """Summarise a target; Gamma_0 is ``None`` (with a note) where no source gives it.
 
     Parameters
@@ -199,16 +229,20 @@ def target_info(name: str, gamma0_per_s: float | str | None = None,
         Explicit Gamma_0 at the reference point.
     E_eg_eV : float, optional
         Override of the isotope's E_eg (hardware ``target.E_eg_eV``).
+    imprinted_momentum_eV, imprinted_cos : float, optional
+        Pair momentum P0 imprinted by the lasers and its cosine to the photon (hardware
+        ``lasers``): they move the thresholds and the photon endpoint.
 
     Raises
     ------
     InputError
-        Unknown target, bad Gamma_0 or E_eg.
+        Unknown target, bad Gamma_0, E_eg or imprinted momentum.
 
     """
     t = load_target(str(name))
     if E_eg_eV is not None:
         t = t.with_E_eg(float(E_eg_eV))
+    check_imprinted_momentum(imprinted_momentum_eV, imprinted_cos, t.E_eg_eV)
     try:
         g0 = resolve_gamma0(t, gamma0_per_s)
         note = "explicit value" if gamma0_per_s is not None else t.sources.get("gamma0", "")
@@ -216,7 +250,8 @@ def target_info(name: str, gamma0_per_s: float | str | None = None,
         g0, note = None, exc.expected
     return TargetInfo(t.name, t.species, t.E_eg_eV, t.E_eg_sigma_eV, t.E_vg_eV, t.omega_max_eV,
                       g0, note, t.V_ref_cm3, t.n_ref_cm3,
-                      None if E_eg_eV is None else float(E_eg_eV))
+                      None if E_eg_eV is None else float(E_eg_eV),
+                      float(imprinted_momentum_eV), float(imprinted_cos))
 
 
 def _state(h: Hypothesis):
@@ -247,20 +282,40 @@ def _bsm_terms(text: str, nature: str, where: str = "campaign", key: str = "alte
 
 def spectral(omega_eV: Sequence[float] | NDArray, h: Hypothesis,
              target: TargetInfo | str) -> NDArray:
-    """I(omega) for one hypothesis, exact at each omega ([physics §1.3]; BSM term: [physics §4])."""
+    """I(omega) for one hypothesis, exact at each omega ([physics §1.3]; BSM term: [physics §4]).
+
+    With the target's imprinted pair momentum P0 (no BSM term) the moved spectrum.
+
+    Raises
+    ------
+    InputError
+        A BSM term together with P0 != 0 (the BSM spectra have no imprinted momentum).
+
+    """
     w = np.asarray(omega_eV, float)
     terms = _bsm_terms(h.bsm, h.nature)
+    imprint = target.imprint() if isinstance(target, TargetInfo) else {}
     if not terms:
-        return np.asarray(spectral_function(w, _state(h), _target(target)))
+        return np.asarray(spectral_function(w, _state(h), _target(target), **imprint))
     from renpsim.physics.bsm import spectral_function_bsm
+
+    if imprint and imprint["imprinted_momentum_eV"] != 0.0:
+        raise InputError("campaign", "alternative.bsm", h.bsm,
+                         "'none' with an imprinted pair momentum (lasers.imprinted_momentum_eV "
+                         "!= 0): the BSM spectra are for P0 = 0")
 
     return np.asarray(spectral_function_bsm(w, _state(h), _target(target), terms))
 
 
 def thresholds(h: Hypothesis, target: TargetInfo | str) -> dict[str, float]:
-    """Return the six channel thresholds omega_ij^max in eV (GP21 eq. 13), keyed "11".."33"."""
+    """Return the six channel thresholds omega_ij^max in eV, keyed "11".."33".
+
+    GP21 eq. 13, moved by the target's imprinted pair momentum P0 when it has one
+    (:func:`renpsim.physics.kinematics.threshold_matrix`).
+    """
     t = _target(target)
-    thr = threshold_matrix(t.E_eg_eV, _state(h).masses_eV)
+    imprint = target.imprint() if isinstance(target, TargetInfo) else {}
+    thr = threshold_matrix(t.E_eg_eV, _state(h).masses_eV, **imprint)
     return {lab: float(thr[int(lab[0]) - 1, int(lab[1]) - 1]) for lab in THRESHOLD_LABELS}
 
 
@@ -306,16 +361,15 @@ class Derived:
 
 
 def derived_quantities(info: TargetInfo, hw: Hardware, h: Hypothesis) -> list[Derived]:
-    """Quantities derived with ``renpsim.hardware`` and the DAQ rate model.
+    """Quantities derived with ``renpsim.hardware`` (fast: shown with the first frame).
 
     Volume, trigger photons, photon density ([hardware §8.4]), coherent exposure per shot and
-    duty cycle ([hardware §5.2]), signal rate per unit I ([hardware §8.1]) and at the peak of
-    I(omega) below E_eg/2, and the background per shot by component (``renpsim.daq``).
+    duty cycle ([hardware §5.2]) and the signal rate per unit I ([hardware §8.1]); the rates of
+    the DAQ model follow from :func:`hardware_response` (in a worker). With the Maxwell-Bloch
+    model the exposure needs the solver: it is left to :func:`hardware_response` too.
     """
-    from renpsim.daq import expected_counts
-
     cfg = hardware_config(hw)
-    tau = cfg.exposure_per_shot_s()
+    solved = is_maxwell_bloch(hw)
     out = [
         Derived("volume V = L x A", cfg.target.volume_cm3, "cm3", "[hardware §8.1]"),
         Derived("trigger photons per pulse", trigger_photons_per_pulse(info, hw), "",
@@ -325,9 +379,9 @@ def derived_quantities(info: TargetInfo, hw: Hardware, h: Hypothesis) -> list[De
         Derived("trigger photon density (lasers)", n_gamma_from_laser_cm3(info, hw), "cm-3",
                 "E_pulse/(omega pi w^2/2 c tau_L), [hardware §8.4] [A]"),
         Derived("n_gamma used", cfg.n_gamma_cm3(), "cm-3", str(cfg.target.n_gamma)),
-        Derived("coherent exposure per shot", tau, "s", "int eta dt in the gate ([hardware §5.2])"),
-        Derived("coherent duty cycle", tau / cfg.period_s, "", "exposure per shot x f_rep"),
     ]
+    if not solved:
+        out += _exposure_rows(cfg.exposure_per_shot_s(), cfg.period_s)
     try:
         scale = cfg.rate_per_unit_I()
     except MissingInputError:
@@ -335,12 +389,63 @@ def derived_quantities(info: TargetInfo, hw: Hardware, h: Hypothesis) -> list[De
         return out
     out.append(Derived("signal rate per unit I", scale, "s-1",
                        "Gamma_0' per second of full coherence, before T_sig and eps"))
+    return out
+
+
+def is_maxwell_bloch(hw: Hardware) -> bool:
+    """Tell whether the hardware's eta(t) comes from the Maxwell-Bloch solver."""
+    return hw.get("coherence", {}).get("eta_model") == "maxwell-bloch"
+
+
+def _exposure_rows(tau: float, period_s: float, note: str = "") -> list[Derived]:
+    return [Derived("coherent exposure per shot", tau, "s",
+                    f"int eta dt in the gate ([hardware §5.2]){note}"),
+            Derived("coherent duty cycle", tau / period_s, "", "exposure per shot x f_rep")]
+
+
+@dataclass(frozen=True)
+class HardwareResponse:
+    """What the Hardware tab computes in a worker: eta(t) (Maxwell-Bloch model) and rates."""
+
+    coherence: object | None   # renpsim.experiment.CoherenceResponse, or None (other models)
+    rows: list[Derived]
+
+
+def hardware_response(info: TargetInfo, hw: Hardware, h: Hypothesis) -> HardwareResponse:
+    """Compute what the Hardware tab shows after its first frame (run in a worker).
+
+    eta(t), exposure and PSR yield of the Maxwell-Bloch model
+    (:func:`renpsim.experiment.coherence_response`), then the signal and background rates of
+    the DAQ rate model (``renpsim.daq``) at the peak of I(omega) below E_eg/2 (none without
+    Gamma_0).
+    """
+    cfg = hardware_config(hw)
+    rows: list[Derived] = []
+    coh = None
+    if is_maxwell_bloch(hw):
+        from renpsim.experiment import coherence_response
+
+        coh = coherence_response(cfg)
+        rows += _exposure_rows(coh.exposure_per_shot_s, cfg.period_s,
+                               f", Maxwell-Bloch, {coh.n_cells} cells")
+        rows.append(Derived("PSR (McQ2) yield per shot", coh.psr_photons_per_shot, "photons",
+                            "Maxwell-Bloch, leaving the cell"))
+    return HardwareResponse(coh, rows + _rate_rows(info, hw, h, cfg))
+
+
+def _rate_rows(info: TargetInfo, hw: Hardware, h: Hypothesis, cfg) -> list[Derived]:
+    from renpsim.daq import expected_counts
+
+    try:
+        cfg.rate_per_unit_I()
+    except MissingInputError:
+        return []
     grid = np.linspace(info.omega_max_eV - 2.5e-3, info.omega_max_eV, 2001)
     w_peak = float(grid[int(np.argmax(spectral(grid, h, info)))])
     one = expected_counts(_library_campaign(hw, [w_peak], [cfg.period_s]), neutrinos=_state(h))
     row = one.iloc[0]
-    out.append(Derived("signal rate at the peak below E_eg/2", float(row["signal"])
-                       / cfg.period_s, "s-1", f"wall-clock, at omega = {w_peak:.7f} eV"))
+    out = [Derived("signal rate at the peak below E_eg/2", float(row["signal"])
+                   / cfg.period_s, "s-1", f"wall-clock, at omega = {w_peak:.7f} eV")]
     for name in ("leak", "dark", "stray", "mcq3", "psr"):
         out.append(Derived(f"background per shot: {name}", float(row[name]), "",
                            "renpsim.daq rate model, at the same omega"))
@@ -368,6 +473,20 @@ def resolve_campaign(doc: dict, where: str, base_dir: Path | None = None):
 
     camp = campaign_from_dict(doc, where, base_dir)
     return camp.steps.omega_eV.tolist(), camp.steps.dwell_s.tolist()
+
+
+def scan_orders() -> tuple[str, ...]:
+    """Return the step orders a generator can write.
+
+    Those of ``scan.order`` in the campaign schema, but the explicit ``as_listed``.
+    """
+    import dataclasses
+
+    from renpsim.campaign import ScanConfig
+    from renpsim.hardware.schema import spec_of
+
+    order = next(f for f in dataclasses.fields(ScanConfig) if f.name == "order")
+    return tuple(c for c in spec_of(order).choices if c != "as_listed")
 
 
 _CAMPAIGN_CACHE: dict = {}
@@ -727,37 +846,23 @@ class MassLimit:
 def lightest_mass_limits(h: Hypothesis) -> list[MassLimit]:
     """Existing bounds on m_lightest, sum m_nu and m_beta as bounds on the lightest mass.
 
-    Records from ``renpsim.limits`` ([physics §3.3], [physics §7]). Sum m_nu and m_beta bounds are
-    turned
-    into lightest-mass bounds for the hypothesis' ordering and oscillation preset by solving
-    Sum m(m_l) = bound or m_beta(m_l) = bound (both increase with m_l); a bound below the
-    ordering's minimum (m_l = 0) excludes the ordering and is reported with ``None``. Empty
-    without the limits library.
+    Records from ``renpsim.limits`` ([physics §3.3], [physics §7]). Sum m_nu and m_beta bounds
+    are turned into lightest-mass bounds for the hypothesis' ordering and oscillation preset by
+    :func:`renpsim.experiment.lightest_mass_bound`; a bound below the ordering's minimum
+    (m_l = 0) excludes the ordering and is reported with ``None``. Empty without the limits
+    library.
     """
     try:
         from renpsim.limits import applicable_records, record_limit_at
     except ImportError:
         return []
-    from scipy.optimize import brentq
-
-    def func(quantity: str):
-        def f(m: float) -> float:
-            st = neutrino_state(h.ordering, m, h.nature, h.oscillation)
-            return float(st.sum_masses_eV if quantity == "sum_mnu" else st.m_beta_eV)
-        return f
+    from renpsim.experiment import lightest_mass_bound
 
     out = []
     for quantity in ("m_lightest", "sum_mnu", "m_beta"):
         for r in applicable_records(quantity):
             bound = float(np.ravel(record_limit_at(r, None))[0])
-            if quantity == "m_lightest":
-                m = bound
-            else:
-                f = func(quantity)
-                if f(0.0) >= bound:
-                    m = None
-                else:
-                    m = float(brentq(lambda x, f=f, b=bound: f(x) - b, 0.0, 10.0, xtol=1e-7))
+            m = lightest_mass_bound(quantity, bound, h.ordering, h.oscillation)
             out.append(MassLimit(r.id, quantity, bound, getattr(r, "cl", None),
                                  str(r.description), str(r.tag), m))
     return out

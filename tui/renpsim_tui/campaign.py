@@ -38,6 +38,8 @@ TOP_KEYS = ("name", "description", "hardware", "seed", "hardware_overrides", "tr
 #: [scan] keys that describe a generated schedule; removed when explicit steps are written.
 _GENERATED_SCAN_KEYS = ("n_steps", "offset_min_eV", "offset_max_eV", "dense_fraction",
                         "dense_width_eV", "total_time_s", "shots_per_step")
+#: [scan] keys of explicit steps; removed when a generator is written.
+_STEP_KEYS = ("omega_eV", "dwell_s")
 
 _TEMPLATE = """\
 # renpsim campaign written by `renpsim tui`.
@@ -179,7 +181,11 @@ class Campaign:
         """Return the hardware's sections with the campaign's overrides applied."""
         base = backend.hardware_sections(self._hardware)
         over = self._lookup("hardware_overrides") or {}
-        return {sec: {**vals, **(over.get(sec) or {})} for sec, vals in base.items()}
+        out = {sec: {**vals, **(over.get(sec) or {})} for sec, vals in base.items()}
+        for sec, vals in over.items():   # a table the preset leaves out (maxwell_bloch)
+            if sec not in out and isinstance(vals, dict):
+                out[sec] = dict(vals)
+        return out
 
     def get(self, key: str):
         """Return the value of a field: stored, else the preset's (hardware), else default."""
@@ -272,15 +278,18 @@ class Campaign:
     @property
     def target(self) -> backend.TargetInfo:
         """Target summary from the physics data and the hardware's E_eg and Gamma_0."""
-        t = self.hardware_sections()["target"]
-        return backend.target_info(self.target_name, t.get("gamma0_per_s"), t.get("E_eg_eV"))
+        hw = self.hardware_sections()
+        t, las = hw["target"], hw.get("lasers", {})
+        return backend.target_info(self.target_name, t.get("gamma0_per_s"), t.get("E_eg_eV"),
+                                   float(las.get("imprinted_momentum_eV") or 0.0),
+                                   float(las.get("imprinted_cos", 1.0)))
 
     def _check_steps_fit(self, info: backend.TargetInfo) -> None:
         for i, step in enumerate(self.steps):
-            if step.omega_eV > info.omega_max_eV:
+            if step.omega_eV > info.endpoint_eV:
                 raise InputError("campaign", f"scan.omega_eV[{i}]", step.omega_eV,
-                                 f"omega <= E_eg/2 = {info.omega_max_eV:.9g} eV for {info.name}"
-                                 " (remove or regenerate the steps first)")
+                                 f"omega <= {info.endpoint_label} = {info.endpoint_eV:.9g} eV "
+                                 f"for {info.name} (remove or regenerate the steps first)")
 
     def set_target(self, name: str) -> None:
         """Change species/isotope (overrides); refused if a step lies above the new E_eg/2."""
@@ -309,9 +318,12 @@ class Campaign:
         presets = backend.hardware_presets()
         if name not in presets:
             raise InputError("campaign", "hardware", name, "one of " + ", ".join(presets))
-        t = backend.hardware_sections(name)["target"]
+        sections = backend.hardware_sections(name)
+        t, las = sections["target"], sections.get("lasers", {})
         info = backend.target_info(f"{t['species']}-{t['isotope']}", t.get("gamma0_per_s"),
-                                   t.get("E_eg_eV"))
+                                   t.get("E_eg_eV"),
+                                   float(las.get("imprinted_momentum_eV") or 0.0),
+                                   float(las.get("imprinted_cos", 1.0)))
         self._check_steps_fit(info)
         self.doc["hardware"] = name
         self._hardware = name
@@ -350,30 +362,87 @@ class Campaign:
         )
 
     # -- steps --------------------------------------------------------------------------------
-    def set_steps(self, steps: list[Step]) -> None:
-        """Replace the schedule by explicit steps (validated first; nothing changes on error)."""
-        half = self.target.omega_max_eV
-        checked = [validate_step(s.omega_eV, s.dwell_s, half, "campaign", i)
-                   for i, s in enumerate(steps)]
+    def _apply_scan(self, scan: dict[str, object]) -> None:
+        """Replace ``[scan]`` by ``scan`` once the campaign library has resolved it.
+
+        The steps are those of :func:`renpsim.campaign.campaign_from_dict` (the generators of
+        :mod:`renpsim.campaign.schedule`, dwell times rounded to whole shots), so the file gives
+        ``renpsim simulate`` the same steps. Nothing changes when the library refuses.
+        """
+        doc = self.doc.unwrap()
+        doc["scan"] = {**{k: v for k, v in (doc.get("scan") or {}).items()
+                          if k not in _GENERATED_SCAN_KEYS + _STEP_KEYS}, **scan}
+        resolved = backend.resolve_campaign(doc, "campaign",
+                                            self.path.parent if self.path is not None else None)
         if "scan" not in self.doc:
             self.doc["scan"] = tomlkit.table()
-        scan = self.doc["scan"]
-        for key in _GENERATED_SCAN_KEYS:
-            if key in scan:
-                del scan[key]
-        scan["generator"] = "explicit"
-        omega = tomlkit.array()
-        dwell = tomlkit.array()
-        omega.extend([s.omega_eV for s in checked])
-        dwell.extend([s.dwell_s for s in checked])
-        if len(checked) > 3:
-            omega.multiline(True)
-            dwell.multiline(True)
-        scan["omega_eV"] = omega
-        scan["dwell_s"] = dwell
-        scan["order"] = "as_listed"
-        self.steps = checked
+        table = self.doc["scan"]
+        for key in _GENERATED_SCAN_KEYS + _STEP_KEYS:
+            if key in table and key not in scan:
+                del table[key]
+        for key, value in scan.items():
+            if isinstance(value, list):
+                arr = tomlkit.array()
+                arr.extend(value)
+                if len(value) > 3:
+                    arr.multiline(True)
+                value = arr
+            table[key] = value
+        self.steps = [Step(float(w), float(t)) for w, t in zip(*resolved, strict=True)]
         self.dirty = True
+
+    def set_steps(self, steps: list[Step]) -> None:
+        """Replace the schedule by explicit steps (checked by the campaign library first).
+
+        Raises
+        ------
+        InputError
+            A step outside the photon range (E_eg/2, or the endpoint moved by an imprinted
+            pair momentum), a dwell time that is not positive, or no step at all.
+
+        """
+        checked = [validate_step(s.omega_eV, s.dwell_s, "campaign", i)
+                   for i, s in enumerate(steps)]
+        self._apply_scan({"generator": "explicit", "omega_eV": [s.omega_eV for s in checked],
+                          "dwell_s": [s.dwell_s for s in checked], "order": "as_listed"})
+
+    def generate_steps(self, generator: str, total_time_s: float, order: str = "up",
+                       omega_range_eV: tuple[float, float] | None = None,
+                       n_steps: int | None = None) -> None:
+        """Replace the schedule by one of the campaign library's generators.
+
+        Parameters
+        ----------
+        generator : str
+            ``"uniform"``, ``"thresholds"`` (half of the steps within +-0.1 meV of the pair
+            thresholds of the truth hypothesis) or ``"gp21"`` (the paper's three points).
+        total_time_s : float
+            Total wall time, split equally over the steps ([physics §1.5]).
+        order : str
+            ``"up"``, ``"down"`` or ``"random"`` (seeded by the campaign seed).
+        omega_range_eV : (float, float), optional
+            Lowest and highest trigger energy (not for ``"gp21"``); written as the offsets
+            below E_eg/2 of the schedule schema ([hardware §7.1]).
+        n_steps : int, optional
+            Number of steps (not for ``"gp21"``).
+
+        Raises
+        ------
+        InputError
+            The library refuses the schedule (named by its ``scan`` key).
+
+        """
+        scan: dict[str, object] = {"generator": generator, "total_time_s": total_time_s,
+                                   "order": order}
+        if generator != "gp21":
+            lo, hi = omega_range_eV
+            if not lo < hi:
+                raise InputError("schedule", "omega range", (lo, hi), "low < high (eV)")
+            half = self.target.E_eg_eV / 2.0
+            scan.update(n_steps=n_steps, offset_min_eV=half - hi, offset_max_eV=half - lo)
+            if generator == "thresholds":
+                scan.update(dense_fraction=0.5, dense_width_eV=1e-4)
+        self._apply_scan(scan)
 
     @property
     def total_time_s(self) -> float:
@@ -408,23 +477,19 @@ class Campaign:
         return p
 
 
-def validate_step(omega, dwell, omega_max_eV: float, where: str, index: int) -> Step:
-    """Check one step and return it as a :class:`Step`.
+def validate_step(omega, dwell, where: str, index: int) -> Step:
+    """Return one step typed in the interface as a :class:`Step` (ranges: the library's).
 
     Raises
     ------
     InputError
-        omega outside (0, E_eg/2] or dwell time not positive or not a number.
+        omega or dwell time not a number (the photon range and positive dwell times are
+        checked by the campaign library when the steps are stored, :meth:`Campaign.set_steps`).
 
     """
     for key, value in (("omega_eV", omega), ("dwell_s", dwell)):
         if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
             raise InputError(where, f"scan.{key}[{index}]", value, "a number")
-    if not 0.0 < omega <= omega_max_eV:
-        raise InputError(where, f"scan.omega_eV[{index}]", omega,
-                         f"0 < omega <= E_eg/2 = {omega_max_eV:.9g} eV")
-    if not 0.0 < dwell < float("inf"):
-        raise InputError(where, f"scan.dwell_s[{index}]", dwell, "a finite time > 0 s")
     return Step(float(omega), float(dwell))
 
 

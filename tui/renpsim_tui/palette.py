@@ -63,7 +63,11 @@ def commands(app) -> Iterator[Command]:
         app.action_pin
     for what, text in (("forecast", "forecast table as CSV"),
                        ("sensitivity", "sensitivity table as CSV"),
-                       ("runs", "run table as CSV"), ("screen", "screen as SVG")):
+                       ("runs", "run table as CSV"), ("screen", "screen as SVG"),
+                       ("forecast-plot", "forecast plot as PNG/SVG"),
+                       ("sensitivity-plot", "sensitivity plot as PNG/SVG"),
+                       ("eta-plot", "eta(t) plot as PNG/SVG"),
+                       ("runs-plot", "run counts plot as PNG/SVG")):
         yield f"Export {text}", "Write a file (asks for the name)", \
             lambda w=what: app.action_export(w)
     for name in backend.hardware_presets():

@@ -8,6 +8,18 @@ front ends (command line, TUI).
 
 from renpsim.hardware.coherence.model import FIELDS, Grid, MBParameters, Pulse
 from renpsim.hardware.coherence.result import CoherenceSolution
-from renpsim.hardware.coherence.solver import solve
 
 __all__ = ["FIELDS", "CoherenceSolution", "Grid", "MBParameters", "Pulse", "solve"]
+
+
+def __getattr__(name: str):
+    """Import ``solve`` when first used.
+
+    The solver loads numba (about 0.5 s), which reading a hardware file (``coherence.config``)
+    does not need.
+    """
+    if name == "solve":
+        from renpsim.hardware.coherence.solver import solve
+
+        return solve
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

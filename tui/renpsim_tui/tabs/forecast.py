@@ -92,43 +92,53 @@ class ForecastTab(Horizontal):
             thr = backend.thresholds(h, info)
         except RenpsimError:
             return
-        plt = plot.plt
         half = info.omega_max_eV
+        end = info.endpoint_eV      # E_eg/2, or moved by an imprinted pair momentum P0
         omegas = [] if fc is None else list(fc.omega_eV)
-        lo = min([half - 2.5e-3, *[t - 2e-4 for t in thr.values()], *[w - 1e-4 for w in omegas]])
+        lo = min([end - 2.5e-3, *[t - 2e-4 for t in thr.values()], *[w - 1e-4 for w in omegas]])
         n = plot.sample_points()
-        grid = np.linspace(lo, half, n)
-        x = ((grid - half) * 1e3).tolist()
+        grid = np.linspace(lo, end, n)
+        x = (grid - half) * 1e3
         top = 0.0
         try:
             y = backend.spectral(grid, h, info)
             top = float(np.max(y)) if y.size else 0.0
-            plt.plot(x, y.tolist(), marker="braille", color=COLOURS["truth"])
-            plt.plot(x, backend.spectral(grid, alt, info).tolist(), marker="braille",
-                     color=COLOURS["alt"])
+            plot.line(x, y, COLOURS["truth"], h.label())
+            plot.line(x, backend.spectral(grid, alt, info), COLOURS["alt"], f"alt {alt.label()}")
             pinned = self.app.pinned
             if pinned is not None:
-                plt.plot(x, backend.spectral(grid, pinned.hypothesis(), pinned.target).tolist(),
-                         marker="braille", color=COLOURS["pinned"])
+                plot.line(x, backend.spectral(grid, pinned.hypothesis(), pinned.target),
+                          COLOURS["pinned"], f"B (pinned) {pinned.hypothesis().label()}")
         except RenpsimError:
             pass
-        labels = {}
+        labels: dict[float, list[str]] = {}
         for lab, t in thr.items():
             labels.setdefault(round(t, 12), []).append(lab)
+        if info.imprinted_momentum_eV != 0.0:
+            labels.setdefault(round(end, 12), []).append("end")
+        #: the threshold lines drawn, by label (moved by P0 when the lasers imprint one)
+        self.plotted_thresholds = {lab: t for t, labs in labels.items() for lab in labs}
+        moved = (f" (P0 = {info.imprinted_momentum_eV:g} eV)"
+                 if info.imprinted_momentum_eV != 0.0 else "")
         for t, labs in sorted(labels.items()):
             xt = (t - half) * 1e3
-            plt.vline(xt, COLOURS["threshold"])
+            plot.vline(xt, COLOURS["threshold"], ",".join(labs) + moved)
             if math.isfinite(top) and top > 0:
-                plt.text(",".join(labs), xt, top * 1.02, color=COLOURS["threshold"])
+                plot.text(",".join(labs), xt, top * 1.02, COLOURS["threshold"])
         if fc is not None and fc.omega_eV.size:
-            plt.scatter(((fc.omega_eV - half) * 1e3).tolist(), fc.spectral.tolist(),
-                        marker="x", color=COLOURS["steps"])
+            plot.points((fc.omega_eV - half) * 1e3, fc.spectral, COLOURS["steps"],
+                        "scan steps (smeared I_eff)")
         self.plot_title = f"I(omega): exact at {n} points, one per plot column"
-        plt.title(self.plot_title)
-        plt.xlabel(f"omega - E_eg/2 [meV]  (E_eg/2 = {half:.7f} eV)")
+        plot.title(self.plot_title)
+        plot.xlabel(f"omega - E_eg/2 [meV]  (E_eg/2 = {half:.7f} eV)")
+        plot.ylabel("I(omega)")
         legend = (f"{COLOURS['truth']}: {h.label()}   {COLOURS['alt']}: alt {alt.label()}   "
                   f"{COLOURS['steps']} x: scan steps (smeared I_eff)   "
                   f"{COLOURS['threshold']} lines: thresholds omega_ij (labelled ij)")
+        if info.imprinted_momentum_eV != 0.0:
+            legend += (f", moved by the imprinted pair momentum P0 = "
+                       f"{info.imprinted_momentum_eV:g} eV (cos = {info.imprinted_cos:g}); "
+                       f"end: photon endpoint {end:.7f} eV")
         if self.app.pinned is not None:
             legend += f"   {COLOURS['pinned']}: B (pinned) {self.app.pinned.hypothesis().label()}"
         self.query_one("#fc-legend", Static).update(cell(legend))

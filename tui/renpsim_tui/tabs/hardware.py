@@ -2,7 +2,9 @@
 
 The knob rows are generated from the hardware schema (:data:`~renpsim_tui.fields.
 HARDWARE_FIELDS`); the right-hand side shows the target and the derived quantities of
-``renpsim.hardware`` and the DAQ rate model.
+``renpsim.hardware`` at once, then (in a worker: Escape cancels, results of older inputs are
+discarded) the rates of the DAQ rate model and, with ``coherence.eta_model = "maxwell-bloch"``,
+the computed eta(t) with the exposure per shot and the PSR yield ([hardware §5.1]).
 """
 
 from __future__ import annotations
@@ -11,12 +13,17 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Label, Select, Static
+from textual.worker import Worker, WorkerState
 
 from renpsim.errors import RenpsimError
 from renpsim_tui import backend
 from renpsim_tui.fields import CAMPAIGN_FIELDS, HARDWARE_FIELDS
 from renpsim_tui.widgets.cells import cell, fmt, row
 from renpsim_tui.widgets.field_row import FieldRow
+from renpsim_tui.widgets.plot import Plot
+
+#: Knob sections composed before the first frame; the others are mounted right after it.
+_FIRST_SECTIONS = ("target",)
 
 
 class HardwareTab(Horizontal):
@@ -45,23 +52,47 @@ class HardwareTab(Horizontal):
                 yield Label("detector preset", classes="field-label")
                 yield Select([(n, n) for n in backend.detector_presets()],
                              prompt="(apply...)", id="det-preset", classes="field-input")
-            section = None
-            for spec in HARDWARE_FIELDS:
-                sec = spec.key.split(".")[0]
-                if sec != section:
-                    section = sec
-                    yield Label(f"[{sec}]", classes="section", markup=False)
-                yield FieldRow(spec, c.text(spec.key))
+            yield from self._knob_rows(_FIRST_SECTIONS)
         with Vertical(id="hw-right"):
             yield Static(id="target-info")
             yield DataTable(id="derived", cursor_type="row", zebra_stripes=True)
+            yield Static(id="hw-status")
+            yield Plot(self._draw_eta, id="eta-plot")
+
+    def _knob_rows(self, sections: tuple[str, ...]) -> ComposeResult:
+        """Yield a heading and one row per knob for each of ``sections`` (values in use)."""
+        c = self.app.campaign
+        section = None
+        for spec in HARDWARE_FIELDS:
+            sec = spec.key.split(".")[0]
+            if sec not in sections:
+                continue
+            if sec != section:
+                section = sec
+                yield Label(f"[{sec}]", classes="section", markup=False)
+            yield FieldRow(spec, c.text(spec.key))
+
+    async def mount_deferred(self) -> None:
+        """Mount the knob sections left out of the first frame (fast start-up)."""
+        rest = tuple(dict.fromkeys(s.key.split(".")[0] for s in HARDWARE_FIELDS
+                                   if s.key.split(".")[0] not in _FIRST_SECTIONS))
+        if rest and not self.query(f"#{HARDWARE_FIELDS[-1].widget_id}"):
+            await self.query_one("#hw-left", VerticalScroll).mount_all(self._knob_rows(rest))
 
     def on_mount(self) -> None:
-        """Table columns."""
+        """Table columns; no eta(t) until the Maxwell-Bloch model is chosen."""
         self.query_one("#derived", DataTable).add_columns("quantity", "value", "unit", "note")
+        self.query_one("#eta-plot", Plot).display = False
+        self.coherence = None          # renpsim.experiment.CoherenceResponse of these inputs
+        self.response: backend.HardwareResponse | None = None
+        self._job: Worker | None = None
+        self._generation = -1
 
     def refresh_view(self) -> None:
-        """Target summary and derived quantities; a refused input is shown, not raised."""
+        """Target summary and derived quantities; the slow part goes to a worker.
+
+        A refused input is shown, not raised.
+        """
         c = self.app.campaign
         info = c.target
         g0 = (fmt(info.gamma0_per_s) + " s-1" if info.gamma0_per_s
@@ -70,14 +101,98 @@ class HardwareTab(Horizontal):
                 f"E_eg/2 = {info.omega_max_eV:.9g} eV   Gamma_0,ref = {g0}")
         table = self.query_one("#derived", DataTable)
         table.clear()
+        self.coherence = self.response = None
+        self._show_eta()
+        hw, h = c.hardware_sections(), c.hypothesis()
         try:
-            rows = backend.derived_quantities(info, c.hardware_sections(), c.hypothesis())
+            rows = backend.derived_quantities(info, hw, h)
         except RenpsimError as exc:
             self.query_one("#target-info", Static).update(cell(f"{head}\n{exc}"))
+            self.query_one("#hw-status", Static).update("")
             return
         self.query_one("#target-info", Static).update(cell(head))
         for d in rows:
             table.add_row(*row(d.label, fmt(d.value), d.unit, d.note))
+        what = ("eta(t) (Maxwell-Bloch solver) and the rates" if backend.is_maxwell_bloch(hw)
+                else "the rates of the DAQ model")
+        self.query_one("#hw-status", Static).update(
+            cell(f"computing {what} ... (Escape cancels)"))
+        self._generation = generation = self.app.generation
+
+        def start() -> None:   # after this frame is painted (the worker holds the GIL a lot)
+            if generation == self.app.generation:
+                self._job = self.run_worker(lambda: backend.hardware_response(info, hw, h),
+                                            group="hardware", thread=True, exclusive=True,
+                                            exit_on_error=False)
+
+        self.call_after_refresh(start)
+
+    def cancel_jobs(self) -> bool:
+        """Cancel the running computation (its result is discarded); True if one ran."""
+        if self._job is not None and self._job.state in (WorkerState.PENDING,
+                                                          WorkerState.RUNNING):
+            self._job.cancel()
+            self.query_one("#hw-status", Static).update("cancelling ...")
+            return True
+        return False
+
+    def inputs_changed(self) -> None:
+        """Results of other inputs are out of date: cleared until recomputed."""
+        if self.response is None and self.coherence is None:
+            return
+        self.coherence = self.response = None
+        self._show_eta()
+        self.query_one("#hw-status", Static).update(
+            "inputs changed: eta(t) and the rates are recomputed when this tab is shown")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Append the rates, show eta(t); say why when cancelled or refused."""
+        if event.worker.group != "hardware":
+            return
+        event.stop()
+        if event.worker is not self._job:
+            return   # replaced by a newer job (exclusive): its own events tell the story
+        status = self.query_one("#hw-status", Static)
+        if event.state == WorkerState.CANCELLED:
+            status.update("cancelled: eta(t) and the rates not computed (F2 again or an edit "
+                          "recomputes)")
+            self.app.mark_stale("hardware")
+        elif event.state == WorkerState.ERROR:
+            status.update(cell(f"refused: {self.app.short(event.worker.error)}"))
+        elif event.state == WorkerState.SUCCESS:
+            if self._generation != self.app.generation:
+                status.update("result discarded: the inputs changed while it ran")
+                return
+            res: backend.HardwareResponse = event.worker.result
+            self.response, self.coherence = res, res.coherence
+            table = self.query_one("#derived", DataTable)
+            for d in res.rows:
+                table.add_row(*row(d.label, fmt(d.value), d.unit, d.note))
+            coh = res.coherence
+            status.update("" if coh is None else cell(
+                f"eta(t), Maxwell-Bloch ({coh.n_cells} cells, {coh.n_steps} steps): peak "
+                f"{fmt(coh.eta_peak)}, exposure per shot {fmt(coh.exposure_per_shot_s)} s, "
+                f"PSR yield {fmt(coh.psr_photons_per_shot)} photons per shot"))
+            self._show_eta()
+
+    def _show_eta(self) -> None:
+        plot = self.query_one("#eta-plot", Plot)
+        plot.display = self.coherence is not None
+        plot.redraw()
+
+    def _draw_eta(self, plot: Plot) -> None:
+        coh = self.coherence
+        if coh is None:
+            return
+        t_ns = coh.t_s * 1e9
+        k = max(1, t_ns.size // max(plot.sample_points(), 1))
+        plot.line(t_ns[::k], coh.eta_t[::k], "blue", "eta(t), Maxwell-Bloch")
+        lo, hi = (g * 1e9 for g in coh.gate_s)
+        plot.vline(max(lo, float(t_ns[0])), "gray", "gate start")
+        plot.vline(min(hi, float(t_ns[-1])), "gray", "gate end")
+        plot.title("eta(t) (gray lines: detector gate)")
+        plot.xlabel("t [ns]")
+        plot.ylabel("eta(t)")
 
     @on(Select.Changed, "#hw-preset")
     def _preset(self, event: Select.Changed) -> None:

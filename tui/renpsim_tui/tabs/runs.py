@@ -69,6 +69,20 @@ class RunsTab(Vertical):
                         float(exp[i]), pull])
         return out
 
+    def figure(self):
+        """Return counts and expectation per step as a plot figure (for the PNG/SVG export)."""
+        from renpsim_tui.widgets.plot import Figure, Series
+
+        rows = self.rows()
+        fig = Figure(title=f"run {self.run_table.source}" if rows else "",
+                     xlabel="omega [eV]", ylabel="counts per step")
+        if rows:
+            x = [r[1] for r in rows]
+            fig.series.append(Series("points", x, [r[3] for r in rows], "black", "counts"))
+            fig.series.append(Series("points", x, [r[4] for r in rows], "red",
+                                     "expected (current campaign)"))
+        return fig
+
     # -- simulate -----------------------------------------------------------------------------
     @on(Button.Pressed, "#run-simulate")
     def simulate(self) -> None:

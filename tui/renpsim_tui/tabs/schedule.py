@@ -12,7 +12,7 @@ from textual.widgets import Button, DataTable, Input, Label, ProgressBar, Select
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from renpsim.errors import Cancelled, InputError
-from renpsim_tui import backend, schedule, services
+from renpsim_tui import backend, services
 from renpsim_tui.campaign import Step, validate_step
 from renpsim_tui.fields import parse_number
 from renpsim_tui.widgets.cells import row
@@ -48,7 +48,7 @@ class ScheduleTab(Vertical):
             yield Input("50", placeholder="steps", id="gen-n")
             yield Input("2.3 d", placeholder="total time (s, h, d)", id="gen-total")
         with Horizontal(classes="bar"):
-            yield Select([(o, o) for o in schedule.ORDERS], value="up", allow_blank=False,
+            yield Select([(o, o) for o in backend.scan_orders()], value="up", allow_blank=False,
                          id="gen-order")
             yield Button("Uniform", id="gen-uniform")
             yield Button("Threshold-dense", id="gen-dense")
@@ -67,14 +67,20 @@ class ScheduleTab(Vertical):
         """Table columns and generator defaults."""
         self.query_one("#steps-table", DataTable).add_columns(
             "#", "omega eV", "omega - E_eg/2 meV", "dwell s", "dwell h")
-        self.reset_generator()
+        self._fill_generator()
         self._job: Worker | None = None
 
     def reset_generator(self) -> None:
         """Range inputs: 2.5 meV below E_eg/2 up to E_eg/2 of the campaign's target."""
-        half = self.app.campaign.target.omega_max_eV
-        self.query_one("#gen-lo", Input).value = f"{half - 2.5e-3:.7f}"
-        self.query_one("#gen-hi", Input).value = f"{half:.7f}"
+        if self.is_mounted:   # else on_mount fills them
+            self._fill_generator()
+
+    def _fill_generator(self) -> None:
+        # the generators count offsets below E_eg/2; an imprinted momentum may lower the end
+        info = self.app.campaign.target
+        hi = min(info.omega_max_eV, info.endpoint_eV)
+        self.query_one("#gen-lo", Input).value = f"{hi - 2.5e-3:.7f}"
+        self.query_one("#gen-hi", Input).value = f"{hi:.7f}"
 
     def refresh_view(self) -> None:
         """Step table and total time."""
@@ -99,27 +105,28 @@ class ScheduleTab(Vertical):
         self.generate(event.button.id.removeprefix("gen-"))
 
     def generate(self, kind: str) -> None:
-        """Replace the steps: ``kind`` is ``uniform``, ``dense`` or ``paper``."""
+        """Replace the steps: ``kind`` is ``uniform``, ``dense`` or ``paper``.
+
+        The steps come from the campaign library's generators (:mod:`renpsim.campaign.
+        schedule`), written to the campaign as its ``[scan]`` generator.
+        """
         c = self.app.campaign
 
-        def steps() -> list[Step]:
-            info = c.target
+        def steps() -> None:
             total = _number(self.query_one("#gen-total", Input).value, "s", "total time")
             order = str(self.query_one("#gen-order", Select).value)
             if kind == "paper":
-                return schedule.paper_points(backend.PAPER_OMEGAS_EV, total, info.omega_max_eV)
+                c.generate_steps("gp21", total, order)
+                return
             lo = _number(self.query_one("#gen-lo", Input).value, "eV", "low omega")
             hi = _number(self.query_one("#gen-hi", Input).value, "eV", "high omega")
             n = _number(self.query_one("#gen-n", Input).value, "", "steps")
-            if n != int(n):
-                raise InputError("schedule", "steps", n, "a whole number")
-            if kind == "uniform":
-                return schedule.uniform(lo, hi, int(n), total, info.omega_max_eV, order, c.seed)
-            thr = backend.thresholds(c.hypothesis(), info).values()
-            return schedule.threshold_dense(lo, hi, int(n), total, info.omega_max_eV, thr,
-                                            order=order, seed=c.seed)
+            if n != int(n) or n < 1:
+                raise InputError("schedule", "steps", n, "a whole number >= 1")
+            c.generate_steps("uniform" if kind == "uniform" else "thresholds", total, order,
+                             (lo, hi), int(n))
 
-        self.app.edit(f"generated steps ({kind})", lambda: c.set_steps(steps()))
+        self.app.edit(f"generated steps ({kind})", steps)
 
     @on(Button.Pressed, "#add-step")
     def _add_step(self) -> None:
@@ -128,7 +135,7 @@ class ScheduleTab(Vertical):
         def add() -> None:
             w = _number(self.query_one("#add-omega", Input).value, "eV", "omega")
             t = _number(self.query_one("#add-dwell", Input).value, "s", "dwell")
-            step = validate_step(w, t, c.target.omega_max_eV, "campaign", len(c.steps))
+            step = validate_step(w, t, "campaign", len(c.steps))
             c.set_steps([*c.steps, step])
 
         self.app.edit("added a step", add)
@@ -165,7 +172,7 @@ class ScheduleTab(Vertical):
             def apply() -> None:
                 w = _number(result[0], "eV", f"scan.omega_eV[{i}]")
                 t = _number(result[1], "s", f"scan.dwell_s[{i}]")
-                new = validate_step(w, t, c.target.omega_max_eV, "campaign", i)
+                new = validate_step(w, t, "campaign", i)
                 c.set_steps([new if k == i else x for k, x in enumerate(c.steps)])
 
             self.app.edit(f"edited step {i}", apply)

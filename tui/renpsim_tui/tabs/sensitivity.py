@@ -243,24 +243,22 @@ class SensitivityTab(Vertical):
         if res is None or res.mass_grid is None or res.mass_dchi2 is None:
             legend.update("")
             return
-        plt = plot.plt
         top = 5.0 * res.delta_chi2
-        plt.plot(res.mass_grid.tolist(), np.minimum(res.mass_dchi2, top).tolist(),
-                 marker="braille", color="blue")
+        plot.line(res.mass_grid, np.minimum(res.mass_dchi2, top), "blue", "this campaign")
         pr = self.pinned_result
         if pr is not None and pr.mass_dchi2 is not None:
-            plt.plot(pr.mass_grid.tolist(), np.minimum(pr.mass_dchi2, top).tolist(),
-                     marker="braille", color="magenta")
-        plt.hline(res.delta_chi2, "red")
-        plt.text(f"threshold {res.delta_chi2:g}", float(res.mass_grid[0]),
-                 res.delta_chi2 * 1.05, color="red")
+            plot.line(pr.mass_grid, np.minimum(pr.mass_dchi2, top), "magenta", "B (pinned)")
+        plot.hline(res.delta_chi2, "red", f"threshold {res.delta_chi2:g}")
+        plot.text(f"threshold {res.delta_chi2:g}", float(res.mass_grid[0]),
+                  res.delta_chi2 * 1.05, "red")
         for lim in self.mass_limits:
             if lim.m_lightest_eV is not None and lim.m_lightest_eV <= res.mass_grid.max():
-                plt.vline(lim.m_lightest_eV, "gray")
-                plt.text(lim.record_id, lim.m_lightest_eV, top * 0.9, color="gray")
-        plt.ylim(0.0, top)
-        plt.title(f"Delta chi^2 vs test lightest mass, exact at {res.mass_grid.size} masses")
-        plt.xlabel("m_lightest [eV]")
+                plot.vline(lim.m_lightest_eV, "gray", lim.record_id)
+                plot.text(lim.record_id, lim.m_lightest_eV, top * 0.9, "gray")
+        plot.ylim(0.0, top)
+        plot.title(f"Delta chi^2 vs test lightest mass, exact at {res.mass_grid.size} masses")
+        plot.xlabel("m_lightest [eV]")
+        plot.ylabel("Delta chi^2")
         legend.update(cell(
             "blue: this campaign" + ("   magenta: B (pinned)" if pr is not None else "")
             + f"   red: threshold {res.delta_chi2:g}   gray: existing bounds (labelled)   "
