@@ -19,22 +19,21 @@ from benchmarks.timing import median_time
 
 
 def _dataset(n: int):
+    """The n-step GP21 campaign's Asimov dataset, through the experiment layer (as the CLI)."""
     from renpsim.campaign import campaign_from_dict
-    from renpsim.daq import expected_counts
-    from renpsim.physics import neutrino_state
-    from renpsim.stats.benchmark import campaign_from_counts_table
+    from renpsim.experiment import load_experiment
     from renpsim.stats.model import ModelSpec
 
     half = 1.071745  # E_eg/2 of the gp21-benchmark hardware's target, eV
     omega = (half - 2.5e-3 + np.arange(n) * (2.5e-3 - 1e-6) / (n - 1)).tolist()
     doc = {"name": "bench", "hardware": "gp21-benchmark", "seed": 1,
+           "truth": {"ordering": "NO", "nature": "dirac", "m_lightest_eV": 0.01,
+                     "oscillation": "nufit-5.0"},
            "scan": {"generator": "explicit", "order": "as_listed", "omega_eV": omega,
                     "dwell_s": [2.3 * 86400.0 / n] * n}}
-    df = expected_counts(campaign_from_dict(doc, "bench"),
-                         neutrinos=neutrino_state("NO", 0.01, "dirac", "nufit-5.0"))
-    sc = campaign_from_counts_table("bench", df, target="Yb-gp21", ordering="NO",
-                                    nature="dirac", oscillation="nufit-5.0", m_lightest_eV=0.01)
-    return sc.dataset(), ModelSpec(ordering="NO", nature="dirac", m_lightest_eV=0.01)
+    exp = load_experiment(campaign_from_dict(doc, "bench"))
+    ds = exp.asimov_dataset(exp.asimov_setup("profiled"))
+    return ds, ModelSpec(ordering="NO", nature="dirac", m_lightest_eV=0.01)
 
 
 def _reference_round(ds, truth) -> float:
@@ -44,7 +43,7 @@ def _reference_round(ds, truth) -> float:
     from renpsim.stats.sensitivity import _delta_chi2
 
     res = decision_delta_chi2(ds, truth, "ordering")
-    T = ds.dwell_s
+    T = ds.exposure_s
     total = float(T.sum())
     rt = res["asimov"] / T
     a_lik = BinnedLikelihood(ds, _alternatives("ordering", "NO", "dirac"),
