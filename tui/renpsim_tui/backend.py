@@ -456,12 +456,13 @@ def _rate_rows(info: TargetInfo, hw: Hardware, h: Hypothesis, cfg) -> list[Deriv
 
 # -- library adapters (renpsim.campaign, renpsim.daq, renpsim.runfile) ---------------------------
 def resolve_campaign(doc: dict, where: str, base_dir: Path | None = None):
-    """Validate a campaign document with ``renpsim.campaign`` and return its resolved steps.
+    """Validate a campaign document with ``renpsim.campaign`` and return it resolved.
 
     Returns
     -------
-    tuple of (list of float, list of float)
-        omega_eV and dwell_s of every step in acquisition order (reference steps included).
+    renpsim.campaign.Campaign
+        The validated campaign; its ``steps`` hold omega_eV and dwell_s of every step in
+        acquisition order (reference steps included).
 
     Raises
     ------
@@ -471,8 +472,7 @@ def resolve_campaign(doc: dict, where: str, base_dir: Path | None = None):
     """
     from renpsim.campaign import campaign_from_dict
 
-    camp = campaign_from_dict(doc, where, base_dir)
-    return camp.steps.omega_eV.tolist(), camp.steps.dwell_s.tolist()
+    return campaign_from_dict(doc, where, base_dir)
 
 
 def scan_orders() -> tuple[str, ...]:

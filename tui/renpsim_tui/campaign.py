@@ -22,13 +22,15 @@ the campaign schema and live in :attr:`Campaign.session`.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
 
-from renpsim.errors import DataFileError, InputError
+from renpsim.errors import DataFileError, InputError, MissingInputError, RenpsimError
 from renpsim_tui import backend
 from renpsim_tui.fields import FieldSpec, all_fields, format_value, parse_field
 
@@ -127,10 +129,44 @@ class Campaign:
                              if exc.key in ("name", "isotope") else exc.key, exc.value,
                              exc.expected) from None
         # The campaign library validates the whole document and resolves every generator.
-        resolved = backend.resolve_campaign(self.doc.unwrap(), where,
-                                            path.parent if path is not None else None)
+        self._resolve(where)
+
+    def _resolve(self, where: str = "campaign") -> None:
+        """Validate the document with the campaign library; keep its campaign and steps."""
+        base = self.path.parent if self.path is not None else None
+        try:
+            #: The library's validated, resolved campaign (``renpsim.campaign.Campaign``; None
+            #: while an input without a default is missing, e.g. Gamma_0 of Xe).
+            self.resolved = backend.resolve_campaign(self.doc.unwrap(), where, base)
+            resolved = self.resolved
+        except MissingInputError:
+            # Kept as an edit (the tabs say what is missing); the steps do not depend on
+            # Gamma_0, so they are resolved with the library's placeholder flag.
+            self.resolved = None
+            doc = self.doc.unwrap()
+            doc.setdefault("hardware_overrides", {}).setdefault("target", {})[
+                "gamma0_placeholder"] = True
+            resolved = backend.resolve_campaign(doc, where, base)
+        steps = resolved.steps
         self.steps: list[Step] = [Step(float(w), float(t))
-                                  for w, t in zip(*resolved, strict=True)]
+                                  for w, t in zip(steps.omega_eV, steps.dwell_s, strict=True)]
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """Apply a change, then let the campaign library validate the whole document.
+
+        On a refusal the document is put back as it was and the error raised: the campaign
+        never holds a state the library would not load.
+        """
+        saved = (tomlkit.dumps(self.doc), self._hardware, self.dirty)
+        try:
+            yield
+            self._resolve()
+        except RenpsimError:
+            text, self._hardware, self.dirty = saved
+            self.doc = tomlkit.parse(text)
+            self._resolve()
+            raise
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
@@ -237,7 +273,8 @@ class Campaign:
         if spec.choices == ("true", "false"):
             value = value == "true"
         if value != self.get(key):
-            self._store(key, value)
+            with self._transaction():
+                self._store(key, value)
         return value
 
     def _store(self, key: str, value) -> None:
@@ -284,27 +321,28 @@ class Campaign:
                                    float(las.get("imprinted_momentum_eV") or 0.0),
                                    float(las.get("imprinted_cos", 1.0)))
 
-    def _check_steps_fit(self, info: backend.TargetInfo) -> None:
-        for i, step in enumerate(self.steps):
-            if step.omega_eV > info.endpoint_eV:
-                raise InputError("campaign", f"scan.omega_eV[{i}]", step.omega_eV,
-                                 f"omega <= {info.endpoint_label} = {info.endpoint_eV:.9g} eV "
-                                 f"for {info.name} (remove or regenerate the steps first)")
-
     def set_target(self, name: str) -> None:
-        """Change species/isotope (overrides); refused if a step lies above the new E_eg/2."""
+        """Change species/isotope (overrides).
+
+        Raises
+        ------
+        InputError
+            Unknown target, or the campaign library refuses the result (e.g. a scan step above
+            the new target's photon endpoint); the campaign is then unchanged.
+
+        """
         info = backend.target_info(name)
-        self._check_steps_fit(info)
         species, isotope = info.name.split("-", 1)
         base = backend.hardware_sections(self._hardware)["target"]
-        for key, value in (("species", species), ("isotope", isotope)):
-            self._store(f"target.{key}", None if base.get(key) == value else value)
-        # A preset's E_eg belongs to its own isotope: drop it when the target changes.
-        if base.get("E_eg_eV") is not None and (species, isotope) != (base.get("species"),
-                                                                      base.get("isotope")):
-            self._store("target.E_eg_eV", info.E_eg_eV)
-        else:
-            self._store("target.E_eg_eV", None)
+        with self._transaction():
+            for key, value in (("species", species), ("isotope", isotope)):
+                self._store(f"target.{key}", None if base.get(key) == value else value)
+            # A preset's E_eg belongs to its own isotope: drop it when the target changes.
+            if base.get("E_eg_eV") is not None and (species, isotope) != (
+                    base.get("species"), base.get("isotope")):
+                self._store("target.E_eg_eV", info.E_eg_eV)
+            else:
+                self._store("target.E_eg_eV", None)
 
     def apply_hardware_preset(self, name: str) -> None:
         """Refer to another hardware preset and drop the hardware overrides.
@@ -318,18 +356,12 @@ class Campaign:
         presets = backend.hardware_presets()
         if name not in presets:
             raise InputError("campaign", "hardware", name, "one of " + ", ".join(presets))
-        sections = backend.hardware_sections(name)
-        t, las = sections["target"], sections.get("lasers", {})
-        info = backend.target_info(f"{t['species']}-{t['isotope']}", t.get("gamma0_per_s"),
-                                   t.get("E_eg_eV"),
-                                   float(las.get("imprinted_momentum_eV") or 0.0),
-                                   float(las.get("imprinted_cos", 1.0)))
-        self._check_steps_fit(info)
-        self.doc["hardware"] = name
-        self._hardware = name
-        if "hardware_overrides" in self.doc:
-            del self.doc["hardware_overrides"]
-        self.dirty = True
+        with self._transaction():
+            self.doc["hardware"] = name
+            self._hardware = name
+            if "hardware_overrides" in self.doc:
+                del self.doc["hardware_overrides"]
+            self.dirty = True
 
     def apply_detector_preset(self, name: str) -> None:
         """Write a detector preset's knobs as detector overrides (all checked before storing).
@@ -347,8 +379,9 @@ class Campaign:
         for key, value in presets[name].items():
             spec = self.fields.get(f"detector.{key}")
             values[key] = value if spec is None else parse_field(spec, format_value(spec, value))
-        for key, value in values.items():
-            self._store(f"detector.{key}", value)
+        with self._transaction():
+            for key, value in values.items():
+                self._store(f"detector.{key}", value)
 
     def hypothesis(self, which: str = "truth") -> backend.Hypothesis:
         """Return the campaign's ("truth") or the alternative ("alternative") hypothesis."""
@@ -374,6 +407,7 @@ class Campaign:
                           if k not in _GENERATED_SCAN_KEYS + _STEP_KEYS}, **scan}
         resolved = backend.resolve_campaign(doc, "campaign",
                                             self.path.parent if self.path is not None else None)
+        self.resolved = resolved
         if "scan" not in self.doc:
             self.doc["scan"] = tomlkit.table()
         table = self.doc["scan"]
@@ -388,7 +422,8 @@ class Campaign:
                     arr.multiline(True)
                 value = arr
             table[key] = value
-        self.steps = [Step(float(w), float(t)) for w, t in zip(*resolved, strict=True)]
+        self.steps = [Step(float(w), float(t)) for w, t in
+                      zip(resolved.steps.omega_eV, resolved.steps.dwell_s, strict=True)]
         self.dirty = True
 
     def set_steps(self, steps: list[Step]) -> None:

@@ -262,14 +262,39 @@ CAMPAIGN_FIELDS: tuple[FieldSpec, ...] = (
               help="Root of every random stream (simulation, random order)"),
 )
 
-#: The neutrino hypothesis used for the forecast (``[truth]`` of the campaign).
-TRUTH_FIELDS: tuple[FieldSpec, ...] = (
-    _c("truth.ordering", "Ordering", ("NO", "IO"), "NO"),
-    _f("truth.m_lightest_eV", "Lightest mass", "eV", 0.01, 0.0, 1.0),
-    _c("truth.nature", "Nature", ("dirac", "majorana"), "dirac"),
-    _c("truth.oscillation", "Oscillation preset", tuple(_oscillation_presets()), "nufit-6.0",
-       help="Oscillation parameters (renpsim/data/oscillation)"),
-)
+def _truth_fields() -> tuple[FieldSpec, ...]:
+    """Return the forecast's hypothesis fields, from the ``[truth]`` knobs of the schema.
+
+    Choices, unit, range, default and help come from :class:`renpsim.campaign.TruthConfig`
+    (the oscillation choices are the shipped presets); the labels are the form's, and no
+    evidence tag is shown (these are hypotheses, not hardware evidence).
+    """
+    import dataclasses
+
+    from renpsim.campaign import TruthConfig
+    from renpsim.hardware.schema import spec_of
+
+    labels = {"ordering": "Ordering", "m_lightest_eV": "Lightest mass", "nature": "Nature",
+              "oscillation": "Oscillation preset"}
+    out = []
+    for f in dataclasses.fields(TruthConfig):
+        if f.name not in labels:
+            continue
+        spec = spec_of(f)
+        key = f"truth.{f.name}"
+        if spec.kind == "str":
+            choices = spec.choices or tuple(_oscillation_presets())
+            out.append(FieldSpec(key, labels[f.name], "", "choice", f.default, choices=choices,
+                                 help=spec.doc))
+        else:
+            out.append(FieldSpec(key, labels[f.name], spec.unit, spec.kind, f.default, spec.lo,
+                                 spec.hi, spec.lo_open, False, (), "", spec.doc))
+    return tuple(out)
+
+
+#: The neutrino hypothesis used for the forecast (``[truth]`` of the campaign), generated from
+#: the campaign schema.
+TRUTH_FIELDS: tuple[FieldSpec, ...] = _truth_fields()
 
 #: Interface-only settings (not part of the campaign schema; kept for the session).
 SESSION_FIELDS: tuple[FieldSpec, ...] = (

@@ -119,13 +119,16 @@ class HardwareTab(Horizontal):
             cell(f"computing {what} ... (Escape cancels)"))
         self._generation = generation = self.app.generation
 
-        def start() -> None:   # after this frame is painted (the worker holds the GIL a lot)
+        def start() -> None:
             if generation == self.app.generation:
                 self._job = self.run_worker(lambda: backend.hardware_response(info, hw, h),
                                             group="hardware", thread=True, exclusive=True,
                                             exit_on_error=False)
 
-        self.call_after_refresh(start)
+        if self.app.built.is_set():
+            start()
+        else:   # at start-up: after the first frame is painted (the worker holds the GIL a lot)
+            self.call_after_refresh(start)
 
     def cancel_jobs(self) -> bool:
         """Cancel the running computation (its result is discarded); True if one ran."""
