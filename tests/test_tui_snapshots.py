@@ -17,6 +17,11 @@ SIZES = {"100x30": (100, 30), "160x48": (160, 48)}
 async def _steady(pilot) -> None:
     """No blinking cursor (the focus is in a field after a tab switch): stable pictures."""
     await pilot.app.built.wait()     # every tab mounted (they are built after the first frame)
+    for _ in range(400):             # and the Hardware tab's rates (a worker) are in
+        await pilot.app.workers.wait_for_complete()
+        if pilot.app.tab("hardware").response is not None:
+            break
+        await pilot.pause(0.05)
     await pilot.pause()
     for w in pilot.app.query(Input):
         w.cursor_blink = False

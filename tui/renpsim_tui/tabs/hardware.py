@@ -87,6 +87,7 @@ class HardwareTab(Horizontal):
         self.response: backend.HardwareResponse | None = None
         self._job: Worker | None = None
         self._generation = -1
+        self._request = 0   # bumped by every refresh: only the latest one starts its job
 
     def refresh_view(self) -> None:
         """Target summary and derived quantities; the slow part goes to a worker.
@@ -101,6 +102,11 @@ class HardwareTab(Horizontal):
                 f"E_eg/2 = {info.omega_max_eV:.9g} eV   Gamma_0,ref = {g0}")
         table = self.query_one("#derived", DataTable)
         table.clear()
+        if self._job is not None:   # a result of the previous view is never shown in this one
+            self._job.cancel()
+            self._job = None
+        self._request += 1
+        request = self._request
         self.coherence = self.response = None
         self._show_eta()
         hw, h = c.hardware_sections(), c.hypothesis()
@@ -120,7 +126,7 @@ class HardwareTab(Horizontal):
         self._generation = generation = self.app.generation
 
         def start() -> None:
-            if generation == self.app.generation:
+            if generation == self.app.generation and request == self._request:
                 self._job = self.run_worker(lambda: backend.hardware_response(info, hw, h),
                                             group="hardware", thread=True, exclusive=True,
                                             exit_on_error=False)
